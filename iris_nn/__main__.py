@@ -1,0 +1,3 @@
+from iris_nn.cli import main
+
+main()

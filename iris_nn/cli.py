@@ -1,0 +1,336 @@
+"""The ``iris-nn`` command line: parse, call the library, format.
+
+Library errors become one ``Error: ...`` line and an exit code (SPEC 5): 2 for bad usage, config or
+input values; 1 for missing or corrupt models, unusable output directories, failed writes and
+divergence; 130 / 143 after an interrupted run is saved. Heavy imports (scikit-learn, matplotlib)
+happen inside the commands that need them, so ``predict`` starts fast.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any
+
+import click
+
+from iris_nn import __version__
+from iris_nn.config import ConfigError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+EXIT_USAGE, EXIT_FAILURE = 2, 1
+SIGNAL_EXIT: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+class Failure(click.ClickException):
+    """An error reported as one ``Error:`` line with a chosen exit code."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_FAILURE):
+        super().__init__(message)
+        self.exit_code = exit_code  # type: ignore[misc]
+
+    def show(self, file: Any = None) -> None:
+        """Print ``Error: message`` on one line to stderr."""
+        message = " ".join(self.format_message().split())
+        click.echo(f"Error: {message}", err=True)
+
+
+def usage_error(message: str) -> Failure:
+    """Return the exit-2 failure for bad usage, config or input values."""
+    return Failure(message, EXIT_USAGE)
+
+
+class IrisGroup(click.Group):
+    """A group whose every error, click's own usage errors included, is one ``Error:`` line."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
+        """Run the command line and exit with SPEC 5's exit codes; never show a traceback."""
+        extra.pop("standalone_mode", None)
+        try:
+            code = super().main(args, prog_name or "iris-nn", standalone_mode=False, **extra)
+            sys.exit(code if isinstance(code, int) else 0)
+        except click.exceptions.NoArgsIsHelpError as e:
+            click.echo(e.ctx.get_help() if e.ctx else str(e))
+            sys.exit(0)
+        except click.UsageError as e:
+            hint = f" (see '{e.ctx.command_path} --help')" if e.ctx else ""
+            Failure(e.format_message() + hint, EXIT_USAGE).show()
+            sys.exit(EXIT_USAGE)
+        except click.ClickException as e:
+            e.show()
+            sys.exit(e.exit_code)
+        except click.exceptions.Abort:
+            click.echo("Error: aborted", err=True)
+            sys.exit(130)
+        except KeyboardInterrupt:
+            click.echo("Error: interrupted", err=True)
+            sys.exit(130)
+        except BrokenPipeError:
+            sys.stderr.close()  # the reader went away (``| head``): nothing left to say
+            sys.exit(EXIT_FAILURE)
+        except (ConfigError, ValueError) as e:
+            Failure(str(e), EXIT_USAGE).show()
+            sys.exit(EXIT_USAGE)
+        except MemoryError:
+            Failure("out of memory; try a smaller model or input").show()
+            sys.exit(EXIT_FAILURE)
+        except OSError as e:
+            Failure(f"{e.strerror or e}: {e.filename or ''}".rstrip(": ")).show()
+            sys.exit(EXIT_FAILURE)
+
+
+@click.group("iris-nn", cls=IrisGroup, context_settings=CONTEXT)
+@click.version_option(__version__, "--version", prog_name="iris-nn", message="%(prog)s %(version)s")
+def cli() -> None:
+    """Train a from-scratch numpy neural network on the Iris flowers and see every step.
+
+    The forward pass gives raw outputs, SoftMax turns them into probabilities, cross-entropy
+    scores them, backpropagation and gradient descent improve the weights, and ArgMax picks
+    the species at predict time.
+
+    \b
+    Examples:
+      iris-nn train                       train the default network, write outputs/<run>/
+      iris-nn predict 5.1 3.5 1.4 0.2     species and SoftMax probabilities of one flower
+      iris-nn softmax 1.43 -0.4 0.23      the lesson's SoftMax and ArgMax on raw outputs
+    """
+
+
+def main() -> None:
+    """Run the ``iris-nn`` command line."""
+    cli.main(prog_name="iris-nn")
+
+
+# ----------------------------------------------------------------------------- train
+
+
+@contextmanager
+def stop_on_signals(control: Any) -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into a request to stop after the current epoch."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        control.stop = True
+        control.signal = signum
+
+    previous = {s: signal.getsignal(s) for s in SIGNAL_EXIT}
+    for s in SIGNAL_EXIT:
+        signal.signal(s, handler)
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+class ProgressLine:
+    """Training progress on stderr: a live bar on a terminal, a line now and then otherwise."""
+
+    def __init__(self, epochs: int, quiet: bool):
+        self.epochs, self.quiet = epochs, quiet
+        self.tty = sys.stderr.isatty()
+        self.started = time.perf_counter()
+        self.last_line = self.started
+        self.shown = False
+
+    def __call__(self, epoch: int, history: Any) -> None:
+        if self.quiet:
+            return
+        now = time.perf_counter()
+        if not self.tty and now - self.last_line < 2.0 and epoch < self.epochs:
+            return
+        self.last_line = now
+        c = history.columns
+        done = epoch / self.epochs if self.epochs else 1.0
+        elapsed = now - self.started
+        left = elapsed * (1 - done) / done if done > 0 else 0.0
+        text = f"epoch {epoch}/{self.epochs}  train loss {c['train_loss'][epoch]:.4f}"
+        if c["val_loss"][epoch] == c["val_loss"][epoch]:  # not NaN: there are validation rows
+            text += f"  val loss {c['val_loss'][epoch]:.4f}  val acc {c['val_accuracy'][epoch]:.3f}"
+        if self.tty:
+            width = 20
+            bar = "#" * int(done * width) + "-" * (width - int(done * width))
+            click.echo(f"\r[{bar}] {text}  {left:4.1f}s left ", err=True, nl=False)
+            self.shown = True
+        else:
+            click.echo(text, err=True)
+
+    def close(self) -> None:
+        """End the live line so the summary starts on a fresh one."""
+        if self.shown:
+            click.echo("", err=True)
+
+
+def config_options(f: Any) -> Any:
+    """Add the options that build a config (shared by ``train`` and ``cv``)."""
+    options = [
+        click.option(
+            "-c",
+            "--config",
+            "config_path",
+            type=click.Path(dir_okay=False),
+            help="TOML config file (see configs/default.toml for every key).",
+        ),
+        click.option("--name", help="Run name (default: <config name>-<YYYYmmdd-HHMMSS>)."),
+        click.option("--epochs", type=int, help="Epochs (train.epochs)."),
+        click.option("--lr", type=float, help="Learning rate (train.lr)."),
+        click.option("--hidden", help="Hidden widths: 8, 16,16 or none (model.hidden)."),
+        click.option(
+            "--activation",
+            help="Hidden activation (model.activation): relu, "
+            "leaky_relu, tanh, sigmoid, softplus, identity.",
+        ),
+        click.option("--optimizer", help="gd, sgd, momentum or adam (train.optimizer)."),
+        click.option(
+            "--batch-size", type=int, help="Mini-batch rows, 0 = full (train.batch_size)."
+        ),
+        click.option("--seed", type=int, help="Seed of split, initialisation and shuffling."),
+        click.option(
+            "--set",
+            "sets",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="Set any config key, e.g. --set train.l2=0.001 (repeatable).",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def resolve_config(config_path: str | None, sets: tuple[str, ...], named: dict[str, Any]) -> Any:
+    """Return the config from file, ``--set`` and named options; bad values exit 2."""
+    from iris_nn import config as cfg
+
+    option_names = {
+        "name": "--name",
+        "train.epochs": "--epochs",
+        "train.lr": "--lr",
+        "model.hidden": "--hidden",
+        "model.activation": "--activation",
+        "train.optimizer": "--optimizer",
+        "train.batch_size": "--batch-size",
+        "seed": "--seed",
+    }
+    try:
+        options: dict[str, Any] = {}
+        for key, value in named.items():
+            if value is None:
+                continue
+            try:
+                options[key] = cfg.parse_hidden(value) if key == "model.hidden" else value
+                cfg.check_value(key, options[key])
+            except ConfigError as e:
+                raise ConfigError(f"{option_names[key]}: {e}") from None
+        return cfg.load(config_path, sets, options)
+    except ConfigError as e:
+        raise usage_error(str(e)) from None
+
+
+@cli.command(context_settings=CONTEXT)
+@config_options
+@click.option(
+    "--out",
+    default="outputs",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Directory the run directory is written in.",
+)
+@click.option("--no-plots", is_flag=True, help="Skip the plots and the report page.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the run's path, on stdout.")
+def train(
+    config_path: str | None,
+    name: str | None,
+    epochs: int | None,
+    lr: float | None,
+    hidden: str | None,
+    activation: str | None,
+    optimizer: str | None,
+    batch_size: int | None,
+    seed: int | None,
+    sets: tuple[str, ...],
+    out: str,
+    no_plots: bool,
+    quiet: bool,
+) -> None:
+    """Train the network and write a run directory under --out.
+
+    The run holds the model, its resolved config, per-epoch history, metrics, the split, the
+    tracked SoftMax probabilities, plots and report.html. Precedence: built-in defaults <
+    --config file < --set (last wins) < named options.
+
+    \b
+    Examples:
+      iris-nn train
+      iris-nn train -c configs/statquest.toml
+      iris-nn train --hidden 16,16 --optimizer adam --lr 0.01 --epochs 500
+      iris-nn train --set train.l2=0.001 --set data.scaling=minmax -q
+    """
+    from iris_nn.experiment import train_run
+    from iris_nn.store import RunError, check_name
+    from iris_nn.train import Control, DivergenceError
+
+    config = resolve_config(
+        config_path,
+        sets,
+        {
+            "name": None,
+            "train.epochs": epochs,
+            "train.lr": lr,
+            "model.hidden": hidden,
+            "model.activation": activation,
+            "train.optimizer": optimizer,
+            "train.batch_size": batch_size,
+            "seed": seed,
+        },
+    )
+    if name is not None:
+        try:
+            check_name(name)
+        except ValueError as e:
+            raise usage_error(f"--name: {e}") from None
+    control = Control()
+    progress = ProgressLine(config.train.epochs, quiet)
+    try:
+        with stop_on_signals(control):
+            result = train_run(config, out, name, control, progress)
+    except DivergenceError as e:
+        progress.close()
+        raise Failure(
+            f"training diverged: {e}; no run was saved. Try a lower learning rate "
+            f"(--lr {config.train.lr / 10:g})"
+        ) from None
+    except RunError as e:
+        progress.close()
+        raise Failure(str(e)) from None
+    except ValueError as e:
+        progress.close()
+        raise usage_error(str(e)) from None
+    progress.close()
+    m = result.metrics
+    if quiet:
+        click.echo(str(result.path))
+    else:
+        test = m["test"]
+        shape = "-".join(str(s) for s in result.net.sizes)
+        correct = round(test["accuracy"] * test["n"])
+        click.echo(
+            f"{config.name}: {shape} {config.model.activation}, {config.train.optimizer}, "
+            f"{m['epochs_run']} epochs ({m['stop_reason'].replace('_', ' ')}"
+            f"{', best epoch ' + str(m['best_epoch']) if m['stop_reason'] != 'epochs' else ''})"
+            f" in {m['wall_time_s']:.2f} s"
+        )
+        click.echo(
+            f"test accuracy {test['accuracy']:.3f} ({correct}/{test['n']})   "
+            f"test log loss {test['log_loss']:.4f}"
+        )
+        click.echo(f"run: {result.path}")
+    if m["status"] == "interrupted":
+        signum = control.signal or int(signal.SIGINT)
+        click.echo(
+            f"Interrupted: the run was saved with status 'interrupted' in {result.path}", err=True
+        )
+        sys.exit(SIGNAL_EXIT.get(signum, 130))

@@ -1,0 +1,327 @@
+"""Configuration: frozen dataclasses with commented defaults, TOML overrides, ``--set`` parsing.
+
+Precedence, lowest first: the defaults below (equal to ``configs/default.toml``) < a config file <
+``--set KEY=VALUE`` (in order) < the named CLI options. Every value is checked against ``FIELDS``;
+a bad one raises ``ConfigError`` naming the key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import re
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
+CLASSES = ("setosa", "versicolor", "virginica")
+ACTIVATION_NAMES = ("relu", "leaky_relu", "tanh", "sigmoid", "softplus", "identity")
+OPTIMIZERS = ("gd", "sgd", "momentum", "adam")
+SCALINGS = ("standard", "minmax", "none")
+NAME_PATTERN = re.compile(r"[A-Za-z0-9._-]+")
+
+
+class ConfigError(ValueError):
+    """A config value, key or file that cannot be used; the message names it."""
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    dataset: str = "iris"  # the only data set: sklearn's bundled Iris (no network)
+    features: tuple[str, ...] = FEATURES  # network inputs, in this order
+    test_size: float = 0.2  # fraction of all rows held out for the final test, stratified
+    val_size: float = 0.1  # fraction of all rows for validation (0 = none), stratified
+    scaling: str = "standard"  # standard | minmax | none, fitted on the training rows only
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    hidden: tuple[int, ...] = (8,)  # hidden-layer widths; () is softmax regression
+    activation: str = "tanh"  # hidden layers only
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    optimizer: str = "gd"  # gd (full batch) | sgd | momentum | adam
+    lr: float = 0.1  # learning rate
+    epochs: int = 3000  # 0 saves the initialised, untrained network
+    batch_size: int = 0  # mini-batch rows; 0 = full batch; ignored by gd
+    momentum: float = 0.9  # for the momentum optimizer
+    nesterov: bool = False  # Nesterov's look-ahead, for the momentum optimizer
+    l2: float = 0.1  # L2 strength: loss += l2 / 2 * sum(W**2) / n_rows (weights only)
+    early_stopping: bool = False  # stop on validation loss, restoring the best weights
+    patience: int = 200  # epochs without improvement before stopping
+    min_delta: float = 0.0  # the smallest decrease of validation loss that counts
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str = "default"  # used in run names
+    seed: int = 0  # split, initialisation and shuffling draw independent streams from it
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+@dataclass(frozen=True)
+class Field:
+    """How one dotted key is typed and bounded."""
+
+    kind: str  # str | int | float | bool | list[str] | list[int]
+    check: Callable[[Any], bool]
+    allowed: str
+
+
+def _choice(options: Iterable[str]) -> Field:
+    opts = tuple(options)
+    return Field("str", lambda v: v in opts, "one of " + ", ".join(opts))
+
+
+FIELDS: dict[str, Field] = {
+    "name": Field(
+        "str",
+        lambda v: bool(NAME_PATTERN.fullmatch(v)) and not v.startswith("."),
+        "letters, digits, '.', '_', '-' (not starting with '.')",
+    ),
+    "seed": Field("int", lambda v: 0 <= v <= 2**32 - 1, "an integer 0 .. 4294967295"),
+    "data.dataset": _choice(["iris"]),
+    "data.features": Field(
+        "list[str]",
+        lambda v: 0 < len(v) == len(set(v)) and set(v) <= set(FEATURES),
+        "a non-empty list of distinct names from " + ", ".join(FEATURES),
+    ),
+    "data.test_size": Field("float", lambda v: 0 < v < 1, "0 < x < 1"),
+    "data.val_size": Field("float", lambda v: 0 <= v < 1, "0 <= x < 1"),
+    "data.scaling": _choice(SCALINGS),
+    "model.hidden": Field(
+        "list[int]",
+        lambda v: len(v) <= 8 and all(1 <= w <= 4096 for w in v),
+        "0 to 8 widths, each 1 .. 4096 (e.g. [], [8], [16, 16])",
+    ),
+    "model.activation": _choice(ACTIVATION_NAMES),
+    "train.optimizer": _choice(OPTIMIZERS),
+    "train.lr": Field("float", lambda v: 0 < v <= 1e3, "0 < x <= 1000"),
+    "train.epochs": Field("int", lambda v: 0 <= v <= 1_000_000, "an integer 0 .. 1000000"),
+    "train.batch_size": Field("int", lambda v: v >= 0, "an integer >= 0 (0 = full batch)"),
+    "train.momentum": Field("float", lambda v: 0 <= v < 1, "0 <= x < 1"),
+    "train.nesterov": Field("bool", lambda v: True, "true or false"),
+    "train.l2": Field("float", lambda v: 0 <= v <= 1e6, "0 <= x <= 1000000"),
+    "train.early_stopping": Field("bool", lambda v: True, "true or false"),
+    "train.patience": Field("int", lambda v: 1 <= v <= 1_000_000, "an integer 1 .. 1000000"),
+    "train.min_delta": Field("float", lambda v: 0 <= v <= 1e6, "0 <= x <= 1000000"),
+}
+SECTIONS = ("data", "model", "train")
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    return str(value)
+
+
+def _suggest(word: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_value(key: str, value: Any) -> Any:
+    """Return ``value`` converted to the type of ``key``; raise ConfigError if it is not allowed."""
+    if key not in FIELDS:
+        raise ConfigError(f"unknown config key {key!r}{_suggest(key, FIELDS)}")
+    spec = FIELDS[key]
+    bad = f"{key} = {_show(value)}"
+    kind = spec.kind
+    if kind == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{bad}: expected a number, {spec.allowed}")
+        value = float(value)
+        if not math.isfinite(value):
+            raise ConfigError(f"{bad}: not a finite number; allowed: {spec.allowed}")
+    elif kind == "int":
+        if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{bad}: expected an integer; allowed: {spec.allowed}")
+    elif kind == "bool":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{bad}: expected true or false")
+    elif kind == "str":
+        if not isinstance(value, str):
+            raise ConfigError(f"{bad}: expected a string; allowed: {spec.allowed}")
+    else:
+        item = str if kind == "list[str]" else int
+        if not isinstance(value, (list, tuple)) or not all(
+            isinstance(v, item) and not isinstance(v, bool) for v in value
+        ):
+            raise ConfigError(
+                f"{bad}: expected a list of {item.__name__}s; allowed: {spec.allowed}"
+            )
+        value = tuple(value)
+    if not spec.check(value):
+        hint = _suggest(value, spec.allowed.replace(",", " ").split()) if kind == "str" else ""
+        raise ConfigError(f"{bad} is not allowed{hint}; allowed: {spec.allowed}")
+    return value
+
+
+def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Return a nested TOML table as ``{"section.key": value}``; unknown sections are errors."""
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        dotted = prefix + key
+        if isinstance(value, dict):
+            if prefix or key not in SECTIONS:
+                raise ConfigError(f"unknown config section [{dotted}]{_suggest(dotted, SECTIONS)}")
+            out.update(flatten(value, dotted + "."))
+        else:
+            out[dotted] = value
+    return out
+
+
+def to_flat(config: Config) -> dict[str, Any]:
+    """Return every key of ``config`` as ``{"section.key": value}``."""
+    flat: dict[str, Any] = {"name": config.name, "seed": config.seed}
+    for section in SECTIONS:
+        for f in dataclasses.fields(getattr(config, section)):
+            flat[f"{section}.{f.name}"] = getattr(getattr(config, section), f.name)
+    return flat
+
+
+def apply(config: Config, overrides: Mapping[str, Any]) -> Config:
+    """Return ``config`` with dotted-key ``overrides`` applied, each checked; then check the whole."""
+    flat = to_flat(config)
+    for key, value in overrides.items():
+        flat[key] = check_value(key, value)
+    sections = {
+        s: {k.split(".", 1)[1]: v for k, v in flat.items() if k.startswith(s + ".")}
+        for s in SECTIONS
+    }
+    result = Config(
+        name=flat["name"],
+        seed=flat["seed"],
+        data=DataConfig(**sections["data"]),
+        model=ModelConfig(**sections["model"]),
+        train=TrainConfig(**sections["train"]),
+    )
+    check_consistency(result)
+    return result
+
+
+def check_consistency(config: Config) -> None:
+    """Raise ConfigError where keys that are fine alone do not fit together."""
+    d, t = config.data, config.train
+    if d.test_size + d.val_size >= 1:
+        raise ConfigError(
+            f"data.test_size + data.val_size = {d.test_size} + {d.val_size} leaves no training "
+            "rows; allowed: a sum below 1"
+        )
+    if t.early_stopping and d.val_size == 0:
+        raise ConfigError(
+            "train.early_stopping = true needs validation rows; set data.val_size > 0 "
+            "or train.early_stopping = false"
+        )
+
+
+def read_file(path: str | Path) -> dict[str, Any]:
+    """Return the dotted-key values of a TOML config file; raise ConfigError if unusable."""
+    try:
+        with open(path, "rb") as f:
+            tree = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {str(path)!r} does not exist") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config file {str(path)!r} is a directory") from None
+    except OSError as e:
+        raise ConfigError(f"cannot read config file {str(path)!r}: {e.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"config file {str(path)!r} is not valid TOML: {e}") from None
+    return flatten(tree)
+
+
+def parse_hidden(text: str) -> tuple[int, ...]:
+    """Return hidden widths from ``none``, ``[]``, ``8``, ``16,16`` or ``[16, 16]``."""
+    body = text.strip()
+    if body.lower() in ("none", "[]", ""):
+        return ()
+    if body.startswith("[") and body.endswith("]"):
+        body = body[1:-1]
+    try:
+        widths = tuple(int(part) for part in body.split(",") if part.strip())
+    except ValueError:
+        raise ConfigError(
+            f"model.hidden = {text!r} is not allowed; allowed: none, [], 8, 16,16 or [16, 16]"
+        ) from None
+    return check_value("model.hidden", widths)
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """Return ``(key, value)`` from ``KEY=VALUE``: VALUE is TOML, raw text for string keys."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ConfigError(f"--set {text!r}: expected KEY=VALUE, e.g. train.lr=0.05")
+    if key not in FIELDS:
+        raise ConfigError(f"unknown config key {key!r}{_suggest(key, FIELDS)}")
+    if key == "model.hidden":
+        return key, parse_hidden(raw)
+    if FIELDS[key].kind == "str":
+        return key, raw
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        raise ConfigError(
+            f"{key} = {raw!r} is not a value; allowed: {FIELDS[key].allowed}"
+        ) from None
+    return key, check_value(key, value)
+
+
+def load(
+    path: str | Path | None = None,
+    sets: Iterable[str] = (),
+    options: Mapping[str, Any] | None = None,
+) -> Config:
+    """Return the resolved config: defaults < file < ``--set`` assignments < named options."""
+    overrides: dict[str, Any] = {}
+    if path is not None:
+        for key, value in read_file(path).items():
+            overrides[key] = check_value(key, value)
+    for text in sets:
+        key, value = parse_assignment(text)
+        overrides[key] = value
+    for key, value in (options or {}).items():
+        if value is not None:
+            overrides[key] = check_value(key, value)
+    return apply(Config(), overrides)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return str(value)
+
+
+def to_toml(config: Config) -> str:
+    """Return ``config`` as TOML text that ``load`` reads back to an equal config."""
+    flat = to_flat(config)
+    lines = [f"name = {_toml_value(flat['name'])}", f"seed = {flat['seed']}"]
+    for section in SECTIONS:
+        lines += ["", f"[{section}]"]
+        lines += [
+            f"{k.split('.', 1)[1]} = {_toml_value(v)}"
+            for k, v in flat.items()
+            if k.startswith(section + ".")
+        ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,164 @@
+"""One training run from a config: data, network, training loop, metrics and the run directory."""
+
+from __future__ import annotations
+
+import csv
+import platform
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from iris_nn import __version__
+from iris_nn.config import Config, to_toml
+from iris_nn.data import Dataset, int_seed, prepare, seeds
+from iris_nn.functional import softmax
+from iris_nn.metrics import classification_metrics
+from iris_nn.model import Network
+from iris_nn.store import RunDir, RunError, dumps, model_meta, save_model, utc_now
+from iris_nn.train import HISTORY_COLUMNS, Control, History, Progress, fit
+
+
+@dataclass
+class RunResult:
+    """What a finished run produced."""
+
+    path: Path
+    metrics: dict[str, Any]
+    history: History
+    net: Network
+    data: Dataset
+
+
+def versions() -> dict[str, str]:
+    """Return the versions of Python and of the libraries that shaped a run."""
+    import sklearn
+
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scikit-learn": sklearn.__version__,
+        "iris-nn": __version__,
+    }
+
+
+def tracked_rows(data: Dataset) -> np.ndarray:
+    """Return the dataset index of the first training row of each species."""
+    train = data.split.train
+    return np.array([train[data.y[train] == c][0] for c in range(len(data.classes))])
+
+
+def build(config: Config) -> tuple[Dataset, Network, np.random.Generator]:
+    """Return the data, the initialised network and the shuffling generator of ``config``."""
+    split_seq, init_seq, shuffle_seq = seeds(config.seed)
+    data = prepare(config.data, seed=int_seed(split_seq))
+    sizes = [len(config.data.features), *config.model.hidden, len(data.classes)]
+    net = Network.initialised(sizes, config.model.activation, np.random.default_rng(init_seq))
+    return data, net, np.random.default_rng(shuffle_seq)
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def _cell(x: float) -> str:
+    return "" if not np.isfinite(x) else repr(float(x))
+
+
+def write_run_files(run: RunDir, config: Config, result: RunResult, created: str) -> None:
+    """Write model, config, history, metrics, split and probabilities into ``run``."""
+    net, data, history = result.net, result.data, result.history
+    meta = model_meta(
+        version=__version__,
+        activation=config.model.activation,
+        hidden=list(config.model.hidden),
+        features=list(data.features),
+        scaling=config.data.scaling,
+        created=created,
+        classes=data.classes,
+    )
+    save_model(run.path("model.npz"), net, data.center, data.scale, meta)
+    run.path("config.toml").write_text(to_toml(config))
+    _write_csv(
+        run.path("history.csv"),
+        list(HISTORY_COLUMNS),
+        [[int(r[0]), *(_cell(v) for v in r[1:])] for r in history.rows()],
+    )
+    run.path("metrics.json").write_text(dumps(result.metrics) + "\n")
+    run.path("split.json").write_text(dumps(data.split.as_dict()) + "\n")
+    _write_csv(
+        run.path("probabilities.csv"),
+        ["epoch", "row", *data.classes],
+        [[e, r, *(repr(float(v)) for v in p)] for e, r, p in history.probabilities],
+    )
+
+
+def evaluate_parts(net: Network, data: Dataset) -> dict[str, Any]:
+    """Return ``train``, ``val`` and ``test`` metrics, with per-class and confusion on test."""
+    out: dict[str, Any] = {}
+    for part in ("train", "val", "test"):
+        X, y = data.scaled(part)
+        out[part] = (
+            classification_metrics(y, softmax(net.forward(X)), data.classes, detail=part == "test")
+            if len(y)
+            else None
+        )
+    out["per_class"] = out["test"].pop("per_class")
+    out["confusion_matrix"] = out["test"].pop("confusion_matrix")
+    return out
+
+
+def default_run_name(config: Config) -> str:
+    """Return ``<config name>-<YYYYmmdd-HHMMSS>`` in local time."""
+    return f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def train_run(
+    config: Config,
+    out: str | Path = "outputs",
+    name: str | None = None,
+    control: Control | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Train ``config`` and write its run directory under ``out``; return the result.
+
+    The directory is created first (so an unwritable ``out`` fails before training), filled under a
+    hidden temporary name, and renamed when complete. On any failure nothing visible is left.
+    """
+    control = control or Control()
+    run = RunDir(out, name or default_run_name(config))
+    try:
+        started = time.perf_counter()
+        data, net, shuffle_rng = build(config)
+        X, y = data.scaled("train")
+        X_val, y_val = data.scaled("val")
+        rows = tracked_rows(data)
+        track = ((data.X[rows] - data.center) / data.scale, rows)
+        history = fit(net, X, y, config.train, shuffle_rng, X_val, y_val, track, control, progress)
+        interrupted = history.stop_reason == "interrupted"
+        metrics: dict[str, Any] = {
+            "status": "interrupted" if interrupted else "completed",
+            "epochs_run": history.epochs_run,
+            "best_epoch": history.best_epoch,
+            "stop_reason": history.stop_reason,
+            "seed": config.seed,
+            "wall_time_s": 0.0,
+            "versions": versions(),
+        }
+        metrics.update(evaluate_parts(net, data))
+        metrics["wall_time_s"] = round(time.perf_counter() - started, 4)
+        result = RunResult(run.tmp, metrics, history, net, data)
+        write_run_files(run, config, result, utc_now())
+        result.path = run.commit()
+        return result
+    except OSError as e:
+        run.discard()
+        raise RunError(f"could not write the run in {run.out}: {e.strerror or e}") from None
+    except BaseException:
+        run.discard()
+        raise

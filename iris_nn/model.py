@@ -1,0 +1,245 @@
+"""The network: hidden layers with one activation, then a SoftMax output layer.
+
+Layer ``i`` (numbered from 1) maps ``A_{i-1} (n, n_in) @ W_i (n_in, n_out) + b_i (n_out,)``, the layout
+of scikit-learn's ``MLPClassifier.coefs_`` / ``intercepts_``. All parameters live in one flat
+float64 vector ``theta``: each layer is a view ``Wb_i (n_in + 1, n_out)`` whose last row is ``b_i``.
+That layout lets an input with a trailing column of ones compute ``X @ W + b`` as one matmul,
+``A.T @ dZ`` give the gradients of ``W`` and ``b`` at once, and an optimiser update every parameter
+with one vector operation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from iris_nn.functional import Array, get_activation, log_softmax, softmax
+
+
+class Network:
+    """A fully connected classifier ``sizes[0] -> ... -> sizes[-1]`` with SoftMax outputs.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        ``[n_features, *hidden, n_classes]``; no hidden widths is softmax regression.
+    activation : str
+        Name of the hidden-layer activation in ``functional.ACTIVATIONS``.
+    theta : ndarray of shape (n_params,), optional
+        The flat parameter vector (zeros when omitted); used as is, not copied.
+    """
+
+    def __init__(self, sizes: Sequence[int], activation: str = "relu", theta: Array | None = None):
+        self.sizes = [int(s) for s in sizes]
+        if len(self.sizes) < 2 or min(self.sizes) < 1:
+            raise ValueError(f"layer sizes must be >= 1 with an input and an output: {sizes}")
+        self.activation = activation
+        self.act = get_activation(activation)
+        shapes = [
+            (n_in + 1, n_out) for n_in, n_out in zip(self.sizes, self.sizes[1:], strict=False)
+        ]
+        n_params = sum(r * c for r, c in shapes)
+        if theta is None:
+            theta = np.zeros(n_params)
+        if theta.shape != (n_params,) or theta.dtype != np.float64:
+            raise ValueError(f"theta must be float64 of shape ({n_params},), got {theta.shape}")
+        self.theta = theta
+        self.layers: list[Array] = []  # Wb_i views into theta, (n_in + 1, n_out)
+        self.weight_mask = np.ones(n_params)  # 1 on weights, 0 on biases: L2 skips biases
+        offset = 0
+        for r, c in shapes:
+            self.layers.append(theta[offset : offset + r * c].reshape(r, c))
+            self.weight_mask[offset + (r - 1) * c : offset + r * c] = 0.0
+            offset += r * c
+
+    @classmethod
+    def initialised(
+        cls, sizes: Sequence[int], activation: str, rng: np.random.Generator
+    ) -> Network:
+        """Return a network with He (relu-like) or Glorot weights drawn from ``rng``, biases zero."""
+        net = cls(sizes, activation)
+        for Wb in net.layers:
+            n_in, n_out = Wb.shape[0] - 1, Wb.shape[1]
+            if net.act.relu_like:
+                Wb[:-1] = rng.normal(0.0, np.sqrt(2.0 / n_in), (n_in, n_out))
+            else:
+                bound = np.sqrt(6.0 / (n_in + n_out))
+                Wb[:-1] = rng.uniform(-bound, bound, (n_in, n_out))
+        return net
+
+    @property
+    def n_layers(self) -> int:
+        """Return the number of weight layers (hidden layers + 1)."""
+        return len(self.layers)
+
+    @property
+    def hidden(self) -> list[int]:
+        """Return the hidden-layer widths."""
+        return self.sizes[1:-1]
+
+    def W(self, i: int) -> Array:
+        """Return the weights of layer ``i`` (from 1), a view of shape (n_in, n_out)."""
+        return self.layers[i - 1][:-1]
+
+    def b(self, i: int) -> Array:
+        """Return the biases of layer ``i`` (from 1), a view of shape (n_out,)."""
+        return self.layers[i - 1][-1]
+
+    def copy(self) -> Network:
+        """Return an independent copy."""
+        return Network(self.sizes, self.activation, self.theta.copy())
+
+    def state_dict(self) -> dict[str, Array]:
+        """Return the parameters as ``{"W1": ..., "b1": ..., ...}`` (copies)."""
+        out: dict[str, Array] = {}
+        for i in range(1, self.n_layers + 1):
+            out[f"W{i}"] = self.W(i).copy()
+            out[f"b{i}"] = self.b(i).copy()
+        return out
+
+    @classmethod
+    def from_state_dict(cls, params: dict[str, Array], activation: str) -> Network:
+        """Return the network whose parameters are ``W1..WL``, ``b1..bL``; check every shape."""
+        n_layers = sum(1 for k in params if k.startswith("W") and k[1:].isdigit())
+        if n_layers == 0:
+            raise ValueError("no weight arrays W1.. in the parameters")
+        W1 = params.get("W1")
+        sizes = [W1.shape[0]] if W1 is not None and np.ndim(W1) == 2 else []
+        for i in range(1, n_layers + 1):
+            W, b = params.get(f"W{i}"), params.get(f"b{i}")
+            if W is None or b is None:
+                raise ValueError(f"missing W{i} or b{i}")
+            W, b = np.asarray(W), np.asarray(b)
+            if W.ndim != 2 or b.shape != (W.shape[1],) or not sizes or W.shape[0] != sizes[-1]:
+                raise ValueError(
+                    f"layer {i} has inconsistent shapes: W{i} {W.shape}, b{i} {b.shape}"
+                )
+            sizes.append(W.shape[1])
+        net = cls(sizes, activation)
+        for i in range(1, n_layers + 1):
+            net.W(i)[...] = params[f"W{i}"]
+            net.b(i)[...] = params[f"b{i}"]
+        return net
+
+    def forward(self, X: Array) -> Array:
+        """Return the raw outputs (logits), shape (n_samples, n_classes), of inputs ``X``."""
+        A = np.asarray(X, dtype=np.float64)  # (n, n_features)
+        for i in range(1, self.n_layers):
+            Z = A @ self.W(i) + self.b(i)  # (n, hidden_i)
+            A = self.act.forward(Z, Z)
+        return A @ self.W(self.n_layers) + self.b(self.n_layers)  # (n, n_classes)
+
+    def predict_proba(self, X: Array, temperature: float = 1.0) -> Array:
+        """Return SoftMax probabilities (n_samples, n_classes) of the logits divided by temperature."""
+        return softmax(self.forward(X) / temperature)
+
+    def predict(self, X: Array) -> NDArray[np.intp]:
+        """Return the ArgMax class index of every row."""
+        return self.forward(X).argmax(axis=1)
+
+    def loss(self, X: Array, y: NDArray[np.integer], l2: float = 0.0) -> float:
+        """Return mean cross-entropy plus ``l2 / 2 * sum(W**2) / n`` (weights only)."""
+        logp = log_softmax(self.forward(X))
+        ce = -float(np.mean(logp[np.arange(len(y)), y]))
+        return ce + self.l2_penalty(l2, len(y))
+
+    def gradient(self, X: Array, y: NDArray[np.integer], l2: float = 0.0) -> tuple[float, Array]:
+        """Return the loss and its gradient as a flat vector laid out like ``theta``."""
+        batch = Batch(self, X, y)
+        Z = batch.forward()
+        ce, _ = batch.loss_accuracy(Z)
+        grad = batch.backward(batch.output_delta(Z), l2).copy()
+        return ce + self.l2_penalty(l2, len(y)), grad
+
+    def l2_penalty(self, l2: float, n: int) -> float:
+        """Return ``l2 / 2 * sum(W**2) / n`` over the weights (not the biases)."""
+        if not l2:
+            return 0.0
+        w = self.theta * self.weight_mask
+        return 0.5 * l2 * float(w @ w) / n
+
+    def unflatten(self, flat: Array) -> dict[str, Array]:
+        """Return a flat vector laid out like ``theta`` as ``{"W1": ..., "b1": ..., ...}`` arrays."""
+        return Network(self.sizes, self.activation, flat).state_dict()
+
+
+class Batch:
+    """A forward and backward pass over fixed rows, with every buffer allocated once.
+
+    Training calls it every epoch on the same data, so nothing here allocates per call except
+    numpy's small internal temporaries.
+    """
+
+    def __init__(self, net: Network, X: Array, y: NDArray[np.integer]):
+        self.net = net
+        n = len(X)
+        if n == 0:
+            raise ValueError("a batch needs at least one row")
+        self.n = n
+        k = net.sizes[-1]
+        self.Y_over_n = np.zeros((n, k))
+        # A_aug[i] = [A_i, 1]: the ones column turns X @ W + b into one matmul with Wb.
+        self.A_aug = [np.ones((n, s + 1)) for s in net.sizes[:-1]]
+        self.A = [a[:, :-1] for a in self.A_aug]
+        self.load(X, y)
+        self.Z = [np.empty((n, s)) for s in net.sizes[1:]]
+        self.dA = [np.empty((n, s)) for s in net.sizes[1:-1]]
+        self.E = np.empty((n, k))
+        self.m = np.empty((n, 1))
+        self.s = np.empty((n, 1))
+        self.grad = np.empty_like(net.theta)  # laid out like theta
+        self.grad_layers = Network(net.sizes, net.activation, self.grad).layers
+        self._l2_scaled: tuple[float, Array] | None = None
+
+    def load(self, X: Array, y: NDArray[np.integer]) -> None:
+        """Put new rows of the same count into the buffers (mini-batches reuse one Batch)."""
+        self.A[0][...] = X
+        self.y = np.asarray(y, dtype=np.intp)
+        k = self.net.sizes[-1]
+        self.target = np.arange(self.n) * k + self.y  # flat index of each row's true logit
+        self.Y_over_n.fill(0.0)
+        self.Y_over_n[np.arange(self.n), self.y] = 1.0 / self.n
+
+    def forward(self) -> Array:
+        """Return the logits (n, n_classes) at the network's current parameters (a buffer)."""
+        net, L = self.net, self.net.n_layers
+        for i in range(L - 1):
+            np.matmul(self.A_aug[i], net.layers[i], out=self.Z[i])  # (n, hidden)
+            net.act.forward(self.Z[i], self.A[i + 1])
+        return np.matmul(self.A_aug[L - 1], net.layers[L - 1], out=self.Z[L - 1])
+
+    def loss_accuracy(self, Z: Array) -> tuple[float, float]:
+        """Return the mean cross-entropy and the ArgMax accuracy of logits ``Z``; keep exp(Z - max)."""
+        np.max(Z, axis=1, keepdims=True, out=self.m)
+        np.subtract(Z, self.m, out=self.E)
+        np.exp(self.E, out=self.E)
+        np.sum(self.E, axis=1, keepdims=True, out=self.s)
+        # mean(logsumexp - z_true) with logsumexp = m + log(sum(exp(Z - m)))
+        ce = (np.log(self.s).sum() + self.m.sum() - Z.take(self.target).sum()) / self.n
+        accuracy = np.count_nonzero(Z.argmax(axis=1) == self.y) / self.n
+        return float(ce), accuracy
+
+    def output_delta(self, Z: Array) -> Array:
+        """Return (SoftMax(Z) - onehot(y)) / n, reusing exp(Z - max) from loss_accuracy."""
+        P = np.divide(self.E, self.s, out=self.E)
+        P *= 1.0 / self.n
+        return np.subtract(P, self.Y_over_n, out=P)
+
+    def backward(self, dZ: Array, l2: float = 0.0) -> Array:
+        """Return the gradient of the loss (a buffer laid out like theta), given the output delta."""
+        net, grad = self.net, self.grad
+        for i in range(net.n_layers - 1, -1, -1):
+            np.matmul(self.A_aug[i].T, dZ, out=self.grad_layers[i])  # (n_in + 1, n_out): dW, db
+            if i > 0:
+                dA = np.matmul(dZ, net.layers[i][:-1].T, out=self.dA[i - 1])  # (n, n_in)
+                dZ = net.act.backward(dA, self.Z[i - 1], self.A[i])
+        if l2:
+            grad += self._l2_scale(l2) * net.theta
+        return grad
+
+    def _l2_scale(self, l2: float) -> Array:
+        if self._l2_scaled is None or self._l2_scaled[0] != l2:
+            self._l2_scaled = (l2, self.net.weight_mask * (l2 / self.n))
+        return self._l2_scaled[1]

@@ -1,0 +1,92 @@
+"""Gradient-descent optimisers over the network's flat parameter vector ``theta``.
+
+Each ``step(grad)`` updates ``theta`` in place with a handful of vector operations, whatever the
+number of layers. Momentum follows scikit-learn's ``SGDOptimizer`` (``v = mu v - lr g``; Nesterov adds
+``mu v - lr g``), Adam its ``AdamOptimizer`` (beta1 0.9, beta2 0.999, eps 1e-8).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from iris_nn.functional import Array
+
+
+class GD:
+    """Plain gradient descent: ``theta -= lr * grad`` (gd and sgd differ only in their batches)."""
+
+    def __init__(self, theta: Array, lr: float):
+        self.theta, self.lr = theta, lr
+        self._buf = np.empty_like(theta)
+
+    def step(self, grad: Array) -> None:
+        """Move ``theta`` one step against ``grad``."""
+        np.multiply(grad, self.lr, out=self._buf)
+        np.subtract(self.theta, self._buf, out=self.theta)
+
+
+class Momentum:
+    """Gradient descent with momentum ``mu``, optionally with Nesterov's look-ahead."""
+
+    def __init__(self, theta: Array, lr: float, momentum: float, nesterov: bool = False):
+        self.theta, self.lr, self.mu, self.nesterov = theta, lr, momentum, nesterov
+        self.velocity = np.zeros_like(theta)
+        self._buf = np.empty_like(theta)
+
+    def step(self, grad: Array) -> None:
+        """Update the velocity with ``grad`` and move ``theta`` along it."""
+        v, buf = self.velocity, self._buf
+        np.multiply(grad, self.lr, out=buf)
+        v *= self.mu
+        v -= buf  # v = mu v - lr g
+        if self.nesterov:
+            np.multiply(v, self.mu, out=buf)
+            np.subtract(buf, np.multiply(grad, self.lr), out=buf)  # mu v - lr g
+            self.theta += buf
+        else:
+            self.theta += v
+
+
+class Adam:
+    """Adam with bias-corrected first and second moment estimates."""
+
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+
+    def __init__(self, theta: Array, lr: float):
+        self.theta, self.lr, self.t = theta, lr, 0
+        self.m = np.zeros_like(theta)
+        self.v = np.zeros_like(theta)
+        self._buf = np.empty_like(theta)
+
+    def step(self, grad: Array) -> None:
+        """Update the moment estimates with ``grad`` and move ``theta``."""
+        self.t += 1
+        b1, b2, buf = self.beta1, self.beta2, self._buf
+        self.m *= b1
+        self.m += (1 - b1) * grad
+        self.v *= b2
+        np.multiply(grad, grad, out=buf)
+        buf *= 1 - b2
+        self.v += buf
+        lr_t = self.lr * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        np.sqrt(self.v, out=buf)
+        buf += self.eps
+        np.divide(self.m, buf, out=buf)
+        buf *= lr_t
+        self.theta -= buf
+
+
+Optimizer = GD | Momentum | Adam
+
+
+def make_optimizer(
+    name: str, theta: Array, lr: float, momentum: float = 0.9, nesterov: bool = False
+) -> Optimizer:
+    """Return the optimiser registered as ``name`` (gd, sgd, momentum, adam) over ``theta``."""
+    if name in ("gd", "sgd"):
+        return GD(theta, lr)
+    if name == "momentum":
+        return Momentum(theta, lr, momentum, nesterov)
+    if name == "adam":
+        return Adam(theta, lr)
+    raise ValueError(f"unknown optimizer {name!r}; allowed: gd, sgd, momentum, adam")

@@ -1,0 +1,170 @@
+"""The training loop: epochs of forward pass, loss, backward pass and optimiser step.
+
+Epoch ``e`` of the history is the state after ``e`` updates: its forward pass sees the weights before
+update ``e + 1``, and row 0 is the initialised network. A run of ``E`` epochs makes ``E`` updates and
+``E + 1`` forward passes; the last one measures the final weights. Early stopping watches the
+validation loss of each state and restores the best one.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from iris_nn.config import TrainConfig
+from iris_nn.functional import Array, softmax
+from iris_nn.model import Batch, Network
+from iris_nn.optim import make_optimizer
+
+HISTORY_COLUMNS = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr")
+
+
+class DivergenceError(ValueError):
+    """Training produced a non-finite loss or weight."""
+
+
+@dataclass
+class Control:
+    """Set ``stop`` (from a signal handler, say) to end training after the current epoch."""
+
+    stop: bool = False
+    reason: str = "interrupted"
+    signal: int | None = None  # the signal that asked to stop, if any
+
+
+@dataclass
+class History:
+    """Per-epoch metrics, one row per state, plus the tracked probabilities."""
+
+    columns: dict[str, Array]
+    epochs_run: int
+    best_epoch: int
+    stop_reason: str
+    probabilities: list[tuple[int, int, Array]] = field(default_factory=list)  # (epoch, row, p)
+
+    def rows(self) -> list[tuple[float, ...]]:
+        """Return the history as rows in ``HISTORY_COLUMNS`` order."""
+        cols = [self.columns[c] for c in HISTORY_COLUMNS]
+        return [tuple(float(c[i]) for c in cols) for i in range(len(cols[0]))]
+
+
+def log_spaced_epochs(epochs: int, count: int = 100) -> NDArray[np.bool_]:
+    """Return a mask over 0..epochs, true at about ``count`` epochs spaced evenly on a log scale."""
+    mask = np.zeros(epochs + 1, dtype=bool)
+    picks = np.unique(np.round(np.geomspace(1, epochs + 1, count)).astype(int) - 1)
+    mask[picks] = True
+    mask[0] = mask[epochs] = True
+    return mask
+
+
+Progress = Callable[[int, History], None]
+
+
+@np.errstate(over="ignore", invalid="ignore", divide="ignore")  # divergence is checked, not warned
+def fit(
+    net: Network,
+    X: Array,
+    y: NDArray[np.intp],
+    config: TrainConfig,
+    rng: np.random.Generator,
+    X_val: Array | None = None,
+    y_val: NDArray[np.intp] | None = None,
+    track: tuple[Array, NDArray[np.intp]] | None = None,
+    control: Control | None = None,
+    progress: Progress | None = None,
+) -> History:
+    """Train ``net`` in place on ``X`` (n_samples, n_features), ``y``; return the history.
+
+    ``track`` is ``(inputs, row_ids)`` of flowers whose SoftMax probabilities are recorded at about
+    100 log-spaced epochs. ``rng`` reshuffles mini-batches. ``progress(epoch, history)`` is called
+    about every 50 ms. Raises DivergenceError when the loss or a weight stops being finite.
+    """
+    control = control or Control()
+    epochs, n = config.epochs, len(X)
+    has_val = X_val is not None and y_val is not None and len(X_val) > 0
+    batch_size = n if config.optimizer == "gd" or config.batch_size == 0 else config.batch_size
+    if batch_size > n:
+        raise ValueError(f"train.batch_size = {batch_size} is larger than the {n} training rows")
+    full = Batch(net, X, y)
+    val = Batch(net, X_val, y_val) if has_val else None  # type: ignore[arg-type]
+    opt = make_optimizer(config.optimizer, net.theta, config.lr, config.momentum, config.nesterov)
+    l2 = config.l2
+
+    cols = {c: np.full(epochs + 1, np.nan) for c in HISTORY_COLUMNS}
+    cols["epoch"] = np.arange(epochs + 1, dtype=np.float64)
+    cols["lr"][:] = config.lr
+    train_loss, train_acc = cols["train_loss"], cols["train_accuracy"]
+    val_loss, val_acc = cols["val_loss"], cols["val_accuracy"]
+    history = History(cols, 0, 0, "epochs")
+    record = log_spaced_epochs(epochs) if track is not None else None
+
+    # Mini-batches: one reusable Batch per batch length (a shorter last batch gets its own).
+    batches: dict[int, Batch] = {}
+    best_loss, best_theta, wait = math.inf, None, 0
+    watch = config.early_stopping and has_val
+    next_report = time.perf_counter() + 0.05 if progress else math.inf
+
+    e = 0
+    while True:
+        Z = full.forward()
+        loss, acc = full.loss_accuracy(Z)
+        if not math.isfinite(loss):
+            raise DivergenceError(f"the training loss became {loss} at epoch {e}")
+        train_loss[e], train_acc[e] = loss, acc
+        if val is not None:
+            val_loss[e], val_acc[e] = val.loss_accuracy(val.forward())
+        if record is not None and track is not None and record[e]:
+            P = softmax(net.forward(track[0]))
+            history.probabilities += [(e, int(r), p) for r, p in zip(track[1], P, strict=True)]
+        monitored = val_loss[e] if has_val else loss
+        if monitored < best_loss - (config.min_delta if watch else 0.0):
+            best_loss, history.best_epoch, wait = monitored, e, 0
+            if watch:
+                best_theta = net.theta.copy()
+        else:
+            wait += 1
+        history.epochs_run = e
+        if progress and time.perf_counter() >= next_report:
+            progress(e, history)
+            next_report = time.perf_counter() + 0.05
+        if e == epochs:
+            break
+        if watch and wait >= config.patience:
+            history.stop_reason = "early_stopping"
+            break
+        if control.stop:
+            history.stop_reason = control.reason
+            break
+
+        if batch_size == n:
+            opt.step(full.backward(full.output_delta(Z), l2))
+        else:
+            order = rng.permutation(n)
+            for start in range(0, n, batch_size):
+                rows = order[start : start + batch_size]
+                b = batches.get(len(rows))
+                if b is None:
+                    b = batches[len(rows)] = Batch(net, X[rows], y[rows])
+                else:
+                    b.load(X[rows], y[rows])
+                Zb = b.forward()
+                b.loss_accuracy(Zb)
+                opt.step(b.backward(b.output_delta(Zb), l2))
+        e += 1
+
+    if not np.all(np.isfinite(net.theta)):
+        raise DivergenceError(f"a weight became non-finite by epoch {e}")
+    history.columns = {k: c[: history.epochs_run + 1] for k, c in cols.items()}
+    if record is not None and track is not None and not record[history.epochs_run]:
+        P = softmax(net.forward(track[0]))
+        history.probabilities += [(e, int(r), p) for r, p in zip(track[1], P, strict=True)]
+    if watch and best_theta is not None:
+        net.theta[:] = best_theta
+    if progress:
+        progress(history.epochs_run, history)
+    return history

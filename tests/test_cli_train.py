@@ -1,0 +1,219 @@
+"""`iris-nn train` through CliRunner and the installed command: run directory, errors, quiet."""
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from iris_nn import __version__
+from iris_nn.cli import cli
+from iris_nn.store import load_model
+
+FAST = ["--epochs", "30", "--no-plots"]
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def train_quiet(out, *args):
+    result = run("train", "--out", out, "-q", *FAST, *args)
+    assert result.exit_code == 0, result.output
+    return Path(result.stdout.strip())
+
+
+def test_version_and_help():
+    assert run("--version").stdout.strip() == f"iris-nn {__version__}"
+    for args in (["-h"], ["--help"], ["train", "-h"]):
+        result = run(*args)
+        assert result.exit_code == 0 and "Example" in result.stdout
+
+
+def test_run_directory_is_complete(out):
+    path = train_quiet(out)
+    assert path.parent == out
+    names = {p.name for p in path.iterdir()}
+    assert {
+        "model.npz",
+        "config.toml",
+        "history.csv",
+        "metrics.json",
+        "split.json",
+        "probabilities.csv",
+    } <= names
+    with np.load(path / "model.npz", allow_pickle=False) as npz:
+        assert {"W1", "W2", "b1", "b2", "scaler_center", "scaler_scale", "meta"} <= set(npz.files)
+        meta = json.loads(str(npz["meta"]))
+    assert meta["format"] == "iris-nn/1" and meta["version"] == __version__
+    assert meta["hidden"] == [8] and meta["classes"] == ["setosa", "versicolor", "virginica"]
+    metrics = json.loads((path / "metrics.json").read_text())
+    assert metrics["status"] == "completed" and metrics["epochs_run"] == 30
+    assert metrics["stop_reason"] == "epochs"
+    assert set(metrics["versions"]) == {"python", "numpy", "scikit-learn", "iris-nn"}
+    assert metrics["test"]["n"] == 30 and metrics["val"]["n"] == 15 and metrics["train"]["n"] == 105
+    assert sum(map(sum, metrics["confusion_matrix"]["matrix"])) == 30
+    assert set(metrics["per_class"]) == {"setosa", "versicolor", "virginica"}
+    split = json.loads((path / "split.json").read_text())
+    assert sorted(split["train"] + split["val"] + split["test"]) == list(range(150))
+    with open(path / "history.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == [
+        "epoch",
+        "train_loss",
+        "train_accuracy",
+        "val_loss",
+        "val_accuracy",
+        "lr",
+    ]
+    assert [int(r["epoch"]) for r in rows] == list(range(31))
+    assert float(rows[-1]["val_loss"]) == pytest.approx(metrics["val"]["log_loss"], rel=1e-9)
+    assert float(rows[-1]["train_loss"]) == pytest.approx(metrics["train"]["log_loss"], rel=1e-9)
+    with open(path / "probabilities.csv") as f:
+        probs = list(csv.DictReader(f))
+    assert list(probs[0]) == ["epoch", "row", "setosa", "versicolor", "virginica"]
+    tracked = {int(r["row"]) for r in probs}
+    y = np.repeat([0, 1, 2], 50)
+    assert sorted(y[list(tracked)]) == [0, 1, 2]
+    assert all(t in split["train"] for t in tracked)
+    assert {int(r["epoch"]) for r in probs} >= {0, 30}
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_no_validation_rows_leaves_val_columns_empty(out):
+    path = train_quiet(out, "--set", "data.val_size=0")
+    assert json.loads((path / "metrics.json").read_text())["val"] is None
+    with open(path / "history.csv") as f:
+        assert {r["val_loss"] for r in csv.DictReader(f)} == {""}
+
+
+def test_same_config_same_weights_and_config_toml_reproduces(out):
+    a = train_quiet(out, "--seed", "7", "--optimizer", "adam", "--batch-size", "16")
+    b = train_quiet(out, "--seed", "7", "--optimizer", "adam", "--batch-size", "16")
+    assert a != b  # two runs in the same second get distinct names
+    c = train_quiet(out, "-c", a / "config.toml")
+    wa, wb, wc = (load_model(p).net.theta for p in (a, b, c))
+    np.testing.assert_array_equal(wa, wb)
+    np.testing.assert_array_equal(wa, wc)
+    d = train_quiet(out, "--seed", "8", "--optimizer", "adam", "--batch-size", "16")
+    assert not np.array_equal(wa, load_model(d).net.theta)
+
+
+def test_saved_config_is_resolved(out, tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('name = "mine"\n[model]\nhidden = [3]\n')
+    path = train_quiet(out, "-c", cfg, "--set", "train.lr=0.05", "--lr", "0.02", "--hidden", "5,4")
+    saved = tomllib.loads((path / "config.toml").read_text())
+    assert saved["name"] == "mine" and path.name.startswith("mine-")
+    assert saved["train"]["lr"] == 0.02 and saved["model"]["hidden"] == [5, 4]
+    assert saved["train"]["epochs"] == 30
+
+
+def test_named_runs_never_overwrite(out):
+    a = train_quiet(out, "--name", "exp")
+    b = train_quiet(out, "--name", "exp")
+    assert (a.name, b.name) == ("exp", "exp-2")
+
+
+def test_epochs_zero_saves_the_initialised_network(out):
+    path = train_quiet(out, "--epochs", "0")
+    assert json.loads((path / "metrics.json").read_text())["epochs_run"] == 0
+
+
+def test_summary(out):
+    result = run("train", "--out", out, *FAST)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert "test accuracy" in lines[1] and "test log loss" in lines[1]
+    assert lines[-1].startswith("run: ")
+    assert "30 epochs" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--epochs", "-1"],
+            "Error: --epochs: train.epochs = -1 is not allowed; allowed: an integer 0 .. 1000000",
+        ),
+        (["--lr", "nan"], "Error: --lr: train.lr = nan: not a finite number"),
+        (["--lr", "0"], "Error: --lr: train.lr = 0.0 is not allowed; allowed: 0 < x <= 1000"),
+        (["--activation", "rellu"], "(did you mean 'relu'?)"),
+        (["--optimizer", "adamw"], "(did you mean 'adam'?)"),
+        (["--hidden", "8,x"], "Error: --hidden: model.hidden = '8,x' is not allowed"),
+        (["--hidden", "0"], "Error: --hidden: model.hidden = [0] is not allowed"),
+        (
+            ["--set", "train.epoch=3"],
+            "Error: unknown config key 'train.epoch' (did you mean 'train.epochs'?)",
+        ),
+        (["--set", "nonsense"], "Error: --set 'nonsense': expected KEY=VALUE"),
+        (["--name", "../escape"], "Error: --name: run name '../escape' is not allowed"),
+        (["-c", "missing.toml"], "Error: config file 'missing.toml' does not exist"),
+        (["--epochs", "ten"], "Error: Invalid value for '--epochs': 'ten' is not a valid integer."),
+        (["--bogus"], "--bogus"),
+        (
+            ["--set", "train.optimizer=sgd", "--set", "train.batch_size=1000"],
+            "Error: train.batch_size = 1000 is larger than the 105 training rows",
+        ),
+        (["--set", "data.test_size=0.01"], "Error: data.test_size = 0.01 gives 2 of 150 rows"),
+    ],
+)
+def test_bad_input_is_one_error_line_exit_2(out, args, message):
+    result = run("train", "--out", out, *FAST, *args)
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and message in lines[0], lines
+    assert list(out.iterdir()) == []
+
+
+def test_divergence_exit_1_and_no_run(out):
+    result = run(
+        "train",
+        "--out",
+        out,
+        "--no-plots",
+        "--hidden",
+        "16,16",
+        "--activation",
+        "identity",
+        "--lr",
+        "50",
+        "--set",
+        "data.scaling=none",
+        "--set",
+        "train.l2=0",
+    )
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("Error: training diverged: the training loss became")
+    assert "lower learning rate (--lr 5)" in result.stderr
+    assert list(out.iterdir()) == []
+
+
+def test_unwritable_output_is_exit_1(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run("train", "--out", blocker / "sub", *FAST)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: cannot create output directory")
+
+
+def test_installed_command_in_a_subprocess(tmp_path):
+    exe = shutil.which("iris-nn", path=os.path.dirname(sys.executable)) or shutil.which("iris-nn")
+    assert exe, "iris-nn is not installed"
+    proc = subprocess.run(
+        [exe, "train", "--out", tmp_path, "-q", *FAST], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    path = Path(proc.stdout.strip())
+    assert proc.stdout == f"{path}\n" and (path / "model.npz").is_file()
+    proc = subprocess.run(
+        [sys.executable, "-m", "iris_nn", "--version"], capture_output=True, text=True, check=False
+    )
+    assert proc.stdout.strip() == f"iris-nn {__version__}"

@@ -1,0 +1,179 @@
+"""Config: defaults equal configs/default.toml, precedence, and one clear error per bad value."""
+
+import dataclasses
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from iris_nn import config as C
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_builtin_defaults_equal_default_toml():
+    with open(ROOT / "configs" / "default.toml", "rb") as f:
+        tree = tomllib.load(f)
+    flat = C.flatten(tree)
+    assert set(flat) == set(C.FIELDS), "default.toml must list every key"
+    assert C.load(ROOT / "configs" / "default.toml") == C.Config()
+    defaults = C.to_flat(C.Config())
+    for key, value in flat.items():
+        expected = tuple(value) if isinstance(value, list) else value
+        assert defaults[key] == expected, key
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "configs").glob("*.toml")))
+def test_every_shipped_config_loads(path):
+    assert isinstance(C.load(path), C.Config)
+
+
+def test_statquest_is_the_lessons_network():
+    cfg = C.load(ROOT / "configs" / "statquest.toml")
+    assert cfg.data.features == ("petal_width", "sepal_width")
+    assert cfg.data.scaling == "minmax"
+    assert cfg.model.hidden == (2,)
+    assert cfg.model.activation == "relu"
+
+
+def test_precedence_file_then_set_then_options(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("[train]\nlr = 0.5\nepochs = 7\n[model]\nhidden = [3]\n")
+    cfg = C.load(path)
+    assert (cfg.train.lr, cfg.train.epochs, cfg.model.hidden) == (0.5, 7, (3,))
+    cfg = C.load(path, ["train.lr=0.25", "train.lr=0.125", "model.hidden=16,16"])
+    assert cfg.train.lr == 0.125 and cfg.model.hidden == (16, 16)
+    cfg = C.load(path, ["train.lr=0.25"], {"train.lr": 0.01, "train.epochs": None})
+    assert cfg.train.lr == 0.01 and cfg.train.epochs == 7
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("none", ()),
+        ("[]", ()),
+        ("8", (8,)),
+        ("16,16", (16, 16)),
+        ("[16, 16]", (16, 16)),
+    ],
+)
+def test_hidden_forms(text, expected):
+    assert C.parse_hidden(text) == expected
+    assert C.parse_assignment(f"model.hidden={text}") == ("model.hidden", expected)
+
+
+def test_set_parses_toml_values_and_raw_strings():
+    assert C.parse_assignment("train.l2=0.001") == ("train.l2", 0.001)
+    assert C.parse_assignment("train.epochs=5") == ("train.epochs", 5)
+    assert C.parse_assignment("train.nesterov=true") == ("train.nesterov", True)
+    assert C.parse_assignment("data.scaling=minmax") == ("data.scaling", "minmax")
+    assert C.parse_assignment("name=a=b") == ("name", "a=b")  # split at the first '='
+    _, value = C.parse_assignment('data.features=["petal_width", "sepal_width"]')
+    assert value == ("petal_width", "sepal_width")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("train.lr", 0.0, "train.lr = 0.0 is not allowed; allowed: 0 < x <= 1000"),
+        ("train.lr", 1001.0, "train.lr = 1001.0 is not allowed"),
+        ("train.lr", float("nan"), "train.lr = nan: not a finite number"),
+        ("train.lr", float("inf"), "train.lr = inf: not a finite number"),
+        ("train.lr", "fast", "train.lr = 'fast': expected a number"),
+        ("train.epochs", -1, "train.epochs = -1 is not allowed"),
+        ("train.epochs", 1_000_001, "train.epochs = 1000001 is not allowed"),
+        ("train.epochs", 1.5, "train.epochs = 1.5: expected an integer"),
+        ("train.epochs", True, "expected an integer"),
+        ("seed", -1, "seed = -1 is not allowed"),
+        ("seed", 2**32, "seed = 4294967296 is not allowed"),
+        ("data.test_size", 0.0, "data.test_size = 0.0 is not allowed"),
+        ("data.test_size", 1.0, "data.test_size = 1.0 is not allowed"),
+        ("data.val_size", -0.1, "data.val_size = -0.1 is not allowed"),
+        ("data.val_size", 1.0, "data.val_size = 1.0 is not allowed"),
+        ("data.features", [], "data.features = [] is not allowed"),
+        ("data.features", ["petal_width", "petal_width"], "is not allowed"),
+        ("data.features", ["petal_colour"], "is not allowed"),
+        ("data.scaling", "robust", "data.scaling = 'robust' is not allowed"),
+        ("model.hidden", [0], "model.hidden = [0] is not allowed"),
+        ("model.hidden", [4097], "is not allowed"),
+        ("model.hidden", [1] * 9, "is not allowed"),
+        ("model.hidden", "8", "expected a list of ints"),
+        ("model.activation", "rellu", "(did you mean 'relu'?)"),
+        ("train.optimizer", "adamw", "(did you mean 'adam'?)"),
+        ("train.momentum", 1.0, "train.momentum = 1.0 is not allowed"),
+        ("train.batch_size", -1, "train.batch_size = -1 is not allowed"),
+        ("train.patience", 0, "train.patience = 0 is not allowed"),
+        ("train.l2", -1.0, "train.l2 = -1.0 is not allowed"),
+        ("train.min_delta", -1.0, "train.min_delta = -1.0 is not allowed"),
+        ("train.nesterov", 1, "expected true or false"),
+        ("name", "a/b", "name = 'a/b' is not allowed"),
+        ("name", ".hidden", "is not allowed"),
+        ("train.rate", 0.1, "unknown config key 'train.rate'"),
+        ("train.learning_rate", 0.1, "unknown config key"),
+    ],
+)
+def test_bad_values_name_key_value_and_allowed(key, value, message):
+    with pytest.raises(C.ConfigError) as info:
+        C.check_value(key, value)
+    assert message in str(info.value)
+    assert key in str(info.value)
+
+
+def test_unknown_key_suggests_a_near_miss():
+    with pytest.raises(
+        C.ConfigError, match=r"unknown config key 'train\.epoch' \(did you mean 'train\.epochs'\?\)"
+    ):
+        C.load(sets=["train.epoch=3"])
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[trian]\nlr = 1\n", "unknown config section [trian] (did you mean 'train'?)"),
+        ("[train]\nlr = 'x'\n", "train.lr = 'x': expected a number"),
+        ("lr = 0.1\n", "unknown config key 'lr'"),
+        ("[train\n", "is not valid TOML"),
+        ("[data]\ntest_size = 0.5\nval_size = 0.5\n", "leaves no training rows"),
+        ("[train]\nearly_stopping = true\n[data]\nval_size = 0.0\n", "needs validation rows"),
+        ("[train.sub]\nx = 1\n", "unknown config section [train.sub]"),
+    ],
+)
+def test_bad_files(tmp_path, toml, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(toml)
+    with pytest.raises(C.ConfigError) as info:
+        C.load(path)
+    assert message in str(info.value)
+
+
+def test_missing_and_binary_files(tmp_path):
+    with pytest.raises(C.ConfigError, match="does not exist"):
+        C.load(tmp_path / "nope.toml")
+    path = tmp_path / "bin.toml"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(C.ConfigError, match="not valid TOML"):
+        C.load(path)
+
+
+def test_set_errors():
+    with pytest.raises(C.ConfigError, match="expected KEY=VALUE"):
+        C.parse_assignment("train.lr")
+    with pytest.raises(C.ConfigError, match="train.lr = 'abc' is not a value"):
+        C.parse_assignment("train.lr=abc")
+    with pytest.raises(C.ConfigError, match="model.hidden = 'a,b' is not allowed"):
+        C.parse_assignment("model.hidden=a,b")
+
+
+def test_toml_round_trip():
+    cfg = C.apply(
+        C.Config(),
+        {
+            "name": "a.b_c-1",
+            "train.lr": 1e-05,
+            "model.hidden": (),
+            "data.features": ("petal_width",),
+        },
+    )
+    back = C.apply(C.Config(), {k: v for k, v in C.flatten(tomllib.loads(C.to_toml(cfg))).items()})
+    assert back == cfg
+    assert dataclasses.asdict(back) == dataclasses.asdict(cfg)

@@ -1,0 +1,148 @@
+"""The network against oracles: central differences and scikit-learn's MLPClassifier."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_iris
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+from sklearn.preprocessing import StandardScaler
+
+from iris_nn.functional import ACTIVATIONS
+from iris_nn.model import Network
+
+SKLEARN_NAMES = {"relu": "relu", "tanh": "tanh", "sigmoid": "logistic", "identity": "identity"}
+X_IRIS, Y_IRIS = load_iris(return_X_y=True)
+X_STD = StandardScaler().fit_transform(X_IRIS)
+
+
+def _net(hidden, activation, seed=0, n_in=4, k=3):
+    net = Network.initialised([n_in, *hidden, k], activation, np.random.default_rng(seed))
+    # random, non-zero biases exercise the bias gradients too
+    net.theta += np.random.default_rng(seed + 1).normal(0, 0.1, net.theta.shape) * (
+        1 - net.weight_mask
+    )
+    return net
+
+
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+@pytest.mark.parametrize("hidden", [[], [5], [4, 3]])
+@pytest.mark.parametrize("l2", [0.0, 0.3])
+def test_gradient_matches_central_differences(activation, hidden, l2):
+    rng = np.random.default_rng(42)
+    X = rng.normal(size=(7, 4))
+    y = np.array([0, 1, 2, 0, 1, 2, 1])
+    net = _net(hidden, activation)
+    loss, grad = net.gradient(X, y, l2)
+    assert loss == pytest.approx(net.loss(X, y, l2), rel=1e-13)
+    h = 1e-5  # balances truncation (h**2) against round-off (eps / h)
+    numeric = np.empty_like(grad)
+    for j in range(len(net.theta)):
+        orig = net.theta[j]
+        net.theta[j] = orig + h
+        up = net.loss(X, y, l2)
+        net.theta[j] = orig - h
+        down = net.loss(X, y, l2)
+        net.theta[j] = orig
+        numeric[j] = (up - down) / (2 * h)
+    rel = np.abs(grad - numeric) / np.maximum(np.abs(grad) + np.abs(numeric), 1e-7)
+    assert rel.max() < 1e-6
+
+
+def _sklearn_with(net, activation, lr=0.1):
+    n = len(X_STD)
+    clf = MLPClassifier(
+        hidden_layer_sizes=tuple(net.hidden),
+        activation=SKLEARN_NAMES[activation],
+        solver="sgd",
+        momentum=0.0,
+        nesterovs_momentum=False,
+        alpha=0.0,
+        batch_size=n,
+        learning_rate_init=lr,
+        max_iter=1,
+        shuffle=False,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X_STD, Y_IRIS)  # builds the structures; its weights are replaced below
+    clf.coefs_ = [net.W(i).copy() for i in range(1, net.n_layers + 1)]
+    clf.intercepts_ = [net.b(i).copy() for i in range(1, net.n_layers + 1)]
+    return clf
+
+
+@pytest.mark.parametrize("activation", list(SKLEARN_NAMES))
+@pytest.mark.parametrize("hidden", [[8], [6, 5]])
+def test_predict_proba_and_one_step_equal_sklearn(activation, hidden):
+    net = _net(hidden, activation, seed=3)
+    clf = _sklearn_with(net, activation)
+    np.testing.assert_allclose(
+        net.predict_proba(X_STD), clf.predict_proba(X_STD), rtol=0, atol=1e-12
+    )
+    assert (net.predict(X_STD) == clf.predict(X_STD)).all()
+
+    _, grad = net.gradient(X_STD, Y_IRIS, l2=0.0)
+    net.theta -= 0.1 * grad
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.partial_fit(X_STD, Y_IRIS)  # one epoch of one full batch: one step
+    for i in range(1, net.n_layers + 1):
+        np.testing.assert_allclose(net.W(i), clf.coefs_[i - 1], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(net.b(i), clf.intercepts_[i - 1], rtol=0, atol=1e-12)
+
+
+def test_state_dict_round_trip_and_layout():
+    net = _net([8, 4], "tanh")
+    params = net.state_dict()
+    assert sorted(params) == ["W1", "W2", "W3", "b1", "b2", "b3"]
+    assert params["W1"].shape == (4, 8)
+    assert params["b1"].shape == (8,)
+    assert params["W3"].shape == (4, 3)
+    back = Network.from_state_dict(params, "tanh")
+    assert back.sizes == [4, 8, 4, 3]
+    np.testing.assert_array_equal(back.theta, net.theta)
+    X = np.random.default_rng(1).normal(size=(3, 4))
+    np.testing.assert_array_equal(back.forward(X), net.forward(X))
+    params["W1"][0, 0] += 1  # copies: the network is untouched
+    assert back.W(1)[0, 0] != params["W1"][0, 0]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"W1": np.zeros((4, 3))},
+        {"W1": np.zeros((4, 3)), "b1": np.zeros(4)},
+        {"W1": np.zeros((4, 3)), "b1": np.zeros(3), "W2": np.zeros((5, 3)), "b2": np.zeros(3)},
+    ],
+)
+def test_from_state_dict_rejects_bad_shapes(params):
+    with pytest.raises(ValueError):
+        Network.from_state_dict(params, "relu")
+
+
+def test_softmax_regression_has_one_layer():
+    net = _net([], "relu")
+    assert net.n_layers == 1 and net.hidden == []
+    X = np.random.default_rng(2).normal(size=(5, 4))
+    np.testing.assert_allclose(net.forward(X), X @ net.W(1) + net.b(1), atol=1e-14)
+
+
+def test_initialisation_is_seeded_he_or_glorot():
+    a = Network.initialised([4, 200, 3], "relu", np.random.default_rng(7))
+    b = Network.initialised([4, 200, 3], "relu", np.random.default_rng(7))
+    np.testing.assert_array_equal(a.theta, b.theta)
+    assert np.all(a.b(1) == 0) and np.all(a.b(2) == 0)
+    assert np.std(a.W(2)) == pytest.approx(np.sqrt(2 / 200), rel=0.1)  # He
+    g = Network.initialised([4, 200, 3], "tanh", np.random.default_rng(7))
+    assert np.abs(g.W(2)).max() <= np.sqrt(6 / 203)  # Glorot uniform bound
+
+
+def test_plain_gradient_descent_learns_iris():
+    net = Network.initialised([4, 8, 3], "relu", np.random.default_rng(0))
+    for _ in range(500):
+        _, grad = net.gradient(X_STD, Y_IRIS)
+        net.theta -= 0.2 * grad
+    assert np.mean(net.predict(X_STD) == Y_IRIS) >= 0.95

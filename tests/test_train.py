@@ -1,0 +1,133 @@
+"""The training loop: optimisers learn, early stopping restores the best weights, divergence stops."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_iris
+from sklearn.preprocessing import StandardScaler
+
+from iris_nn.config import TrainConfig
+from iris_nn.functional import cross_entropy
+from iris_nn.model import Network
+from iris_nn.train import Control, DivergenceError, fit, log_spaced_epochs
+
+X, Y = load_iris(return_X_y=True)
+X = StandardScaler().fit_transform(X)
+TRAIN, VAL = np.arange(0, 150, 2), np.arange(1, 150, 2)
+
+
+def _fit(cfg, **kw):
+    net = Network.initialised([4, 8, 3], "tanh", np.random.default_rng(0))
+    h = fit(net, X[TRAIN], Y[TRAIN], cfg, np.random.default_rng(1), X[VAL], Y[VAL], **kw)
+    return net, h
+
+
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        TrainConfig(optimizer="gd", lr=0.2, epochs=400, l2=0.0),
+        TrainConfig(optimizer="sgd", lr=0.05, epochs=100, batch_size=16),
+        TrainConfig(optimizer="momentum", lr=0.02, epochs=100, batch_size=16, nesterov=True),
+        TrainConfig(optimizer="adam", lr=0.01, epochs=100, batch_size=10),
+    ],
+)
+def test_every_optimizer_learns(cfg):
+    net, h = _fit(cfg)
+    assert np.mean(net.predict(X[VAL]) == Y[VAL]) >= 0.93
+    assert h.columns["train_loss"][-1] < h.columns["train_loss"][0] / 5
+
+
+def test_history_row_e_is_the_state_after_e_updates():
+    cfg = TrainConfig(optimizer="gd", lr=0.1, epochs=5, l2=0.0)
+    net0 = Network.initialised([4, 8, 3], "tanh", np.random.default_rng(0))
+    net, h = _fit(cfg)
+    assert h.epochs_run == 5 and len(h.columns["epoch"]) == 6
+    assert h.columns["train_loss"][0] == pytest.approx(
+        cross_entropy(net0.forward(X[TRAIN]), Y[TRAIN])
+    )
+    assert h.columns["train_loss"][-1] == pytest.approx(
+        cross_entropy(net.forward(X[TRAIN]), Y[TRAIN])
+    )
+    assert h.columns["val_loss"][-1] == pytest.approx(cross_entropy(net.forward(X[VAL]), Y[VAL]))
+    # gd by hand: five steps of theta -= lr * grad
+    for _ in range(5):
+        _, g = net0.gradient(X[TRAIN], Y[TRAIN])
+        net0.theta -= 0.1 * g
+    np.testing.assert_allclose(net.theta, net0.theta, atol=1e-14)
+
+
+def test_epochs_zero_keeps_the_initial_network():
+    net0 = Network.initialised([4, 8, 3], "tanh", np.random.default_rng(0))
+    net, h = _fit(TrainConfig(epochs=0))
+    np.testing.assert_array_equal(net.theta, net0.theta)
+    assert h.epochs_run == 0 and len(h.columns["train_loss"]) == 1
+
+
+def test_early_stopping_restores_the_best_weights():
+    cfg = TrainConfig(
+        optimizer="adam",
+        lr=0.05,
+        epochs=3000,
+        batch_size=8,
+        l2=0.0,
+        early_stopping=True,
+        patience=30,
+    )
+    net, h = _fit(cfg)
+    assert h.stop_reason == "early_stopping"
+    assert h.epochs_run == h.best_epoch + 30
+    best = h.columns["val_loss"][h.best_epoch]
+    assert best == np.nanmin(h.columns["val_loss"])
+    assert cross_entropy(net.forward(X[VAL]), Y[VAL]) == pytest.approx(best, rel=1e-12)
+
+
+def test_min_delta_counts_only_real_improvements():
+    cfg = TrainConfig(lr=0.1, epochs=3000, early_stopping=True, patience=5, min_delta=10.0)
+    _, h = _fit(cfg)
+    assert h.best_epoch == 0 and h.epochs_run == 5
+
+
+def test_divergence_raises(recwarn):
+    net = Network.initialised([4, 16, 16, 3], "identity", np.random.default_rng(0))
+    with pytest.raises(DivergenceError, match="the training loss became nan at epoch"):
+        fit(net, X * 100, Y, TrainConfig(lr=10.0, epochs=2000, l2=0.0), np.random.default_rng(0))
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_stop_request_ends_after_the_current_epoch():
+    control = Control()
+
+    def progress(epoch, history):
+        control.stop = True  # as a signal handler would, mid-run
+
+    cfg = TrainConfig(epochs=10**6)
+    net = Network.initialised([4, 8, 3], "tanh", np.random.default_rng(0))
+    h = fit(
+        net, X[TRAIN], Y[TRAIN], cfg, np.random.default_rng(1), control=control, progress=progress
+    )
+    assert h.stop_reason == "interrupted"
+    assert 0 < h.epochs_run < 10**6
+    assert len(h.columns["train_loss"]) == h.epochs_run + 1
+
+
+def test_batch_size_larger_than_rows_is_an_error():
+    with pytest.raises(ValueError, match="train.batch_size = 500 is larger than the 75"):
+        _fit(TrainConfig(optimizer="sgd", batch_size=500))
+
+
+def test_log_spaced_epochs():
+    mask = log_spaced_epochs(100_000)
+    picks = np.flatnonzero(mask)
+    assert mask[0] and mask[-1]
+    assert 80 <= len(picks) <= 101
+    assert log_spaced_epochs(0).tolist() == [True]
+    assert log_spaced_epochs(3).all()
+
+
+def test_tracked_probabilities():
+    cfg = TrainConfig(epochs=1000)
+    _, h = _fit(cfg, track=(X[[0, 50, 100]], np.array([0, 50, 100])))
+    epochs = sorted({e for e, _, _ in h.probabilities})
+    assert epochs[0] == 0 and epochs[-1] == 1000
+    assert len(h.probabilities) == 3 * len(epochs)
+    for _, _, p in h.probabilities:
+        assert p.sum() == pytest.approx(1.0)
