@@ -133,7 +133,7 @@ class ProgressLine:
         self.epochs, self.quiet = epochs, quiet
         self.tty = sys.stderr.isatty()
         self.started = time.perf_counter()
-        self.last_line = self.started
+        self.last_line = -1e9  # the first report prints at once
         self.shown = False
 
     def __call__(self, epoch: int, history: Any) -> None:

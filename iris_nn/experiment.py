@@ -139,7 +139,18 @@ def train_run(
         X_val, y_val = data.scaled("val")
         rows = tracked_rows(data)
         track = ((data.X[rows] - data.center) / data.scale, rows)
-        history = fit(net, X, y, config.train, shuffle_rng, X_val, y_val, track, control, progress)
+        history = fit(
+            net,
+            X,
+            y,
+            config.train,
+            shuffle_rng,
+            X_val=X_val,
+            y_val=y_val,
+            track=track,
+            control=control,
+            progress=progress,
+        )
         interrupted = history.stop_reason == "interrupted"
         metrics: dict[str, Any] = {
             "status": "interrupted" if interrupted else "completed",

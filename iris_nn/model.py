@@ -105,18 +105,21 @@ class Network:
         n_layers = sum(1 for k in params if k.startswith("W") and k[1:].isdigit())
         if n_layers == 0:
             raise ValueError("no weight arrays W1.. in the parameters")
-        W1 = params.get("W1")
-        sizes = [W1.shape[0]] if W1 is not None and np.ndim(W1) == 2 else []
+        expected = {f"{p}{i}" for p in "Wb" for i in range(1, n_layers + 1)}
+        if set(params) != expected:
+            missing, extra = sorted(expected - set(params)), sorted(set(params) - expected)
+            raise ValueError(
+                f"expected arrays W1..W{n_layers}, b1..b{n_layers}; "
+                f"missing {missing or 'none'}, unexpected {extra or 'none'}"
+            )
+        sizes: list[int] = []
         for i in range(1, n_layers + 1):
-            W, b = params.get(f"W{i}"), params.get(f"b{i}")
-            if W is None or b is None:
-                raise ValueError(f"missing W{i} or b{i}")
-            W, b = np.asarray(W), np.asarray(b)
-            if W.ndim != 2 or b.shape != (W.shape[1],) or not sizes or W.shape[0] != sizes[-1]:
+            W, b = np.asarray(params[f"W{i}"]), np.asarray(params[f"b{i}"])
+            if W.ndim != 2 or b.shape != (W.shape[1],) or (sizes and W.shape[0] != sizes[-1]):
                 raise ValueError(
                     f"layer {i} has inconsistent shapes: W{i} {W.shape}, b{i} {b.shape}"
                 )
-            sizes.append(W.shape[1])
+            sizes += [W.shape[0], W.shape[1]] if i == 1 else [W.shape[1]]
         net = cls(sizes, activation)
         for i in range(1, n_layers + 1):
             net.W(i)[...] = params[f"W{i}"]

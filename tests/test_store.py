@@ -1,0 +1,186 @@
+"""Model files and run directories: round trips, and every kind of broken file refused cleanly."""
+
+import io
+import json
+import os
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+
+from iris_nn import store
+from iris_nn.model import Network
+
+
+@pytest.fixture
+def model_file(tmp_path):
+    net = Network.initialised([4, 5, 3], "tanh", np.random.default_rng(0))
+    meta = store.model_meta(
+        version="0",
+        activation="tanh",
+        hidden=[5],
+        features=["sepal_length", "sepal_width", "petal_length", "petal_width"],
+        scaling="standard",
+        created=store.utc_now(),
+    )
+    path = tmp_path / "model.npz"
+    store.save_model(path, net, np.zeros(4), np.ones(4), meta)
+    return path, net
+
+
+def _arrays(path):
+    with np.load(path, allow_pickle=False) as npz:
+        return {k: npz[k] for k in npz.files}
+
+
+def _write(path, arrays):
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+    return path
+
+
+def test_round_trip(model_file):
+    path, net = model_file
+    model = store.load_model(path)
+    np.testing.assert_array_equal(model.net.theta, net.theta)
+    assert model.features[0] == "sepal_length" and model.classes[2] == "virginica"
+    assert model.temperature == 1.0
+    assert store.load_model(path.parent).meta == model.meta  # a run directory works too
+
+
+def test_missing_paths(tmp_path):
+    with pytest.raises(store.ModelError, match="does not exist"):
+        store.load_model(tmp_path / "nope.npz")
+    with pytest.raises(store.ModelError, match="holds no model.npz"):
+        store.load_model(tmp_path)
+
+
+def test_truncated_at_many_offsets(model_file, tmp_path):
+    path, _ = model_file
+    data = path.read_bytes()
+    for cut in range(0, len(data), max(1, len(data) // 60)):
+        broken = tmp_path / f"cut{cut}.npz"
+        broken.write_bytes(data[:cut])
+        with pytest.raises(store.ModelError, match="is not a usable iris-nn model"):
+            store.load_model(broken)
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00" * 100, os.urandom(3000), b"PK\x03\x04garbage"])
+def test_garbage(tmp_path, content):
+    path = tmp_path / "m.npz"
+    path.write_bytes(content)
+    with pytest.raises(store.ModelError):
+        store.load_model(path)
+
+
+class _Payload:
+    """Unpickling this would create a file: the test proves it never happens."""
+
+    target = ""
+
+    def __reduce__(self):
+        return (open, (self.target, "w"))
+
+
+def test_pickled_object_array_is_refused_without_running_it(model_file, tmp_path):
+    path, _ = model_file
+    arrays = _arrays(path)
+    marker = tmp_path / "pwned"
+    _Payload.target = str(marker)
+    arrays["W1"] = np.array([_Payload()], dtype=object)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)  # numpy pickles object arrays on save
+    evil = tmp_path / "evil.npz"
+    evil.write_bytes(buf.getvalue())
+    assert b"pwned" in zipfile.ZipFile(evil).read("W1.npy")
+    with pytest.raises(store.ModelError, match="pickled object"):
+        store.load_model(evil)
+    assert not marker.exists()
+    pickle.dumps(1)  # (the module is used above only to make the payload importable)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda a: a.pop("meta"), "no 'meta' entry"),
+        (lambda a: a.update(meta=np.array("{not json")), "'meta' is not JSON"),
+        (lambda a: a.update(meta=np.array("[1, 2]")), "'meta' is not a JSON object"),
+        (lambda a: a.pop("b2"), r"missing \['b2'\]"),
+        (lambda a: a.update(W3=np.zeros((3, 3))), "missing"),
+        (lambda a: a.update(extra=np.zeros(3)), r"unexpected \['extra'\]"),
+        (lambda a: a.pop("scaler_scale"), "no scaler_center or scaler_scale"),
+        (lambda a: a.update(W2=np.zeros((4, 3))), "inconsistent shapes"),
+        (lambda a: a.update(b1=np.zeros(7)), "inconsistent shapes"),
+        (lambda a: a.update(scaler_center=np.zeros(3)), "scaler shapes"),
+        (lambda a: a.update(W1=np.full((4, 5), np.nan)), "W1 holds non-finite values"),
+        (lambda a: a.update(W1=np.array([["a"] * 5] * 4)), "W1 is not numeric"),
+    ],
+)
+def test_broken_contents(model_file, change, message):
+    path, _ = model_file
+    arrays = _arrays(path)
+    change(arrays)
+    with pytest.raises(store.ModelError, match=message):
+        store.load_model(_write(path, arrays))
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("format", "iris-nn/99", "unknown format 'iris-nn/99'"),
+        ("activation", "swish", "unknown activation 'swish'"),
+        ("features", ["petal_colour"] * 4, "bad feature list"),
+        ("features", ["sepal_length"], "scaler shapes do not match"),
+        ("classes", ["a", "b"], "do not match"),
+        ("temperature", -1, "bad temperature"),
+        ("hidden", [6], "does not match the weights"),
+    ],
+)
+def test_bad_meta(model_file, key, value, message):
+    path, _ = model_file
+    arrays = _arrays(path)
+    meta = json.loads(str(arrays["meta"]))
+    meta[key] = value
+    arrays["meta"] = np.array(json.dumps(meta))
+    with pytest.raises(store.ModelError, match=message):
+        store.load_model(_write(path, arrays))
+
+
+def test_json_never_holds_nan():
+    text = store.dumps({"a": float("nan"), "b": [np.float64("inf"), np.int64(3)], "c": np.bool_(1)})
+    assert json.loads(text) == {"a": None, "b": [None, 3], "c": True}
+
+
+def test_run_dir_commit_and_names(tmp_path):
+    out = tmp_path / "out"
+    first = store.RunDir(out, "exp")
+    assert first.tmp.name.startswith(".exp.tmp-")
+    (first.path("model.npz")).write_text("x")
+    assert first.commit() == out / "exp"
+    second = store.RunDir(out, "exp")
+    assert second.commit() == out / "exp-2"
+    assert (out / "exp" / "model.npz").read_text() == "x"  # never overwritten
+    third = store.RunDir(out, "exp")
+    third.discard()
+    assert sorted(p.name for p in out.iterdir()) == ["exp", "exp-2"]
+
+
+@pytest.mark.parametrize("name", ["", ".x", "a/b", "..", "a b", "x" * 201, "é"])
+def test_bad_run_names(tmp_path, name):
+    with pytest.raises(ValueError, match="is not allowed"):
+        store.RunDir(tmp_path, name)
+
+
+def test_hidden_and_incomplete_directories_are_not_runs(tmp_path, model_file):
+    path, _ = model_file
+    for name in (".exp.tmp-123", "incomplete", "good"):
+        (tmp_path / "out" / name).mkdir(parents=True)
+    for name in (".exp.tmp-123", "good"):
+        (tmp_path / "out" / name / "model.npz").write_bytes(path.read_bytes())
+        (tmp_path / "out" / name / "metrics.json").write_text('{"status": "completed"}')
+    (tmp_path / "out" / "incomplete" / "model.npz").write_bytes(path.read_bytes())
+    assert [r.path.name for r in store.list_runs(tmp_path / "out")] == ["good"]
+    assert store.newest_run(tmp_path / "out").name == "good"
+    with pytest.raises(store.RunError, match="no runs in"):
+        store.newest_run(tmp_path / "empty")
