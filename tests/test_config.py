@@ -177,3 +177,58 @@ def test_toml_round_trip():
     back = C.apply(C.Config(), {k: v for k, v in C.flatten(tomllib.loads(C.to_toml(cfg))).items()})
     assert back == cfg
     assert dataclasses.asdict(back) == dataclasses.asdict(cfg)
+
+
+EDGES = {  # key: (just below the allowed range, just above it); None where a side is unbounded
+    "seed": (-1, 2**32),
+    "data.test_size": (0.0, 1.0),
+    "data.val_size": (-1e-9, 1.0),
+    "train.lr": (0.0, 1000.0001),
+    "train.epochs": (-1, 1_000_001),
+    "train.batch_size": (-1, None),  # its upper bound is the training rows: see test_cli_train
+    "train.momentum": (-0.01, 1.0),
+    "train.l2": (-1e-12, 1e6 + 1),
+    "train.patience": (0, 1_000_001),
+    "train.min_delta": (-1e-12, 1e6 + 1),
+}
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [(k, v) for k, pair in sorted(EDGES.items()) for v in pair if v is not None],
+)
+def test_every_range_is_checked_on_both_sides(key, value, tmp_path):
+    section, _, leaf = key.rpartition(".")
+    text = f"{leaf} = {value!r}\n" if not section else f"[{section}]\n{leaf} = {value!r}\n"
+    path = tmp_path / "edge.toml"
+    path.write_text(text)
+    with pytest.raises(C.ConfigError, match=f"^{key.replace('.', '[.]')} = .* is not allowed"):
+        C.load(path)
+
+
+def test_every_key_has_a_valid_value_accepted_at_its_bounds():
+    low = {
+        "seed": 0,
+        "data.test_size": 0.01,
+        "data.val_size": 0.0,
+        "train.lr": 1e-12,
+        "train.epochs": 0,
+        "train.batch_size": 0,
+        "train.momentum": 0.0,
+        "train.l2": 0.0,
+        "train.patience": 1,
+        "train.min_delta": 0.0,
+    }
+    high = {
+        "seed": 2**32 - 1,
+        "data.test_size": 0.99,
+        "data.val_size": 0.99,
+        "train.lr": 1000.0,
+        "train.epochs": 1_000_000,
+        "train.momentum": 0.999,
+        "train.l2": 1e6,
+        "train.patience": 1_000_000,
+        "train.min_delta": 1e6,
+    }
+    for key, value in [*low.items(), *high.items()]:
+        assert C.check_value(key, value) == value
