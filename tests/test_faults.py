@@ -114,16 +114,14 @@ def test_interrupted_run_with_early_stopping_keeps_the_best_weights(out, monkeyp
 
 @pytest.mark.parametrize("victim", ["history.csv", "metrics.json", "model.npz"])
 def test_a_write_failing_midway_leaves_no_visible_run(out, monkeypatch, victim):
-    from pathlib import Path as P
-
     real_open = open
 
     def failing_open(file, mode="r", *args, **kwargs):
-        if "w" in mode and P(file).name == victim:
+        if "w" in mode and Path(file).name == victim:
             raise OSError(errno.ENOSPC, "No space left on device", str(file))
         return real_open(file, mode, *args, **kwargs)
 
-    real_write_text = P.write_text
+    real_write_text = Path.write_text
 
     def failing_write_text(self, *args, **kwargs):
         if self.name == victim:
@@ -131,7 +129,7 @@ def test_a_write_failing_midway_leaves_no_visible_run(out, monkeypatch, victim):
         return real_write_text(self, *args, **kwargs)
 
     monkeypatch.setattr("builtins.open", failing_open)
-    monkeypatch.setattr(P, "write_text", failing_write_text)
+    monkeypatch.setattr(Path, "write_text", failing_write_text)
     result = CliRunner().invoke(cli, ["train", "--out", str(out), "--epochs", "5", "--no-plots"])
     assert result.exit_code == 1, result.output
     assert result.stderr.strip().splitlines()[-1] == (
