@@ -13,6 +13,8 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import islice
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -334,3 +336,322 @@ def train(
             f"Interrupted: the run was saved with status 'interrupted' in {result.path}", err=True
         )
         sys.exit(SIGNAL_EXIT.get(signum, 130))
+
+
+# ----------------------------------------------------------------------------- predict, softmax
+
+
+def _is_number(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
+class NumbersCommand(click.Command):
+    """A command whose negative numbers (``-0.4``, ``-1e3``, ``-inf``) are values, not options.
+
+    Options and their values move in front of a ``--`` and the values after it, in their order, so
+    click never reads ``-inf`` as ``-i nf``, while an unknown option such as ``--bogus`` still fails.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value = {
+            name
+            for p in self.params
+            if isinstance(p, click.Option) and not p.is_flag
+            for name in p.opts
+        }
+        options: list[str] = []
+        values: list[str] = []
+        tokens = iter(args)
+        for token in tokens:
+            if token == "--":
+                values.extend(tokens)
+            elif token.startswith("-") and token != "-" and not _is_number(token):
+                options.append(token)
+                if token in takes_value:
+                    options.extend(islice(tokens, 1))
+            else:
+                values.append(token)
+        return super().parse_args(ctx, [*options, "--", *values])
+
+
+def load_run_model(model_path: str | None, out: str) -> tuple[Any, Path]:
+    """Return the model at ``model_path`` (else the newest run in ``out``) and its path; exit 1."""
+    from iris_nn.store import ModelError, RunError, load_model, newest_run
+
+    try:
+        path = Path(model_path) if model_path else newest_run(out)
+        return load_model(path), path
+    except (ModelError, RunError) as e:
+        raise Failure(str(e)) from None
+
+
+def read_input(input_path: str, model: Any) -> Any:
+    """Return the flowers of the ``--input`` CSV (``-`` = stdin); bad content exits 2."""
+    from iris_nn.predict import read_csv_file
+
+    try:
+        stdin = sys.stdin
+        return read_csv_file(input_path, model.features, model.classes, stdin)
+    except ValueError as e:
+        raise usage_error(f"--input: {e}") from None
+
+
+def check_input_exists(input_path: str | None) -> None:
+    """Exit 2 when the ``--input`` file is missing, before any model is loaded."""
+    if input_path not in (None, "-") and not Path(input_path).exists():
+        raise usage_error(f"--input: input file {input_path!r} does not exist")
+
+
+OUT_OPTION = click.option(
+    "--out",
+    default="outputs",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Directory of runs; without a model, the newest run in it is used.",
+)
+INPUT_OPTION = click.option(
+    "-i",
+    "--input",
+    "input_path",
+    metavar="CSV|-",
+    help="CSV with a header row, or - for standard input; columns matched by feature name "
+    "('petal width (cm)' matches petal_width); a species column (setosa, Iris-setosa or 0-2) "
+    "gives the true species.",
+)
+
+
+@cli.command(cls=NumbersCommand, context_settings=CONTEXT)
+@click.argument("values", nargs=-1, metavar="[VALUES]...")
+@click.option(
+    "-m",
+    "--model",
+    "model_path",
+    metavar="RUN_DIR|model.npz",
+    help="Run directory or model file [default: the newest run in --out].",
+)
+@OUT_OPTION
+@INPUT_OPTION
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="table for people; json or csv for programs.",
+)
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Walk each flower through the lesson's steps: inputs, scaled inputs, raw outputs, "
+    "SoftMax probabilities, ArgMax one-hot.",
+)
+def predict(
+    values: tuple[str, ...],
+    model_path: str | None,
+    out: str,
+    input_path: str | None,
+    fmt: str,
+    explain: bool,
+) -> None:
+    """Predict the species of flowers: the ArgMax of the SoftMax probabilities.
+
+    VALUES are one flower's measurements in cm: numbers in the model's feature order (the
+    default model: sepal_length sepal_width petal_length petal_width), or name=value pairs in
+    any order. Negative numbers need no --. Many flowers: --input CSV, one vectorised pass.
+
+    \b
+    Examples:
+      iris-nn predict 5.1 3.5 1.4 0.2
+      iris-nn predict petal_width=1.8 petal_length=5.1 sepal_width=3 sepal_length=6.3
+      iris-nn predict 6.3 3.3 6.0 2.5 --explain
+      iris-nn predict -m outputs/RUN -i flowers.csv --format csv > predictions.csv
+      cat flowers.csv | iris-nn predict -i - --format json
+    """
+    from iris_nn import predict as prediction
+
+    if values and input_path is not None:
+        raise usage_error("give VALUES or --input, not both")
+    if explain and fmt == "csv":
+        raise usage_error("--explain works with --format table or json, not csv")
+    check_input_exists(input_path)
+    model, _ = load_run_model(model_path, out)
+    if input_path is not None:
+        inputs = read_input(input_path, model)
+    else:
+        try:
+            inputs = prediction.parse_values(values, model.features)
+        except ValueError as e:
+            raise usage_error(str(e)) from None
+    result = prediction.predict(model, inputs)
+    if fmt == "json":
+        click.echo(prediction.to_json(result, explain))
+    elif fmt == "csv":
+        click.echo(prediction.to_csv(result))
+    else:
+        if explain:
+            click.echo(prediction.explain(result) + "\n")
+        click.echo(prediction.to_table(result, numbered=input_path is not None))
+
+
+@cli.command("softmax", cls=NumbersCommand, context_settings=CONTEXT)
+@click.argument("values", nargs=-1, required=True)
+@click.option(
+    "--labels",
+    metavar="A,B,C",
+    help="Names of the raw outputs, comma-separated, one per value.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people; json for programs.",
+)
+def softmax_command(values: tuple[str, ...], labels: str | None, fmt: str) -> None:
+    """Show the lesson's SoftMax and ArgMax on any raw output values.
+
+    SoftMax(i) = e^(raw output i) / sum over j of e^(raw output j): probabilities between 0 and
+    1 that sum to 1. ArgMax sets the largest to 1 and the others to 0. Also the SoftMax
+    derivatives: dp_i/dz_i = p_i (1 - p_i), dp_i/dz_j = -p_i p_j. Negative numbers need no --.
+
+    \b
+    Examples:
+      iris-nn softmax 1.43 -0.4 0.23
+      iris-nn softmax 1.43 -0.4 0.23 --labels setosa,versicolor,virginica
+      iris-nn softmax 2 1 0.1 --format json
+    """
+    from iris_nn import lesson
+    from iris_nn.store import dumps
+
+    try:
+        z = lesson.parse_raw_outputs(values)
+        names = lesson.parse_labels(labels, len(z)) if labels is not None else None
+    except ValueError as e:
+        raise usage_error(str(e)) from None
+    steps = lesson.softmax_steps(z, names)
+    click.echo(dumps(steps) if fmt == "json" else lesson.format_steps(steps))
+
+
+# ----------------------------------------------------------------------------- evaluate, runs
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("run_dir", required=False, metavar="[RUN_DIR]")
+@OUT_OPTION
+@INPUT_OPTION
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people; json (shaped as metrics.json) for programs.",
+)
+def evaluate(run_dir: str | None, out: str, input_path: str | None, fmt: str) -> None:
+    """Score a saved model on its run's test split, or on a labelled CSV.
+
+    Accuracy, log loss, per-class precision, recall and F1, and the confusion matrix (rows =
+    true species, columns = predicted). RUN_DIR defaults to the newest run in --out; it may
+    also name a model.npz.
+
+    \b
+    Examples:
+      iris-nn evaluate
+      iris-nn evaluate outputs/RUN --format json
+      iris-nn evaluate -i labelled.csv
+    """
+    from iris_nn.evaluate import evaluate as score
+    from iris_nn.evaluate import format_metrics, held_out_rows
+    from iris_nn.store import RunError, dumps
+
+    check_input_exists(input_path)
+    model, path = load_run_model(run_dir, out)
+    if input_path is not None:
+        inputs = read_input(input_path, model)
+        if inputs.species is None:
+            raise usage_error(
+                f"--input: {input_path!r} has no species column; evaluate needs the true "
+                "species (setosa, Iris-setosa or 0-2)"
+            )
+        source = "standard input" if input_path == "-" else input_path
+    else:
+        run = path if path.is_dir() else path.parent
+        try:
+            inputs = held_out_rows(model, run)
+        except RunError as e:
+            raise Failure(str(e)) from None
+        source = f"{run.name}, test split"
+    metrics = score(model, inputs)
+    click.echo(dumps(metrics) if fmt == "json" else format_metrics(metrics, source))
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option(
+    "--out",
+    default="outputs",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Directory of runs.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people; json for programs.",
+)
+def runs(out: str, fmt: str) -> None:
+    """List the runs in --out, newest first.
+
+    Each run: name, creation time (UTC), hidden widths, activation, epochs run, test accuracy
+    and log loss, status. Temporary (hidden) directories of runs in progress are not runs.
+
+    \b
+    Examples:
+      iris-nn runs
+      iris-nn runs --out experiments --format json
+    """
+    from iris_nn.runs import format_runs, run_summaries
+    from iris_nn.store import dumps
+
+    summaries = run_summaries(out)
+    if fmt == "json":
+        click.echo(dumps(summaries))
+    elif not summaries:
+        click.echo(f"no runs in {out}/ yet: run `iris-nn train` to make one")
+    else:
+        click.echo(format_runs(summaries))
+
+
+# ----------------------------------------------------------------------------- plot
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("run_dir", metavar="RUN_DIR")
+def plot(run_dir: str) -> None:
+    """Redraw a run's plots and report.html from its saved files, without retraining.
+
+    Reads model.npz, history.csv, metrics.json, split.json, probabilities.csv and config.toml
+    and rewrites every PNG under RUN_DIR/plots/ and RUN_DIR/report.html; prints the report's path.
+
+    \b
+    Examples:
+      iris-nn plot outputs/default-20260101-120000
+      iris-nn plot "$(iris-nn train -q --no-plots)"
+    """
+    from iris_nn.report import render_run
+    from iris_nn.store import ModelError, RunError
+
+    try:
+        written = render_run(run_dir)
+    except (ModelError, RunError) as e:
+        raise Failure(str(e)) from None
+    except OSError as e:
+        raise Failure(f"could not write the plots of {run_dir}: {e.strerror or e}") from None
+    click.echo(str(written[-1]))

@@ -127,6 +127,14 @@ def load_model(path: str | Path) -> Model:
     """
     p = model_path(path)
     try:
+        with open(p, "rb") as f:
+            # np.load reads any non-zip file as .npy or pickle: refuse those before it tries
+            is_npz = f.read(4) == b"PK\x03\x04"
+    except OSError as e:
+        raise _bad(p, f"unreadable ({e.strerror})") from None
+    if not is_npz:
+        raise _bad(p, "not a .npz file")
+    try:
         with np.load(p, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as e:

@@ -1,0 +1,122 @@
+"""`iris-nn softmax`: the lesson's SoftMax, ArgMax and derivatives on any raw outputs."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from iris_nn.cli import cli
+from iris_nn.lesson import softmax_steps
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def error(result, code=2):
+    assert result.exit_code == code, result.output
+    lines = result.stderr.splitlines()
+    assert result.stdout == "" and len(lines) == 1 and lines[0].startswith("Error: ")
+    return lines[0]
+
+
+def test_lesson_example_exactly_as_typed():
+    result = run("softmax", "1.43", "-0.4", "0.23")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    for shown in ("0.684", "0.110", "0.206", "0.68", "0.11", "0.21", "[1, 0, 0]"):
+        assert shown in out
+    assert "The lesson rounds these probabilities to 0.69, 0.10, 0.21" in out
+    assert "dp_i/dz_j" in out
+
+
+def test_lesson_note_only_for_the_lesson_example():
+    assert "The lesson rounds" not in run("softmax", "1", "2", "3").stdout
+
+
+def test_json_matches_the_formulas():
+    result = run(
+        "softmax",
+        "1.43",
+        "-0.4",
+        "0.23",
+        "--labels",
+        "setosa,versicolor,virginica",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) == {"values", "probabilities", "argmax", "jacobian", "labels"}
+    z = np.array([1.43, -0.4, 0.23])
+    p = np.exp(z) / np.exp(z).sum()
+    assert data["values"] == [1.43, -0.4, 0.23]
+    np.testing.assert_allclose(data["probabilities"], p, rtol=0, atol=1e-15)
+    assert data["argmax"] == [1, 0, 0]
+    assert data["labels"] == ["setosa", "versicolor", "virginica"]
+    J = np.array(data["jacobian"])
+    np.testing.assert_allclose(np.diag(J), p * (1 - p), atol=1e-15)
+    np.testing.assert_allclose(J[0, 1], -p[0] * p[1], atol=1e-15)
+    assert "labels" not in json.loads(run("softmax", "1", "2", "--format", "json").stdout)
+
+
+def test_jacobian_equals_central_differences():
+    z = np.array([0.3, -1.2, 2.0, 0.0])
+    J = np.array(softmax_steps(z)["jacobian"])
+    h = 1e-6
+    for j in range(len(z)):
+        dz = np.zeros_like(z)
+        dz[j] = h
+        up = np.array(softmax_steps(z + dz)["probabilities"])
+        down = np.array(softmax_steps(z - dz)["probabilities"])
+        np.testing.assert_allclose(J[:, j], (up - down) / (2 * h), atol=1e-9)
+
+
+@pytest.mark.parametrize("values", [["1e300", "-1e300", "0"], ["-1e308", "1e308"], ["1e4", "1e4"]])
+def test_huge_values_give_finite_probabilities(values):
+    result = run("softmax", *values, "--format", "json")
+    assert result.exit_code == 0 and result.stderr == ""
+    data = json.loads(result.stdout)
+    p = np.array(data["probabilities"])
+    assert np.isfinite(p).all() and abs(p.sum() - 1) < 1e-12
+    assert np.isfinite(np.array(data["jacobian"])).all()
+    assert sum(data["argmax"]) == 1
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["1", "nan"],
+            "Error: raw output 2: 'nan' is not finite; allowed: finite numbers (no nan or inf)",
+        ),
+        (
+            ["-inf", "1"],
+            "Error: raw output 1: '-inf' is not finite; allowed: finite numbers (no nan or inf)",
+        ),
+        (
+            ["1", "x"],
+            "Error: raw output 2: 'x' is not a number; allowed: decimal numbers such as 5.1 or -0.4",
+        ),
+        (
+            ["1", "2", "--labels", "a,b,c"],
+            "Error: --labels 'a,b,c' gives 3 labels for 2 raw outputs; allowed: 2 non-empty names "
+            "separated by commas",
+        ),
+    ],
+)
+def test_bad_values_exit_2(args, message):
+    assert error(run("softmax", *args)) == message
+
+
+def test_missing_values_and_unknown_option_exit_2():
+    assert error(run("softmax")).startswith("Error: Missing argument")
+    assert error(run("softmax", "1", "--bogus")).startswith("Error: No such option '--bogus'")
+
+
+@pytest.mark.parametrize("command", ["predict", "softmax", "evaluate", "runs"])
+def test_help_has_an_example(command):
+    for flag in ("-h", "--help"):
+        result = run(command, flag)
+        assert result.exit_code == 0 and "Example" in result.stdout
