@@ -63,8 +63,8 @@ class Prediction:
 
 def predict(model: Model, inputs: Inputs) -> Prediction:
     """Return the prediction of ``model`` for every row of ``inputs``, in one forward pass."""
-    X_scaled = model.scale_inputs(inputs.X)  # (n, n_features)
-    with np.errstate(over="ignore", invalid="ignore"):  # absurd inputs give inf logits, not noise
+    with np.errstate(over="ignore", invalid="ignore"):  # absurd inputs give inf, not warnings
+        X_scaled = model.scale_inputs(inputs.X)  # (n, n_features)
         Z = model.net.forward(X_scaled) / model.temperature  # (n, n_classes)
         P = softmax(Z)
     return Prediction(
