@@ -83,6 +83,9 @@ class IrisGroup(click.Group):
         except OSError as e:
             Failure(f"{e.strerror or e}: {e.filename or ''}".rstrip(": ")).show()
             sys.exit(EXIT_FAILURE)
+        except Exception as e:  # a bug: still one line, and a way to report it
+            Failure(f"internal error ({type(e).__name__}: {e}); please report it").show()
+            sys.exit(EXIT_FAILURE)
 
 
 @click.group("iris-nn", cls=IrisGroup, context_settings=CONTEXT)
@@ -298,7 +301,7 @@ def train(
     progress = ProgressLine(config.train.epochs, quiet)
     try:
         with stop_on_signals(control):
-            result = train_run(config, out, name, control, progress)
+            result = train_run(config, out, name, control, progress, plots=not no_plots)
     except DivergenceError as e:
         progress.close()
         raise Failure(

@@ -124,8 +124,12 @@ def train_run(
     name: str | None = None,
     control: Control | None = None,
     progress: Progress | None = None,
+    plots: bool = True,
 ) -> RunResult:
     """Train ``config`` and write its run directory under ``out``; return the result.
+
+    With ``plots``, the figures and ``report.html`` are drawn from the saved files before the run
+    is renamed into place, so a visible run always has its report.
 
     The directory is created first (so an unwritable ``out`` fails before training), filled under a
     hidden temporary name, and renamed when complete. On any failure nothing visible is left.
@@ -165,6 +169,10 @@ def train_run(
         metrics["wall_time_s"] = round(time.perf_counter() - started, 4)
         result = RunResult(run.tmp, metrics, history, net, data)
         write_run_files(run, config, result, utc_now())
+        if plots:
+            from iris_nn.report import render_run  # matplotlib only when drawing
+
+            render_run(run.tmp, run_name=run.name)
         result.path = run.commit()
         return result
     except OSError as e:

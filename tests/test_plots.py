@@ -1,0 +1,156 @@
+"""The figures: every PNG of a run decodes at 150 dpi, is not blank, for 1 to 4 inputs and no hidden layer."""
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+from matplotlib.image import imread
+from PIL import Image  # matplotlib's own PNG reader: always installed with it
+
+from iris_nn import plots
+from iris_nn.cli import cli
+from iris_nn.report import FIGURE_NAMES, read_run
+
+# (width, height) in pixels of the default (4-input) run's figures: inches x 150 dpi.
+DEFAULT_SIZES = {
+    "loss.png": (1350, 540),
+    "probability_curves.png": (1320, 1080),
+    "decision_regions.png": (1140, 900),
+    "confusion_matrix.png": (750, 690),
+    "softmax_argmax.png": (1425, 1065),
+    "probability_evolution.png": (1500, 555),
+}
+
+MODELS = {
+    "default": [],
+    "statquest": [
+        "--set",
+        'data.features=["petal_width", "sepal_width"]',
+        "--set",
+        "data.scaling=minmax",
+    ],
+    "one-feature": ["--set", 'data.features=["petal_length"]'],
+    "three-features": ["--set", 'data.features=["sepal_width", "petal_width", "sepal_length"]'],
+    "no-hidden": ["--hidden", "none"],
+    "early-stop": ["--set", "train.early_stopping=true", "--set", "train.patience=1"],
+}
+
+
+def train(out: Path, name: str, *args: str) -> Path:
+    result = CliRunner().invoke(
+        cli, ["train", "--out", str(out), "--name", name, "--epochs", "30", "-q", *args]
+    )
+    assert result.exit_code == 0, result.output
+    return Path(result.stdout.strip())
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Return one trained run (with plots) per model of MODELS."""
+    out = tmp_path_factory.mktemp("outputs")
+    return {name: train(out, name, *args) for name, args in MODELS.items()}
+
+
+def check_png(path: Path) -> tuple[int, int]:
+    """Assert the PNG decodes, is 150 dpi and is not blank; return its (width, height)."""
+    data = path.read_bytes()
+    pixels = imread(io.BytesIO(data))  # (height, width, 4), floats in 0..1
+    assert pixels.ndim == 3 and pixels.shape[2] in (3, 4)
+    rgb = pixels[..., :3].reshape(-1, 3)
+    assert rgb.std() > 0.05, f"{path.name} looks blank"
+    packed = (rgb[::7] * 255).astype(np.uint32) @ np.array([1 << 16, 1 << 8, 1], dtype=np.uint32)
+    assert len(np.unique(packed)) > 50, f"{path.name} has no detail"
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "PNG"
+        assert np.allclose(image.info["dpi"], (150, 150), atol=0.5)
+        assert image.size == (pixels.shape[1], pixels.shape[0])
+        return image.size
+
+
+@pytest.mark.parametrize("model", list(MODELS))
+def test_every_figure_is_drawn(runs, model):
+    plots_dir = runs[model] / "plots"
+    assert sorted(p.name for p in plots_dir.iterdir()) == sorted(FIGURE_NAMES)
+    for name in FIGURE_NAMES:
+        width, height = check_png(plots_dir / name)
+        if model == "default":
+            assert (width, height) == DEFAULT_SIZES[name]
+        assert 500 <= width <= 2200 and 400 <= height <= 1600
+
+
+def test_train_without_plots_draws_nothing(tmp_path):
+    run = train(tmp_path, "bare", "--no-plots")
+    assert not (run / "plots").exists() and not (run / "report.html").exists()
+
+
+def test_each_figure_function_returns_a_figure(runs):
+    run = read_run(runs["default"])
+    from iris_nn.data import load_iris_data
+
+    X, y = load_iris_data(tuple(run.model.features))
+    epochs, rows, P = run.tracked
+    figures = [
+        plots.loss_figure(run.history, 3, "early_stopping", "r"),
+        plots.probability_curves_figure(run.model, X, y, run.split, "r"),
+        plots.decision_regions_figure(run.model, X, y, run.split, "r"),
+        plots.confusion_matrix_figure(np.eye(3, dtype=int) * 10, run.model.classes, "r"),
+        plots.softmax_argmax_figure(run.model, X, y, [0, 50, 100], "r"),
+        plots.probability_evolution_figure(epochs, rows, P, y, run.model.classes, "r"),
+    ]
+    for fig in figures:
+        assert isinstance(fig, Figure) and fig.dpi == plots.DPI
+        assert "r" in fig.get_suptitle().splitlines()  # titled with the run name
+
+
+def test_axes_carry_units(runs):
+    run = read_run(runs["statquest"])
+    from iris_nn.data import load_iris_data
+
+    X, y = load_iris_data(tuple(run.model.features))
+    fig = plots.decision_regions_figure(run.model, X, y, run.split, "r")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "petal width (cm)" and ax.get_ylabel() == "sepal width (cm)"
+    fig = plots.probability_curves_figure(run.model, X, y, run.split, "r")
+    assert [a.get_xlabel() for a in fig.axes] == ["petal width (cm)", "sepal width (cm)"]
+
+
+def test_class_colours_are_distinct_and_fixed():
+    rgb = np.array([to_rgb(plots.class_colour(k)) for k in range(3)])
+    distances = [np.abs(rgb[i] - rgb[j]).sum() for i in range(3) for j in range(i + 1, 3)]
+    assert min(distances) > 0.3  # blue and bluish green are the closest pair, still apart
+    assert len(set(plots.CLASS_MARKERS)) == 3
+
+
+def test_plane_features_prefers_petals():
+    assert plots.plane_features(["sepal_length", "petal_width", "petal_length"]) == (2, 1)
+    assert plots.plane_features(["petal_width", "sepal_width"]) == (0, 1)
+
+
+def test_sweep_range_reaches_beyond_the_data():
+    assert plots.sweep_range(np.array([1.0, 3.0])) == pytest.approx((0.8, 3.2))
+    lo, hi = plots.sweep_range(np.array([2.0, 2.0]))  # a constant feature still gets a range
+    assert lo < 2.0 < hi
+
+
+def test_first_right_epoch():
+    epochs = np.array([0, 1, 3, 10])
+    P = np.array([[0.5, 0.3, 0.2], [0.4, 0.45, 0.15], [0.3, 0.6, 0.1], [0.1, 0.8, 0.1]])
+    assert plots.first_right_epoch(epochs, P, 1) == 1
+    assert plots.first_right_epoch(epochs, P, 0) == 0
+    assert plots.first_right_epoch(epochs, P, 2) is None
+
+
+def test_example_rows_take_one_flower_per_species():
+    y = np.array([0, 0, 1, 1, 2, 2])
+    assert plots.example_rows(y, np.array([1, 3, 5, 0]), 3) == [1, 3, 5]
+    assert plots.example_rows(y, np.array([0, 4]), 3) == [0, 4]
+
+
+def test_no_pyplot():
+    for module in ("plots.py", "report.py"):
+        source = (Path(plots.__file__).parent / module).read_text()
+        assert "matplotlib.pyplot" not in source and "import pyplot" not in source

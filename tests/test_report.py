@@ -1,0 +1,140 @@
+"""report.html and `iris-nn plot`: a valid self-contained page, escaped strings, safe redraws."""
+
+import base64
+import io
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from matplotlib.image import imread
+
+from iris_nn.cli import cli
+from iris_nn.report import FIGURE_NAMES, render_run
+
+VOID = {"meta", "img", "br", "hr", "link", "input", "col", "area", "base", "wbr", "source"}
+
+
+class Page(HTMLParser):
+    """Collect the images of a page and check that every element is closed in order."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack: list[str] = []
+        self.images: list[str] = []
+        self.tags: set[str] = set()
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        if tag == "img":
+            self.images.append(dict(attrs)["src"])
+            assert dict(attrs).get("alt")
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        assert self.stack and self.stack[-1] == tag, f"</{tag}> closes <{self.stack[-1:]}>"
+        self.stack.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parse(path: Path) -> Page:
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>")
+    page = Page()
+    page.feed(text)
+    page.close()
+    assert page.stack == [], f"unclosed: {page.stack}"
+    return page
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("outputs")
+    result = run("train", "--out", out, "--name", "r", "--epochs", "30", "-q")
+    assert result.exit_code == 0, result.output
+    return Path(result.stdout.strip())
+
+
+def test_report_is_valid_and_self_contained(run_dir):
+    page = parse(run_dir / "report.html")
+    assert {"html", "head", "title", "body", "table", "figure", "figcaption", "pre"} <= page.tags
+    assert len(page.images) == len(FIGURE_NAMES)
+    for src in page.images:
+        assert src.startswith("data:image/png;base64,")  # nothing fetched: opens offline
+        pixels = imread(io.BytesIO(base64.b64decode(src.split(",", 1)[1], validate=True)))
+        assert pixels.shape[0] > 100 and pixels.shape[1] > 100
+    text = " ".join(page.text)
+    for words in ("Summary", "Metrics", "Config", "per species", "test", "val", "precision"):
+        assert words.lower() in text.lower()
+    for species in ("setosa", "versicolor", "virginica"):
+        assert species in text
+
+
+def test_embedded_strings_are_escaped(run_dir, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    with open(copy / "config.toml", "a") as f:
+        f.write('# </pre><script>alert("config")</script>\n')
+    render_run(copy, run_name='<script>alert("name")</script>&')
+    html = (copy / "report.html").read_text()
+    assert "<script" not in html
+    assert "&lt;script&gt;alert(&quot;name&quot;)&lt;/script&gt;&amp;" in html
+    assert "&lt;/pre&gt;&lt;script&gt;" in html
+    parse(copy / "report.html")
+
+
+def test_plot_redraws_the_same_files(run_dir):
+    before = {p.name: p.read_bytes() for p in (run_dir / "plots").iterdir()}
+    report = (run_dir / "report.html").read_bytes()
+    for p in (run_dir / "plots").iterdir():
+        p.unlink()
+    (run_dir / "report.html").unlink()
+    result = run("plot", run_dir)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str(run_dir / "report.html")
+    after = {p.name: p.read_bytes() for p in (run_dir / "plots").iterdir()}
+    assert after == before  # the same names, byte for byte
+    assert (run_dir / "report.html").read_bytes() == report
+    assert not [p for p in run_dir.rglob(".*")]  # no temporary file left behind
+
+
+def test_plot_help_has_an_example():
+    result = run("plot", "--help")
+    assert result.exit_code == 0 and "Example" in result.stdout and "RUN_DIR" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda d: (d / "model.npz").unlink(), "holds no model.npz"),
+        (lambda d: (d / "model.npz").write_bytes(b"not a zip"), "not a usable iris-nn model"),
+        (lambda d: (d / "history.csv").unlink(), "history.csv is missing"),
+        (lambda d: (d / "history.csv").write_text("epoch,nonsense\n1,2\n"), "has no column"),
+        (lambda d: (d / "metrics.json").write_text("{"), "metrics.json is not valid JSON"),
+        (lambda d: (d / "split.json").write_text('{"train": [999]}'), "split.json"),
+        (lambda d: (d / "probabilities.csv").write_text("epoch,row\n"), "probabilities.csv"),
+    ],
+)
+def test_plot_of_a_broken_run_fails_in_one_line(run_dir, tmp_path, damage, message):
+    broken = tmp_path / "broken"
+    shutil.copytree(run_dir, broken)
+    damage(broken)
+    result = run("plot", broken)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+    assert message in result.stderr
+
+
+def test_plot_of_a_missing_run_fails(tmp_path):
+    result = run("plot", tmp_path / "nowhere")
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: run directory '{tmp_path / 'nowhere'}' does not exist\n"
