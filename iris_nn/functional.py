@@ -21,7 +21,11 @@ LEAKY_SLOPE = 0.01
 
 
 class Activation(NamedTuple):
-    """A hidden-layer activation; both functions write in place (``out`` may be ``Z`` itself)."""
+    """A hidden-layer activation; both functions write in place (``out`` may be ``Z`` itself).
+
+    ``backward`` may overwrite ``Z`` with scratch values: the backward pass has no further use for
+    it, and reusing it spares a temporary per layer and epoch.
+    """
 
     forward: Callable[[Array, Array], Array]  # (Z, out) -> out = f(Z)
     backward: Callable[[Array, Array, Array], Array]  # (dA, Z, A) -> dA *= f'(Z), in place
@@ -50,15 +54,19 @@ def _leaky_backward(dA: Array, Z: Array, A: Array) -> Array:
 
 
 def _tanh_backward(dA: Array, Z: Array, A: Array) -> Array:
-    return np.multiply(dA, 1.0 - A * A, out=dA)
+    np.multiply(A, A, out=Z)
+    np.subtract(1.0, Z, out=Z)  # 1 - tanh(z)**2
+    return np.multiply(dA, Z, out=dA)
 
 
 def _sigmoid_backward(dA: Array, Z: Array, A: Array) -> Array:
-    return np.multiply(dA, A * (1.0 - A), out=dA)
+    np.subtract(1.0, A, out=Z)
+    Z *= A  # sigma(z) (1 - sigma(z))
+    return np.multiply(dA, Z, out=dA)
 
 
 def _softplus_backward(dA: Array, Z: Array, A: Array) -> Array:
-    return np.multiply(dA, _sigmoid(Z, np.empty_like(Z)), out=dA)
+    return np.multiply(dA, _sigmoid(Z, Z), out=dA)
 
 
 def _identity_forward(Z: Array, out: Array) -> Array:
@@ -95,7 +103,7 @@ def derivative(name: str, Z: Array) -> Array:
     """Return f'(Z) elementwise for the activation ``name``."""
     Z = np.asarray(Z, dtype=np.float64)
     act = get_activation(name)
-    return act.backward(np.ones_like(Z), Z, act.forward(Z, np.empty_like(Z)))
+    return act.backward(np.ones_like(Z), Z.copy(), act.forward(Z, np.empty_like(Z)))
 
 
 def logsumexp(Z: Array) -> Array:

@@ -151,9 +151,9 @@ class Network:
     def gradient(self, X: Array, y: NDArray[np.integer], l2: float = 0.0) -> tuple[float, Array]:
         """Return the loss and its gradient as a flat vector laid out like ``theta``."""
         batch = Batch(self, X, y)
-        Z = batch.forward()
-        ce, _ = batch.loss_accuracy(Z)
-        grad = batch.backward(batch.output_delta(Z), l2).copy()
+        batch.forward()
+        ce, _ = batch.loss_accuracy()
+        grad = batch.backward(batch.output_delta(), l2).copy()
         return ce + self.l2_penalty(l2, len(y)), grad
 
     def l2_penalty(self, l2: float, n: int) -> float:
@@ -171,76 +171,148 @@ class Network:
 class Batch:
     """A forward and backward pass over fixed rows, with every buffer allocated once.
 
-    Training calls it every epoch on the same data, so nothing here allocates per call except
-    numpy's small internal temporaries.
+    Training calls it every epoch on the same data, so each step is a handful of numpy calls into
+    preallocated buffers: on Iris the cost of an epoch is per-call overhead, not arithmetic.
+    Validation rows ``X_val`` and tracked rows ``X_track`` ride along below the ``n`` fitted rows:
+    the same matmuls carry them, so one forward pass yields the metrics of both parts and the tracked
+    probabilities, while the gradient uses the fitted rows only.
+
+    Per epoch: ``forward()``, then ``metrics()`` (or ``softmax()`` alone), then
+    ``backward(output_delta(), l2)``.
     """
 
-    def __init__(self, net: Network, X: Array, y: NDArray[np.integer]):
+    def __init__(
+        self,
+        net: Network,
+        X: Array,
+        y: NDArray[np.integer],
+        X_val: Array | None = None,
+        y_val: NDArray[np.integer] | None = None,
+        X_track: Array | None = None,
+    ):
         self.net = net
         n = len(X)
         if n == 0:
             raise ValueError("a batch needs at least one row")
-        self.n = n
-        k = net.sizes[-1]
-        self.Y_over_n = np.zeros((n, k))
+        n_val = 0 if X_val is None or y_val is None else len(X_val)
+        n_track = 0 if X_track is None else len(X_track)
+        N, k = n + n_val + n_track, net.sizes[-1]
+        self.n, self.n_val = n, n_val
         # A_aug[i] = [A_i, 1]: the ones column turns X @ W + b into one matmul with Wb.
-        self.A_aug = [np.ones((n, s + 1)) for s in net.sizes[:-1]]
+        self.A_aug = [np.ones((N, s + 1)) for s in net.sizes[:-1]]
         self.A = [a[:, :-1] for a in self.A_aug]
+        self.Z = [np.empty((N, s)) for s in net.sizes[1:]]
+        self.y_all = np.zeros(N, dtype=np.intp)  # tracked rows get class 0; no metric reads it
+        if X_val is not None and y_val is not None:
+            self.A[0][n : n + n_val] = X_val
+            self.y_all[n : n + n_val] = y_val
+        if X_track is not None:
+            self.A[0][n + n_val :] = X_track
+        # Part weights: metrics = [ce_i; correct_i] (2, N) @ weights (N, 2) gives the means of
+        # both parts in one matmul. NaN weights make the val column NaN when there are no val rows.
+        self.weights = np.zeros((N, 2))
+        self.weights[:n, 0] = 1.0 / n
+        self.weights[n : n + n_val, 1] = 1.0 / n_val if n_val else 0.0
+        if not n_val:
+            self.weights[:, 1] = np.nan
+        self.track = slice(n + n_val, N)
+        self.Y_over_n = np.zeros((n, k))
         self.load(X, y)
-        self.Z = [np.empty((n, s)) for s in net.sizes[1:]]
+        # Views of the fitted rows, built once: slicing costs as much as a small ufunc.
+        self.A_fit_T = [a[:n].T for a in self.A_aug]  # (n_in + 1, n)
+        self.Z_fit = [z[:n] for z in self.Z]
+        self.A_fit = [a[:n] for a in self.A]
         self.dA = [np.empty((n, s)) for s in net.sizes[1:-1]]
-        self.E = np.empty((n, k))
-        self.m = np.empty((n, 1))
-        self.s = np.empty((n, 1))
+        self.dZ = np.empty((n, k))
+        self.W_T = [Wb[:-1].T for Wb in net.layers]  # (n_out, n_in) views into theta
+        logits = self.Z[-1]
+        self.logit_columns = [logits[:, j : j + 1] for j in range(k)]  # (N, 1) each
+        self.m = np.empty((N, 1))
+        self.D = np.empty((N, k))
+        self.E = np.empty((N, k))
+        self.s = np.empty((N, 1))
+        self.E_fit, self.s_fit = self.E[:n], self.s[:n]
+        self.ones_k = np.ones((k, 1))
+        self.C = np.empty((2, N))  # per row: cross-entropy, 1.0 if ArgMax is right
+        self.pred = np.empty(N, dtype=np.intp)
         self.grad = np.empty_like(net.theta)  # laid out like theta
         self.grad_layers = Network(net.sizes, net.activation, self.grad).layers
         self._l2_scaled: tuple[float, Array] | None = None
+        self._l2_term = np.empty_like(net.theta)
 
     def load(self, X: Array, y: NDArray[np.integer]) -> None:
-        """Put new rows of the same count into the buffers (mini-batches reuse one Batch)."""
-        self.A[0][...] = X
-        self.y = np.asarray(y, dtype=np.intp)
-        k = self.net.sizes[-1]
-        self.target = np.arange(self.n) * k + self.y  # flat index of each row's true logit
+        """Put new fitted rows of the same count into the buffers (mini-batches reuse one Batch)."""
+        n, k = self.n, self.net.sizes[-1]
+        self.A[0][:n] = X
+        self.y = self.y_all[:n]
+        self.y[:] = y
+        self.target = np.arange(len(self.y_all)) * k + self.y_all  # flat index of each true logit
         self.Y_over_n.fill(0.0)
-        self.Y_over_n[np.arange(self.n), self.y] = 1.0 / self.n
+        self.Y_over_n[np.arange(n), self.y] = 1.0 / n
 
     def forward(self) -> Array:
-        """Return the logits (n, n_classes) at the network's current parameters (a buffer)."""
-        net, L = self.net, self.net.n_layers
+        """Return the logits (N, n_classes) of every row at the current parameters (a buffer)."""
+        layers, act, A_aug, Z = self.net.layers, self.net.act.forward, self.A_aug, self.Z
+        L = len(layers)
         for i in range(L - 1):
-            np.matmul(self.A_aug[i], net.layers[i], out=self.Z[i])  # (n, hidden)
-            net.act.forward(self.Z[i], self.A[i + 1])
-        return np.matmul(self.A_aug[L - 1], net.layers[L - 1], out=self.Z[L - 1])
+            np.matmul(A_aug[i], layers[i], out=Z[i])  # (N, hidden_i)
+            act(Z[i], self.A[i + 1])
+        return np.matmul(A_aug[L - 1], layers[L - 1], out=Z[L - 1])  # (N, n_classes)
 
-    def loss_accuracy(self, Z: Array) -> tuple[float, float]:
-        """Return the mean cross-entropy and the ArgMax accuracy of logits ``Z``; keep exp(Z - max)."""
-        np.max(Z, axis=1, keepdims=True, out=self.m)
-        np.subtract(Z, self.m, out=self.E)
-        np.exp(self.E, out=self.E)
-        np.sum(self.E, axis=1, keepdims=True, out=self.s)
-        # mean(logsumexp - z_true) with logsumexp = m + log(sum(exp(Z - m)))
-        ce = (np.log(self.s).sum() + self.m.sum() - Z.take(self.target).sum()) / self.n
-        accuracy = np.count_nonzero(Z.argmax(axis=1) == self.y) / self.n
-        return float(ce), accuracy
+    def softmax(self) -> None:
+        """Keep the row max ``m``, ``D = Z - m``, ``E = exp(D)`` and row sums ``s`` of the logits."""
+        cols, m = self.logit_columns, self.m
+        # k - 1 elementwise maximums of columns: a reduction along a 3-wide axis costs 5x more.
+        if len(cols) == 1:
+            np.copyto(m, cols[0])
+        else:
+            np.maximum(cols[0], cols[1], out=m)
+            for c in cols[2:]:
+                np.maximum(m, c, out=m)
+        np.subtract(self.Z[-1], m, out=self.D)  # <= 0: exp cannot overflow
+        np.exp(self.D, out=self.E)
+        np.matmul(self.E, self.ones_k, out=self.s)  # row sums, cheaper than E.sum(axis=1)
 
-    def output_delta(self, Z: Array) -> Array:
-        """Return (SoftMax(Z) - onehot(y)) / n, reusing exp(Z - max) from loss_accuracy."""
-        P = np.divide(self.E, self.s, out=self.E)
-        P *= 1.0 / self.n
-        return np.subtract(P, self.Y_over_n, out=P)
+    def metrics(self, out: Array | None = None) -> Array:
+        """Return [[train loss, val loss], [train accuracy, val accuracy]] of the last forward pass.
+
+        Loss is mean cross-entropy ``log(s) - (z_true - m)`` (log-sum-exp: finite for any finite
+        logits); accuracy the share of rows whose ArgMax is the true class (the first max on ties).
+        The val column is NaN without validation rows. Writes into ``out`` (2, 2) when given.
+        """
+        self.softmax()
+        C = self.C
+        np.log(self.s[:, 0], out=C[0])
+        C[0] -= self.D.take(self.target)  # (N,)
+        np.equal(self.D.argmax(axis=1, out=self.pred), self.y_all, out=C[1])
+        return np.matmul(C, self.weights, out=out)  # (2, 2)
+
+    def loss_accuracy(self, Z: Array | None = None) -> tuple[float, float]:
+        """Return the mean cross-entropy and ArgMax accuracy of the fitted rows (after forward)."""
+        M = self.metrics()
+        return float(M[0, 0]), round(float(M[1, 0]) * self.n) / self.n
+
+    def probabilities(self) -> Array:
+        """Return the SoftMax probabilities (n_track, n_classes) of the tracked rows (a new array)."""
+        return self.E[self.track] / self.s[self.track]
+
+    def output_delta(self, Z: Array | None = None) -> Array:
+        """Return (SoftMax(Z) - onehot(y)) / n of the fitted rows (a buffer), after ``softmax()``."""
+        dZ = np.divide(self.E_fit, self.s_fit, out=self.dZ)  # (n, n_classes)
+        dZ *= 1.0 / self.n
+        return np.subtract(dZ, self.Y_over_n, out=dZ)
 
     def backward(self, dZ: Array, l2: float = 0.0) -> Array:
         """Return the gradient of the loss (a buffer laid out like theta), given the output delta."""
-        net, grad = self.net, self.grad
-        for i in range(net.n_layers - 1, -1, -1):
-            np.matmul(self.A_aug[i].T, dZ, out=self.grad_layers[i])  # (n_in + 1, n_out): dW, db
+        act_backward, grad_layers, W_T = self.net.act.backward, self.grad_layers, self.W_T
+        for i in range(len(grad_layers) - 1, -1, -1):
+            np.matmul(self.A_fit_T[i], dZ, out=grad_layers[i])  # (n_in + 1, n_out): dW and db
             if i > 0:
-                dA = np.matmul(dZ, net.layers[i][:-1].T, out=self.dA[i - 1])  # (n, n_in)
-                dZ = net.act.backward(dA, self.Z[i - 1], self.A[i])
+                dA = np.matmul(dZ, W_T[i], out=self.dA[i - 1])  # (n, n_in)
+                dZ = act_backward(dA, self.Z_fit[i - 1], self.A_fit[i])
         if l2:
-            grad += self._l2_scale(l2) * net.theta
-        return grad
+            self.grad += np.multiply(self._l2_scale(l2), self.net.theta, out=self._l2_term)
+        return self.grad
 
     def _l2_scale(self, l2: float) -> Array:
         if self._l2_scaled is None or self._l2_scaled[0] != l2:

@@ -90,39 +90,57 @@ def fit(
     batch_size = n if config.optimizer == "gd" or config.batch_size == 0 else config.batch_size
     if batch_size > n:
         raise ValueError(f"train.batch_size = {batch_size} is larger than the {n} training rows")
-    full = Batch(net, X, y)
-    val = Batch(net, X_val, y_val) if has_val else None  # type: ignore[arg-type]
+    # Validation and tracked rows ride in the training batch: one forward pass measures all three.
+    full = Batch(
+        net,
+        X,
+        y,
+        X_val if has_val else None,
+        y_val if has_val else None,
+        track[0] if track is not None else None,
+    )
     opt = make_optimizer(config.optimizer, net.theta, config.lr, config.momentum, config.nesterov)
     l2 = config.l2
 
-    cols = {c: np.full(epochs + 1, np.nan) for c in HISTORY_COLUMNS}
-    cols["epoch"] = np.arange(epochs + 1, dtype=np.float64)
-    cols["lr"][:] = config.lr
-    train_loss, train_acc = cols["train_loss"], cols["train_accuracy"]
-    val_loss, val_acc = cols["val_loss"], cols["val_accuracy"]
+    # metrics[e] = [[train loss, val loss], [train accuracy, val accuracy]], filled by one matmul
+    metrics = np.full((epochs + 1, 2, 2), np.nan)
+    cols = {
+        "epoch": np.arange(epochs + 1, dtype=np.float64),
+        "train_loss": metrics[:, 0, 0],
+        "train_accuracy": metrics[:, 1, 0],
+        "val_loss": metrics[:, 0, 1],
+        "val_accuracy": metrics[:, 1, 1],
+        "lr": np.full(epochs + 1, config.lr),
+    }
     history = History(cols, 0, 0, "epochs")
-    record = log_spaced_epochs(epochs) if track is not None else None
+    record = set(np.flatnonzero(log_spaced_epochs(epochs)).tolist()) if track is not None else set()
 
     # Mini-batches: one reusable Batch per batch length (a shorter last batch gets its own).
     batches: dict[int, Batch] = {}
     best_loss, best_theta, wait = math.inf, None, 0
     watch = config.early_stopping and has_val
+    min_delta = config.min_delta if watch else 0.0
+    monitor = 1 if has_val else 0  # the column of metrics[e, 0] that decides the best epoch
     next_report = time.perf_counter() + 0.05 if progress else math.inf
+    forward, measure, backward, output_delta = (
+        full.forward,
+        full.metrics,
+        full.backward,
+        full.output_delta,
+    )
+    step = opt.step
 
     e = 0
     while True:
-        Z = full.forward()
-        loss, acc = full.loss_accuracy(Z)
+        forward()
+        losses = measure(metrics[e])[0]
+        loss = float(losses[0])
         if not math.isfinite(loss):
             raise DivergenceError(f"the training loss became {loss} at epoch {e}")
-        train_loss[e], train_acc[e] = loss, acc
-        if val is not None:
-            val_loss[e], val_acc[e] = val.loss_accuracy(val.forward())
-        if record is not None and track is not None and record[e]:
-            P = softmax(net.forward(track[0]))
-            history.probabilities += [(e, int(r), p) for r, p in zip(track[1], P, strict=True)]
-        monitored = val_loss[e] if has_val else loss
-        if monitored < best_loss - (config.min_delta if watch else 0.0):
+        if e in record:
+            history.probabilities += _tracked(e, track, full.probabilities())
+        monitored = float(losses[monitor])
+        if monitored < best_loss - min_delta:
             best_loss, history.best_epoch, wait = monitored, e, 0
             if watch:
                 best_theta = net.theta.copy()
@@ -142,7 +160,7 @@ def fit(
             break
 
         if batch_size == n:
-            opt.step(full.backward(full.output_delta(Z), l2))
+            step(backward(output_delta(), l2))
         else:
             order = rng.permutation(n)
             for start in range(0, n, batch_size):
@@ -152,19 +170,32 @@ def fit(
                     b = batches[len(rows)] = Batch(net, X[rows], y[rows])
                 else:
                     b.load(X[rows], y[rows])
-                Zb = b.forward()
-                b.loss_accuracy(Zb)
-                opt.step(b.backward(b.output_delta(Zb), l2))
+                b.forward()
+                b.softmax()
+                step(b.backward(b.output_delta(), l2))
         e += 1
 
     if not np.all(np.isfinite(net.theta)):
         raise DivergenceError(f"a weight became non-finite by epoch {e}")
-    history.columns = {k: c[: history.epochs_run + 1] for k, c in cols.items()}
-    if record is not None and track is not None and not record[history.epochs_run]:
+    last = history.epochs_run + 1
+    history.columns = {k: np.ascontiguousarray(c[:last]) for k, c in cols.items()}
+    # Means by matmul can miss count / n by an ulp; accuracies are exact fractions.
+    history.columns["train_accuracy"] = np.round(history.columns["train_accuracy"] * n) / n
+    if has_val:
+        n_val = len(X_val)  # type: ignore[arg-type]
+        history.columns["val_accuracy"] = np.round(history.columns["val_accuracy"] * n_val) / n_val
+    if track is not None and history.epochs_run not in record:
         P = softmax(net.forward(track[0]))
-        history.probabilities += [(e, int(r), p) for r, p in zip(track[1], P, strict=True)]
+        history.probabilities += _tracked(history.epochs_run, track, P)
     if watch and best_theta is not None:
         net.theta[:] = best_theta
     if progress:
         progress(history.epochs_run, history)
     return history
+
+
+def _tracked(
+    epoch: int, track: tuple[Array, NDArray[np.intp]] | None, P: Array
+) -> list[tuple[int, int, Array]]:
+    assert track is not None
+    return [(epoch, int(r), p) for r, p in zip(track[1], P, strict=True)]

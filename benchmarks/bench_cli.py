@@ -1,0 +1,204 @@
+"""Whole-process wall times of ``iris-nn`` commands against what a user would run instead.
+
+- ``iris-nn predict 5.1 3.5 1.4 0.2`` against ``python -c "import numpy, click"`` (target <= 1.3x);
+- ``iris-nn train --no-plots -q`` (default config) against the scikit-learn script a user would write
+  instead: load_iris, StandardScaler, MLPClassifier with the same epochs and ``tol=0`` (<= 1.0x);
+- the full ``iris-nn train`` with plots and report (reported);
+- ``iris-nn cv --folds 5 --repeats 5``: the network's mean fit time against ``mlp_classifier``'s
+  (<= 0.4x), and the wall time with ``--jobs 2`` against ``--jobs 1`` (<= 0.6x).
+
+Every command runs in a temporary directory (its ``outputs/`` is thrown away), several times;
+the figures are medians. A command this version of iris-nn lacks is reported as skipped.
+Run ``python benchmarks/bench_cli.py`` (``--quick`` for a few-second smoke run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from iris_nn.config import Config
+
+USER_SCRIPT = """\
+import warnings
+
+from sklearn.datasets import load_iris
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier
+from sklearn.preprocessing import StandardScaler
+
+warnings.simplefilter("ignore", ConvergenceWarning)
+X, y = load_iris(return_X_y=True)
+X_train, X_test, y_train, y_test = train_test_split(
+    X, y, test_size={test_size}, stratify=y, random_state=0
+)
+scaler = StandardScaler().fit(X_train)
+clf = MLPClassifier(
+    hidden_layer_sizes={hidden}, activation="{activation}", alpha={alpha},
+    learning_rate_init={lr}, max_iter={epochs}, tol=0, n_iter_no_change={epochs}, {solver}
+    random_state=0,
+).fit(scaler.transform(X_train), y_train)
+print("test accuracy", clf.score(scaler.transform(X_test), y_test))
+"""
+
+
+def iris_nn_command() -> list[str]:
+    """Return the command that starts ``iris-nn``: the console script beside this Python."""
+    script = Path(sys.executable).with_name("iris-nn")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "iris_nn"]
+
+
+def user_script(config: Config) -> str:
+    """Return the scikit-learn script that mirrors ``config`` (SPEC 5's mapping for ``cv``)."""
+    t = config.train
+    n_train = round(150 * (1 - config.data.test_size))
+    if t.optimizer == "gd":
+        solver = f'solver="sgd", momentum=0, batch_size={n_train},'
+    elif t.optimizer == "adam":
+        solver = 'solver="adam",' + (f" batch_size={t.batch_size}," if t.batch_size else "")
+    else:
+        momentum = t.momentum if t.optimizer == "momentum" else 0
+        batch = f" batch_size={t.batch_size}," if t.batch_size else ""
+        solver = f'solver="sgd", momentum={momentum}, nesterovs_momentum={t.nesterov},{batch}'
+    return USER_SCRIPT.format(
+        test_size=config.data.test_size,
+        hidden=tuple(config.model.hidden),
+        activation=config.model.activation,
+        alpha=t.l2,
+        lr=t.lr,
+        epochs=max(t.epochs, 1),
+        solver=solver,
+    )
+
+
+def run(cmd: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess[str]]:
+    """Return the wall time of one run of ``cmd`` and its result; raise if it fails."""
+    started = time.perf_counter()
+    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited {done.returncode}: {done.stderr.strip()}")
+    return elapsed, done
+
+
+def median_time(cmd: list[str], cwd: Path, repeats: int) -> float:
+    """Return the median wall time of ``repeats`` runs of ``cmd`` (after one warm-up run)."""
+    run(cmd, cwd)  # the first run pays for a cold file cache
+    return statistics.median(run(cmd, cwd)[0] for _ in range(repeats))
+
+
+def has_command(name: str, cwd: Path) -> bool:
+    """Return whether this iris-nn has the subcommand ``name``."""
+    done = subprocess.run([*iris_nn_command(), name, "--help"], cwd=cwd, capture_output=True)
+    return done.returncode == 0
+
+
+def heavy_startup_imports() -> list[str]:
+    """Return the heavy modules that importing ``iris_nn.cli`` pulls in (should be none)."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import iris_nn.cli"],
+        capture_output=True,
+        text=True,
+    )
+    heavy = ("sklearn", "matplotlib", "scipy")
+    names = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+    return sorted(n for n in names if n.split(".")[0] in heavy)
+
+
+def ratio(name: str, a: float, b: float, target: float | None) -> None:
+    """Print ``a / b`` with its target."""
+    goal = f" (target <= {target}x)" if target is not None else ""
+    print(f"  ratio {name} {a / b:.2f}x{goal}")
+
+
+def bench_predict(iris: list[str], cwd: Path, repeats: int) -> None:
+    """Time ``predict`` on one flower against importing numpy and click."""
+    if not has_command("predict", cwd):
+        print("predict: not in this iris-nn yet (skipped)")
+        return
+    run([*iris, "train", "--no-plots", "-q", "--epochs", "10", "--name", "for-predict"], cwd)
+    t_predict = median_time([*iris, "predict", "5.1", "3.5", "1.4", "0.2"], cwd, repeats)
+    t_import = median_time([sys.executable, "-c", "import numpy, click"], cwd, repeats)
+    print(
+        f"predict 5.1 3.5 1.4 0.2: {t_predict * 1e3:.0f} ms; "
+        f'python -c "import numpy, click": {t_import * 1e3:.0f} ms'
+    )
+    ratio("predict/import", t_predict, t_import, 1.3)
+
+
+def bench_train(iris: list[str], cwd: Path, repeats: int, epochs: int | None) -> None:
+    """Time ``train`` without and with plots against the user's scikit-learn script."""
+    config = Config()
+    extra = ["--epochs", str(epochs)] if epochs is not None else []
+    if epochs is not None:
+        from dataclasses import replace
+
+        config = replace(config, train=replace(config.train, epochs=epochs))
+    script = cwd / "user_mlp.py"
+    script.write_text(user_script(config))
+    t_train = median_time([*iris, "train", "--no-plots", "-q", *extra], cwd, repeats)
+    t_user = median_time([sys.executable, str(script)], cwd, repeats)
+    t_full = median_time([*iris, "train", "-q", *extra], cwd, repeats)
+    print(
+        f"train --no-plots -q ({config.train.epochs} epochs): {t_train * 1e3:.0f} ms; "
+        f"scikit-learn script: {t_user * 1e3:.0f} ms; train with plots and report: "
+        f"{t_full * 1e3:.0f} ms"
+    )
+    ratio("train/scikit-learn script", t_train, t_user, 1.0)
+
+
+def bench_cv(iris: list[str], cwd: Path, repeats: int, quick: bool) -> None:
+    """Compare fit times inside ``cv`` and the wall time of ``--jobs 2`` against ``--jobs 1``."""
+    if not has_command("cv", cwd):
+        print("cv: not in this iris-nn yet (skipped)")
+        return
+    folds = ["--folds", "2", "--repeats", "1", "--epochs", "100"] if quick else []
+    folds = folds or ["--folds", "5", "--repeats", "5"]
+    cmd = [*iris, "cv", *folds, "--format", "json"]
+    fits: list[float] = []
+    for _ in range(max(1, repeats // 2)):
+        _, done = run(cmd, cwd)
+        models = json.loads(done.stdout)["models"]
+        fits.append(models["iris_nn"]["fit_time_mean"] / models["mlp_classifier"]["fit_time_mean"])
+    print(f"cv {' '.join(folds)}: mean fit time iris_nn / mlp_classifier")
+    ratio("fit iris_nn/mlp_classifier", statistics.median(fits), 1.0, 0.4)
+    cv_help = subprocess.run([*iris, "cv", "--help"], cwd=cwd, capture_output=True, text=True)
+    if "--jobs" not in cv_help.stdout:
+        print("cv --jobs: not in this iris-nn yet (skipped)")
+        return
+    t1 = median_time([*cmd, "--jobs", "1"], cwd, max(1, repeats // 2))
+    t2 = median_time([*cmd, "--jobs", "2"], cwd, max(1, repeats // 2))
+    print(f"cv --jobs 1: {t1 * 1e3:.0f} ms; --jobs 2: {t2 * 1e3:.0f} ms")
+    ratio("jobs 2/jobs 1", t2, t1, 0.6)
+
+
+def main() -> None:
+    """Run every comparison and print the medians and ratios."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one repeat, few epochs: a smoke run")
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+    repeats = 1 if args.quick else args.repeats
+    iris = iris_nn_command()
+    heavy = heavy_startup_imports()
+    print(f"repeats {repeats} (medians); heavy imports at CLI start: {', '.join(heavy) or 'none'}")
+    with tempfile.TemporaryDirectory() as tmp:
+        cwd = Path(tmp)
+        env_note = os.environ.get("OPENBLAS_CORETYPE")
+        if env_note:
+            print(f"OPENBLAS_CORETYPE={env_note}")
+        bench_predict(iris, cwd, repeats)
+        bench_train(iris, cwd, repeats, 100 if args.quick else None)
+        bench_cv(iris, cwd, repeats, args.quick)
+
+
+if __name__ == "__main__":
+    main()
