@@ -61,7 +61,7 @@ def feature_label(name: str) -> str:
 
 
 def new_figure(width: float, height: float) -> Figure:
-    """Return an empty figure of ``width`` x ``height`` inches at 150 dpi, laid out automatically."""
+    """Return an empty ``width`` x ``height`` inch figure at 150 dpi, laid out automatically."""
     return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
 
 
@@ -273,7 +273,7 @@ def probability_curves_figure(
 
 
 def plane_features(features: Sequence[str]) -> tuple[int, int]:
-    """Return the column indices drawn as the decision plane: petal length x width, else the first two."""
+    """Return the columns drawn as the decision plane: petal length x width, else the first two."""
     if "petal_length" in features and "petal_width" in features:
         return features.index("petal_length"), features.index("petal_width")
     return 0, 1
@@ -304,33 +304,26 @@ def _confidence_bar(fig: Figure, ax: Axes, n_classes: int) -> None:
 def _flowers(
     ax: Axes, xs: Array, ys: Array, y: Labels, wrong: NDArray[np.bool_], test: bool
 ) -> None:
-    for k in np.unique(y):
-        m = y == k
-        ax.scatter(
-            xs[m],
-            ys[m],
-            s=38 if test else 22,
-            marker=class_marker(int(k)),
-            color=class_colour(int(k)),
-            edgecolors="black" if test else "white",
-            linewidths=0.9 if test else 0.5,
-            zorder=4 if test else 3,
-        )
-    if wrong.any():
-        # Iris repeats measurements across species: redraw the wrong flowers on top so the
-        # ringed marker is the flower that is wrong, not a neighbour hiding it.
-        for k in np.unique(y[wrong]):
-            m = wrong & (y == k)
+    """Draw flowers in their species' colour and marker (test ones edged black), mistakes ringed."""
+    style = {
+        "s": 38 if test else 22,
+        "edgecolors": "black" if test else "white",
+        "linewidths": 0.9 if test else 0.5,
+    }
+    # Iris repeats measurements across species, so the wrong flowers are drawn again on top:
+    # the ringed marker is then the flower that is wrong, not a neighbour hiding it.
+    for subset, zorder in ((np.ones(len(y), dtype=bool), 4 if test else 3), (wrong, 6)):
+        for k in np.unique(y[subset]):
+            m = subset & (y == k)
             ax.scatter(
                 xs[m],
                 ys[m],
-                s=38 if test else 22,
                 marker=class_marker(int(k)),
                 color=class_colour(int(k)),
-                edgecolors="black" if test else "white",
-                linewidths=0.9 if test else 0.5,
-                zorder=6,
+                zorder=zorder,
+                **style,  # type: ignore[arg-type]
             )
+    if wrong.any():
         ax.scatter(
             xs[wrong],
             ys[wrong],
@@ -428,11 +421,12 @@ def decision_regions_figure(
 
 
 def confusion_matrix_figure(matrix: Array, classes: Sequence[str], run_name: str) -> Figure:
-    """Return the test-split confusion matrix: rows the true species, columns the ArgMax prediction."""
+    """Return the test confusion matrix: rows the true species, columns the ArgMax prediction."""
     M = np.asarray(matrix, dtype=int)  # (n_classes, n_classes)
     fig = new_figure(5.0, 4.6)
     ax = fig.subplots()
-    ax.imshow(M, cmap="Greys", vmin=0, vmax=max(int(M.max()), 1) * 1.6)
+    # A light grey at most, so black counts stay readable on the fullest cells.
+    ax.imshow(M, cmap="Greys", vmin=0, vmax=max(int(M.max()), 1) * 2.5)
     totals = M.sum(axis=1)
     for t in range(M.shape[0]):
         for p in range(M.shape[1]):
@@ -597,6 +591,7 @@ def probability_evolution_figure(
             ax.axvline(first, color="black", ls="--", lw=0.9)
             note = f"ArgMax right from epoch {first}"
         ax.set_xscale("symlog", linthresh=1.0, linscale=0.6)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))  # 100, not 10^2
         ax.set_xlim(0, last)
         ax.set_ylim(-0.02, 1.02)
         ax.set_xlabel("epoch (0, then log scale)")

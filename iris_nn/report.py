@@ -46,7 +46,8 @@ FIGURES = (
         "loss.png",
         "Loss and accuracy",
         "Cross-entropy should fall and accuracy rise; a validation curve that turns up while the "
-        "training curve keeps falling is overfitting. The star is the epoch whose weights were kept.",
+        "training curve keeps falling is overfitting. The star is the epoch whose weights were "
+        "kept.",
     ),
     PlotInfo(
         "probability_curves.png",
@@ -58,9 +59,9 @@ FIGURES = (
     PlotInfo(
         "decision_regions.png",
         "Decision regions",
-        "Each point of the plane is coloured by the species ArgMax picks there, paler where SoftMax "
-        "is less sure; training flowers have a white edge, test flowers a black one, and ringed "
-        "flowers are the ones the model gets wrong.",
+        "Each point of the plane is coloured by the species ArgMax picks there, paler where "
+        "SoftMax is less sure; training flowers have a white edge, test flowers a black one, and "
+        "ringed flowers are the ones the model gets wrong (judged on all their measurements).",
     ),
     PlotInfo(
         "confusion_matrix.png",
@@ -78,9 +79,10 @@ FIGURES = (
     PlotInfo(
         "probability_evolution.png",
         "SoftMax probabilities during training",
-        "Each panel follows one training flower: its probabilities start near 1/3 (the untrained "
-        "network has no preference) and the true species' curve (the thicker one) should climb "
-        "towards 1; the dashed line is the first epoch where ArgMax names the right species.",
+        "Each panel follows one training flower: its probabilities start wherever the random "
+        "initial weights put them (the dotted line is 1/3, no preference) and the true species' "
+        "curve (the thicker one) should climb towards 1; the dashed line is the first epoch where "
+        "ArgMax names the right species.",
     ),
 )
 FIGURE_NAMES = tuple(f.name for f in FIGURES)
@@ -144,7 +146,10 @@ def _read_json(path: Path) -> Any:
 
 
 def read_run(run_dir: str | Path) -> RunFiles:
-    """Return the saved files of the run in ``run_dir``; raise RunError or ModelError if unusable."""
+    """Return the saved files of the run in ``run_dir``; raise RunError or ModelError if unusable.
+
+    Every file is checked as it is read, so a damaged run fails with one message naming the file.
+    """
     path = Path(run_dir)
     if not path.is_dir():
         raise RunError(f"run directory {str(run_dir)!r} does not exist")
@@ -255,7 +260,7 @@ h2 { font-size: 1.25rem; margin-top: 2.2rem; border-bottom: 1px solid #ddd; }
 .sub { color: #666; margin-top: .2rem; }
 table { border-collapse: collapse; margin: .6rem 0; }
 th, td { padding: .25rem .8rem; border-bottom: 1px solid #e4e4e4; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
+th:first-child, td:first-child, td.text { text-align: left; }
 thead th { border-bottom: 2px solid #bbb; }
 pre { background: #f6f6f6; padding: .8rem 1rem; overflow-x: auto; font-size: 13px; }
 figure { margin: 1rem 0 2rem; }
@@ -282,34 +287,34 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _summary(run: RunFiles, name: str) -> str:
+def _summary(run: RunFiles) -> str:
+    """Return the run's summary as a two-column table, every value escaped."""
     m, meta = run.metrics, run.model.meta
     net = run.model.net
     test = m.get("test") or {}
+    shape = "-".join(str(s) for s in net.sizes)
+    if net.hidden:
+        layers = "layer" if len(net.hidden) == 1 else "layers"
+        network = f"{shape}: {net.activation} hidden {layers}, SoftMax outputs"
+    else:
+        network = f"{shape}: no hidden layer (softmax regression)"
     rows = [
-        ("status", m.get("status")),
-        (
-            "network",
-            f"{' - '.join(str(s) for s in net.sizes)} ({net.activation} hidden layers)"
-            if net.hidden
-            else f"{' - '.join(str(s) for s in net.sizes)} (no hidden layer: softmax regression)",
-        ),
-        ("inputs", ", ".join(run.model.features)),
-        ("scaling", meta.get("scaling")),
-        ("epochs run", m.get("epochs_run")),
-        ("stopped because", str(m.get("stop_reason")).replace("_", " ")),
-        ("best epoch", m.get("best_epoch")),
+        ("status", _e(m.get("status"))),
+        ("network", _e(network)),
+        ("inputs", _e(", ".join(run.model.features))),
+        ("scaling", _e(meta.get("scaling"))),
+        ("epochs run", _e(m.get("epochs_run"))),
+        ("stopped because", _e(str(m.get("stop_reason")).replace("_", " "))),
+        ("best epoch", _e(m.get("best_epoch"))),
         ("test accuracy", _num(test.get("accuracy"), "{:.3f}")),
         ("test log loss", _num(test.get("log_loss"))),
-        ("seed", m.get("seed")),
-        ("created (UTC)", meta.get("created")),
+        ("seed", _e(m.get("seed"))),
+        ("created (UTC)", _e(meta.get("created"))),
         ("training time", _num(m.get("wall_time_s"), "{:.2f} s")),
-        ("versions", ", ".join(f"{k} {v}" for k, v in (m.get("versions") or {}).items())),
+        ("versions", _e(", ".join(f"{k} {v}" for k, v in (m.get("versions") or {}).items()))),
     ]
     body = "".join(
-        f'<tr><th scope="row">{_e(k)}</th><td style="text-align:left">'
-        f"{v if k in ('test accuracy', 'test log loss', 'training time') else _e(v)}</td></tr>"
-        for k, v in rows
+        f'<tr><th scope="row">{_e(k)}</th><td class="text">{v}</td></tr>' for k, v in rows
     )
     return f"<table><tbody>{body}</tbody></table>"
 
@@ -367,10 +372,11 @@ def report_html(run: RunFiles, name: str, images: dict[str, bytes]) -> str:
         '<p class="sub">A neural network trained on the Iris flowers: a forward pass to raw '
         "outputs, SoftMax to probabilities, cross-entropy loss, backpropagation and gradient "
         "descent; ArgMax picks the species.</p>\n"
-        f"<h2>Summary</h2>\n{_summary(run, name)}\n"
+        f"<h2>Summary</h2>\n{_summary(run)}\n"
         f"<h2>Metrics</h2>\n{_metrics(run)}\n"
         f"<h2>Plots</h2>\n{''.join(figures)}\n"
-        f"<h2>Config</h2>\n<p>Reproduce this run with <code>iris-nn train -c config.toml</code>.</p>\n"
+        "<h2>Config</h2>\n<p>The resolved config, saved as the run's <code>config.toml</code>: "
+        "<code>iris-nn train -c RUN/config.toml</code> reproduces identical weights.</p>\n"
         f"<pre>{_e(run.config_text)}</pre>\n"
         "</body>\n</html>\n"
     )

@@ -1,4 +1,4 @@
-"""The figures: every PNG of a run decodes at 150 dpi, is not blank, for 1 to 4 inputs and no hidden layer."""
+"""The figures: every PNG of a run decodes at 150 dpi and is not blank, for 1 to 4 inputs."""
 
 import io
 from pathlib import Path
