@@ -34,25 +34,25 @@ class DataConfig:
     dataset: str = "iris"  # the only data set: sklearn's bundled Iris (no network)
     features: tuple[str, ...] = FEATURES  # network inputs, in this order
     test_size: float = 0.2  # fraction of all rows held out for the final test, stratified
-    val_size: float = 0.1  # fraction of all rows for validation (0 = none), stratified
+    val_size: float = 0.0  # fraction of all rows for validation (0 = none), stratified
     scaling: str = "standard"  # standard | minmax | none, fitted on the training rows only
 
 
 @dataclass(frozen=True)
 class ModelConfig:
-    hidden: tuple[int, ...] = (8,)  # hidden-layer widths; () is softmax regression
+    hidden: tuple[int, ...] = (16,)  # hidden-layer widths; () is softmax regression
     activation: str = "tanh"  # hidden layers only
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     optimizer: str = "gd"  # gd (full batch) | sgd | momentum | adam
-    lr: float = 0.1  # learning rate
+    lr: float = 0.3  # learning rate
     epochs: int = 3000  # 0 saves the initialised, untrained network
     batch_size: int = 0  # mini-batch rows; 0 = full batch; ignored by gd
     momentum: float = 0.9  # for the momentum optimizer
     nesterov: bool = False  # Nesterov's look-ahead, for the momentum optimizer
-    l2: float = 0.1  # L2 strength: loss += l2 / 2 * sum(W**2) / n_rows (weights only)
+    l2: float = 0.3  # L2 strength: loss += l2 / 2 * sum(W**2) / n_rows (weights only)
     early_stopping: bool = False  # stop on validation loss, restoring the best weights
     patience: int = 200  # epochs without improvement before stopping
     min_delta: float = 0.0  # the smallest decrease of validation loss that counts

@@ -38,7 +38,7 @@ def test_version_and_help():
 
 
 def test_run_directory_is_complete(out):
-    path = train_quiet(out)
+    path = train_quiet(out, "--set", "data.val_size=0.1")
     assert path.parent == out
     names = {p.name for p in path.iterdir()}
     assert {
@@ -53,7 +53,7 @@ def test_run_directory_is_complete(out):
         assert {"W1", "W2", "b1", "b2", "scaler_center", "scaler_scale", "meta"} <= set(npz.files)
         meta = json.loads(str(npz["meta"]))
     assert meta["format"] == "iris-nn/1" and meta["version"] == __version__
-    assert meta["hidden"] == [8] and meta["classes"] == ["setosa", "versicolor", "virginica"]
+    assert meta["hidden"] == [16] and meta["classes"] == ["setosa", "versicolor", "virginica"]
     metrics = json.loads((path / "metrics.json").read_text())
     assert metrics["status"] == "completed" and metrics["epochs_run"] == 30
     assert metrics["stop_reason"] == "epochs"
@@ -160,7 +160,7 @@ def test_summary(out):
         (["--bogus"], "--bogus"),
         (
             ["--set", "train.optimizer=sgd", "--set", "train.batch_size=1000"],
-            "Error: train.batch_size = 1000 is larger than the 105 training rows",
+            "Error: train.batch_size = 1000 is larger than the 120 training rows",
         ),
         (["--set", "data.test_size=0.01"], "Error: data.test_size = 0.01 gives 2 of 150 rows"),
     ],

@@ -115,7 +115,7 @@ def test_runs_lists_newest_first_and_skips_hidden(trained_run, tmp_path):
     assert set(data[0]) == KEYS
     saved = json.loads((trained_run / "metrics.json").read_text())
     assert data[0]["test_accuracy"] == saved["test"]["accuracy"]
-    assert data[0]["status"] == "completed" and data[0]["hidden"] == [8]
+    assert data[0]["status"] == "completed" and data[0]["hidden"] == [16]
     table = ok("runs", "--out", out).splitlines()
     assert "newer" in table[1] and "older" in table[2] and ".tmp" not in "".join(table)
 

@@ -94,6 +94,8 @@ def test_interrupted_run_with_early_stopping_keeps_the_best_weights(out, monkeyp
             "--set",
             "train.early_stopping=true",
             "--set",
+            "data.val_size=0.1",
+            "--set",
             "train.patience=100000",
             "--optimizer",
             "adam",

@@ -1,0 +1,305 @@
+"""Repeated stratified K-fold cross-validation of the network beside scikit-learn baselines.
+
+Every model sees identical folds of all 150 rows (``RepeatedStratifiedKFold`` seeded with the config's
+seed). In each fold the network trains as the config says, its validation rows (``val_size`` of all
+rows, stratified) taken from the training fold, its scaler fitted on its training rows; each baseline
+is a pipeline of the same scaling, fitted on the training fold. A fold's seeds derive from the seed
+and the fold's index alone, so the results are the same however many processes share the folds.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from iris_nn.config import Config
+from iris_nn.data import int_seed, load_iris_data
+
+MODEL_NAMES = ("iris_nn", "mlp_classifier", "logistic_regression", "svc", "lda", "dummy")
+METRICS = ("accuracy", "log_loss", "fit_time")
+FOLDS_RANGE, REPEATS_RANGE = (2, 50), (1, 100)
+
+# our activation name -> MLPClassifier's; the others have no scikit-learn counterpart
+MLP_ACTIVATIONS = {"relu": "relu", "tanh": "tanh", "sigmoid": "logistic", "identity": "identity"}
+
+Folds = list[tuple[NDArray[np.intp], NDArray[np.intp]]]
+Progress = Callable[[int, int], None]
+
+
+def make_folds(y: NDArray[np.intp], n_splits: int, n_repeats: int, seed: int) -> Folds:
+    """Return the (train rows, test rows) of every fold of repeated stratified K-fold."""
+    from sklearn.model_selection import RepeatedStratifiedKFold
+
+    rskf = RepeatedStratifiedKFold(n_splits=n_splits, n_repeats=n_repeats, random_state=seed)
+    return [(np.asarray(a, np.intp), np.asarray(b, np.intp)) for a, b in rskf.split(y, y)]
+
+
+def scaler(scaling: str) -> Any:
+    """Return the scikit-learn step that scales as ``data.scaling`` says."""
+    from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+    steps = {"standard": StandardScaler, "minmax": MinMaxScaler}
+    return steps[scaling]() if scaling in steps else "passthrough"
+
+
+def mlp_classifier(config: Config, n_train: int, n_val: int, seed: int) -> Any:
+    """Return the MLPClassifier that mirrors ``config`` as SPEC 5 maps it, or None if it cannot.
+
+    Settings the mapping leaves out keep scikit-learn's defaults, as a user would: without early
+    stopping it also stops once its training loss improves by less than 1e-4 for 10 epochs.
+    With early stopping it holds out ``n_val`` of its ``n_train`` rows, as the network does.
+    """
+    from sklearn.neural_network import MLPClassifier
+
+    t = config.train
+    if config.model.activation not in MLP_ACTIVATIONS:
+        return None
+    n_fit = n_train - n_val if t.early_stopping else n_train
+    solver = {"gd": "sgd", "sgd": "sgd", "momentum": "sgd", "adam": "adam"}[t.optimizer]
+    batch = n_fit if t.optimizer == "gd" or t.batch_size == 0 else min(t.batch_size, n_fit)
+    return MLPClassifier(
+        hidden_layer_sizes=config.model.hidden,
+        activation=MLP_ACTIVATIONS[config.model.activation],
+        solver=solver,
+        alpha=t.l2,
+        batch_size=batch,
+        learning_rate_init=t.lr,
+        max_iter=max(t.epochs, 1),
+        momentum=t.momentum if t.optimizer == "momentum" else 0.0,
+        nesterovs_momentum=t.nesterov and t.optimizer == "momentum",
+        early_stopping=t.early_stopping,
+        validation_fraction=n_val / n_train if t.early_stopping else 0.1,
+        n_iter_no_change=t.patience if t.early_stopping else 10,
+        tol=t.min_delta if t.early_stopping else 1e-4,
+        random_state=seed,
+    )
+
+
+def baselines(config: Config, n_train: int, n_val: int, seed: int) -> dict[str, Any]:
+    """Return the scikit-learn baselines of one fold, each in a pipeline with the config's scaling."""
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+    from sklearn.dummy import DummyClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.svm import SVC
+
+    models = {
+        "mlp_classifier": mlp_classifier(config, n_train, n_val, seed),
+        "logistic_regression": LogisticRegression(max_iter=1000),
+        "svc": SVC(probability=True, random_state=seed),
+        "lda": LinearDiscriminantAnalysis(),
+        "dummy": DummyClassifier(strategy="prior"),
+    }
+    return {
+        name: make_pipeline(scaler(config.data.scaling), model)
+        for name, model in models.items()
+        if model is not None
+    }
+
+
+def missing_models(config: Config) -> dict[str, str]:
+    """Return the models left out for ``config``, each with the reason."""
+    if config.model.activation in MLP_ACTIVATIONS:
+        return {}
+    return {
+        "mlp_classifier": f"scikit-learn's MLPClassifier has no {config.model.activation!r} "
+        "activation (it has relu, tanh, logistic, identity)"
+    }
+
+
+def run_fold(
+    config: Config,
+    X: NDArray[np.float64],
+    y: NDArray[np.intp],
+    train: NDArray[np.intp],
+    test: NDArray[np.intp],
+    fold_seed: np.random.SeedSequence,
+    models: Sequence[str] = MODEL_NAMES,
+) -> dict[str, tuple[float, float, float]]:
+    """Return ``{model: (accuracy, log loss, fit seconds)}`` of each of ``models`` on one fold."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.metrics import log_loss
+
+    from iris_nn.estimator import IrisNNClassifier
+
+    net_seq, sk_seq = fold_seed.spawn(2)
+    n_val = round(config.data.val_size * len(y))
+    # val_size is a fraction of all rows; the estimator takes it of the rows it is given
+    net = IrisNNClassifier.from_config(
+        config, val_size=n_val / len(train), random_state=int_seed(net_seq)
+    )
+    candidates = {"iris_nn": net, **baselines(config, len(train), n_val, int_seed(sk_seq))}
+    labels = np.unique(y)
+    out: dict[str, tuple[float, float, float]] = {}
+    for name, model in candidates.items():
+        if name not in models:
+            continue
+        started = time.perf_counter()
+        with warnings.catch_warnings():
+            # max_iter = epochs is the mirror, not a mistake; SPEC 5 asks for probability=True
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.filterwarnings("ignore", "The `probability` parameter", FutureWarning)
+            model.fit(X[train], y[train])
+        fit_time = time.perf_counter() - started
+        P = model.predict_proba(X[test])  # (n_test, n_classes)
+        accuracy = float(np.mean(labels[P.argmax(axis=1)] == y[test]))
+        out[name] = (accuracy, float(log_loss(y[test], P, labels=labels)), fit_time)
+    return out
+
+
+def _fold_task(args: tuple[Any, ...]) -> dict[str, tuple[float, float, float]]:
+    return run_fold(*args)
+
+
+@dataclass
+class CVResult:
+    """Per-fold scores of every model: ``scores[model][metric]`` has one value per fold."""
+
+    folds: int
+    repeats: int
+    seed: int
+    scores: dict[str, dict[str, NDArray[np.float64]]]
+    missing: dict[str, str] = field(default_factory=dict)  # model -> why it is absent
+
+    def summary(self) -> dict[str, Any]:
+        """Return the JSON document of SPEC 5: means and standard deviations per model."""
+        models = {
+            name: {
+                "accuracy_mean": float(s["accuracy"].mean()),
+                "accuracy_std": float(s["accuracy"].std()),
+                "log_loss_mean": float(s["log_loss"].mean()),
+                "log_loss_std": float(s["log_loss"].std()),
+                "fit_time_mean": float(s["fit_time"].mean()),
+            }
+            for name, s in self.scores.items()
+        }
+        return {"folds": self.folds, "repeats": self.repeats, "seed": self.seed, "models": models}
+
+
+def check_int(name: str, value: int, bounds: tuple[int, int]) -> None:
+    """Raise ValueError unless ``value`` is an integer within ``bounds`` (inclusive)."""
+    low, high = bounds
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"{name} = {value!r} is not allowed; allowed: an integer {low} .. {high}")
+
+
+def cross_validate(
+    config: Config,
+    folds: int = 5,
+    repeats: int = 5,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    models: Sequence[str] = MODEL_NAMES,
+) -> CVResult:
+    """Return the scores of the network and the baselines on repeated stratified K-fold.
+
+    ``config.seed`` seeds the folds and, through one stream per fold, every model in it. ``jobs``
+    processes share the folds (None: one per core); ``progress(done, total)`` follows them.
+    ``models`` picks a subset of ``MODEL_NAMES`` (tuning needs only the network).
+    """
+    check_int("folds", folds, FOLDS_RANGE)
+    check_int("repeats", repeats, REPEATS_RANGE)
+    if jobs is None:
+        jobs = os.cpu_count() or 1
+    check_int("jobs", jobs, (1, 1024))
+    unknown = sorted(set(models) - set(MODEL_NAMES))
+    if unknown:
+        raise ValueError(f"unknown models {unknown}; allowed: {', '.join(MODEL_NAMES)}")
+    X, y = load_iris_data(config.data.features)
+    splits = make_folds(y, folds, repeats, config.seed)
+    fold_seeds = np.random.SeedSequence(config.seed).spawn(len(splits))
+    tasks = [
+        (config, X, y, tr, te, s, tuple(models))
+        for (tr, te), s in zip(splits, fold_seeds, strict=True)
+    ]
+    results: list[dict[str, tuple[float, float, float]]] = [{} for _ in tasks]
+    if jobs == 1:
+        for i, task in enumerate(tasks):
+            results[i] = _fold_task(task)
+            if progress:
+                progress(i + 1, len(tasks))
+    else:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+            futures = {pool.submit(_fold_task, task): i for i, task in enumerate(tasks)}
+            for done, future in enumerate(as_completed(futures), start=1):
+                results[futures[future]] = future.result()
+                if progress:
+                    progress(done, len(tasks))
+    scores = {
+        name: {metric: np.array([r[name][k] for r in results]) for k, metric in enumerate(METRICS)}
+        for name in MODEL_NAMES
+        if name in results[0]
+    }
+    return CVResult(folds, repeats, config.seed, scores, missing_models(config))
+
+
+def format_table(result: CVResult) -> str:
+    """Return the summary as a text table, best accuracy first in the order of MODEL_NAMES."""
+    rows = result.summary()["models"]
+    lines = [
+        f"repeated stratified {result.folds}-fold cross-validation, {result.repeats} repeats "
+        f"(seed {result.seed}): mean ± std over {result.folds * result.repeats} folds",
+        "",
+        f"{'model':<20} {'accuracy':>15} {'log loss':>17} {'fit time':>10}",
+    ]
+    for name, m in rows.items():
+        lines.append(
+            f"{name:<20} {m['accuracy_mean']:>7.3f} ± {m['accuracy_std']:.3f} "
+            f"{m['log_loss_mean']:>8.4f} ± {m['log_loss_std']:.4f} "
+            f"{m['fit_time_mean'] * 1000:>7.1f} ms"
+        )
+    for name, why in result.missing.items():
+        lines.append(f"{name:<20} absent: {why}")
+    return "\n".join(lines)
+
+
+# Okabe-Ito: distinguishable with every common colour-vision deficiency
+MODEL_COLOURS = {
+    "iris_nn": "#0072B2",
+    "mlp_classifier": "#56B4E9",
+    "logistic_regression": "#E69F00",
+    "svc": "#009E73",
+    "lda": "#CC79A7",
+    "dummy": "#999999",
+}
+
+
+def box_plot(result: CVResult, title: str = "") -> Any:
+    """Return a Figure of box plots of accuracy and log loss per model across the folds."""
+    from matplotlib.figure import Figure
+
+    names: Sequence[str] = list(result.scores)
+    fig = Figure(figsize=(10, 4.2), layout="constrained")
+    axes = fig.subplots(1, 2)
+    for ax, metric, label in zip(
+        axes,
+        ("accuracy", "log_loss"),
+        ("accuracy (fraction correct)", "log loss (nats)"),
+        strict=True,
+    ):
+        box = ax.boxplot(
+            [result.scores[n][metric] for n in names],
+            tick_labels=names,
+            patch_artist=True,
+            medianprops={"color": "black"},
+        )
+        for patch, name in zip(box["boxes"], names, strict=True):
+            patch.set_facecolor(MODEL_COLOURS.get(name, "#999999"))
+        ax.set_ylabel(label)
+        ax.tick_params(axis="x", labelrotation=30)
+        ax.grid(axis="y", alpha=0.3)
+    axes[1].set_yscale("log")
+    fig.suptitle(
+        (title + ": " if title else "")
+        + f"{result.folds}-fold x {result.repeats} cross-validation, seed {result.seed}"
+    )
+    return fig
