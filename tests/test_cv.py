@@ -77,7 +77,12 @@ def test_bad_values_raise_value_error(kwargs, message):
             {"solver": "sgd", "batch_size": 16, "momentum": 0.9, "nesterovs_momentum": True},
         ),
         (
-            {"train.optimizer": "adam", "train.early_stopping": True, "train.patience": 7},
+            {
+                "train.optimizer": "adam",
+                "train.early_stopping": True,
+                "data.val_size": 0.1,
+                "train.patience": 7,
+            },
             {"solver": "adam", "early_stopping": True, "n_iter_no_change": 7},
         ),
     ],
