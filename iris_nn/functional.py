@@ -42,7 +42,8 @@ def _sigmoid(Z: Array, out: Array) -> Array:
 
 
 def _relu_backward(dA: Array, Z: Array, A: Array) -> Array:
-    return np.multiply(dA, Z > 0, out=dA)
+    np.sign(A, out=Z)  # 1.0 where z > 0, else 0.0: a float mask multiplies faster than a bool one
+    return np.multiply(dA, Z, out=dA)
 
 
 def _leaky_forward(Z: Array, out: Array) -> Array:

@@ -133,13 +133,13 @@ def fit(
     e = 0
     while True:
         forward()
-        losses = measure(metrics[e])[0]
-        loss = float(losses[0])
+        measure(metrics[e])
+        loss = metrics[e, 0, 0]
         if not math.isfinite(loss):
             raise DivergenceError(f"the training loss became {loss} at epoch {e}")
         if e in record:
             history.probabilities += _tracked(e, track, full.probabilities())
-        monitored = float(losses[monitor])
+        monitored = metrics[e, 0, monitor]
         if monitored < best_loss - min_delta:
             best_loss, history.best_epoch, wait = monitored, e, 0
             if watch:

@@ -146,3 +146,34 @@ def test_plain_gradient_descent_learns_iris():
         _, grad = net.gradient(X_STD, Y_IRIS)
         net.theta -= 0.2 * grad
     assert np.mean(net.predict(X_STD) == Y_IRIS) >= 0.95
+
+
+def test_batch_with_val_and_tracked_rows_measures_each_part_and_fits_only_the_first():
+    from iris_nn.functional import cross_entropy, softmax
+    from iris_nn.model import Batch
+
+    net = _net([6, 5], "tanh", seed=4)
+    X, y = X_STD[::2], Y_IRIS[::2]
+    X_val, y_val = X_STD[1::10], Y_IRIS[1::10]
+    X_track = X_STD[[3, 77, 140]]
+    batch = Batch(net, X, y, X_val, y_val, X_track)
+    batch.forward()
+    M = batch.metrics()
+    for part, (Xp, yp) in enumerate([(X, y), (X_val, y_val)]):
+        assert M[0, part] == pytest.approx(cross_entropy(net.forward(Xp), yp), rel=1e-13)
+        assert M[1, part] == pytest.approx(np.mean(net.predict(Xp) == yp), rel=1e-13)
+    np.testing.assert_allclose(batch.probabilities(), softmax(net.forward(X_track)), atol=1e-15)
+    grad = batch.backward(batch.output_delta(), l2=0.2)
+    np.testing.assert_allclose(grad, net.gradient(X, y, l2=0.2)[1], rtol=0, atol=1e-15)
+
+
+def test_batch_accuracy_follows_argmax_on_ties():
+    from iris_nn.model import Batch
+
+    net = Network([4, 3, 3], "relu")  # all-zero weights: every logit ties, ArgMax says class 0
+    batch = Batch(net, X_STD, Y_IRIS)
+    batch.forward()
+    loss, accuracy = batch.loss_accuracy()
+    assert accuracy == np.mean(Y_IRIS == 0)
+    assert loss == pytest.approx(np.log(3), rel=1e-14)
+    assert np.isnan(batch.metrics()[:, 1]).all()  # no validation rows

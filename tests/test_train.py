@@ -131,3 +131,10 @@ def test_tracked_probabilities():
     assert len(h.probabilities) == 3 * len(epochs)
     for _, _, p in h.probabilities:
         assert p.sum() == pytest.approx(1.0)
+
+
+def test_history_accuracies_are_exact_fractions():
+    net, h = _fit(TrainConfig(epochs=50))
+    # the last row measures the final weights; count / n exactly, not a sum of 1 / n
+    assert h.columns["train_accuracy"][-1] == np.mean(net.predict(X[TRAIN]) == Y[TRAIN])
+    assert h.columns["val_accuracy"][-1] == np.mean(net.predict(X[VAL]) == Y[VAL])
