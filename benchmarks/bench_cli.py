@@ -7,8 +7,11 @@
 - ``iris-nn cv --folds 5 --repeats 5``: the network's mean fit time against ``mlp_classifier``'s
   (<= 0.4x), and the wall time with ``--jobs 2`` against ``--jobs 1`` (<= 0.6x).
 
-Every command runs in a temporary directory (its ``outputs/`` is thrown away), several times;
-the figures are medians. A command this version of iris-nn lacks is reported as skipped.
+Every command runs in a temporary directory (its ``outputs/`` is thrown away), several times
+after a warm-up run; the figures are medians. Python caches compiled bytecode as it does on a
+user's machine: ``PYTHONDONTWRITEBYTECODE``, which some environments set, is dropped for the timed
+commands (numpy and click come precompiled from their wheels, iris-nn from its source tree). A
+command this version of iris-nn lacks is reported as skipped.
 Run ``python benchmarks/bench_cli.py`` (``--quick`` for a few-second smoke run).
 """
 
@@ -79,21 +82,35 @@ def user_script(config: Config) -> str:
     )
 
 
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def run(cmd: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess[str]]:
     """Return the wall time of one run of ``cmd`` and its result; raise if it fails."""
     started = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        cmd, cwd=cwd, env=ENV, capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} exited {done.returncode}: {done.stderr.strip()}")
     return elapsed, done
 
 
-def median_time(cmd: list[str], cwd: Path, repeats: int) -> float:
-    """Return the median wall time of ``repeats`` runs of ``cmd`` (after a warm-up when > 1)."""
+def median_times(cmds: list[list[str]], cwd: Path, repeats: int) -> list[float]:
+    """Return the median wall time of each command over ``repeats`` interleaved rounds.
+
+    A warm-up round comes first when ``repeats`` > 1 (cold file cache, bytecode to write);
+    interleaving makes a busy moment of the shared machine hurt every command alike.
+    """
     if repeats > 1:
-        run(cmd, cwd)  # the first run pays for a cold file cache
-    return statistics.median(run(cmd, cwd)[0] for _ in range(repeats))
+        for cmd in cmds:
+            run(cmd, cwd)
+    times: list[list[float]] = [[] for _ in cmds]
+    for _ in range(repeats):
+        for cmd, t in zip(cmds, times, strict=True):
+            t.append(run(cmd, cwd)[0])
+    return [statistics.median(t) for t in times]
 
 
 def has_command(name: str, cwd: Path) -> bool:
@@ -126,8 +143,14 @@ def bench_predict(iris: list[str], cwd: Path, repeats: int) -> None:
         print("predict: not in this iris-nn yet (skipped)")
         return
     run([*iris, "train", "--no-plots", "-q", "--epochs", "10", "--name", "for-predict"], cwd)
-    t_predict = median_time([*iris, "predict", "5.1", "3.5", "1.4", "0.2"], cwd, repeats)
-    t_import = median_time([sys.executable, "-c", "import numpy, click"], cwd, repeats)
+    t_predict, t_import = median_times(
+        [
+            [*iris, "predict", "5.1", "3.5", "1.4", "0.2"],
+            [sys.executable, "-c", "import numpy, click"],
+        ],
+        cwd,
+        repeats,
+    )
     print(
         f"predict 5.1 3.5 1.4 0.2: {t_predict * 1e3:.0f} ms; "
         f'python -c "import numpy, click": {t_import * 1e3:.0f} ms'
@@ -145,9 +168,15 @@ def bench_train(iris: list[str], cwd: Path, repeats: int, epochs: int | None) ->
         config = replace(config, train=replace(config.train, epochs=epochs))
     script = cwd / "user_mlp.py"
     script.write_text(user_script(config))
-    t_train = median_time([*iris, "train", "--no-plots", "-q", *extra], cwd, repeats)
-    t_user = median_time([sys.executable, str(script)], cwd, repeats)
-    t_full = median_time([*iris, "train", "-q", *extra], cwd, repeats)
+    t_train, t_user, t_full = median_times(
+        [
+            [*iris, "train", "--no-plots", "-q", *extra],
+            [sys.executable, str(script)],
+            [*iris, "train", "-q", *extra],
+        ],
+        cwd,
+        repeats,
+    )
     print(
         f"train --no-plots -q ({config.train.epochs} epochs): {t_train * 1e3:.0f} ms; "
         f"scikit-learn script: {t_user * 1e3:.0f} ms; train with plots and report: "
@@ -200,6 +229,8 @@ def main() -> None:
         env_note = os.environ.get("OPENBLAS_CORETYPE")
         if env_note:
             print(f"OPENBLAS_CORETYPE={env_note}")
+        if "PYTHONDONTWRITEBYTECODE" in os.environ:
+            print("PYTHONDONTWRITEBYTECODE dropped for the timed commands (bytecode cached)")
         bench_predict(iris, cwd, repeats)
         bench_train(iris, cwd, repeats, 100 if args.quick else None)
         bench_cv(iris, cwd, repeats, args.quick)

@@ -102,7 +102,7 @@ def fit(
     opt = make_optimizer(config.optimizer, net.theta, config.lr, config.momentum, config.nesterov)
     l2 = config.l2
 
-    # metrics[e] = [[train loss, val loss], [train accuracy, val accuracy]], filled by one matmul
+    # metrics[e] = [[train loss, val loss], [train accuracy, val accuracy]], filled by one product
     metrics = np.full((epochs + 1, 2, 2), np.nan)
     cols = {
         "epoch": np.arange(epochs + 1, dtype=np.float64),
@@ -122,13 +122,7 @@ def fit(
     min_delta = config.min_delta if watch else 0.0
     monitor = 1 if has_val else 0  # the column of metrics[e, 0] that decides the best epoch
     next_report = time.perf_counter() + 0.05 if progress else math.inf
-    forward, measure, backward, output_delta = (
-        full.forward,
-        full.metrics,
-        full.backward,
-        full.output_delta,
-    )
-    step = opt.step
+    forward, measure, step = full.forward, full.metrics, opt.step
 
     e = 0
     while True:
@@ -160,7 +154,7 @@ def fit(
             break
 
         if batch_size == n:
-            step(backward(output_delta(), l2))
+            step(full.backward(full.output_delta(), l2))
         else:
             order = rng.permutation(n)
             for start in range(0, n, batch_size):
