@@ -322,11 +322,15 @@ def train(
         test = m["test"]
         shape = "-".join(str(s) for s in result.net.sizes)
         correct = round(test["accuracy"] * test["n"])
+        how = {
+            "epochs": f"trained {m['epochs_run']} epochs",
+            "early_stopping": f"stopped early after {m['epochs_run']} epochs "
+            f"(best epoch {m['best_epoch']}, its weights kept)",
+            "interrupted": f"interrupted after {m['epochs_run']} epochs",
+        }[m["stop_reason"]]
         click.echo(
             f"{config.name}: {shape} {config.model.activation}, {config.train.optimizer}, "
-            f"{m['epochs_run']} epochs ({m['stop_reason'].replace('_', ' ')}"
-            f"{', best epoch ' + str(m['best_epoch']) if m['stop_reason'] != 'epochs' else ''})"
-            f" in {m['wall_time_s']:.2f} s"
+            f"{how} in {m['wall_time_s']:.2f} s"
         )
         click.echo(
             f"test accuracy {test['accuracy']:.3f} ({correct}/{test['n']})   "

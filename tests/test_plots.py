@@ -36,7 +36,14 @@ MODELS = {
     "one-feature": ["--set", 'data.features=["petal_length"]'],
     "three-features": ["--set", 'data.features=["sepal_width", "petal_width", "sepal_length"]'],
     "no-hidden": ["--hidden", "none"],
-    "early-stop": ["--set", "train.early_stopping=true", "--set", "train.patience=1"],
+    "early-stop": [
+        "--set",
+        "data.val_size=0.1",
+        "--set",
+        "train.early_stopping=true",
+        "--set",
+        "train.patience=1",
+    ],
 }
 
 
