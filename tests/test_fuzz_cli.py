@@ -134,7 +134,13 @@ RANDOM = st.one_of(
 )
 
 
-def _chunks(command: click.Command) -> st.SearchStrategy[list[str]]:
+FLOWER = st.lists(st.floats(-10, 10).map(lambda x: f"{x:.3g}"), min_size=4, max_size=4)
+NAMED_FLOWER = st.permutations(
+    ["sepal_length=5.1", "sepal_width=3.5", "petal_length=1.4", "petal_width=0.2"]
+)
+
+
+def _chunks(command: click.Command, paths: list[str]) -> st.SearchStrategy[list[str]]:
     """Return pieces of an argument list: an option with a value, a flag, numbers, or noise."""
     options = _value_options(command) or ["--help"]
     with_value = st.sampled_from(options).flatmap(
@@ -147,6 +153,9 @@ def _chunks(command: click.Command) -> st.SearchStrategy[list[str]]:
         *[with_value.map(list)] * 4,
         st.sampled_from(_flags(command)).map(lambda f: [f]),
         st.lists(st.floats(-10, 10).map(lambda x: f"{x:.3g}"), min_size=1, max_size=5),
+        FLOWER,
+        NAMED_FLOWER,
+        st.sampled_from(paths).map(lambda p: [p]),
         RANDOM.map(lambda t: [t]),
     )
 
@@ -193,6 +202,8 @@ def test_fuzz_command(name, trained, tmp_path):
     command = cli.commands[name]
     scratch = str(tmp_path / "scratch")
     runner = CliRunner()
+    run_dir = next(trained.iterdir())
+    paths = [str(trained), str(run_dir), str(run_dir / "model.npz")]
 
     @settings(
         max_examples=EXAMPLES.get(name, DEFAULT_EXAMPLES),
@@ -200,7 +211,7 @@ def test_fuzz_command(name, trained, tmp_path):
         suppress_health_check=list(HealthCheck),
         derandomize=True,
     )
-    @given(st.lists(_chunks(command), max_size=5))
+    @given(st.lists(_chunks(command, paths), max_size=5))
     def run(chunks):
         argv = [token for chunk in chunks for token in chunk]
         args = [name, *argv, *_cheap_suffix(name, str(trained), scratch)]

@@ -423,3 +423,32 @@ def test_predict_imports_neither_sklearn_nor_matplotlib(trained_run):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "HEAVY []"
+
+
+# ----------------------------------------------------------------------------- hostile input files
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\x00\xff\xfe\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4,  # binary garbage
+        b"\xff\xfe" + "sepal_length,sepal_width\n".encode("utf-16-le"),  # another encoding
+        b"sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,,0.2\n",  # a missing cell
+        b'sepal_length,sepal_width,petal_length,petal_width\n"5.1,3.5,1.4,0.2\n',  # open quote
+    ],
+)
+def test_hostile_csv_is_one_error_line_exit_2(trained_run, tmp_path, content):
+    path = tmp_path / "hostile.csv"
+    path.write_bytes(content)
+    line = error(run("predict", "-m", trained_run, "-i", path), 2)
+    assert "--input" in line
+
+
+@pytest.mark.parametrize("value", ["1e300", "-1e300", "1.7e308"])
+def test_huge_measurements_give_finite_probabilities(trained_run, value):
+    result = run("predict", "-m", trained_run, "--format", "json", value, "3.5", "1.4", "0.2")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""  # no overflow warnings either
+    (row,) = json.loads(result.stdout)
+    probabilities = list(row["probabilities"].values())
+    assert all(np.isfinite(probabilities)) and sum(probabilities) == pytest.approx(1.0)
