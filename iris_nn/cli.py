@@ -8,6 +8,7 @@ happen inside the commands that need them, so ``predict`` starts fast.
 
 from __future__ import annotations
 
+import functools
 import signal
 import sys
 import time
@@ -170,7 +171,10 @@ class ProgressLine:
 
 
 def config_options(f: Any) -> Any:
-    """Add the options that build a config (shared by ``train`` and ``cv``)."""
+    """Add the options that build a config (shared by ``train`` and ``cv``).
+
+    The command receives the resolved config as ``config`` (and ``--name`` as ``name``).
+    """
     options = [
         click.option(
             "-c",
@@ -201,9 +205,35 @@ def config_options(f: Any) -> Any:
             help="Set any config key, e.g. --set train.l2=0.001 (repeatable).",
         ),
     ]
+
+    @functools.wraps(f)
+    def command(
+        *args: Any,
+        config_path: str | None,
+        epochs: int | None,
+        lr: float | None,
+        hidden: str | None,
+        activation: str | None,
+        optimizer: str | None,
+        batch_size: int | None,
+        seed: int | None,
+        sets: tuple[str, ...],
+        **kwargs: Any,
+    ) -> Any:
+        named = {
+            "train.epochs": epochs,
+            "train.lr": lr,
+            "model.hidden": hidden,
+            "model.activation": activation,
+            "train.optimizer": optimizer,
+            "train.batch_size": batch_size,
+            "seed": seed,
+        }
+        return f(*args, config=resolve_config(config_path, sets, named), **kwargs)
+
     for option in reversed(options):
-        f = option(f)
-    return f
+        command = option(command)
+    return command
 
 
 def resolve_config(config_path: str | None, sets: tuple[str, ...], named: dict[str, Any]) -> Any:
@@ -211,7 +241,6 @@ def resolve_config(config_path: str | None, sets: tuple[str, ...], named: dict[s
     from iris_nn import config as cfg
 
     option_names = {
-        "name": "--name",
         "train.epochs": "--epochs",
         "train.lr": "--lr",
         "model.hidden": "--hidden",
@@ -247,16 +276,8 @@ def resolve_config(config_path: str | None, sets: tuple[str, ...], named: dict[s
 @click.option("--no-plots", is_flag=True, help="Skip the plots and the report page.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the run's path, on stdout.")
 def train(
-    config_path: str | None,
+    config: Any,
     name: str | None,
-    epochs: int | None,
-    lr: float | None,
-    hidden: str | None,
-    activation: str | None,
-    optimizer: str | None,
-    batch_size: int | None,
-    seed: int | None,
-    sets: tuple[str, ...],
     out: str,
     no_plots: bool,
     quiet: bool,
@@ -278,20 +299,6 @@ def train(
     from iris_nn.store import RunError, check_name
     from iris_nn.train import Control, DivergenceError
 
-    config = resolve_config(
-        config_path,
-        sets,
-        {
-            "name": None,
-            "train.epochs": epochs,
-            "train.lr": lr,
-            "model.hidden": hidden,
-            "model.activation": activation,
-            "train.optimizer": optimizer,
-            "train.batch_size": batch_size,
-            "seed": seed,
-        },
-    )
     if name is not None:
         try:
             check_name(name)
@@ -713,16 +720,8 @@ class FoldProgress:
     help="Write box plots of accuracy and log loss per model to this PNG.",
 )
 def cv(
-    config_path: str | None,
+    config: Any,
     name: str | None,
-    epochs: int | None,
-    lr: float | None,
-    hidden: str | None,
-    activation: str | None,
-    optimizer: str | None,
-    batch_size: int | None,
-    seed: int | None,
-    sets: tuple[str, ...],
     folds: int,
     repeats: int,
     jobs: int | None,
@@ -747,20 +746,6 @@ def cv(
     from iris_nn.store import dumps
     from iris_nn.train import DivergenceError
 
-    config = resolve_config(
-        config_path,
-        sets,
-        {
-            "name": name,
-            "train.epochs": epochs,
-            "train.lr": lr,
-            "model.hidden": hidden,
-            "model.activation": activation,
-            "train.optimizer": optimizer,
-            "train.batch_size": batch_size,
-            "seed": seed,
-        },
-    )
     progress = FoldProgress()
     try:
         result = cross_validate(config, folds, repeats, jobs, progress)
@@ -782,7 +767,7 @@ def cv(
         click.echo(format_table(result))
     if plot_path:
         try:
-            box_plot(result, config.name).savefig(plot_path, dpi=150)
+            box_plot(result, name or config.name).savefig(plot_path, dpi=150)
         except OSError as e:
             raise Failure(f"could not write the plot {plot_path}: {e.strerror or e}") from None
         if fmt != "json":
