@@ -420,6 +420,18 @@ def check_input_exists(input_path: str | None) -> None:
         raise usage_error(f"--input: input file {input_path!r} does not exist")
 
 
+def format_option(*choices: str, help: str = "table for people; json for programs.") -> Any:
+    """Return the ``--format`` option with ``choices`` (the first is the default)."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=choices[0],
+        show_default=True,
+        help=help,
+    )
+
+
 OUT_OPTION = click.option(
     "--out",
     default="outputs",
@@ -449,14 +461,7 @@ INPUT_OPTION = click.option(
 )
 @OUT_OPTION
 @INPUT_OPTION
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="table for people; json or csv for programs.",
-)
+@format_option("table", "json", "csv", help="table for people; json or csv for programs.")
 @click.option(
     "--explain",
     is_flag=True,
@@ -518,14 +523,7 @@ def predict(
     metavar="A,B,C",
     help="Names of the raw outputs, comma-separated, one per value.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="table for people; json for programs.",
-)
+@format_option("table", "json")
 def softmax_command(values: tuple[str, ...], labels: str | None, fmt: str) -> None:
     """Show the lesson's SoftMax and ArgMax on any raw output values.
 
@@ -558,13 +556,8 @@ def softmax_command(values: tuple[str, ...], labels: str | None, fmt: str) -> No
 @click.argument("run_dir", required=False, metavar="[RUN_DIR]")
 @OUT_OPTION
 @INPUT_OPTION
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="table for people; json (shaped as metrics.json) for programs.",
+@format_option(
+    "table", "json", help="table for people; json (shaped as metrics.json) for programs."
 )
 def evaluate(run_dir: str | None, out: str, input_path: str | None, fmt: str) -> None:
     """Score a saved model on its run's test split, or on a labelled CSV.
@@ -605,21 +598,8 @@ def evaluate(run_dir: str | None, out: str, input_path: str | None, fmt: str) ->
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option(
-    "--out",
-    default="outputs",
-    show_default=True,
-    type=click.Path(file_okay=False),
-    help="Directory of runs.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="table for people; json for programs.",
-)
+@OUT_OPTION
+@format_option("table", "json")
 def runs(out: str, fmt: str) -> None:
     """List the runs in --out, newest first.
 
@@ -705,14 +685,7 @@ class FoldProgress:
     "--repeats", default=5, show_default=True, type=int, help="Repeats of K-fold (1 .. 100)."
 )
 @click.option("--jobs", type=int, help="Processes sharing the folds (default: all cores).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+@format_option("table", "json")
 @click.option(
     "--plot",
     "plot_path",
