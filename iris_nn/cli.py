@@ -103,6 +103,9 @@ def cli() -> None:
       iris-nn train                       train the default network, write outputs/<run>/
       iris-nn predict 5.1 3.5 1.4 0.2     species and SoftMax probabilities of one flower
       iris-nn softmax 1.43 -0.4 0.23      the lesson's SoftMax and ArgMax on raw outputs
+      iris-nn evaluate                    metrics of the newest run on its test flowers
+      iris-nn runs                        the runs in outputs/, newest first
+      iris-nn cv --folds 5 --repeats 5    the network beside scikit-learn baselines
     """
 
 
@@ -121,6 +124,42 @@ def stop_on_signals(control: Any) -> Iterator[None]:
     def handler(signum: int, frame: FrameType | None) -> None:
         control.stop = True
         control.signal = signum
+
+    previous = {s: signal.getsignal(s) for s in SIGNAL_EXIT}
+    for s in SIGNAL_EXIT:
+        signal.signal(s, handler)
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def _loss(x: float) -> str:
+    return f"{x:.4f}" if x < 1000 else f"{x:.3g}"  # a diverging loss stays readable
+
+
+def lower_lr_hint(config: Any) -> str:
+    """Return a learning rate to suggest after a failed run: a tenth, at most the default."""
+    from iris_nn.config import TrainConfig
+
+    return f"--lr {min(config.train.lr / 10, TrainConfig().lr):g}"
+
+
+class Interrupted(BaseException):
+    """A signal that ends a command at once (scikit-learn swallows KeyboardInterrupt)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def raise_on_signals() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into ``Interrupted`` for the duration of the block."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise Interrupted(signum)
 
     previous = {s: signal.getsignal(s) for s in SIGNAL_EXIT}
     for s in SIGNAL_EXIT:
@@ -153,9 +192,11 @@ class ProgressLine:
         done = epoch / self.epochs if self.epochs else 1.0
         elapsed = now - self.started
         left = elapsed * (1 - done) / done if done > 0 else 0.0
-        text = f"epoch {epoch}/{self.epochs}  train loss {c['train_loss'][epoch]:.4f}"
+        text = f"epoch {epoch}/{self.epochs}  train loss {_loss(c['train_loss'][epoch])}"
         if c["val_loss"][epoch] == c["val_loss"][epoch]:  # not NaN: there are validation rows
-            text += f"  val loss {c['val_loss'][epoch]:.4f}  val acc {c['val_accuracy'][epoch]:.3f}"
+            text += (
+                f"  val loss {_loss(c['val_loss'][epoch])}  val acc {c['val_accuracy'][epoch]:.3f}"
+            )
         if self.tty:
             width = 20
             bar = "#" * int(done * width) + "-" * (width - int(done * width))
@@ -173,7 +214,7 @@ class ProgressLine:
 def config_options(f: Any) -> Any:
     """Add the options that build a config (shared by ``train`` and ``cv``).
 
-    The command receives the resolved config as ``config`` (and ``--name`` as ``name``).
+    The command receives the resolved config as ``config``.
     """
     options = [
         click.option(
@@ -183,7 +224,6 @@ def config_options(f: Any) -> Any:
             type=click.Path(dir_okay=False),
             help="TOML config file (see configs/default.toml for every key).",
         ),
-        click.option("--name", help="Run name (default: <config name>-<YYYYmmdd-HHMMSS>)."),
         click.option("--epochs", type=int, help="Epochs (train.epochs)."),
         click.option("--lr", type=float, help="Learning rate (train.lr)."),
         click.option("--hidden", help="Hidden widths: 8, 16,16 or none (model.hidden)."),
@@ -266,6 +306,7 @@ def resolve_config(config_path: str | None, sets: tuple[str, ...], named: dict[s
 
 @cli.command(context_settings=CONTEXT)
 @config_options
+@click.option("--name", help="Run name [default: <config name>-<YYYYmmdd-HHMMSS>].")
 @click.option(
     "--out",
     default="outputs",
@@ -313,7 +354,7 @@ def train(
         progress.close()
         raise Failure(
             f"training diverged: {e}; no run was saved. Try a lower learning rate "
-            f"(--lr {config.train.lr / 10:g})"
+            f"({lower_lr_hint(config)})"
         ) from None
     except RunError as e:
         progress.close()
@@ -344,12 +385,17 @@ def train(
             f"test log loss {test['log_loss']:.4f}"
         )
         click.echo(f"run: {result.path}")
-    if m["status"] == "interrupted":
-        signum = control.signal or int(signal.SIGINT)
+    loss = result.history.columns["train_loss"]
+    if len(loss) > 1 and loss[-1] >= loss[0]:
         click.echo(
-            f"Interrupted: the run was saved with status 'interrupted' in {result.path}", err=True
+            f"Warning: the training loss rose from {_loss(loss[0])} to {_loss(loss[-1])}: the "
+            f"learning rate is probably too high; try {lower_lr_hint(config)}",
+            err=True,
         )
-        sys.exit(SIGNAL_EXIT.get(signum, 130))
+    # A signal stopped training, or came while the run was being saved: exit as interrupted.
+    if control.signal is not None or m["status"] == "interrupted":
+        click.echo(f"Interrupted: the run was saved with status '{m['status']}'", err=True)
+        sys.exit(SIGNAL_EXIT.get(control.signal or signal.SIGINT, 130))
 
 
 # ----------------------------------------------------------------------------- predict, softmax
@@ -393,7 +439,7 @@ class NumbersCommand(click.Command):
 
 
 def load_run_model(model_path: str | None, out: str) -> tuple[Any, Path]:
-    """Return the model at ``model_path`` (else the newest run in ``out``) and its path; exit 1."""
+    """Return the model at ``model_path`` (else the newest completed run in ``out``); exit 1."""
     from iris_nn.store import ModelError, RunError, load_model, newest_run
 
     try:
@@ -432,13 +478,20 @@ def format_option(*choices: str, help: str = "table for people; json for program
     )
 
 
-OUT_OPTION = click.option(
-    "--out",
-    default="outputs",
-    show_default=True,
-    type=click.Path(file_okay=False),
-    help="Directory of runs; without a model, the newest run in it is used.",
-)
+def out_option(
+    help: str = "Directory of runs; without a model, the newest completed run in it is used.",
+) -> Any:
+    """Return the ``--out`` option (default ``outputs``)."""
+    return click.option(
+        "--out",
+        default="outputs",
+        show_default=True,
+        type=click.Path(file_okay=False),
+        help=help,
+    )
+
+
+OUT_OPTION = out_option()
 INPUT_OPTION = click.option(
     "-i",
     "--input",
@@ -450,14 +503,18 @@ INPUT_OPTION = click.option(
 )
 
 
-@cli.command(cls=NumbersCommand, context_settings=CONTEXT)
+@cli.command(
+    cls=NumbersCommand,
+    context_settings=CONTEXT,
+    short_help="Predict species: ArgMax of the SoftMax probabilities.",
+)
 @click.argument("values", nargs=-1, metavar="[VALUES]...")
 @click.option(
     "-m",
     "--model",
     "model_path",
     metavar="RUN_DIR|model.npz",
-    help="Run directory or model file [default: the newest run in --out].",
+    help="Run directory or model file [default: the newest completed run in --out].",
 )
 @OUT_OPTION
 @INPUT_OPTION
@@ -552,7 +609,9 @@ def softmax_command(values: tuple[str, ...], labels: str | None, fmt: str) -> No
 # ----------------------------------------------------------------------------- evaluate, runs
 
 
-@cli.command(context_settings=CONTEXT)
+@cli.command(
+    context_settings=CONTEXT, short_help="Score a saved model on its test split or a labelled CSV."
+)
 @click.argument("run_dir", required=False, metavar="[RUN_DIR]")
 @OUT_OPTION
 @INPUT_OPTION
@@ -563,7 +622,7 @@ def evaluate(run_dir: str | None, out: str, input_path: str | None, fmt: str) ->
     """Score a saved model on its run's test split, or on a labelled CSV.
 
     Accuracy, log loss, per-class precision, recall and F1, and the confusion matrix (rows =
-    true species, columns = predicted). RUN_DIR defaults to the newest run in --out; it may
+    true species, columns = predicted). RUN_DIR defaults to the newest completed run in --out; it may
     also name a model.npz.
 
     \b
@@ -598,7 +657,7 @@ def evaluate(run_dir: str | None, out: str, input_path: str | None, fmt: str) ->
 
 
 @cli.command(context_settings=CONTEXT)
-@OUT_OPTION
+@out_option(help="Directory of runs.")
 @format_option("table", "json")
 def runs(out: str, fmt: str) -> None:
     """List the runs in --out, newest first.
@@ -626,7 +685,9 @@ def runs(out: str, fmt: str) -> None:
 # ----------------------------------------------------------------------------- plot
 
 
-@cli.command(context_settings=CONTEXT)
+@cli.command(
+    context_settings=CONTEXT, short_help="Redraw a run's plots and report.html without retraining."
+)
 @click.argument("run_dir", metavar="RUN_DIR")
 def plot(run_dir: str) -> None:
     """Redraw a run's plots and report.html from its saved files, without retraining.
@@ -678,13 +739,25 @@ class FoldProgress:
             click.echo("", err=True)
 
 
-@cli.command(context_settings=CONTEXT)
-@config_options
-@click.option("--folds", default=5, show_default=True, type=int, help="K of K-fold (2 .. 50).")
-@click.option(
-    "--repeats", default=5, show_default=True, type=int, help="Repeats of K-fold (1 .. 100)."
+@cli.command(
+    context_settings=CONTEXT, short_help="Cross-validate the network beside scikit-learn baselines."
 )
-@click.option("--jobs", type=int, help="Processes sharing the folds (default: all cores).")
+@config_options
+@click.option(
+    "--folds", default=5, show_default=True, type=click.IntRange(2, 50), help="K of K-fold."
+)
+@click.option(
+    "--repeats",
+    default=5,
+    show_default=True,
+    type=click.IntRange(1, 100),
+    help="Repeats of K-fold.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 1024),
+    help="Processes sharing the folds [default: all cores].",
+)
 @format_option("table", "json")
 @click.option(
     "--plot",
@@ -694,7 +767,6 @@ class FoldProgress:
 )
 def cv(
     config: Any,
-    name: str | None,
     folds: int,
     repeats: int,
     jobs: int | None,
@@ -719,14 +791,23 @@ def cv(
     from iris_nn.store import dumps
     from iris_nn.train import DivergenceError
 
+    plot_file = None
+    if plot_path:
+        plot_file = Path(plot_path) if Path(plot_path).suffix else Path(plot_path + ".png")
+        if not plot_file.parent.is_dir():
+            raise Failure(f"cannot write the plot {plot_file}: no directory {plot_file.parent}")
     progress = FoldProgress()
     try:
-        result = cross_validate(config, folds, repeats, jobs, progress)
+        with raise_on_signals():
+            result = cross_validate(config, folds, repeats, jobs, progress)
+    except Interrupted as e:
+        progress.close()
+        click.echo("Error: interrupted; no results", err=True)
+        sys.exit(SIGNAL_EXIT.get(e.signum, 130))
     except DivergenceError as e:
         progress.close()
         raise Failure(
-            f"training diverged in a fold: {e}. Try a lower learning rate "
-            f"(--lr {config.train.lr / 10:g})"
+            f"training diverged in a fold: {e}. Try a lower learning rate ({lower_lr_hint(config)})"
         ) from None
     except ValueError as e:
         progress.close()
@@ -738,10 +819,10 @@ def cv(
             click.echo(f"Note: {model} is absent: {why}", err=True)
     else:
         click.echo(format_table(result))
-    if plot_path:
+    if plot_file:
         try:
-            box_plot(result, name or config.name).savefig(plot_path, dpi=150)
+            box_plot(result, config.name).savefig(plot_file, dpi=150)
         except OSError as e:
-            raise Failure(f"could not write the plot {plot_path}: {e.strerror or e}") from None
+            raise Failure(f"could not write the plot {plot_file}: {e.strerror or e}") from None
         if fmt != "json":
-            click.echo(f"plot: {plot_path}")
+            click.echo(f"plot: {plot_file}")

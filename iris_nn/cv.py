@@ -10,6 +10,7 @@ and the fold's index alone, so the results are the same however many processes s
 from __future__ import annotations
 
 import os
+import signal
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -162,12 +163,15 @@ def _fold_task(args: tuple[Any, ...]) -> dict[str, tuple[float, float, float]]:
 _worker_limits: list[Any] = []  # keeps each worker's thread limit alive
 
 
-def _one_thread_per_worker() -> None:
+def _init_worker() -> None:
     # Workers already fill the cores: BLAS and OpenMP threads on top of them only fight for them
     # (logistic regression's fit went from 2 ms to 97 ms per fold with two workers).
     from threadpoolctl import threadpool_limits
 
     _worker_limits.append(threadpool_limits(limits=1))
+    # Ctrl-C reaches the whole process group: the parent alone decides what it means.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 @dataclass
@@ -241,13 +245,17 @@ def cross_validate(
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
         with ProcessPoolExecutor(
-            max_workers=min(jobs, len(tasks)), initializer=_one_thread_per_worker
+            max_workers=min(jobs, len(tasks)), initializer=_init_worker
         ) as pool:
             futures = {pool.submit(_fold_task, task): i for i, task in enumerate(tasks)}
-            for done, future in enumerate(as_completed(futures), start=1):
-                results[futures[future]] = future.result()
-                if progress:
-                    progress(done, len(tasks))
+            try:
+                for done, future in enumerate(as_completed(futures), start=1):
+                    results[futures[future]] = future.result()
+                    if progress:
+                        progress(done, len(tasks))
+            except BaseException:  # an interrupt: drop the folds not started yet
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
     scores = {
         name: {metric: np.array([r[name][k] for r in results]) for k, metric in enumerate(METRICS)}
         for name in MODEL_NAMES
@@ -257,10 +265,11 @@ def cross_validate(
 
 
 def format_table(result: CVResult) -> str:
-    """Return the summary as a text table, best accuracy first in the order of MODEL_NAMES."""
+    """Return the summary as a text table, one row per model in the order of MODEL_NAMES."""
     rows = result.summary()["models"]
     lines = [
-        f"repeated stratified {result.folds}-fold cross-validation, {result.repeats} repeats "
+        f"repeated stratified {result.folds}-fold cross-validation, {result.repeats} "
+        f"repeat{'s' * (result.repeats != 1)} "
         f"(seed {result.seed}): mean ± std over {result.folds * result.repeats} folds",
         "",
         f"{'model':<20} {'accuracy':>15} {'log loss':>17} {'fit time':>10}",

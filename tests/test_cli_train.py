@@ -192,8 +192,18 @@ def test_divergence_exit_1_and_no_run(out):
     )
     assert result.exit_code == 1, result.output
     assert result.stderr.startswith("Error: training diverged: the training loss became")
-    assert "lower learning rate (--lr 5)" in result.stderr
+    assert "lower learning rate (--lr 0.3)" in result.stderr  # a tenth of 50, capped at the default
     assert list(out.iterdir()) == []
+
+
+def test_a_rising_training_loss_is_warned_about(out):
+    result = run("train", "--out", out, "--no-plots", "--lr", "100", "--epochs", "300")
+    assert result.exit_code == 0, result.output
+    warning = result.stderr.strip().splitlines()[-1]
+    assert warning.startswith("Warning: the training loss rose from ")
+    assert warning.endswith("the learning rate is probably too high; try --lr 0.3")
+    quiet = run("train", "--out", out, "--no-plots", "--epochs", "300")
+    assert "Warning" not in quiet.stderr
 
 
 def test_unwritable_output_is_exit_1(tmp_path):

@@ -127,8 +127,10 @@ def test_cli_notes_an_activation_scikit_learn_lacks():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--folds", "51"], "Error: folds = 51 is not allowed; allowed: an integer 2 .. 50"),
-        (["--jobs", "0"], "Error: jobs = 0 is not allowed"),
+        (["--folds", "51"], "Error: Invalid value for '--folds': 51 is not in the range 2<=x<=50"),
+        (["--folds", "1"], "Error: Invalid value for '--folds': 1 is not in the range 2<=x<=50"),
+        (["--repeats", "0"], "Error: Invalid value for '--repeats': 0 is not in the range"),
+        (["--jobs", "0"], "Error: Invalid value for '--jobs': 0 is not in the range 1<=x<=1024"),
         (["--set", "train.lr=0"], "Error: train.lr = 0 is not allowed"),
     ],
 )

@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -150,3 +151,37 @@ def test_two_trains_at_once_finish_with_distinct_complete_runs(out):
         assert store.load_model(out / name).net.sizes[0] == 4
         assert json.loads((out / name / "metrics.json").read_text())["status"] == "completed"
     assert sorted(p.name for p in out.iterdir()) == paths
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_interrupting_cv_is_one_error_line_and_exit_130(jobs):
+    proc = subprocess.Popen(
+        [EXE, "cv", "--folds", "5", "--repeats", "20", "--jobs", jobs],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's Ctrl-C reaches
+    )
+    time.sleep(2.5)  # imports done, folds under way (100 folds take far longer)
+    os.killpg(proc.pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert stdout == ""
+    assert stderr.splitlines() == ["Error: interrupted; no results"]
+
+
+def test_a_signal_while_the_run_is_saved_still_saves_it_and_exits_130(out, monkeypatch):
+    from iris_nn import experiment
+
+    real = experiment.train_run
+
+    def train_then_signal(*args, **kwargs):
+        result = real(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)  # as if Ctrl-C came while the plots were drawn
+        return result
+
+    monkeypatch.setattr(experiment, "train_run", train_then_signal)
+    result = CliRunner().invoke(cli, ["train", "--out", str(out), "--epochs", "5", "--no-plots"])
+    assert result.exit_code == 130, result.output
+    (run,) = out.iterdir()
+    assert json.loads((run / "metrics.json").read_text())["status"] == "completed"
