@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from iris_nn.predict import aligned
 from iris_nn.store import list_runs
+from iris_nn.text import aligned
 
 
 def run_summaries(out: str | Path) -> list[dict[str, Any]]:
@@ -55,6 +55,8 @@ def format_runs(summaries: list[dict[str, Any]]) -> str:
         )
     header = ["  name", "created (UTC)", "hidden", "activation", "epochs", "test acc", "log loss"]
     lines = aligned([*header, "status"], rows, "llllrrrl")
+    if default is None:
+        return "\n".join([*lines, "", "no completed run: predict and evaluate need --model"])
     return "\n".join(
         [*lines, "", "* the newest completed run: predict and evaluate use it by default"]
     )

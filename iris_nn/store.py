@@ -167,8 +167,15 @@ def load_model(path: str | Path) -> Model:
         raise _bad(p, f"bad feature list {features!r}")
     if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
         raise _bad(p, f"bad class list {classes!r}")
+    problem = _meta_problem(meta)
+    if problem:
+        raise _bad(p, problem)
     temperature = meta.get("temperature", 1.0)
-    if not isinstance(temperature, (int, float)) or not 0 < temperature < math.inf:
+    if (
+        isinstance(temperature, bool)
+        or not isinstance(temperature, (int, float))
+        or not 0 < temperature < math.inf
+    ):
         raise _bad(p, f"bad temperature {temperature!r}")
     for name, a in arrays.items():
         if a.dtype.kind not in "fiu":
@@ -196,6 +203,19 @@ def load_model(path: str | Path) -> Model:
     return Model(net, center.astype(np.float64), scale.astype(np.float64), meta)
 
 
+def _meta_problem(meta: dict[str, Any]) -> str | None:
+    """Return what is wrong with the types of ``meta``'s optional fields, or None."""
+    hidden = meta.get("hidden", [])
+    if not isinstance(hidden, list) or not all(
+        isinstance(w, int) and not isinstance(w, bool) for w in hidden
+    ):
+        return f"meta hidden {hidden!r} is not a list of widths"
+    for key in ("created", "version", "scaling"):
+        if key in meta and not isinstance(meta[key], str):
+            return f"meta {key} {meta[key]!r} is not a string"
+    return None
+
+
 def model_meta(
     *,
     version: str,
@@ -205,10 +225,9 @@ def model_meta(
     scaling: str,
     created: str,
     classes: tuple[str, ...] = CLASSES,
-    temperature: float | None = None,
 ) -> dict[str, Any]:
-    """Return the ``meta`` record of a model file."""
-    meta: dict[str, Any] = {
+    """Return the ``meta`` record of a model file (``temperature`` is never written: it is 1)."""
+    return {
         "format": MODEL_FORMAT,
         "version": version,
         "activation": activation,
@@ -218,9 +237,6 @@ def model_meta(
         "scaling": scaling,
         "created": created,
     }
-    if temperature is not None and temperature != 1.0:
-        meta["temperature"] = temperature
-    return meta
 
 
 def utc_now() -> str:
@@ -307,7 +323,9 @@ def _read_meta(npz_path: Path) -> dict[str, Any] | None:
             meta = json.loads(str(npz["meta"]))
     except Exception:  # a corrupt file is simply not a run to list
         return None
-    return meta if isinstance(meta, dict) else None
+    if not isinstance(meta, dict) or _meta_problem(meta):
+        return None
+    return meta
 
 
 def iter_runs(out: str | Path) -> Iterator[RunInfo]:
@@ -327,6 +345,8 @@ def iter_runs(out: str | Path) -> Iterator[RunInfo]:
         except (OSError, ValueError):
             continue
         if meta is not None and isinstance(record, dict):
+            if not isinstance(record.get("test"), (dict, type(None))):
+                continue  # a metrics.json that is not ours
             yield RunInfo(child, meta, record)
 
 
@@ -337,7 +357,13 @@ def list_runs(out: str | Path) -> list[RunInfo]:
 
 def newest_run(out: str | Path) -> Path:
     """Return the newest completed run in ``out``; raise RunError when there is none."""
-    for run in list_runs(out):
+    runs = list_runs(out)
+    for run in runs:
         if run.metrics.get("status") == "completed":
             return run.path
+    if runs:
+        raise RunError(
+            f"no completed runs in {out}/ (only {len(runs)} interrupted): "
+            "run `iris-nn train` first, or name one with --model"
+        )
     raise RunError(f"no runs in {out}/: run `iris-nn train` first")

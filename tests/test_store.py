@@ -135,6 +135,9 @@ def test_broken_contents(model_file, change, message):
         ("classes", ["a", "b"], "do not match"),
         ("temperature", -1, "bad temperature"),
         ("hidden", [6], "does not match the weights"),
+        ("hidden", 5, "meta hidden 5 is not a list of widths"),
+        ("created", 5, "meta created 5 is not a string"),
+        ("temperature", True, "bad temperature"),
     ],
 )
 def test_bad_meta(model_file, key, value, message):
@@ -184,3 +187,30 @@ def test_hidden_and_incomplete_directories_are_not_runs(tmp_path, model_file):
     assert store.newest_run(tmp_path / "out").name == "good"
     with pytest.raises(store.RunError, match="no runs in"):
         store.newest_run(tmp_path / "empty")
+
+
+def _run(out, name, model_bytes, metrics):
+    (out / name).mkdir(parents=True)
+    (out / name / "model.npz").write_bytes(model_bytes)
+    (out / name / "metrics.json").write_text(json.dumps(metrics))
+
+
+def test_hand_edited_runs_are_skipped_not_fatal(tmp_path, model_file):
+    path, _ = model_file
+    arrays = _arrays(path)
+    meta = json.loads(str(arrays["meta"]))
+    meta["hidden"] = 5
+    arrays["meta"] = np.array(json.dumps(meta))
+    edited = _write(tmp_path / "edited.npz", arrays)
+    out = tmp_path / "out"
+    _run(out, "good", path.read_bytes(), {"status": "completed", "test": None})
+    _run(out, "bad-meta", edited.read_bytes(), {"status": "completed"})
+    _run(out, "bad-metrics", path.read_bytes(), {"status": "completed", "test": 5})
+    assert [r.path.name for r in store.list_runs(out)] == ["good"]
+
+
+def test_only_interrupted_runs_are_no_default(tmp_path, model_file):
+    path, _ = model_file
+    _run(tmp_path / "out", "stopped", path.read_bytes(), {"status": "interrupted"})
+    with pytest.raises(store.RunError, match=r"no completed runs in .* \(only 1 interrupted\)"):
+        store.newest_run(tmp_path / "out")
