@@ -84,8 +84,8 @@ def _choice(options: Iterable[str]) -> Field:
 FIELDS: dict[str, Field] = {
     "name": Field(
         "str",
-        lambda v: bool(NAME_PATTERN.fullmatch(v)) and not v.startswith("."),
-        "letters, digits, '.', '_', '-' (not starting with '.')",
+        lambda v: bool(NAME_PATTERN.fullmatch(v)) and not v.startswith(".") and len(v) <= 100,
+        "letters, digits, '.', '_', '-' (not starting with '.'), at most 100 characters",
     ),
     "seed": Field("int", lambda v: 0 <= v <= 2**32 - 1, "an integer 0 .. 4294967295"),
     "data.dataset": _choice(["iris"]),
@@ -109,10 +109,10 @@ FIELDS: dict[str, Field] = {
     "train.batch_size": Field("int", lambda v: v >= 0, "an integer >= 0 (0 = full batch)"),
     "train.momentum": Field("float", lambda v: 0 <= v < 1, "0 <= x < 1"),
     "train.nesterov": Field("bool", lambda v: True, "true or false"),
-    "train.l2": Field("float", lambda v: 0 <= v <= 1e6, "0 <= x <= 1000000"),
+    "train.l2": Field("float", lambda v: v >= 0, "x >= 0"),
     "train.early_stopping": Field("bool", lambda v: True, "true or false"),
     "train.patience": Field("int", lambda v: 1 <= v <= 1_000_000, "an integer 1 .. 1000000"),
-    "train.min_delta": Field("float", lambda v: 0 <= v <= 1e6, "0 <= x <= 1000000"),
+    "train.min_delta": Field("float", lambda v: v >= 0, "x >= 0"),
 }
 SECTIONS = ("data", "model", "train")
 
@@ -146,8 +146,6 @@ def check_value(key: str, value: Any) -> Any:
         if not math.isfinite(value):
             raise ConfigError(f"{bad}: not a finite number; allowed: {spec.allowed}")
     elif kind == "int":
-        if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
-            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise ConfigError(f"{bad}: expected an integer; allowed: {spec.allowed}")
     elif kind == "bool":
@@ -248,12 +246,12 @@ def read_file(path: str | Path) -> dict[str, Any]:
 def parse_hidden(text: str) -> tuple[int, ...]:
     """Return hidden widths from ``none``, ``[]``, ``8``, ``16,16`` or ``[16, 16]``."""
     body = text.strip()
-    if body.lower() in ("none", "[]", ""):
+    if body.lower() in ("none", "[]"):
         return ()
     if body.startswith("[") and body.endswith("]"):
         body = body[1:-1]
     try:
-        widths = tuple(int(part) for part in body.split(",") if part.strip())
+        widths = tuple(int(part) for part in body.split(","))  # '', '8,,8': int('') fails
     except ValueError:
         raise ConfigError(
             f"model.hidden = {text!r} is not allowed; allowed: none, [], 8, 16,16 or [16, 16]"
@@ -276,9 +274,7 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
-        raise ConfigError(
-            f"{key} = {raw!r} is not a value; allowed: {FIELDS[key].allowed}"
-        ) from None
+        value = raw  # not TOML: check_value says what type the key wants
     return key, check_value(key, value)
 
 
