@@ -15,8 +15,9 @@ import numpy as np
 from iris_nn.data import load_iris_data
 from iris_nn.functional import softmax
 from iris_nn.metrics import classification_metrics
-from iris_nn.predict import Inputs, aligned, confusion_lines
+from iris_nn.predict import Inputs
 from iris_nn.store import Model, RunError
+from iris_nn.text import aligned, confusion_lines
 
 SPLIT_FILE = "split.json"
 

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from iris_nn.functional import argmax_one_hot, softmax, softmax_jacobian
-from iris_nn.predict import aligned, parse_number
+from iris_nn.predict import parse_number
+from iris_nn.text import aligned
 
 # The lesson's worked example (Setosa, Versicolor, Virginica) and the probabilities it prints.
 LESSON_RAW = (1.43, -0.4, 0.23)
@@ -31,7 +32,11 @@ def parse_raw_outputs(tokens: Sequence[str]) -> list[float]:
 def parse_labels(text: str, n_values: int) -> list[str]:
     """Return the comma-separated ``text`` as labels, one per raw output."""
     labels = [label.strip() for label in text.split(",")]
-    if len(labels) != n_values or not all(labels):
+    if not all(labels):
+        raise ValueError(f"--labels {text!r} has an empty label; allowed: non-empty names")
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"--labels {text!r} repeats a label; allowed: distinct names")
+    if len(labels) != n_values:
         raise ValueError(
             f"--labels {text!r} gives {len(labels)} label{'s' * (len(labels) != 1)} for "
             f"{n_values} raw output{'s' * (n_values != 1)}; allowed: {n_values} non-empty "
@@ -98,7 +103,7 @@ def format_steps(steps: dict[str, Any]) -> str:
     lines += [
         "",
         "SoftMax derivatives dp_i/dz_j (row i, column j): p_i (1 - p_i) on the diagonal,",
-        "-p_i p_j elsewhere. Smooth and non-zero, so backpropagation can use them; ArgMax's are 0.",
+        "-p_i p_j elsewhere: smooth, so backpropagation can use them; ArgMax's are 0 or undefined.",
         *aligned(["", *(f"dz_{a}" for a in short)], jac, "l" + "r" * len(z)),
     ]
     return "\n".join(lines)

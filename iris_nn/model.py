@@ -134,9 +134,9 @@ class Network:
             A = self.act.forward(Z, Z)
         return A @ self.W(self.n_layers) + self.b(self.n_layers)  # (n, n_classes)
 
-    def predict_proba(self, X: Array, temperature: float = 1.0) -> Array:
-        """Return SoftMax probabilities (n_samples, n_classes) of the logits divided by temperature."""
-        return softmax(self.forward(X) / temperature)
+    def predict_proba(self, X: Array) -> Array:
+        """Return the SoftMax probabilities (n_samples, n_classes) of the logits."""
+        return softmax(self.forward(X))
 
     def predict(self, X: Array) -> NDArray[np.intp]:
         """Return the ArgMax class index of every row."""
@@ -185,6 +185,10 @@ class Batch:
 
     Per epoch: ``forward()``, then ``metrics()`` (or ``softmax()`` alone), then
     ``backward(output_delta(), l2)``.
+
+    ``softmax()`` and ``metrics()`` repeat the max-subtraction and log-sum-exp of ``functional``
+    inline, into these buffers, because calls dominate an epoch; the tests hold them to
+    ``functional`` and to scikit-learn.
     """
 
     def __init__(
@@ -310,7 +314,7 @@ class Batch:
         np.equal(DT.argmax(axis=0, out=self.pred), self.y_all, out=correct)
         return np.dot(C, self.weights, out=out)  # (2, 2)
 
-    def loss_accuracy(self, Z: Array | None = None) -> tuple[float, float]:
+    def loss_accuracy(self) -> tuple[float, float]:
         """Return the mean cross-entropy and ArgMax accuracy of the fitted rows (after forward)."""
         M = self.metrics()
         return float(M[0, 0]), round(float(M[1, 0]) * self.n) / self.n
@@ -319,7 +323,7 @@ class Batch:
         """Return the SoftMax probabilities (n_track, n_classes) of the tracked rows (a new array)."""
         return (self.ET[:, self.track] / self.s[self.track]).T
 
-    def output_delta(self, Z: Array | None = None) -> Array:
+    def output_delta(self) -> Array:
         """Return ((SoftMax(Z) - onehot(y)) / n).T of the fitted rows, zeros for the others.
 
         Needs ``softmax()`` (or ``metrics()``) since the last forward pass.

@@ -119,7 +119,7 @@ def loss_figure(
     history : mapping of str to ndarray of shape (n_epochs + 1,)
         The columns of ``history.csv``; ``val_*`` all NaN without validation rows.
     best_epoch : int
-        The epoch whose weights were kept (marked).
+        The epoch of the lowest monitored loss (marked); early stopping keeps its weights.
     stop_reason : str
         ``epochs``, ``early_stopping`` or ``interrupted``; an early stop is marked too.
     run_name : str
@@ -152,7 +152,13 @@ def loss_figure(
         ax.grid(True, alpha=0.3, lw=0.5)
         ax.axvline(best, color="#555555", ls=":", lw=1)
         ax.plot(best, history[column][best], "*", color="black", ms=10, zorder=5, clip_on=False)
-    ax_loss.plot([], [], "*", color="black", ms=9, label=f"best epoch {best} (kept)")
+    # Only early stopping restores the best weights; otherwise the last epoch's are saved.
+    star = (
+        f"best epoch {best} (its weights kept)"
+        if stop_reason == "early_stopping"
+        else f"lowest {'validation' if has_val else 'training'} loss: epoch {best}"
+    )
+    ax_loss.plot([], [], "*", color="black", ms=9, label=star)
     last = int(epoch[-1])
     if stop_reason in ("early_stopping", "interrupted"):
         what = "early stop" if stop_reason == "early_stopping" else "interrupted"

@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from iris_nn.functional import Array, argmax, argmax_one_hot, softmax
 from iris_nn.store import Model, json_safe
+from iris_nn.text import aligned, confusion_lines
 
 # The header of a true-species column, in order of preference (R and Kaggle call it "Species",
 # scikit-learn's data frame "target", some copies "variety" or "class").
@@ -319,32 +320,10 @@ def to_csv(pred: Prediction) -> str:
     return out.getvalue().rstrip("\n")
 
 
-def aligned(header: list[str], rows: list[list[str]], align: str) -> list[str]:
-    """Return header and rows as text columns; ``align`` holds ``l`` or ``r`` for each column."""
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    return [
-        "  ".join(
-            cell.ljust(w) if a == "l" else cell.rjust(w)
-            for cell, w, a in zip(r, widths, align, strict=True)
-        ).rstrip()
-        for r in [header, *rows]
-    ]
-
-
 def confusion(y: NDArray[np.intp], pred: NDArray[np.intp], n_classes: int) -> NDArray[np.intp]:
     """Return the confusion counts (n_classes, n_classes): rows = true class, columns = predicted."""
     counts = np.bincount(y * n_classes + pred, minlength=n_classes * n_classes)
     return counts.reshape(n_classes, n_classes)
-
-
-def confusion_lines(matrix: Any, classes: Sequence[str]) -> list[str]:
-    """Return a confusion matrix (rows = true, columns = predicted) as aligned text with a title."""
-    counts = np.asarray(matrix).tolist()
-    rows = [[c, *map(str, row)] for c, row in zip(classes, counts, strict=True)]
-    return [
-        "confusion matrix (rows = true species, columns = predicted):",
-        *aligned(["", *classes], rows, "l" + "r" * len(classes)),
-    ]
 
 
 def to_table(pred: Prediction, numbered: bool) -> str:
@@ -403,8 +382,8 @@ def explain(pred: Prediction) -> str:
             "",
             f"flower {n + 1}",
             f"  inputs (cm)     {_named(features, pred.X[n], 'g')}",
-            f"  scaled inputs   {_named(features, pred.X_scaled[n], '.3f')}",
-            f"  {raw:<15} {_named(classes, pred.Z[n], '.3f')}",
+            f"  scaled inputs   {_named(features, pred.X_scaled[n], '.4g')}",
+            f"  {raw:<15} {_named(classes, pred.Z[n], '.4g')}",
             f"  SoftMax         {_named(classes, pred.P[n], '.3f')}   (sum {pred.P[n].sum():.3f})",
             f"  ArgMax          {hot[n].tolist()}  ->  {classes[i]}",
         ]

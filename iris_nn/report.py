@@ -45,9 +45,9 @@ FIGURES = (
     PlotInfo(
         "loss.png",
         "Loss and accuracy",
-        "Cross-entropy should fall and accuracy rise; a validation curve that turns up while the "
-        "training curve keeps falling is overfitting. The star is the epoch whose weights were "
-        "kept.",
+        "Cross-entropy should fall and accuracy rise; with validation rows, a validation curve "
+        "that turns up while the training curve keeps falling is overfitting. The star marks the "
+        "lowest loss; with early stopping, that epoch's weights are the ones kept.",
     ),
     PlotInfo(
         "probability_curves.png",

@@ -33,7 +33,6 @@ class Control:
     """Set ``stop`` (from a signal handler, say) to end training after the current epoch."""
 
     stop: bool = False
-    reason: str = "interrupted"
     signal: int | None = None  # the signal that asked to stop, if any
 
 
@@ -150,7 +149,7 @@ def fit(
             history.stop_reason = "early_stopping"
             break
         if control.stop:
-            history.stop_reason = control.reason
+            history.stop_reason = "interrupted"
             break
 
         if batch_size == n:

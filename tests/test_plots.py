@@ -84,8 +84,9 @@ def test_every_figure_is_drawn(runs, model):
     assert sorted(p.name for p in plots_dir.iterdir()) == sorted(FIGURE_NAMES)
     for name in FIGURE_NAMES:
         width, height = check_png(plots_dir / name)
-        if model == "default":
-            assert (width, height) == DEFAULT_SIZES[name]
+        if model == "default":  # inches x 150 dpi; matplotlib versions round a pixel apart
+            expected = DEFAULT_SIZES[name]
+            assert abs(width - expected[0]) <= 2 and abs(height - expected[1]) <= 2
         assert 500 <= width <= 2200 and 400 <= height <= 1600
 
 

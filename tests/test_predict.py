@@ -232,7 +232,7 @@ def test_bad_values_exit_2(trained_run, values, message):
 
 def test_unknown_option_still_fails(trained_run):
     line = error(run("predict", "-m", trained_run, "--bogus", "1", "2", "3", "4"), 2)
-    assert line.startswith("Error: No such option '--bogus'")
+    assert line.startswith("Error: No such option") and "--bogus" in line
 
 
 def test_values_and_input_together_and_explain_csv(trained_run, tmp_path):
