@@ -300,7 +300,9 @@ def box_plot(result: CVResult, title: str = "") -> Any:
     """Return a Figure of box plots of accuracy and log loss per model across the folds."""
     from matplotlib.figure import Figure
 
-    names: Sequence[str] = list(result.scores)
+    # dummy (always the class prior) is a reference, not a contender: a box at 0.33 would squash
+    # every real model into the top of the accuracy axis, so its level is written above instead.
+    names: Sequence[str] = [n for n in result.scores if n != "dummy"]
     fig = Figure(figsize=(10, 4.2), layout="constrained")
     axes = fig.subplots(1, 2)
     for ax, metric, label in zip(
@@ -320,6 +322,9 @@ def box_plot(result: CVResult, title: str = "") -> Any:
         ax.set_ylabel(label)
         ax.tick_params(axis="x", labelrotation=30)
         ax.grid(axis="y", alpha=0.3)
+        if "dummy" in result.scores:
+            level = float(np.mean(result.scores["dummy"][metric]))
+            ax.set_title(f"dummy (class prior), off the scale: {level:.3f}", fontsize=9)
     axes[1].set_yscale("log")
     fig.suptitle(
         (title + ": " if title else "")
