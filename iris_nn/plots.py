@@ -521,7 +521,7 @@ def softmax_argmax_figure(
             ax.set_xticks(pos, classes, fontsize=8)
             ax.tick_params(axis="y", labelsize=7)
         measured = ", ".join(f"{X[row, j]:g}" for j in range(len(features)))
-        ax_z.set_ylabel(f"flower {row}: a {truth}\n({measured} cm)", fontsize=8)
+        ax_z.set_ylabel(f"row {row}: a {truth}\n({measured} cm)", fontsize=8)
         guess = classes[int(H[r].argmax())]
         ax_h.yaxis.set_label_position("right")
         ax_h.set_ylabel(
@@ -601,7 +601,7 @@ def probability_evolution_figure(
         ax.set_xlim(0, last)
         ax.set_ylim(-0.02, 1.02)
         ax.set_xlabel("epoch (0, then log scale)")
-        ax.set_title(f"flower {row}: a {classes[truth]}\n{note}", fontsize=9)
+        ax.set_title(f"row {row}: a {classes[truth]}\n{note}", fontsize=9)
         ax.grid(True, alpha=0.3, lw=0.5)
     axes[0].set_ylabel("SoftMax probability")
     handles: list[Line2D | Patch] = [
