@@ -12,7 +12,7 @@ import functools
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
@@ -118,13 +118,8 @@ def main() -> None:
 
 
 @contextmanager
-def stop_on_signals(control: Any) -> Iterator[None]:
-    """Turn SIGINT and SIGTERM into a request to stop after the current epoch."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        control.stop = True
-        control.signal = signum
-
+def on_signals(handler: Callable[[int, FrameType | None], None]) -> Iterator[None]:
+    """Call ``handler`` on SIGINT and SIGTERM inside the block; restore the old handlers after."""
     previous = {s: signal.getsignal(s) for s in SIGNAL_EXIT}
     for s in SIGNAL_EXIT:
         signal.signal(s, handler)
@@ -133,6 +128,16 @@ def stop_on_signals(control: Any) -> Iterator[None]:
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
+
+
+def stop_on_signals(control: Any) -> Any:
+    """Return a block in which SIGINT and SIGTERM ask training to stop after the current epoch."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        control.stop = True
+        control.signal = signum
+
+    return on_signals(handler)
 
 
 def _loss(x: float) -> str:
@@ -154,21 +159,13 @@ class Interrupted(BaseException):
         self.signum = signum
 
 
-@contextmanager
-def raise_on_signals() -> Iterator[None]:
-    """Turn SIGINT and SIGTERM into ``Interrupted`` for the duration of the block."""
+def raise_on_signals() -> Any:
+    """Return a block in which SIGINT and SIGTERM raise ``Interrupted`` at once."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
         raise Interrupted(signum)
 
-    previous = {s: signal.getsignal(s) for s in SIGNAL_EXIT}
-    for s in SIGNAL_EXIT:
-        signal.signal(s, handler)
-    try:
-        yield
-    finally:
-        for s, h in previous.items():
-            signal.signal(s, h)
+    return on_signals(handler)
 
 
 class ProgressLine:
