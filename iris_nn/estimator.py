@@ -124,6 +124,8 @@ class IrisNNClassifier(ClassifierMixin, BaseEstimator):
         values = {"hidden": tuple(int(w) for w in hidden) if hidden is not None else hidden}
         for name, key in PARAM_KEYS.items():
             value = values.get(name, getattr(self, name))
+            if isinstance(value, np.generic):  # np.int64 from a parameter grid is an int here
+                value = value.item()
             try:
                 values[name] = check_value(key, value)
             except ConfigError as e:

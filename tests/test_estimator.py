@@ -102,3 +102,11 @@ def test_import_iris_nn_does_not_load_scikit_learn():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "IrisNNClassifier"
+
+
+def test_numpy_scalars_from_a_parameter_grid_are_accepted(iris):
+    X, y = iris
+    clf = IrisNNClassifier(
+        epochs=np.int64(50), lr=np.float64(0.3), nesterov=np.bool_(False), hidden=np.array([4])
+    )
+    assert clf.fit(X, y).score(X, y) > 0.5
