@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from iris_nn.config import Config
+from iris_nn.runs.config import Config
 
 USER_SCRIPT = """\
 import warnings

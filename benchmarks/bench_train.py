@@ -24,9 +24,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from iris_nn.config import Config, ModelConfig
-from iris_nn.experiment import build, tracked_rows
-from iris_nn.train import Control, fit
+from iris_nn.core.train import Control, fit
+from iris_nn.runs.config import Config, ModelConfig
+from iris_nn.runs.experiment import build, tracked_rows
 
 ARCHITECTURES = [((8,), "relu"), ((16, 16), "tanh")]
 
@@ -66,9 +66,9 @@ def time_ours(config: Config) -> tuple[float, np.ndarray]:
     X, y = data.scaled("train")
     X_val, y_val = data.scaled("val")
     rows = tracked_rows(data)
-    track = ((data.X[rows] - data.center) / data.scale, rows)
+    track = (data.scaler(data.X[rows]), rows)
     started = time.perf_counter()
-    fit(net, X, y, config.train, rng, X_val, y_val, track, Control(), lambda e, h: None)
+    fit(net, X, y, config.train.settings(), rng, X_val, y_val, track, Control(), lambda e, h: None)
     return time.perf_counter() - started, net.theta
 
 

@@ -14,9 +14,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from iris_nn import config
-from iris_nn.experiment import train_run
-from iris_nn.report import FIGURE_NAMES, PLOTS_DIR
+from iris_nn.runs import config
+from iris_nn.runs.experiment import train_run
+from iris_nn.runs.rundir import PLOTS_DIR
+from iris_nn.views.figures import FIGURE_NAMES
 
 DOCS = Path(__file__).resolve().parent
 DEFAULT_CONFIG = DOCS.parent / "configs" / "default.toml"

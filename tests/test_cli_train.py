@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from iris_nn import __version__
 from iris_nn.cli import cli
-from iris_nn.store import load_model
+from iris_nn.runs.model_file import load_model
 
 FAST = ["--epochs", "30", "--no-plots"]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from iris_nn import config as C
+from iris_nn.runs import config as C
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -92,9 +92,7 @@ def test_set_parses_toml_values_and_raw_strings():
         ("data.test_size", 1.0, "data.test_size = 1.0 is not allowed"),
         ("data.val_size", -0.1, "data.val_size = -0.1 is not allowed"),
         ("data.val_size", 1.0, "data.val_size = 1.0 is not allowed"),
-        ("data.features", [], "data.features = [] is not allowed"),
         ("data.features", ["petal_width", "petal_width"], "is not allowed"),
-        ("data.features", ["petal_colour"], "is not allowed"),
         ("data.scaling", "robust", "data.scaling = 'robust' is not allowed"),
         ("model.hidden", [0], "model.hidden = [0] is not allowed"),
         ("model.hidden", [4097], "is not allowed"),
@@ -119,6 +117,12 @@ def test_bad_values_name_key_value_and_allowed(key, value, message):
         C.check_value(key, value)
     assert message in str(info.value)
     assert key in str(info.value)
+
+
+def test_features_are_checked_against_the_data_set():
+    assert C.load(sets=["data.features=[]"]).data.features == ()  # [] = all of them
+    with pytest.raises(C.ConfigError, match=r"'petal_colour'\] not in data set 'iris'; allowed"):
+        C.load(sets=['data.features=["petal_colour"]'])
 
 
 def test_unknown_key_suggests_a_near_miss():

@@ -6,16 +6,16 @@ from click.testing import CliRunner
 from sklearn.model_selection import RepeatedStratifiedKFold
 
 from iris_nn.cli import cli
-from iris_nn.config import Config, apply
-from iris_nn.cv import MODEL_NAMES, cross_validate, make_folds, mlp_classifier
-from iris_nn.data import load_iris_data
+from iris_nn.data.datasets import get_dataset
+from iris_nn.estimators.cv import MODEL_NAMES, cross_validate, make_folds, mlp_classifier
+from iris_nn.runs.config import Config, apply
 
 # A few epochs are enough to compare runs with each other.
 QUICK = apply(Config(), {"train.epochs": 30, "seed": 5})
 
 
 def test_folds_equal_scikit_learns():
-    _, y = load_iris_data()
+    _, y = get_dataset("iris").rows()
     ours = make_folds(y, 4, 3, seed=11)
     theirs = list(RepeatedStratifiedKFold(n_splits=4, n_repeats=3, random_state=11).split(y, y))
     assert len(ours) == len(theirs) == 12

@@ -10,8 +10,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from iris_nn.config import Config, apply
-from iris_nn.estimator import PARAM_KEYS, IrisNNClassifier
+from iris_nn.estimators.classifier import PARAM_KEYS, IrisNNClassifier
+from iris_nn.runs.config import Config, apply
 
 # Few epochs at a higher rate keep scikit-learn's ~50 checks fast; the checks pass as they are.
 FAST = {"epochs": 300, "lr": 0.3}

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from iris_nn import store
 from iris_nn.cli import cli
+from iris_nn.runs import model_file, rundir
 
 EXE = shutil.which("iris-nn", path=os.path.dirname(sys.executable)) or "iris-nn"
 
@@ -45,7 +45,7 @@ def test_signal_saves_an_interrupted_run(out, signum, code):
     metrics = json.loads((runs[0] / "metrics.json").read_text())
     assert metrics["status"] == "interrupted" and metrics["stop_reason"] == "interrupted"
     assert 0 < metrics["epochs_run"] < 1_000_000
-    model = store.load_model(runs[0])
+    model = model_file.load_model(runs[0])
     assert np.all(np.isfinite(model.net.theta))
     assert stdout.strip().endswith(str(runs[0]))
 
@@ -56,16 +56,16 @@ def test_sigkill_leaves_only_a_hidden_directory_that_later_runs_ignore(out):
     proc.wait(timeout=30)
     leftovers = list(out.iterdir())
     assert len(leftovers) == 1 and leftovers[0].name.startswith(".long.tmp-")
-    assert store.list_runs(out) == []
+    assert rundir.list_runs(out) == []
     result = CliRunner().invoke(
         cli, ["train", "--out", str(out), "--epochs", "5", "--no-plots", "-q", "--name", "long"]
     )
     assert result.exit_code == 0, result.output
-    assert [r.path.name for r in store.list_runs(out)] == ["long"]
+    assert [r.path.name for r in rundir.list_runs(out)] == ["long"]
 
 
 def test_interrupted_run_with_early_stopping_keeps_the_best_weights(out, monkeypatch):
-    from iris_nn import train as T
+    from iris_nn.core import train as T
 
     real_fit = T.fit
 
@@ -81,7 +81,7 @@ def test_interrupted_run_with_early_stopping_keeps_the_best_weights(out, monkeyp
         kwargs["progress"] = stop_soon
         return real_fit(*args, **kwargs)
 
-    monkeypatch.setattr("iris_nn.experiment.fit", fit_then_interrupt)
+    monkeypatch.setattr("iris_nn.runs.experiment.fit", fit_then_interrupt)
     result = CliRunner().invoke(
         cli,
         [
@@ -148,7 +148,7 @@ def test_two_trains_at_once_finish_with_distinct_complete_runs(out):
     assert all(p.returncode == 0 for p in procs)
     assert paths == ["same", "same-2"]
     for name in paths:
-        assert store.load_model(out / name).net.sizes[0] == 4
+        assert model_file.load_model(out / name).net.sizes[0] == 4
         assert json.loads((out / name / "metrics.json").read_text())["status"] == "completed"
     assert sorted(p.name for p in out.iterdir()) == paths
 
@@ -171,7 +171,7 @@ def test_interrupting_cv_is_one_error_line_and_exit_130(jobs):
 
 
 def test_a_signal_while_the_run_is_saved_still_saves_it_and_exits_130(out, monkeypatch):
-    from iris_nn import experiment
+    from iris_nn.runs import experiment
 
     real = experiment.train_run
 

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from iris_nn import functional as F
+from iris_nn.core import functional as F
 
 LESSON_Z = np.array([1.43, -0.40, 0.23])
 

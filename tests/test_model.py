@@ -9,8 +9,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
-from iris_nn.functional import ACTIVATIONS
-from iris_nn.model import Network
+from iris_nn.core.functional import ACTIVATIONS
+from iris_nn.core.network import Network
 
 SKLEARN_NAMES = {"relu": "relu", "tanh": "tanh", "sigmoid": "logistic", "identity": "identity"}
 X_IRIS, Y_IRIS = load_iris(return_X_y=True)
@@ -149,8 +149,8 @@ def test_plain_gradient_descent_learns_iris():
 
 
 def test_batch_with_val_and_tracked_rows_measures_each_part_and_fits_only_the_first():
-    from iris_nn.functional import cross_entropy, softmax
-    from iris_nn.model import Batch
+    from iris_nn.core.engine import Batch
+    from iris_nn.core.functional import cross_entropy, softmax
 
     net = _net([6, 5], "tanh", seed=4)
     X, y = X_STD[::2], Y_IRIS[::2]
@@ -168,7 +168,7 @@ def test_batch_with_val_and_tracked_rows_measures_each_part_and_fits_only_the_fi
 
 
 def test_batch_accuracy_follows_argmax_on_ties():
-    from iris_nn.model import Batch
+    from iris_nn.core.engine import Batch
 
     net = Network([4, 3, 3], "relu")  # all-zero weights: every logit ties, ArgMax says class 0
     batch = Batch(net, X_STD, Y_IRIS)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
 
-from iris_nn.optim import make_optimizer
+from iris_nn.core.optim import make_optimizer
 
 
 def _run(ours_name, theirs, steps=5, **kw):

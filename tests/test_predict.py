@@ -17,8 +17,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
 from iris_nn.cli import cli
-from iris_nn.predict import Inputs, normalise_name, parse_values, predict, read_csv
-from iris_nn.store import load_model
+from iris_nn.data.values import normalise_name
+from iris_nn.runs.model_file import load_model
+from iris_nn.runs.predict import Inputs, parse_values, predict, read_csv
 
 FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 CLASSES = ["setosa", "versicolor", "virginica"]

@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from matplotlib.image import imread
 
 from iris_nn.cli import cli
-from iris_nn.report import FIGURE_NAMES, render_run
+from iris_nn.views.figures import FIGURE_NAMES
+from iris_nn.views.report import render_run
 
 VOID = {"meta", "img", "br", "hr", "link", "input", "col", "area", "base", "wbr", "source"}
 

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from iris_nn.cli import cli
-from iris_nn.lesson import softmax_steps
+from iris_nn.views.lesson import softmax_steps
 
 
 def run(*args):

@@ -9,23 +9,28 @@ import zipfile
 import numpy as np
 import pytest
 
-from iris_nn import store
-from iris_nn.model import Network
+from iris_nn.core.network import Network
+from iris_nn.data.scaler import Scaler
+from iris_nn.runs import jsontext, rundir
+from iris_nn.runs import model_file as mf
 
 
 @pytest.fixture
 def model_file(tmp_path):
     net = Network.initialised([4, 5, 3], "tanh", np.random.default_rng(0))
-    meta = store.model_meta(
+    meta = mf.model_meta(
         version="0",
         activation="tanh",
         hidden=[5],
         features=["sepal_length", "sepal_width", "petal_length", "petal_width"],
         scaling="standard",
-        created=store.utc_now(),
+        created=mf.utc_now(),
+        classes=("setosa", "versicolor", "virginica"),
+        dataset="iris",
+        target="species",
     )
     path = tmp_path / "model.npz"
-    store.save_model(path, net, np.zeros(4), np.ones(4), meta)
+    mf.save_model(path, net, Scaler(np.zeros(4), np.ones(4)), meta)
     return path, net
 
 
@@ -42,18 +47,18 @@ def _write(path, arrays):
 
 def test_round_trip(model_file):
     path, net = model_file
-    model = store.load_model(path)
+    model = mf.load_model(path)
     np.testing.assert_array_equal(model.net.theta, net.theta)
     assert model.features[0] == "sepal_length" and model.classes[2] == "virginica"
     assert model.temperature == 1.0
-    assert store.load_model(path.parent).meta == model.meta  # a run directory works too
+    assert mf.load_model(path.parent).meta == model.meta  # a run directory works too
 
 
 def test_missing_paths(tmp_path):
-    with pytest.raises(store.ModelError, match="does not exist"):
-        store.load_model(tmp_path / "nope.npz")
-    with pytest.raises(store.ModelError, match="holds no model.npz"):
-        store.load_model(tmp_path)
+    with pytest.raises(mf.ModelError, match="does not exist"):
+        mf.load_model(tmp_path / "nope.npz")
+    with pytest.raises(mf.ModelError, match="holds no model.npz"):
+        mf.load_model(tmp_path)
 
 
 def test_truncated_at_many_offsets(model_file, tmp_path):
@@ -62,16 +67,16 @@ def test_truncated_at_many_offsets(model_file, tmp_path):
     for cut in range(0, len(data), max(1, len(data) // 60)):
         broken = tmp_path / f"cut{cut}.npz"
         broken.write_bytes(data[:cut])
-        with pytest.raises(store.ModelError, match="is not a usable iris-nn model"):
-            store.load_model(broken)
+        with pytest.raises(mf.ModelError, match="is not a usable iris-nn model"):
+            mf.load_model(broken)
 
 
 @pytest.mark.parametrize("content", [b"", b"\x00" * 100, os.urandom(3000), b"PK\x03\x04garbage"])
 def test_garbage(tmp_path, content):
     path = tmp_path / "m.npz"
     path.write_bytes(content)
-    with pytest.raises(store.ModelError):
-        store.load_model(path)
+    with pytest.raises(mf.ModelError):
+        mf.load_model(path)
 
 
 class _Payload:
@@ -94,8 +99,8 @@ def test_pickled_object_array_is_refused_without_running_it(model_file, tmp_path
     evil = tmp_path / "evil.npz"
     evil.write_bytes(buf.getvalue())
     assert b"pwned" in zipfile.ZipFile(evil).read("W1.npy")
-    with pytest.raises(store.ModelError, match="pickled object"):
-        store.load_model(evil)
+    with pytest.raises(mf.ModelError, match="pickled object"):
+        mf.load_model(evil)
     assert not marker.exists()
     pickle.dumps(1)  # (the module is used above only to make the payload importable)
 
@@ -121,8 +126,8 @@ def test_broken_contents(model_file, change, message):
     path, _ = model_file
     arrays = _arrays(path)
     change(arrays)
-    with pytest.raises(store.ModelError, match=message):
-        store.load_model(_write(path, arrays))
+    with pytest.raises(mf.ModelError, match=message):
+        mf.load_model(_write(path, arrays))
 
 
 @pytest.mark.parametrize(
@@ -146,25 +151,27 @@ def test_bad_meta(model_file, key, value, message):
     meta = json.loads(str(arrays["meta"]))
     meta[key] = value
     arrays["meta"] = np.array(json.dumps(meta))
-    with pytest.raises(store.ModelError, match=message):
-        store.load_model(_write(path, arrays))
+    with pytest.raises(mf.ModelError, match=message):
+        mf.load_model(_write(path, arrays))
 
 
 def test_json_never_holds_nan():
-    text = store.dumps({"a": float("nan"), "b": [np.float64("inf"), np.int64(3)], "c": np.bool_(1)})
+    text = jsontext.dumps(
+        {"a": float("nan"), "b": [np.float64("inf"), np.int64(3)], "c": np.bool_(1)}
+    )
     assert json.loads(text) == {"a": None, "b": [None, 3], "c": True}
 
 
 def test_run_dir_commit_and_names(tmp_path):
     out = tmp_path / "out"
-    first = store.RunDir(out, "exp")
+    first = rundir.RunDir(out, "exp")
     assert first.tmp.name.startswith(".exp.tmp-")
     (first.path("model.npz")).write_text("x")
     assert first.commit() == out / "exp"
-    second = store.RunDir(out, "exp")
+    second = rundir.RunDir(out, "exp")
     assert second.commit() == out / "exp-2"
     assert (out / "exp" / "model.npz").read_text() == "x"  # never overwritten
-    third = store.RunDir(out, "exp")
+    third = rundir.RunDir(out, "exp")
     third.discard()
     assert sorted(p.name for p in out.iterdir()) == ["exp", "exp-2"]
 
@@ -172,7 +179,7 @@ def test_run_dir_commit_and_names(tmp_path):
 @pytest.mark.parametrize("name", ["", ".x", "a/b", "..", "a b", "x" * 201, "é"])
 def test_bad_run_names(tmp_path, name):
     with pytest.raises(ValueError, match="is not allowed"):
-        store.RunDir(tmp_path, name)
+        rundir.RunDir(tmp_path, name)
 
 
 def test_hidden_and_incomplete_directories_are_not_runs(tmp_path, model_file):
@@ -183,10 +190,10 @@ def test_hidden_and_incomplete_directories_are_not_runs(tmp_path, model_file):
         (tmp_path / "out" / name / "model.npz").write_bytes(path.read_bytes())
         (tmp_path / "out" / name / "metrics.json").write_text('{"status": "completed"}')
     (tmp_path / "out" / "incomplete" / "model.npz").write_bytes(path.read_bytes())
-    assert [r.path.name for r in store.list_runs(tmp_path / "out")] == ["good"]
-    assert store.newest_run(tmp_path / "out").name == "good"
-    with pytest.raises(store.RunError, match="no runs in"):
-        store.newest_run(tmp_path / "empty")
+    assert [r.path.name for r in rundir.list_runs(tmp_path / "out")] == ["good"]
+    assert rundir.newest_run(tmp_path / "out").name == "good"
+    with pytest.raises(rundir.RunError, match="no runs in"):
+        rundir.newest_run(tmp_path / "empty")
 
 
 def _run(out, name, model_bytes, metrics):
@@ -206,11 +213,11 @@ def test_hand_edited_runs_are_skipped_not_fatal(tmp_path, model_file):
     _run(out, "good", path.read_bytes(), {"status": "completed", "test": None})
     _run(out, "bad-meta", edited.read_bytes(), {"status": "completed"})
     _run(out, "bad-metrics", path.read_bytes(), {"status": "completed", "test": 5})
-    assert [r.path.name for r in store.list_runs(out)] == ["good"]
+    assert [r.path.name for r in rundir.list_runs(out)] == ["good"]
 
 
 def test_only_interrupted_runs_are_no_default(tmp_path, model_file):
     path, _ = model_file
     _run(tmp_path / "out", "stopped", path.read_bytes(), {"status": "interrupted"})
-    with pytest.raises(store.RunError, match=r"no completed runs in .* \(only 1 interrupted\)"):
-        store.newest_run(tmp_path / "out")
+    with pytest.raises(rundir.RunError, match=r"no completed runs in .* \(only 1 interrupted\)"):
+        rundir.newest_run(tmp_path / "out")

@@ -5,14 +5,20 @@ import pytest
 from sklearn.datasets import load_iris
 from sklearn.preprocessing import StandardScaler
 
-from iris_nn.config import TrainConfig
-from iris_nn.functional import cross_entropy
-from iris_nn.model import Network
-from iris_nn.train import Control, DivergenceError, fit, log_spaced_epochs
+from iris_nn.core.errors import DivergenceError
+from iris_nn.core.functional import cross_entropy
+from iris_nn.core.network import Network
+from iris_nn.core.train import Control, fit, log_spaced_epochs
+from iris_nn.runs import config
 
 X, Y = load_iris(return_X_y=True)
 X = StandardScaler().fit_transform(X)
 TRAIN, VAL = np.arange(0, 150, 2), np.arange(1, 150, 2)
+
+
+def TrainConfig(**settings):
+    """Return the loop's plain settings: the config's defaults with ``settings`` changed."""
+    return config.TrainConfig(**settings).settings()
 
 
 def _fit(cfg, **kw):

@@ -1,16 +1,13 @@
-"""The figures of a run (SPEC 6), each drawn from data into a ``matplotlib.figure.Figure``.
+"""The figures of what a trained network outputs: SoftMax probability curves, decision regions,
+the confusion matrix, and raw outputs to SoftMax to ArgMax for single rows.
 
-Only matplotlib's object API is used (no pyplot, so no global state and no display needed);
-saving is separate from drawing (``png_bytes``). Every figure gives each species the same
-colour-blind-safe colour (Okabe-Ito) and marker, labels its axes with units and carries the run's
-name in its title. ``X`` is always the raw measurements in cm, ``(n_samples, n_features)``; the
-model scales them itself.
+``label`` turns a feature name into its axis label with the unit (the data set registry's
+``DatasetInfo.label``).
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -19,167 +16,25 @@ from matplotlib.colors import LinearSegmentedColormap, Normalize, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter
 from numpy.typing import NDArray
 
-from iris_nn.data import Split
-from iris_nn.functional import Array, argmax_one_hot, softmax
-from iris_nn.store import Model
-
-DPI = 150
-# Okabe & Ito's palette: blue, orange and bluish green stay apart under every common colour
-# blindness; the markers repeat the distinction for grey-scale prints.
-CLASS_COLOURS = ("#0072B2", "#E69F00", "#009E73")
-CLASS_MARKERS = ("o", "s", "^")
-TRAIN_COLOUR, VAL_COLOUR = "#222222", "#888888"  # neutral: loss curves are not species
-MISS_COLOUR = "black"  # rings round mistakes: no hue, so it never reads as a species
-FEATURE_LABELS = {
-    "sepal_length": "sepal length (cm)",
-    "sepal_width": "sepal width (cm)",
-    "petal_length": "petal length (cm)",
-    "petal_width": "petal width (cm)",
-}
-SWEEP_POINTS = 300  # per probability curve: smooth at 150 dpi, cheap to evaluate
-GRID_POINTS = 300  # per side of the decision-region image; imshow smooths the rest
+from iris_nn.core.functional import Array, argmax_one_hot, softmax
+from iris_nn.data.split import Split
+from iris_nn.runs.model_file import Model
+from iris_nn.views.style import (
+    MISS_COLOUR,
+    class_colour,
+    class_handles,
+    class_marker,
+    new_figure,
+    probabilities,
+    sweep_range,
+    title,
+)
 
 Labels = NDArray[np.intp]
-
-
-def class_colour(k: int) -> str:
-    """Return the colour of class ``k`` (the same in every figure)."""
-    return CLASS_COLOURS[k % len(CLASS_COLOURS)]
-
-
-def class_marker(k: int) -> str:
-    """Return the marker of class ``k`` (the same in every figure)."""
-    return CLASS_MARKERS[k % len(CLASS_MARKERS)]
-
-
-def feature_label(name: str) -> str:
-    """Return the axis label of feature ``name``, with its unit."""
-    return FEATURE_LABELS.get(name, name)
-
-
-def new_figure(width: float, height: float) -> Figure:
-    """Return an empty ``width`` x ``height`` inch figure at 150 dpi, laid out automatically."""
-    return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
-
-
-def png_bytes(fig: Figure) -> bytes:
-    """Return the figure encoded as PNG at its own size and 150 dpi."""
-    buf = io.BytesIO()
-    # No "Software" stamp: a redraw of unchanged data gives byte-identical files.
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
-    return buf.getvalue()
-
-
-def _title(fig: Figure, what: str, run_name: str) -> None:
-    fig.suptitle(f"{what}\n{run_name}", fontsize=11)
-
-
-def _class_handles(classes: Sequence[str], kind: str = "line") -> list[Line2D | Patch]:
-    if kind == "patch":
-        return [Patch(color=class_colour(k), label=c) for k, c in enumerate(classes)]
-    return [
-        Line2D([], [], color=class_colour(k), marker=class_marker(k), label=c, markersize=5)
-        for k, c in enumerate(classes)
-    ]
-
-
-def probabilities(model: Model, X: Array) -> Array:
-    """Return the SoftMax probabilities (n_samples, n_classes) of raw measurements ``X`` (cm)."""
-    return softmax(model.logits(X))
-
-
-# ----------------------------------------------------------------------------- loss
-
-
-def _plain_log_labels(ax: Axes, span: float) -> None:
-    """Label a log y axis with plain decimals (0.05, not 5e-02), and some minor ticks too.
-
-    A loss that falls less than three decades shows only one or two powers of ten; labelling
-    2 and 5 times them (and 3, in narrower ranges) lets a reader take values off the axis.
-    """
-    mantissas = (2, 3, 5) if span < 30 else (2, 5) if span < 1000 else ()
-
-    def minor(v: float, _: object) -> str:
-        return f"{v:g}" if round(v / 10 ** np.floor(np.log10(v))) in mantissas else ""
-
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.yaxis.set_minor_formatter(FuncFormatter(minor))
-
-
-def loss_figure(
-    history: Mapping[str, Array], best_epoch: int, stop_reason: str, run_name: str
-) -> Figure:
-    """Return cross-entropy (log scale) and accuracy per epoch, train and validation.
-
-    Parameters
-    ----------
-    history : mapping of str to ndarray of shape (n_epochs + 1,)
-        The columns of ``history.csv``; ``val_*`` all NaN without validation rows.
-    best_epoch : int
-        The epoch of the lowest monitored loss (marked); early stopping keeps its weights.
-    stop_reason : str
-        ``epochs``, ``early_stopping`` or ``interrupted``; an early stop is marked too.
-    run_name : str
-        Shown in the title.
-    """
-    fig = new_figure(9.0, 3.6)
-    ax_loss, ax_acc = fig.subplots(1, 2)
-    epoch = np.asarray(history["epoch"])
-    has_val = bool(np.isfinite(np.asarray(history["val_loss"], dtype=float)).any())
-    marker = "o" if len(epoch) < 3 else None  # a run of 0 or 1 epochs would draw no line
-    parts = [("train", TRAIN_COLOUR, "-")] + ([("val", VAL_COLOUR, "--")] if has_val else [])
-    loss_span = 1.0
-    for part, colour, style in parts:
-        label = "training rows" if part == "train" else "validation rows"
-        loss = np.maximum(np.asarray(history[f"{part}_loss"], dtype=float), 1e-12)
-        finite = loss[np.isfinite(loss)]
-        if len(finite):
-            loss_span = max(loss_span, float(finite.max() / finite.min()))
-        ax_loss.plot(epoch, loss, style, color=colour, lw=1.4, marker=marker, label=label)
-        ax_acc.plot(epoch, history[f"{part}_accuracy"], style, color=colour, lw=1.4, marker=marker)
-    ax_loss.set_yscale("log")
-    _plain_log_labels(ax_loss, loss_span)
-    ax_loss.set_ylabel("cross-entropy loss (log scale)")
-    ax_acc.set_ylabel("accuracy (fraction right)")
-    ax_acc.set_ylim(-0.02, 1.02)
-    watched = "val" if has_val else "train"
-    best = int(np.clip(best_epoch, 0, len(epoch) - 1))
-    for ax, column in ((ax_loss, f"{watched}_loss"), (ax_acc, f"{watched}_accuracy")):
-        ax.set_xlabel("epoch")
-        ax.grid(True, alpha=0.3, lw=0.5)
-        ax.axvline(best, color="#555555", ls=":", lw=1)
-        ax.plot(best, history[column][best], "*", color="black", ms=10, zorder=5, clip_on=False)
-    # Only early stopping restores the best weights; otherwise the last epoch's are saved.
-    star = (
-        f"best epoch {best} (its weights kept)"
-        if stop_reason == "early_stopping"
-        else f"lowest {'validation' if has_val else 'training'} loss: epoch {best}"
-    )
-    ax_loss.plot([], [], "*", color="black", ms=9, label=star)
-    last = int(epoch[-1])
-    if stop_reason in ("early_stopping", "interrupted"):
-        what = "early stop" if stop_reason == "early_stopping" else "interrupted"
-        for ax in (ax_loss, ax_acc):
-            ax.axvline(last, color="#555555", ls="-.", lw=1)
-        ax_loss.plot([], [], "-.", color="#555555", label=f"{what} at epoch {last}")
-    ax_loss.legend(fontsize=8, frameon=False)
-    ax_loss.set_title("Cross-entropy (lower is better)", fontsize=10)
-    ax_acc.set_title("Accuracy: ArgMax right (higher is better)", fontsize=10)
-    _title(fig, "Loss and accuracy per epoch", run_name)
-    return fig
-
-
-# ----------------------------------------------------------------------------- probability curves
-
-
-def sweep_range(values: Array, margin: float = 0.1) -> tuple[float, float]:
-    """Return the observed range of ``values`` widened by ``margin`` of its width on each side."""
-    lo, hi = float(np.min(values)), float(np.max(values))
-    pad = margin * (hi - lo) if hi > lo else 0.5
-    return lo - pad, hi + pad
+SWEEP_POINTS = 300  # per probability curve: smooth at 150 dpi, cheap to evaluate
+GRID_POINTS = 300  # per side of the decision-region image; imshow smooths the rest
 
 
 def _winner_image(P: Array, alpha: float) -> Array:
@@ -192,7 +47,12 @@ def _winner_image(P: Array, alpha: float) -> Array:
 
 
 def probability_curves_figure(
-    model: Model, X: Array, y: Labels, split: Split, run_name: str
+    model: Model,
+    X: Array,
+    y: Labels,
+    split: Split,
+    run_name: str,
+    label: Callable[[str], str] = str,
 ) -> Figure:
     """Return one panel per input feature: the SoftMax probability of each class along it.
 
@@ -249,7 +109,7 @@ def probability_curves_figure(
         ax.set_ylim(-rug_step * (len(classes) + 0.8), 1.03)
         ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
         ax.axhline(0, color="#444444", lw=0.6)
-        ax.set_xlabel(feature_label(features[j]))
+        ax.set_xlabel(label(features[j]))
         if j % cols == 0:
             ax.set_ylabel("SoftMax probability")
         ax.grid(True, axis="y", alpha=0.3, lw=0.5)
@@ -271,17 +131,17 @@ def probability_curves_figure(
     what = "SoftMax probability along each input"
     if n > 1:
         what += f" ({others} training median)"
-    _title(fig, what, run_name)
+    title(fig, what, run_name)
     return fig
 
 
 # ----------------------------------------------------------------------------- decision regions
 
 
-def plane_features(features: Sequence[str]) -> tuple[int, int]:
-    """Return the columns drawn as the decision plane: petal length x width, else the first two."""
-    if "petal_length" in features and "petal_width" in features:
-        return features.index("petal_length"), features.index("petal_width")
+def plane_features(features: Sequence[str], preferred: Sequence[str] = ()) -> tuple[int, int]:
+    """Return the columns drawn as the decision plane: the ``preferred`` pair, else the first two."""
+    if len(preferred) == 2 and all(f in features for f in preferred):
+        return features.index(preferred[0]), features.index(preferred[1])
     return 0, 1
 
 
@@ -342,11 +202,17 @@ def _flowers(
 
 
 def decision_regions_figure(
-    model: Model, X: Array, y: Labels, split: Split, run_name: str
+    model: Model,
+    X: Array,
+    y: Labels,
+    split: Split,
+    run_name: str,
+    label: Callable[[str], str] = str,
+    plane: Sequence[str] = (),
 ) -> Figure:
     """Return the plane of two features coloured by ArgMax class, shaded by SoftMax confidence.
 
-    The plane is petal length x petal width when both are inputs, else the first two inputs; any
+    The plane is the ``plane`` pair when both are inputs, else the first two inputs; any
     other inputs stay at their training median. Training flowers (white edge) and test flowers
     (black edge) are drawn on top; flowers the model gets wrong (with all their measurements) are
     ringed. A one-feature model gets the same as a strip along its axis, one row per species.
@@ -374,12 +240,12 @@ def decision_regions_figure(
         ax.set_ylim(-0.6, n_classes - 0.4)
         ax.set_yticks(range(n_classes), classes)
         ax.set_ylabel("true species")
-        ax.set_xlabel(feature_label(features[0]))
+        ax.set_xlabel(label(features[0]))
         what = "ArgMax species along the only input"
     else:
         fig = new_figure(7.6, 6.0)
         ax = fig.subplots()
-        i, j = plane_features(features)
+        i, j = plane_features(features, plane)
         (x0, x1), (y0, y1) = sweep_range(X[:, i], 0.05), sweep_range(X[:, j], 0.05)
         gx, gy = np.linspace(x0, x1, GRID_POINTS), np.linspace(y0, y1, GRID_POINTS)
         GX, GY = np.meshgrid(gx, gy)
@@ -394,13 +260,13 @@ def decision_regions_figure(
             _flowers(ax, X[rows, i], X[rows, j], y[rows], predicted[rows] != y[rows], test)
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
-        ax.set_xlabel(feature_label(features[i]))
-        ax.set_ylabel(feature_label(features[j]))
+        ax.set_xlabel(label(features[i]))
+        ax.set_ylabel(label(features[j]))
         what = "ArgMax species over two inputs"
         if len(features) > 2:
             what += " (the others at their training median)"
     _confidence_bar(fig, ax, n_classes)
-    handles: list[Line2D | Patch] = list(_class_handles(classes, "patch"))
+    handles: list[Line2D | Patch] = list(class_handles(classes, "patch"))
     handles += [
         Line2D([], [], marker="o", ls="", color="#BBBBBB", mec="white", label="train"),
         Line2D([], [], marker="o", ls="", color="#BBBBBB", mec="black", label="test"),
@@ -419,7 +285,7 @@ def decision_regions_figure(
     fig.legend(
         handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8, frameon=False
     )
-    _title(fig, what, run_name)
+    title(fig, what, run_name)
     return fig
 
 
@@ -458,7 +324,7 @@ def confusion_matrix_figure(matrix: Array, classes: Sequence[str], run_name: str
     ax.tick_params(length=0)
     n, right = int(M.sum()), int(np.trace(M))
     accuracy = f"{right}/{n} right ({right / n:.1%})" if n else "no test rows"
-    _title(fig, f"Confusion matrix on the test flowers: {accuracy}", run_name)
+    title(fig, f"Confusion matrix on the test flowers: {accuracy}", run_name)
     return fig
 
 
@@ -472,7 +338,12 @@ def example_rows(y: Labels, rows: NDArray[np.integer], n_classes: int) -> list[i
 
 
 def softmax_argmax_figure(
-    model: Model, X: Array, y: Labels, rows: Sequence[int], run_name: str
+    model: Model,
+    X: Array,
+    y: Labels,
+    rows: Sequence[int],
+    run_name: str,
+    label: Callable[[str], str] = str,
 ) -> Figure:
     """Return the lesson's three steps for each flower in ``rows``: raw outputs, SoftMax, ArgMax.
 
@@ -508,12 +379,12 @@ def softmax_argmax_figure(
             (ax_h, H[r], [str(v) for v in H[r]]),
         )
         for ax, values, labels in texts:
-            for k, (v, label) in enumerate(zip(values, labels, strict=True)):
+            for k, (v, text) in enumerate(zip(values, labels, strict=True)):
                 top = v >= 0
                 ax.text(
                     k,
                     v + (0.04 if ax is not ax_z else 0.06 * span) * (1 if top else -1),
-                    label,
+                    text,
                     ha="center",
                     va="bottom" if top else "top",
                     fontsize=8,
@@ -521,7 +392,7 @@ def softmax_argmax_figure(
             ax.set_xticks(pos, classes, fontsize=8)
             ax.tick_params(axis="y", labelsize=7)
         measured = ", ".join(f"{X[row, j]:g}" for j in range(len(features)))
-        ax_z.set_ylabel(f"row {row}: a {truth}\n({measured} cm)", fontsize=8)
+        ax_z.set_ylabel(f"row {row}: a {truth}\n({measured})", fontsize=8)
         guess = classes[int(H[r].argmax())]
         ax_h.yaxis.set_label_position("right")
         ax_h.set_ylabel(
@@ -537,82 +408,7 @@ def softmax_argmax_figure(
                 "SoftMax: probabilities\nbetween 0 and 1, adding up to 1", fontsize=10, loc="left"
             )
             ax_h.set_title("ArgMax: 1 for the largest,\n0 for the rest", fontsize=10, loc="left")
-    inputs = ", ".join(feature_label(f).removesuffix(" (cm)") for f in features)
+    inputs = ", ".join(label(f) for f in features)
     what = f"From raw outputs to a prediction: one test flower of each species\n(measured {inputs})"
-    _title(fig, what, run_name)
-    return fig
-
-
-# ----------------------------------------------------------------------------- evolution
-
-
-def first_right_epoch(epochs: NDArray[np.integer], P: Array, truth: int) -> int | None:
-    """Return the first recorded epoch whose ArgMax names ``truth``, or None if none does."""
-    right = np.flatnonzero(np.asarray(P).argmax(axis=1) == truth)
-    return int(epochs[right[0]]) if len(right) else None
-
-
-def probability_evolution_figure(
-    epochs: NDArray[np.integer],
-    rows: NDArray[np.integer],
-    P: Array,
-    y: Labels,
-    classes: Sequence[str],
-    run_name: str,
-) -> Figure:
-    """Return the SoftMax probabilities of each tracked flower across the epochs.
-
-    Parameters
-    ----------
-    epochs, rows : ndarray of shape (n_records,)
-        The epoch and the dataset row of each record of ``probabilities.csv``.
-    P : ndarray of shape (n_records, n_classes)
-        The SoftMax probabilities recorded.
-    y : ndarray of shape (150,)
-        The species of every dataset row.
-    classes : sequence of str
-        The class names, in output order.
-    run_name : str
-        Shown in the title.
-
-    The x axis is symlog: linear between 0 and 1 so that epoch 0 (the untrained network) has a
-    place, logarithmic beyond, where most of the change happens early.
-    """
-    tracked = list(dict.fromkeys(int(r) for r in rows))  # first-seen order
-    fig = new_figure(10.0, 3.7)
-    axes = fig.subplots(1, max(len(tracked), 1), squeeze=False, sharey=True)[0]
-    last = max(int(np.max(epochs)) if len(epochs) else 1, 1)
-    for ax, row in zip(axes, tracked, strict=False):
-        m = rows == row
-        e, p = epochs[m], P[m]
-        truth = int(y[row])
-        marker = "o" if len(e) < 3 else None
-        for k in range(len(classes)):
-            ax.plot(e, p[:, k], color=class_colour(k), lw=2 if k == truth else 1.3, marker=marker)
-        ax.axhline(1 / len(classes), color="#777777", ls=":", lw=0.8)
-        first = first_right_epoch(e, p, truth)
-        if first is None:
-            note = "ArgMax never names it"
-        else:
-            ax.axvline(first, color="black", ls="--", lw=0.9)
-            note = f"ArgMax right from epoch {first}"
-        ax.set_xscale("symlog", linthresh=1.0, linscale=0.6)
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))  # 100, not 10^2
-        ax.set_xlim(0, last)
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_xlabel("epoch (0, then log scale)")
-        ax.set_title(f"row {row}: a {classes[truth]}\n{note}", fontsize=9)
-        ax.grid(True, alpha=0.3, lw=0.5)
-    axes[0].set_ylabel("SoftMax probability")
-    handles: list[Line2D | Patch] = [
-        Line2D([], [], color=class_colour(k), lw=2, label=c) for k, c in enumerate(classes)
-    ]
-    handles += [
-        Line2D([], [], color="black", ls="--", lw=0.9, label="ArgMax first right"),
-        Line2D([], [], color="#777777", ls=":", lw=0.8, label=f"1/{len(classes)}: no preference"),
-    ]
-    fig.legend(
-        handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8, frameon=False
-    )
-    _title(fig, "SoftMax probabilities of three training flowers as the network learns", run_name)
+    title(fig, what, run_name)
     return fig

@@ -19,11 +19,13 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from iris_nn.config import Config, ConfigError, TrainConfig, check_value
-from iris_nn.data import fit_scaler, int_seed, seeds
-from iris_nn.functional import Array
-from iris_nn.model import Network
-from iris_nn.train import History, fit
+from iris_nn.core.errors import BadInputError
+from iris_nn.core.functional import Array
+from iris_nn.core.network import Network
+from iris_nn.core.train import History, TrainSettings, fit
+from iris_nn.data.scaler import Scaler
+from iris_nn.data.split import int_seed, seeds
+from iris_nn.runs.config import Config, ConfigError, check_value
 
 _DEFAULT = Config()
 
@@ -129,12 +131,12 @@ class IrisNNClassifier(ClassifierMixin, BaseEstimator):
             try:
                 values[name] = check_value(key, value)
             except ConfigError as e:
-                raise ValueError(f"{name}: {e}") from None
+                raise BadInputError(f"{name}: {e}") from None
         if values["early_stopping"] and values["val_size"] == 0:
-            raise ValueError("early_stopping=True needs validation rows: set val_size > 0")
+            raise BadInputError("early_stopping=True needs validation rows: set val_size > 0")
         rs = self.random_state
         if rs is not None and (isinstance(rs, bool) or not isinstance(rs, (int, np.integer))):
-            raise ValueError(f"random_state = {rs!r}: expected an integer seed or None")
+            raise BadInputError(f"random_state = {rs!r}: expected an integer seed or None")
         return values
 
     def _split(
@@ -154,7 +156,7 @@ class IrisNNClassifier(ClassifierMixin, BaseEstimator):
         n_val = max(round(val_size * len(y)), len(counts))
         if counts.min() < 2 or len(y) - n_val < len(counts):
             if early_stopping:
-                raise ValueError(
+                raise BadInputError(
                     f"val_size = {val_size} of {len(y)} rows cannot give each of the "
                     f"{len(counts)} classes a validation row and a training row; early stopping "
                     "needs them"
@@ -178,11 +180,12 @@ class IrisNNClassifier(ClassifierMixin, BaseEstimator):
         entropy = None if self.random_state is None else int(self.random_state)
         split_seq, init_seq, shuffle_seq = seeds(entropy)  # type: ignore[arg-type]
         train, val = self._split(y_index, p["val_size"], p["early_stopping"], int_seed(split_seq))
-        self.center_, self.scale_ = fit_scaler(X[train], p["scaling"])
-        Xs = (X - self.center_) / self.scale_  # (n_samples, n_features)
+        self.scaler_ = Scaler.fit(X[train], p["scaling"])
+        self.center_, self.scale_ = self.scaler_.center, self.scaler_.scale
+        Xs = self.scaler_(X)  # (n_samples, n_features)
         sizes = [X.shape[1], *p["hidden"], len(self.classes_)]
         self.network_ = Network.initialised(sizes, p["activation"], np.random.default_rng(init_seq))
-        config = TrainConfig(
+        config = TrainSettings(
             optimizer=p["optimizer"],
             lr=p["lr"],
             epochs=p["epochs"],
@@ -208,7 +211,7 @@ class IrisNNClassifier(ClassifierMixin, BaseEstimator):
     def _scaled(self, X: Any) -> Array:
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return (X - self.center_) / self.scale_
+        return self.scaler_(X)
 
     def predict_proba(self, X: Any) -> Array:
         """Return the SoftMax probabilities, shape (n_samples, n_classes), in ``classes_`` order."""

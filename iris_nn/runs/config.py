@@ -17,22 +17,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
-CLASSES = ("setosa", "versicolor", "virginica")
-ACTIVATION_NAMES = ("relu", "leaky_relu", "tanh", "sigmoid", "softplus", "identity")
-OPTIMIZERS = ("gd", "sgd", "momentum", "adam")
-SCALINGS = ("standard", "minmax", "none")
+from iris_nn.core.errors import BadInputError
+from iris_nn.core.functional import ACTIVATIONS
+from iris_nn.core.optim import OPTIMIZERS
+from iris_nn.core.train import TrainSettings
+from iris_nn.data.datasets import DATASETS, DEFAULT_DATASET, get_dataset
+from iris_nn.data.scaler import SCALINGS
+
 NAME_PATTERN = re.compile(r"[A-Za-z0-9._-]+")
 
 
-class ConfigError(ValueError):
+class ConfigError(BadInputError):
     """A config value, key or file that cannot be used; the message names it."""
 
 
 @dataclass(frozen=True)
 class DataConfig:
-    dataset: str = "iris"  # the only data set: sklearn's bundled Iris (no network)
-    features: tuple[str, ...] = FEATURES  # network inputs, in this order
+    dataset: str = DEFAULT_DATASET  # a registered data set (data/datasets.py)
+    features: tuple[str, ...] = ()  # network inputs, in this order; () = all of the data set's
     test_size: float = 0.2  # fraction of all rows held out for the final test, stratified
     val_size: float = 0.0  # fraction of all rows for validation (0 = none), stratified
     scaling: str = "standard"  # standard | minmax | none, fitted on the training rows only
@@ -56,6 +58,11 @@ class TrainConfig:
     early_stopping: bool = False  # stop on validation loss, restoring the best weights
     patience: int = 200  # epochs without improvement before stopping
     min_delta: float = 0.0  # the smallest decrease of validation loss that counts
+
+    def settings(self) -> TrainSettings:
+        """Return the plain settings the training loop reads."""
+        names = [f.name for f in dataclasses.fields(TrainSettings)]
+        return TrainSettings(**{name: getattr(self, name) for name in names})
 
 
 @dataclass(frozen=True)
@@ -88,11 +95,11 @@ FIELDS: dict[str, Field] = {
         "letters, digits, '.', '_', '-' (not starting with '.'), at most 100 characters",
     ),
     "seed": Field("int", lambda v: 0 <= v <= 2**32 - 1, "an integer 0 .. 4294967295"),
-    "data.dataset": _choice(["iris"]),
+    "data.dataset": _choice(DATASETS),
     "data.features": Field(
         "list[str]",
-        lambda v: 0 < len(v) == len(set(v)) and set(v) <= set(FEATURES),
-        "a non-empty list of distinct names from " + ", ".join(FEATURES),
+        lambda v: len(v) == len(set(v)),
+        "a list of distinct feature names of the data set; [] = all",
     ),
     "data.test_size": Field("float", lambda v: 0 < v < 1, "0 < x < 1"),
     "data.val_size": Field("float", lambda v: 0 <= v < 1, "0 <= x < 1"),
@@ -102,7 +109,7 @@ FIELDS: dict[str, Field] = {
         lambda v: len(v) <= 8 and all(1 <= w <= 4096 for w in v),
         "0 to 8 widths, each 1 .. 4096 (e.g. [], [8], [16, 16])",
     ),
-    "model.activation": _choice(ACTIVATION_NAMES),
+    "model.activation": _choice(ACTIVATIONS),
     "train.optimizer": _choice(OPTIMIZERS),
     "train.lr": Field("float", lambda v: 0 < v <= 1e3, "0 < x <= 1000"),
     "train.epochs": Field("int", lambda v: 0 <= v <= 1_000_000, "an integer 0 .. 1000000"),
@@ -215,6 +222,13 @@ def apply(config: Config, overrides: Mapping[str, Any]) -> Config:
 def check_consistency(config: Config) -> None:
     """Raise ConfigError where keys that are fine alone do not fit together."""
     d, t = config.data, config.train
+    known = get_dataset(d.dataset).features
+    unknown = [f for f in d.features if f not in known]
+    if unknown:
+        raise ConfigError(
+            f"data.features = {_show(d.features)}: {_show(unknown)} not in data set "
+            f"{d.dataset!r}; allowed: a list of distinct names from {', '.join(known)}; [] = all"
+        )
     if d.test_size + d.val_size >= 1:
         raise ConfigError(
             f"data.test_size + data.val_size = {d.test_size} + {d.val_size} leaves no training "

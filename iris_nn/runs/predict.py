@@ -2,7 +2,7 @@
 
 Inputs come as command-line values (numbers in the model's feature order, or ``name=value`` pairs)
 or as a CSV with a header; either way they become one array ``X (n_samples, n_features)`` in cm that
-goes through the network in one vectorised forward pass. Bad input raises ValueError naming the bad
+goes through the network in one vectorised forward pass. Bad input raises BadInputError naming the bad
 value and what is allowed. This module imports neither scikit-learn nor matplotlib, so
 ``iris-nn predict`` starts fast.
 """
@@ -11,21 +11,19 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import numpy as np
 from numpy.typing import NDArray
 
-from iris_nn.functional import Array, argmax, argmax_one_hot, softmax
-from iris_nn.store import Model, json_safe
-from iris_nn.text import aligned, confusion_lines
+from iris_nn.core.errors import BadInputError
+from iris_nn.core.functional import Array, argmax, softmax
+from iris_nn.data.values import normalise_name, parse_number
+from iris_nn.runs.model_file import Model
 
 # The header of a true-species column, in order of preference (R and Kaggle call it "Species",
 # scikit-learn's data frame "target", some copies "variety" or "class").
@@ -76,31 +74,6 @@ def predict(model: Model, inputs: Inputs) -> Prediction:
 # ----------------------------------------------------------------------------- values
 
 
-def normalise_name(name: str) -> str:
-    """Return a column or feature name in the form ``petal_width``.
-
-    ``petal width (cm)`` (scikit-learn), ``Petal.Width`` (R), ``PetalWidthCm`` (Kaggle) and
-    ``petal-width`` all become ``petal_width``.
-    """
-    name = re.sub(r"\([^)]*\)", " ", name.replace("\ufeff", ""))  # units such as "(cm)"
-    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name.strip())  # CamelCase -> Camel_Case
-    name = re.sub(r"[\s.\-]+", "_", name.lower()).strip("_")
-    return name.removesuffix("_cm")
-
-
-def parse_number(text: str, what: str) -> float:
-    """Return ``text`` as a finite float; raise ValueError naming ``what`` and the bad text."""
-    try:
-        x = float(text)
-    except ValueError:
-        raise ValueError(
-            f"{what}: {text!r} is not a number; allowed: decimal numbers such as 5.1 or -0.4"
-        ) from None
-    if not math.isfinite(x):
-        raise ValueError(f"{what}: {text!r} is not finite; allowed: finite numbers (no nan or inf)")
-    return x
-
-
 def _expects(features: Sequence[str]) -> str:
     return f"this model expects {len(features)}: {', '.join(features)}"
 
@@ -108,17 +81,17 @@ def _expects(features: Sequence[str]) -> str:
 def parse_values(tokens: Sequence[str], features: Sequence[str]) -> Inputs:
     """Return one flower from ``tokens``: numbers in ``features`` order, or ``name=value`` pairs."""
     if not tokens:
-        raise ValueError(f"no values given; {_expects(features)}")
+        raise BadInputError(f"no values given; {_expects(features)}")
     named = [t for t in tokens if "=" in t]
     if named and len(named) != len(tokens):
         plain = next(t for t in tokens if "=" not in t)
-        raise ValueError(
+        raise BadInputError(
             f"mixed forms: {plain!r} is a plain number but {named[0]!r} is a name=value pair; "
             f"use one form for all values; {_expects(features)}"
         )
     if not named:
         if len(tokens) != len(features):
-            raise ValueError(
+            raise BadInputError(
                 f"got {len(tokens)} value{'s' * (len(tokens) != 1)} ({' '.join(tokens)}); "
                 f"{_expects(features)}, in this order"
             )
@@ -129,13 +102,13 @@ def parse_values(tokens: Sequence[str], features: Sequence[str]) -> Inputs:
         name, _, text = token.partition("=")
         key = normalise_name(name)
         if key not in features:
-            raise ValueError(f"unknown feature {name!r} in {token!r}; {_expects(features)}")
+            raise BadInputError(f"unknown feature {name!r} in {token!r}; {_expects(features)}")
         if key in values:
-            raise ValueError(f"feature {key!r} given twice; give each feature once")
+            raise BadInputError(f"feature {key!r} given twice; give each feature once")
         values[key] = parse_number(text, key)
     missing = [f for f in features if f not in values]
     if missing:
-        raise ValueError(f"no value for {', '.join(missing)}; {_expects(features)}")
+        raise BadInputError(f"no value for {', '.join(missing)}; {_expects(features)}")
     return Inputs(np.array([[values[f] for f in features]], dtype=np.float64))
 
 
@@ -159,7 +132,7 @@ def _species_codes(cells: list[str], classes: Sequence[str], where: str) -> NDAr
         if code is None:
             row = cells.index(cell) + 1
             allowed = ", ".join(classes)
-            raise ValueError(
+            raise BadInputError(
                 f"{where} row {row}: unknown species {cell!r}; allowed: {allowed} "
                 f"(also Iris-{classes[0]} style, or 0-{len(classes) - 1})"
             )
@@ -171,7 +144,7 @@ def _column(keys: list[str], header: list[str], wanted: str, where: str) -> int 
     found = [i for i, k in enumerate(keys) if k == wanted]
     if len(found) > 1:
         names = ", ".join(repr(header[i]) for i in found)
-        raise ValueError(f"{where}: columns {names} all match {wanted}; keep one of them")
+        raise BadInputError(f"{where}: columns {names} all match {wanted}; keep one of them")
     return found[0] if found else None
 
 
@@ -187,19 +160,19 @@ def read_csv(
     while rows and not rows[0]:  # blank lines before the header
         rows.pop(0)
     if not rows:
-        raise ValueError(f"{where} is empty; expected a header row naming {', '.join(features)}")
+        raise BadInputError(f"{where} is empty; expected a header row naming {', '.join(features)}")
     header, rows = rows[0], rows[1:]
     if [] in rows:  # blank lines between rows
         rows = [r for r in rows if r]
     if not rows:
-        raise ValueError(f"{where} has a header but no rows")
+        raise BadInputError(f"{where} has a header but no rows")
     keys = [normalise_name(h) for h in header]
     columns = []
     for f in features:
         i = _column(keys, header, f, where)
         if i is None:
             shown = ", ".join(repr(h) for h in header)
-            raise ValueError(
+            raise BadInputError(
                 f"{where} has no {f} column (columns: {shown}); {_expects(features)}; "
                 "'petal width (cm)' style names match too"
             )
@@ -212,7 +185,7 @@ def read_csv(
     needed = max(columns + ([species_col] if species_col is not None else []))
     if min(map(len, rows)) <= needed:
         row = next(n for n, r in enumerate(rows, 1) if len(r) <= needed)
-        raise ValueError(
+        raise BadInputError(
             f"{where} row {row} has {len(rows[row - 1])} fields; the header has {len(header)}"
         )
     cells = (
@@ -241,153 +214,24 @@ def read_csv_file(
     """Return the flowers of the CSV file at ``path``, or of ``stdin`` when ``path`` is ``-``."""
     if path == "-":
         if stdin is None:
-            raise ValueError("no standard input to read the CSV from")
+            raise BadInputError("no standard input to read the CSV from")
         return read_csv(_decoded(stdin), features, classes, "standard input")
     p = Path(path)
     if not p.exists():
-        raise ValueError(f"input file {path!r} does not exist")
+        raise BadInputError(f"input file {path!r} does not exist")
     if p.is_dir():
-        raise ValueError(f"input {path!r} is a directory, not a CSV file")
+        raise BadInputError(f"input {path!r} is a directory, not a CSV file")
     try:
         # utf-8-sig drops a byte order mark; newline="" lets csv handle CRLF and quoted newlines
         with open(p, encoding="utf-8-sig", newline="") as f:
             return read_csv(f, features, classes, repr(path))
     except UnicodeDecodeError:
-        raise ValueError(f"input file {path!r} is not UTF-8 text; expected a CSV") from None
+        raise BadInputError(f"input file {path!r} is not UTF-8 text; expected a CSV") from None
 
 
 def _decoded(stream: TextIO) -> io.StringIO:
     try:
         text = stream.read()
     except UnicodeDecodeError:
-        raise ValueError("standard input is not UTF-8 text; expected a CSV") from None
+        raise BadInputError("standard input is not UTF-8 text; expected a CSV") from None
     return io.StringIO(text.removeprefix("\ufeff"), newline="")
-
-
-# ----------------------------------------------------------------------------- formats
-
-
-def _finite(A: Array) -> bool:
-    return bool(np.isfinite(A).all())
-
-
-def to_json(pred: Prediction, explain: bool = False) -> str:
-    """Return a JSON list with one object per row: prediction, probabilities, logits (+species).
-
-    With ``explain``, each object also holds ``inputs``, ``scaled_inputs`` and ``argmax``.
-    """
-    classes, features = pred.classes, pred.features
-    names = [classes[i] for i in pred.predicted]
-    P, Z = pred.P.tolist(), pred.Z.tolist()
-    objects: list[dict[str, Any]] = [
-        {
-            "prediction": names[n],
-            "probabilities": dict(zip(classes, P[n], strict=True)),
-            "logits": dict(zip(classes, Z[n], strict=True)),
-        }
-        for n in range(len(pred))
-    ]
-    if pred.species is not None:
-        for obj, s in zip(objects, pred.species.tolist(), strict=True):
-            obj["species"] = classes[s]
-    if explain:
-        X, S, H = pred.X.tolist(), pred.X_scaled.tolist(), argmax_one_hot(pred.P).tolist()
-        for n, obj in enumerate(objects):
-            obj["inputs"] = dict(zip(features, X[n], strict=True))
-            obj["scaled_inputs"] = dict(zip(features, S[n], strict=True))
-            obj["argmax"] = H[n]
-    if not (_finite(pred.P) and _finite(pred.Z) and _finite(pred.X_scaled)):
-        objects = json_safe(objects)  # JSON has no NaN or Infinity: they become null
-    # one object per line: valid JSON that still reads (and greps) well for many rows
-    lines = ",\n".join("  " + json.dumps(obj, allow_nan=False) for obj in objects)
-    return f"[\n{lines}\n]" if objects else "[]"
-
-
-def to_csv(pred: Prediction) -> str:
-    """Return ``prediction,p_<class>...`` rows (plus ``species`` when known) with a header."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    header = ["prediction", *(f"p_{c}" for c in pred.classes)]
-    names = [pred.classes[i] for i in pred.predicted]
-    P = pred.P.tolist()
-    if pred.species is None:
-        writer.writerow(header)
-        writer.writerows([name, *p] for name, p in zip(names, P, strict=True))
-    else:
-        writer.writerow([*header, "species"])
-        truth = [pred.classes[i] for i in pred.species]
-        writer.writerows([name, *p, s] for name, p, s in zip(names, P, truth, strict=True))
-    return out.getvalue().rstrip("\n")
-
-
-def confusion(y: NDArray[np.intp], pred: NDArray[np.intp], n_classes: int) -> NDArray[np.intp]:
-    """Return the confusion counts (n_classes, n_classes): rows = true class, columns = predicted."""
-    counts = np.bincount(y * n_classes + pred, minlength=n_classes * n_classes)
-    return counts.reshape(n_classes, n_classes)
-
-
-def to_table(pred: Prediction, numbered: bool) -> str:
-    """Return the predicted species and every class's probability as aligned columns, for people.
-
-    With true species, each row shows it (wrong predictions marked), then accuracy and a
-    confusion matrix follow.
-    """
-    classes, predicted = pred.classes, pred.predicted
-    header = ["prediction", *classes]
-    align = "l" + "r" * len(classes)
-    rows = [
-        [classes[i], *(f"{p:.3f}" for p in ps)] for i, ps in zip(predicted, pred.P, strict=True)
-    ]
-    if pred.species is not None:
-        header.append("species")
-        align += "l"
-        for row, s, i in zip(rows, pred.species, predicted, strict=True):
-            row.append(classes[s] + ("  <- wrong" if s != i else ""))
-    if numbered:
-        header.insert(0, "row")
-        align = "r" + align
-        for n, row in enumerate(rows, 1):
-            row.insert(0, str(n))
-    lines = aligned(header, rows, align)
-    if pred.species is not None:
-        correct = int(np.count_nonzero(predicted == pred.species))
-        lines += [
-            "",
-            f"accuracy {correct / len(pred):.3f} ({correct}/{len(pred)} right)",
-            *confusion_lines(confusion(pred.species, predicted, len(classes)), classes),
-        ]
-    return "\n".join(lines)
-
-
-def _named(names: Sequence[str], values: Iterable[float], fmt: str) -> str:
-    return "   ".join(f"{n} {v:{fmt}}" for n, v in zip(names, values, strict=True))
-
-
-def explain(pred: Prediction) -> str:
-    """Return each row walked through the lesson's steps, from inputs (cm) to the ArgMax one-hot."""
-    features, classes = pred.features, pred.classes
-    raw = "raw outputs" + (f" / temperature {pred.temperature:g}" if pred.temperature != 1 else "")
-    lines = [
-        "Each flower goes through the lesson's steps:",
-        "  1. inputs (cm) are scaled as the training rows were: (x - center) / scale",
-        "  2. the network turns the scaled inputs into raw output values, one per species",
-        "  3. SoftMax turns the raw outputs into probabilities between 0 and 1 that sum to 1:",
-        "     SoftMax(i) = e^(raw output i) / sum over j of e^(raw output j)",
-        "  4. ArgMax sets the largest probability to 1 and the others to 0: the prediction",
-    ]
-    hot = argmax_one_hot(pred.P)
-    for n in range(len(pred)):
-        i = int(pred.predicted[n])
-        lines += [
-            "",
-            f"flower {n + 1}",
-            f"  inputs (cm)     {_named(features, pred.X[n], 'g')}",
-            f"  scaled inputs   {_named(features, pred.X_scaled[n], '.4g')}",
-            f"  {raw:<15} {_named(classes, pred.Z[n], '.4g')}",
-            f"  SoftMax         {_named(classes, pred.P[n], '.3f')}   (sum {pred.P[n].sum():.3f})",
-            f"  ArgMax          {hot[n].tolist()}  ->  {classes[i]}",
-        ]
-        if pred.species is not None:
-            s = int(pred.species[n])
-            lines[-1] += f"  (true species: {classes[s]}{', right' if s == i else ', wrong'})"
-    return "\n".join(lines)

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from iris_nn.functional import Array
+from iris_nn.core.functional import Array
 
 
 def classification_metrics(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import platform
 import time
 from dataclasses import dataclass
@@ -12,13 +11,16 @@ from typing import Any
 import numpy as np
 
 from iris_nn import __version__
-from iris_nn.config import Config, to_toml
-from iris_nn.data import Dataset, int_seed, prepare, seeds
-from iris_nn.functional import softmax
-from iris_nn.metrics import classification_metrics
-from iris_nn.model import Network
-from iris_nn.store import RunDir, RunError, dumps, model_meta, save_model, utc_now
-from iris_nn.train import HISTORY_COLUMNS, Control, History, Progress, fit
+from iris_nn.core.functional import softmax
+from iris_nn.core.network import Network
+from iris_nn.core.train import Control, History, Progress, fit
+from iris_nn.data.prepare import Dataset, prepare
+from iris_nn.data.split import int_seed, seeds
+from iris_nn.runs import rundir
+from iris_nn.runs.config import Config, to_toml
+from iris_nn.runs.metrics import classification_metrics
+from iris_nn.runs.model_file import MODEL_FILE, model_meta, save_model, utc_now
+from iris_nn.runs.rundir import RunDir, RunError
 
 
 @dataclass
@@ -45,7 +47,7 @@ def versions() -> dict[str, str]:
 
 
 def tracked_rows(data: Dataset) -> np.ndarray:
-    """Return the dataset index of the first training row of each species."""
+    """Return the dataset index of the first training row of each class."""
     train = data.split.train
     return np.array([train[data.y[train] == c][0] for c in range(len(data.classes))])
 
@@ -53,21 +55,11 @@ def tracked_rows(data: Dataset) -> np.ndarray:
 def build(config: Config) -> tuple[Dataset, Network, np.random.Generator]:
     """Return the data, the initialised network and the shuffling generator of ``config``."""
     split_seq, init_seq, shuffle_seq = seeds(config.seed)
-    data = prepare(config.data, seed=int_seed(split_seq))
-    sizes = [len(config.data.features), *config.model.hidden, len(data.classes)]
+    d = config.data
+    data = prepare(d.dataset, d.features, d.test_size, d.val_size, d.scaling, int_seed(split_seq))
+    sizes = [len(data.features), *config.model.hidden, len(data.classes)]
     net = Network.initialised(sizes, config.model.activation, np.random.default_rng(init_seq))
     return data, net, np.random.default_rng(shuffle_seq)
-
-
-def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
-    with open(path, "w", newline="") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-
-
-def _cell(x: float) -> str:
-    return "" if not np.isfinite(x) else repr(float(x))
 
 
 def write_run_files(run: RunDir, config: Config, result: RunResult, created: str) -> None:
@@ -81,21 +73,15 @@ def write_run_files(run: RunDir, config: Config, result: RunResult, created: str
         scaling=config.data.scaling,
         created=created,
         classes=data.classes,
+        dataset=data.info.name,
+        target=data.info.target,
     )
-    save_model(run.path("model.npz"), net, data.center, data.scale, meta)
-    run.path("config.toml").write_text(to_toml(config))
-    _write_csv(
-        run.path("history.csv"),
-        list(HISTORY_COLUMNS),
-        [[int(r[0]), *(_cell(v) for v in r[1:])] for r in history.rows()],
-    )
-    run.path("metrics.json").write_text(dumps(result.metrics) + "\n")
-    run.path("split.json").write_text(dumps(data.split.as_dict()) + "\n")
-    _write_csv(
-        run.path("probabilities.csv"),
-        ["epoch", "row", *data.classes],
-        [[e, r, *(repr(float(v)) for v in p)] for e, r, p in history.probabilities],
-    )
+    save_model(run.path(MODEL_FILE), net, data.scaler, meta)
+    rundir.write_config(run.tmp, to_toml(config))
+    rundir.write_history(run.tmp, history.columns)
+    rundir.write_metrics(run.tmp, result.metrics)
+    rundir.write_split(run.tmp, data.split)
+    rundir.write_probabilities(run.tmp, data.classes, history.probabilities)
 
 
 def evaluate_parts(net: Network, data: Dataset) -> dict[str, Any]:
@@ -142,12 +128,12 @@ def train_run(
         X, y = data.scaled("train")
         X_val, y_val = data.scaled("val")
         rows = tracked_rows(data)
-        track = ((data.X[rows] - data.center) / data.scale, rows)
+        track = (data.scaler(data.X[rows]), rows)
         history = fit(
             net,
             X,
             y,
-            config.train,
+            config.train.settings(),
             shuffle_rng,
             X_val=X_val,
             y_val=y_val,
@@ -170,7 +156,7 @@ def train_run(
         result = RunResult(run.tmp, metrics, history, net, data)
         write_run_files(run, config, result, utc_now())
         if plots:
-            from iris_nn.report import render_run  # matplotlib only when drawing
+            from iris_nn.views.report import render_run  # matplotlib only when drawing
 
             render_run(run.tmp, run_name=run.name)
         result.path = run.commit()

@@ -20,8 +20,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from iris_nn.config import Config
-from iris_nn.data import int_seed, load_iris_data
+from iris_nn.core.errors import BadInputError
+from iris_nn.data.datasets import get_dataset
+from iris_nn.data.split import int_seed
+from iris_nn.runs.config import Config
 
 MODEL_NAMES = ("iris_nn", "mlp_classifier", "logistic_regression", "svc", "lda", "dummy")
 METRICS = ("accuracy", "log_loss", "fit_time")
@@ -29,6 +31,8 @@ FOLDS_RANGE, REPEATS_RANGE = (2, 50), (1, 100)
 
 # our activation name -> MLPClassifier's; the others have no scikit-learn counterpart
 MLP_ACTIVATIONS = {"relu": "relu", "tanh": "tanh", "sigmoid": "logistic", "identity": "identity"}
+# our optimiser -> MLPClassifier's solver (gd is sgd on one batch of every training row)
+MLP_SOLVERS = {"gd": "sgd", "sgd": "sgd", "momentum": "sgd", "adam": "adam"}
 
 Folds = list[tuple[NDArray[np.intp], NDArray[np.intp]]]
 Progress = Callable[[int, int], None]
@@ -61,10 +65,10 @@ def mlp_classifier(config: Config, n_train: int, n_val: int, seed: int) -> Any:
     from sklearn.neural_network import MLPClassifier
 
     t = config.train
-    if config.model.activation not in MLP_ACTIVATIONS:
+    if config.model.activation not in MLP_ACTIVATIONS or t.optimizer not in MLP_SOLVERS:
         return None
     n_fit = n_train - n_val if t.early_stopping else n_train
-    solver = {"gd": "sgd", "sgd": "sgd", "momentum": "sgd", "adam": "adam"}[t.optimizer]
+    solver = MLP_SOLVERS[t.optimizer]
     batch = n_fit if t.optimizer == "gd" or t.batch_size == 0 else min(t.batch_size, n_fit)
     return MLPClassifier(
         hidden_layer_sizes=config.model.hidden,
@@ -108,12 +112,17 @@ def baselines(config: Config, n_train: int, n_val: int, seed: int) -> dict[str, 
 
 def missing_models(config: Config) -> dict[str, str]:
     """Return the models left out for ``config``, each with the reason."""
-    if config.model.activation in MLP_ACTIVATIONS:
-        return {}
-    return {
-        "mlp_classifier": f"scikit-learn's MLPClassifier has no {config.model.activation!r} "
-        "activation (it has relu, tanh, logistic, identity)"
-    }
+    if config.model.activation not in MLP_ACTIVATIONS:
+        return {
+            "mlp_classifier": f"scikit-learn's MLPClassifier has no {config.model.activation!r} "
+            "activation (it has relu, tanh, logistic, identity)"
+        }
+    if config.train.optimizer not in MLP_SOLVERS:
+        return {
+            "mlp_classifier": f"scikit-learn's MLPClassifier has no solver like the "
+            f"{config.train.optimizer!r} optimizer"
+        }
+    return {}
 
 
 def run_fold(
@@ -129,7 +138,7 @@ def run_fold(
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.metrics import log_loss
 
-    from iris_nn.estimator import IrisNNClassifier
+    from iris_nn.estimators.classifier import IrisNNClassifier
 
     net_seq, sk_seq = fold_seed.spawn(2)
     n_val = round(config.data.val_size * len(y))
@@ -203,10 +212,12 @@ class CVResult:
 
 
 def check_int(name: str, value: int, bounds: tuple[int, int]) -> None:
-    """Raise ValueError unless ``value`` is an integer within ``bounds`` (inclusive)."""
+    """Raise BadInputError unless ``value`` is an integer within ``bounds`` (inclusive)."""
     low, high = bounds
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValueError(f"{name} = {value!r} is not allowed; allowed: an integer {low} .. {high}")
+        raise BadInputError(
+            f"{name} = {value!r} is not allowed; allowed: an integer {low} .. {high}"
+        )
 
 
 def cross_validate(
@@ -230,8 +241,8 @@ def cross_validate(
     check_int("jobs", jobs, (1, 1024))
     unknown = sorted(set(models) - set(MODEL_NAMES))
     if unknown:
-        raise ValueError(f"unknown models {unknown}; allowed: {', '.join(MODEL_NAMES)}")
-    X, y = load_iris_data(config.data.features)
+        raise BadInputError(f"unknown models {unknown}; allowed: {', '.join(MODEL_NAMES)}")
+    X, y = get_dataset(config.data.dataset).rows(config.data.features)
     splits = make_folds(y, folds, repeats, config.seed)
     fold_seeds = np.random.SeedSequence(config.seed).spawn(len(splits))
     tasks = [
@@ -286,51 +297,3 @@ def format_table(result: CVResult) -> str:
     for name, why in result.missing.items():
         lines.append(f"{name:<20} absent: {why}")
     return "\n".join(lines)
-
-
-# Okabe-Ito: distinguishable with every common colour-vision deficiency
-MODEL_COLOURS = {
-    "iris_nn": "#0072B2",
-    "mlp_classifier": "#56B4E9",
-    "logistic_regression": "#E69F00",
-    "svc": "#009E73",
-    "lda": "#CC79A7",
-    "dummy": "#999999",
-}
-
-
-def box_plot(result: CVResult, title: str = "") -> Any:
-    """Return a Figure of box plots of accuracy and log loss per model across the folds."""
-    from matplotlib.figure import Figure
-
-    # dummy (always the class prior) is a reference, not a contender: a box at 0.33 would squash
-    # every real model into the top of the accuracy axis, so its level is written above instead.
-    names: Sequence[str] = [n for n in result.scores if n != "dummy"]
-    fig = Figure(figsize=(10, 4.2), layout="constrained")
-    axes = fig.subplots(1, 2)
-    for ax, metric, label in zip(
-        axes,
-        ("accuracy", "log_loss"),
-        ("accuracy (fraction correct)", "log loss (nats)"),
-        strict=True,
-    ):
-        box = ax.boxplot(
-            [result.scores[n][metric] for n in names],
-            tick_labels=names,
-            patch_artist=True,
-            medianprops={"color": "black"},
-        )
-        for patch, name in zip(box["boxes"], names, strict=True):
-            patch.set_facecolor(MODEL_COLOURS.get(name, "#999999"))
-        ax.set_ylabel(label)
-        ax.tick_params(axis="x", labelrotation=30)
-        ax.grid(axis="y", alpha=0.3)
-        if "dummy" in result.scores:
-            level = float(np.mean(result.scores["dummy"][metric]))
-            ax.set_title(f"dummy (class prior), off the scale: {level:.3f}", fontsize=9)
-    axes[1].set_yscale("log")
-    fig.suptitle(
-        (title + ": " if title else "")
-        + f"{result.folds}-fold x {result.repeats} cross-validation, seed {result.seed}"
-    )
-    return fig

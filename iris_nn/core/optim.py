@@ -7,9 +7,12 @@ number of layers. Momentum follows scikit-learn's ``SGDOptimizer`` (``v = mu v -
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from iris_nn.functional import Array
+from iris_nn.core.errors import BadInputError
+from iris_nn.core.functional import Array
 
 
 class GD:
@@ -78,15 +81,24 @@ class Adam:
 
 Optimizer = GD | Momentum | Adam
 
+# name -> (theta, lr, momentum, nesterov) -> optimiser; gd and sgd differ only in their batches
+OPTIMIZERS: dict[str, Callable[[Array, float, float, bool], Optimizer]] = {
+    "gd": lambda theta, lr, mu, nesterov: GD(theta, lr),
+    "sgd": lambda theta, lr, mu, nesterov: GD(theta, lr),
+    "momentum": Momentum,
+    "adam": lambda theta, lr, mu, nesterov: Adam(theta, lr),
+}
+FULL_BATCH = frozenset({"gd"})  # optimisers that always use every training row per step
+
 
 def make_optimizer(
     name: str, theta: Array, lr: float, momentum: float = 0.9, nesterov: bool = False
 ) -> Optimizer:
-    """Return the optimiser registered as ``name`` (gd, sgd, momentum, adam) over ``theta``."""
-    if name in ("gd", "sgd"):
-        return GD(theta, lr)
-    if name == "momentum":
-        return Momentum(theta, lr, momentum, nesterov)
-    if name == "adam":
-        return Adam(theta, lr)
-    raise ValueError(f"unknown optimizer {name!r}; allowed: gd, sgd, momentum, adam")
+    """Return the optimiser registered as ``name`` over ``theta``; raise BadInputError if unknown."""
+    try:
+        factory = OPTIMIZERS[name]
+    except KeyError:
+        raise BadInputError(
+            f"unknown optimizer {name!r}; allowed: {', '.join(OPTIMIZERS)}"
+        ) from None
+    return factory(theta, lr, momentum, nesterov)

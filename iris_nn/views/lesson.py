@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from iris_nn.functional import argmax_one_hot, softmax, softmax_jacobian
-from iris_nn.predict import parse_number
-from iris_nn.text import aligned
+from iris_nn.core.errors import BadInputError
+from iris_nn.core.functional import argmax_one_hot, softmax, softmax_jacobian
+from iris_nn.data.values import parse_number
+from iris_nn.views.tables import aligned
 
 # The lesson's worked example (Setosa, Versicolor, Virginica) and the probabilities it prints.
 LESSON_RAW = (1.43, -0.4, 0.23)
@@ -23,9 +24,11 @@ LESSON_ROUNDED = (0.69, 0.10, 0.21)
 
 
 def parse_raw_outputs(tokens: Sequence[str]) -> list[float]:
-    """Return the raw outputs in ``tokens`` as finite floats; raise ValueError naming a bad one."""
+    """Return the raw outputs in ``tokens`` as finite floats; raise BadInputError naming a bad one."""
     if not tokens:
-        raise ValueError("no raw outputs given; allowed: one or more numbers, e.g. 1.43 -0.4 0.23")
+        raise BadInputError(
+            "no raw outputs given; allowed: one or more numbers, e.g. 1.43 -0.4 0.23"
+        )
     return [parse_number(t, f"raw output {n}") for n, t in enumerate(tokens, 1)]
 
 
@@ -33,11 +36,11 @@ def parse_labels(text: str, n_values: int) -> list[str]:
     """Return the comma-separated ``text`` as labels, one per raw output."""
     labels = [label.strip() for label in text.split(",")]
     if not all(labels):
-        raise ValueError(f"--labels {text!r} has an empty label; allowed: non-empty names")
+        raise BadInputError(f"--labels {text!r} has an empty label; allowed: non-empty names")
     if len(set(labels)) != len(labels):
-        raise ValueError(f"--labels {text!r} repeats a label; allowed: distinct names")
+        raise BadInputError(f"--labels {text!r} repeats a label; allowed: distinct names")
     if len(labels) != n_values:
-        raise ValueError(
+        raise BadInputError(
             f"--labels {text!r} gives {len(labels)} label{'s' * (len(labels) != 1)} for "
             f"{n_values} raw output{'s' * (n_values != 1)}; allowed: {n_values} non-empty "
             "names separated by commas"

@@ -15,6 +15,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from iris_nn.core.errors import BadInputError
+
 Array = NDArray[np.float64]
 
 LEAKY_SLOPE = 0.01
@@ -86,12 +88,12 @@ ACTIVATIONS: dict[str, Activation] = {
 
 
 def get_activation(name: str) -> Activation:
-    """Return the activation registered under ``name``; raise ValueError listing the valid ones."""
+    """Return the activation registered under ``name``; raise BadInputError listing the valid ones."""
     try:
         return ACTIVATIONS[name]
     except KeyError:
         allowed = ", ".join(ACTIVATIONS)
-        raise ValueError(f"unknown activation {name!r}; allowed: {allowed}") from None
+        raise BadInputError(f"unknown activation {name!r}; allowed: {allowed}") from None
 
 
 def activate(name: str, Z: Array) -> Array:

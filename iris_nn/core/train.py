@@ -16,16 +16,27 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from iris_nn.config import TrainConfig
-from iris_nn.functional import Array, softmax
-from iris_nn.model import Batch, Network
-from iris_nn.optim import make_optimizer
+from iris_nn.core.engine import Batch
+from iris_nn.core.errors import BadInputError, DivergenceError
+from iris_nn.core.functional import Array, softmax
+from iris_nn.core.network import Network
+from iris_nn.core.optim import FULL_BATCH, make_optimizer
 
-HISTORY_COLUMNS = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr")
 
+@dataclass(frozen=True)
+class TrainSettings:
+    """How to train: the ``train.*`` config keys that the loop reads, as plain values."""
 
-class DivergenceError(ValueError):
-    """Training produced a non-finite loss or weight."""
+    optimizer: str  # a key of optim.OPTIMIZERS
+    lr: float
+    epochs: int
+    batch_size: int = 0  # 0 = full batch; ignored by full-batch optimisers
+    momentum: float = 0.9
+    nesterov: bool = False
+    l2: float = 0.0
+    early_stopping: bool = False  # on validation loss, restoring the best weights
+    patience: int = 10
+    min_delta: float = 0.0
 
 
 @dataclass
@@ -46,11 +57,6 @@ class History:
     stop_reason: str
     probabilities: list[tuple[int, int, Array]] = field(default_factory=list)  # (epoch, row, p)
 
-    def rows(self) -> list[tuple[float, ...]]:
-        """Return the history as rows in ``HISTORY_COLUMNS`` order."""
-        cols = [self.columns[c] for c in HISTORY_COLUMNS]
-        return [tuple(float(c[i]) for c in cols) for i in range(len(cols[0]))]
-
 
 def log_spaced_epochs(epochs: int, count: int = 100) -> NDArray[np.bool_]:
     """Return a mask over 0..epochs, true at about ``count`` epochs spaced evenly on a log scale."""
@@ -69,7 +75,7 @@ def fit(
     net: Network,
     X: Array,
     y: NDArray[np.intp],
-    config: TrainConfig,
+    config: TrainSettings,
     rng: np.random.Generator,
     X_val: Array | None = None,
     y_val: NDArray[np.intp] | None = None,
@@ -86,9 +92,10 @@ def fit(
     control = control or Control()
     epochs, n = config.epochs, len(X)
     has_val = X_val is not None and y_val is not None and len(X_val) > 0
-    batch_size = n if config.optimizer == "gd" or config.batch_size == 0 else config.batch_size
+    full_batch = config.optimizer in FULL_BATCH or config.batch_size == 0
+    batch_size = n if full_batch else config.batch_size
     if batch_size > n:
-        raise ValueError(f"train.batch_size = {batch_size} is larger than the {n} training rows")
+        raise BadInputError(f"train.batch_size = {batch_size} is larger than the {n} training rows")
     # Validation and tracked rows ride in the training batch: one forward pass measures all three.
     full = Batch(
         net,

@@ -1,0 +1,110 @@
+"""The ``iris-nn`` app: the command group and the one place where errors become exit codes.
+
+Every error is one ``Error: ...`` line and an exit code (SPEC 5): the library's ``BadInputError``
+(bad usage, config, values or data files) is 2; its ``CannotUseError`` (missing or corrupt models,
+no run to use, unusable output directories, failed writes, divergence) is 1; 130 / 143 after an
+interrupted run is saved. Anything else is a bug: one "internal error" line and exit 1, never
+blamed on the user's input. Heavy imports (scikit-learn, matplotlib) happen inside the commands
+that need them, so ``predict`` starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from iris_nn import __version__
+from iris_nn.core.errors import BadInputError, CannotUseError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+EXIT_USAGE, EXIT_FAILURE = 2, 1
+
+
+class Failure(click.ClickException):
+    """An error reported as one ``Error:`` line with a chosen exit code."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_FAILURE):
+        super().__init__(message)
+        self.exit_code = exit_code  # type: ignore[misc]
+
+    def show(self, file: Any = None) -> None:
+        """Print ``Error: message`` on one line to stderr."""
+        message = " ".join(self.format_message().split())
+        click.echo(f"Error: {message}", err=True)
+
+
+def usage_error(message: str) -> Failure:
+    """Return the exit-2 failure for bad usage, config or input values."""
+    return Failure(message, EXIT_USAGE)
+
+
+class IrisGroup(click.Group):
+    """A group whose every error, click's own usage errors included, is one ``Error:`` line."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
+        """Run the command line and exit with SPEC 5's exit codes; never show a traceback."""
+        extra.pop("standalone_mode", None)
+        try:
+            code = super().main(args, prog_name or "iris-nn", standalone_mode=False, **extra)
+            sys.exit(code if isinstance(code, int) else 0)
+        except click.exceptions.NoArgsIsHelpError as e:
+            click.echo(e.ctx.get_help() if e.ctx else str(e))
+            sys.exit(0)
+        except click.UsageError as e:
+            hint = f" (see '{e.ctx.command_path} --help')" if e.ctx else ""
+            Failure(e.format_message() + hint, EXIT_USAGE).show()
+            sys.exit(EXIT_USAGE)
+        except click.ClickException as e:
+            e.show()
+            sys.exit(e.exit_code)
+        except click.exceptions.Abort:
+            click.echo("Error: aborted", err=True)
+            sys.exit(130)
+        except KeyboardInterrupt:
+            click.echo("Error: interrupted", err=True)
+            sys.exit(130)
+        except BrokenPipeError:
+            sys.stderr.close()  # the reader went away (``| head``): nothing left to say
+            sys.exit(EXIT_FAILURE)
+        except BadInputError as e:
+            Failure(str(e), EXIT_USAGE).show()
+            sys.exit(EXIT_USAGE)
+        except CannotUseError as e:
+            Failure(str(e), EXIT_FAILURE).show()
+            sys.exit(EXIT_FAILURE)
+        except MemoryError:
+            Failure("out of memory; try a smaller model or input").show()
+            sys.exit(EXIT_FAILURE)
+        except OSError as e:
+            Failure(f"{e.strerror or e}: {e.filename or ''}".rstrip(": ")).show()
+            sys.exit(EXIT_FAILURE)
+        except Exception as e:  # a bug: still one line, and a way to report it
+            Failure(f"internal error ({type(e).__name__}: {e}); please report it").show()
+            sys.exit(EXIT_FAILURE)
+
+
+@click.group("iris-nn", cls=IrisGroup, context_settings=CONTEXT)
+@click.version_option(__version__, "--version", prog_name="iris-nn", message="%(prog)s %(version)s")
+def cli() -> None:
+    """Train a from-scratch numpy neural network on the Iris flowers and see every step.
+
+    The forward pass gives raw outputs, SoftMax turns them into probabilities, cross-entropy
+    scores them, backpropagation and gradient descent improve the weights, and ArgMax picks
+    the species at predict time.
+
+    \b
+    Examples:
+      iris-nn train                       train the default network, write outputs/<run>/
+      iris-nn predict 5.1 3.5 1.4 0.2     species and SoftMax probabilities of one flower
+      iris-nn softmax 1.43 -0.4 0.23      the lesson's SoftMax and ArgMax on raw outputs
+      iris-nn evaluate                    metrics of the newest run on its test flowers
+      iris-nn runs                        the runs in outputs/, newest first
+      iris-nn cv --folds 5 --repeats 5    the network beside scikit-learn baselines
+    """
+
+
+def main() -> None:
+    """Run the ``iris-nn`` command line."""
+    cli.main(prog_name="iris-nn")

@@ -1,0 +1,206 @@
+"""Options and argument handling shared by the commands."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import click
+
+from iris_nn.cli.app import usage_error
+
+
+def config_options(f: Any) -> Any:
+    """Add the options that build a config (shared by ``train`` and ``cv``).
+
+    The command receives the resolved config as ``config``.
+    """
+    options = [
+        click.option(
+            "-c",
+            "--config",
+            "config_path",
+            type=click.Path(dir_okay=False),
+            help="TOML config file (see configs/default.toml for every key).",
+        ),
+        click.option("--epochs", type=int, help="Epochs (train.epochs)."),
+        click.option("--lr", type=float, help="Learning rate (train.lr)."),
+        click.option("--hidden", help="Hidden widths: 8, 16,16 or none (model.hidden)."),
+        click.option(
+            "--activation",
+            help="Hidden activation (model.activation): relu, "
+            "leaky_relu, tanh, sigmoid, softplus, identity.",
+        ),
+        click.option("--optimizer", help="gd, sgd, momentum or adam (train.optimizer)."),
+        click.option(
+            "--batch-size", type=int, help="Mini-batch rows, 0 = full (train.batch_size)."
+        ),
+        click.option("--seed", type=int, help="Seed of split, initialisation and shuffling."),
+        click.option(
+            "--set",
+            "sets",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="Set any config key, e.g. --set train.l2=0.001 (repeatable).",
+        ),
+    ]
+
+    @functools.wraps(f)
+    def command(
+        *args: Any,
+        config_path: str | None,
+        epochs: int | None,
+        lr: float | None,
+        hidden: str | None,
+        activation: str | None,
+        optimizer: str | None,
+        batch_size: int | None,
+        seed: int | None,
+        sets: tuple[str, ...],
+        **kwargs: Any,
+    ) -> Any:
+        named = {
+            "train.epochs": epochs,
+            "train.lr": lr,
+            "model.hidden": hidden,
+            "model.activation": activation,
+            "train.optimizer": optimizer,
+            "train.batch_size": batch_size,
+            "seed": seed,
+        }
+        return f(*args, config=resolve_config(config_path, sets, named), **kwargs)
+
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def resolve_config(config_path: str | None, sets: tuple[str, ...], named: dict[str, Any]) -> Any:
+    """Return the config from file, ``--set`` and named options; bad values exit 2."""
+    from iris_nn.runs import config as cfg
+
+    option_names = {
+        "train.epochs": "--epochs",
+        "train.lr": "--lr",
+        "model.hidden": "--hidden",
+        "model.activation": "--activation",
+        "train.optimizer": "--optimizer",
+        "train.batch_size": "--batch-size",
+        "seed": "--seed",
+    }
+    try:
+        options: dict[str, Any] = {}
+        for key, value in named.items():
+            if value is None:
+                continue
+            try:
+                options[key] = cfg.parse_hidden(value) if key == "model.hidden" else value
+                cfg.check_value(key, options[key])
+            except cfg.ConfigError as e:
+                raise cfg.ConfigError(f"{option_names[key]}: {e}") from None
+        return cfg.load(config_path, sets, options)
+    except cfg.ConfigError as e:
+        raise usage_error(str(e)) from None
+
+
+def _is_number(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
+class NumbersCommand(click.Command):
+    """A command whose negative numbers (``-0.4``, ``-1e3``, ``-inf``) are values, not options.
+
+    Options and their values move in front of a ``--`` and the values after it, in their order, so
+    click never reads ``-inf`` as ``-i nf``, while an unknown option such as ``--bogus`` still fails.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value = {
+            name
+            for p in self.params
+            if isinstance(p, click.Option) and not p.is_flag
+            for name in p.opts
+        }
+        options: list[str] = []
+        values: list[str] = []
+        tokens = iter(args)
+        for token in tokens:
+            if token == "--":
+                values.extend(tokens)
+            elif token.startswith("-") and token != "-" and not _is_number(token):
+                options.append(token)
+                if token in takes_value:
+                    options.extend(islice(tokens, 1))
+            else:
+                values.append(token)
+        return super().parse_args(ctx, [*options, "--", *values])
+
+
+def load_run_model(model_path: str | None, out: str) -> tuple[Any, Path]:
+    """Return the model at ``model_path`` (else the newest completed run in ``out``); exit 1."""
+    from iris_nn.runs.model_file import load_model
+    from iris_nn.runs.rundir import newest_run
+
+    path = Path(model_path) if model_path else newest_run(out)
+    return load_model(path), path
+
+
+def read_input(input_path: str, model: Any) -> Any:
+    """Return the flowers of the ``--input`` CSV (``-`` = stdin); bad content exits 2."""
+    from iris_nn.core.errors import BadInputError
+    from iris_nn.runs.predict import read_csv_file
+
+    try:
+        return read_csv_file(input_path, model.features, model.classes, sys.stdin)
+    except BadInputError as e:
+        raise usage_error(f"--input: {e}") from None
+
+
+def check_input_exists(input_path: str | None) -> None:
+    """Exit 2 when the ``--input`` file is missing, before any model is loaded."""
+    if input_path not in (None, "-") and not Path(input_path).exists():
+        raise usage_error(f"--input: input file {input_path!r} does not exist")
+
+
+def format_option(*choices: str, help: str = "table for people; json for programs.") -> Any:
+    """Return the ``--format`` option with ``choices`` (the first is the default)."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=choices[0],
+        show_default=True,
+        help=help,
+    )
+
+
+def out_option(
+    help: str = "Directory of runs; without a model, the newest completed run in it is used.",
+) -> Any:
+    """Return the ``--out`` option (default ``outputs``)."""
+    return click.option(
+        "--out",
+        default="outputs",
+        show_default=True,
+        type=click.Path(file_okay=False),
+        help=help,
+    )
+
+
+OUT_OPTION = out_option()
+INPUT_OPTION = click.option(
+    "-i",
+    "--input",
+    "input_path",
+    metavar="CSV|-",
+    help="CSV with a header row, or - for standard input; columns matched by feature name "
+    "('petal width (cm)' matches petal_width); a species column (setosa, Iris-setosa or 0-2) "
+    "gives the true species.",
+)

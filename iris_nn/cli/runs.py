@@ -1,0 +1,112 @@
+"""``iris-nn evaluate``, ``runs`` and ``plot``: saved runs scored, listed and redrawn."""
+
+from __future__ import annotations
+
+import click
+
+from iris_nn.cli.app import CONTEXT, Failure, cli, usage_error
+from iris_nn.cli.options import (
+    INPUT_OPTION,
+    OUT_OPTION,
+    check_input_exists,
+    format_option,
+    load_run_model,
+    out_option,
+    read_input,
+)
+
+
+@cli.command(
+    context_settings=CONTEXT, short_help="Score a saved model on its test split or a labelled CSV."
+)
+@click.argument("run_dir", required=False, metavar="[RUN_DIR]")
+@OUT_OPTION
+@INPUT_OPTION
+@format_option(
+    "table", "json", help="table for people; json (shaped as metrics.json) for programs."
+)
+def evaluate(run_dir: str | None, out: str, input_path: str | None, fmt: str) -> None:
+    """Score a saved model on its run's test split, or on a labelled CSV.
+
+    Accuracy, log loss, per-class precision, recall and F1, and the confusion matrix (rows =
+    true species, columns = predicted). RUN_DIR defaults to the newest completed run in --out; it may
+    also name a model.npz.
+
+    \b
+    Examples:
+      iris-nn evaluate
+      iris-nn evaluate outputs/RUN --format json
+      iris-nn evaluate -i labelled.csv
+    """
+    from iris_nn.runs.evaluate import evaluate as score
+    from iris_nn.runs.evaluate import held_out_rows
+    from iris_nn.runs.jsontext import dumps
+    from iris_nn.views.tables import format_metrics
+
+    check_input_exists(input_path)
+    model, path = load_run_model(run_dir, out)
+    if input_path is not None:
+        inputs = read_input(input_path, model)
+        if inputs.species is None:
+            raise usage_error(
+                f"--input: {input_path!r} has no species column; evaluate needs the true "
+                "species (setosa, Iris-setosa or 0-2)"
+            )
+        source = "standard input" if input_path == "-" else input_path
+    else:
+        run = path if path.is_dir() else path.parent
+        inputs = held_out_rows(model, run)
+        source = f"{run.name}, test split"
+    metrics = score(model, inputs)
+    click.echo(dumps(metrics) if fmt == "json" else format_metrics(metrics, source))
+
+
+@cli.command(context_settings=CONTEXT)
+@out_option(help="Directory of runs.")
+@format_option("table", "json")
+def runs(out: str, fmt: str) -> None:
+    """List the runs in --out, newest first.
+
+    Each run: name, creation time (UTC), hidden widths, activation, epochs run, test accuracy
+    and log loss, status. Temporary (hidden) directories of runs in progress are not runs.
+
+    \b
+    Examples:
+      iris-nn runs
+      iris-nn runs --out experiments --format json
+    """
+    from iris_nn.runs.jsontext import dumps
+    from iris_nn.runs.listing import run_summaries
+    from iris_nn.views.tables import format_runs
+
+    summaries = run_summaries(out)
+    if fmt == "json":
+        click.echo(dumps(summaries))
+    elif not summaries:
+        click.echo(f"no runs in {out}/ yet: run `iris-nn train` to make one")
+    else:
+        click.echo(format_runs(summaries))
+
+
+@cli.command(
+    context_settings=CONTEXT, short_help="Redraw a run's plots and report.html without retraining."
+)
+@click.argument("run_dir", metavar="RUN_DIR")
+def plot(run_dir: str) -> None:
+    """Redraw a run's plots and report.html from its saved files, without retraining.
+
+    Reads model.npz, history.csv, metrics.json, split.json, probabilities.csv and config.toml
+    and rewrites every PNG under RUN_DIR/plots/ and RUN_DIR/report.html; prints the report's path.
+
+    \b
+    Examples:
+      iris-nn plot outputs/default-20260101-120000
+      iris-nn plot "$(iris-nn train -q --no-plots)"
+    """
+    from iris_nn.views.report import render_run
+
+    try:
+        written = render_run(run_dir)
+    except OSError as e:
+        raise Failure(f"could not write the plots of {run_dir}: {e.strerror or e}") from None
+    click.echo(str(written[-1]))

@@ -1,0 +1,104 @@
+"""``iris-nn train``: train from a config, write a run directory, print a short summary."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from typing import Any
+
+import click
+
+from iris_nn.cli.app import CONTEXT, Failure, cli, usage_error
+from iris_nn.cli.options import config_options, out_option
+from iris_nn.cli.progress import EpochProgress, loss_text
+from iris_nn.cli.signals import SIGNAL_EXIT, stop_on_signals
+
+
+def lower_lr_hint(config: Any) -> str:
+    """Return a learning rate to suggest after a failed run: a tenth, at most the default."""
+    from iris_nn.runs.config import TrainConfig
+
+    return f"--lr {min(config.train.lr / 10, TrainConfig().lr):g}"
+
+
+@cli.command(context_settings=CONTEXT)
+@config_options
+@click.option("--name", help="Run name [default: <config name>-<YYYYmmdd-HHMMSS>].")
+@out_option(help="Directory the run directory is written in.")
+@click.option("--no-plots", is_flag=True, help="Skip the plots and the report page.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the run's path, on stdout.")
+def train(
+    config: Any,
+    name: str | None,
+    out: str,
+    no_plots: bool,
+    quiet: bool,
+) -> None:
+    """Train the network and write a run directory under --out.
+
+    The run holds the model, its resolved config, per-epoch history, metrics, the split, the
+    tracked SoftMax probabilities, plots and report.html. Precedence: built-in defaults <
+    --config file < --set (last wins) < named options.
+
+    \b
+    Examples:
+      iris-nn train
+      iris-nn train -c configs/statquest.toml
+      iris-nn train --hidden 16,16 --optimizer adam --lr 0.01 --epochs 500
+      iris-nn train --set train.l2=0.001 --set data.scaling=minmax -q
+    """
+    from iris_nn.core.errors import BadInputError, DivergenceError
+    from iris_nn.core.train import Control
+    from iris_nn.runs.experiment import train_run
+    from iris_nn.runs.rundir import check_name
+
+    if name is not None:
+        try:
+            check_name(name)
+        except BadInputError as e:
+            raise usage_error(f"--name: {e}") from None
+    control = Control()
+    progress = EpochProgress(config.train.epochs, quiet)
+    try:
+        with stop_on_signals(control):
+            result = train_run(config, out, name, control, progress, plots=not no_plots)
+    except DivergenceError as e:
+        raise Failure(
+            f"training diverged: {e}; no run was saved. Try a lower learning rate "
+            f"({lower_lr_hint(config)})"
+        ) from None
+    finally:
+        progress.close()
+    m = result.metrics
+    if quiet:
+        click.echo(str(result.path))
+    else:
+        test = m["test"]
+        shape = "-".join(str(s) for s in result.net.sizes)
+        correct = round(test["accuracy"] * test["n"])
+        how = {
+            "epochs": f"trained {m['epochs_run']} epochs",
+            "early_stopping": f"stopped early after {m['epochs_run']} epochs "
+            f"(best epoch {m['best_epoch']}, its weights kept)",
+            "interrupted": f"interrupted after {m['epochs_run']} epochs",
+        }[m["stop_reason"]]
+        click.echo(
+            f"{config.name}: {shape} {config.model.activation}, {config.train.optimizer}, "
+            f"{how} in {m['wall_time_s']:.2f} s"
+        )
+        click.echo(
+            f"test accuracy {test['accuracy']:.3f} ({correct}/{test['n']})   "
+            f"test log loss {test['log_loss']:.4f}"
+        )
+        click.echo(f"run: {result.path}")
+    loss = result.history.columns["train_loss"]
+    if len(loss) > 1 and loss[-1] >= loss[0]:
+        click.echo(
+            f"Warning: the training loss rose from {loss_text(loss[0])} to {loss_text(loss[-1])}: the "
+            f"learning rate is probably too high; try {lower_lr_hint(config)}",
+            err=True,
+        )
+    # A signal stopped training, or came while the run was being saved: exit as interrupted.
+    if control.signal is not None or m["status"] == "interrupted":
+        click.echo(f"Interrupted: the run was saved with status '{m['status']}'", err=True)
+        sys.exit(SIGNAL_EXIT.get(control.signal or signal.SIGINT, 130))

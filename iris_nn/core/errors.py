@@ -1,0 +1,28 @@
+"""The package's own exceptions: one base, a bad-input branch and a cannot-use branch.
+
+The command line maps the branches to exit codes in one place (SPEC 5): ``BadInputError`` is exit 2
+(bad usage, config, values or data files), ``CannotUseError`` exit 1 (a model or run that cannot be
+used, an output that cannot be written, training that diverged). Anything else that escapes is a bug
+and is reported as an internal error, never blamed on the user's input.
+"""
+
+from __future__ import annotations
+
+
+class IrisNNError(Exception):
+    """An error of iris-nn whose message names the bad value and what is allowed."""
+
+
+class BadInputError(IrisNNError, ValueError):
+    """A value, config or data file given by the user that is not allowed (exit 2).
+
+    It is a ``ValueError`` too, as scikit-learn expects of a bad parameter.
+    """
+
+
+class CannotUseError(IrisNNError):
+    """A model, run or output that cannot be used or written, or training that failed (exit 1)."""
+
+
+class DivergenceError(CannotUseError):
+    """Training produced a non-finite loss or weight."""

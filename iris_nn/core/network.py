@@ -1,0 +1,195 @@
+"""The network: hidden layers with one activation, then a SoftMax output layer.
+
+Layer ``i`` (numbered from 1) maps ``A_{i-1} (n, n_in) @ W_i (n_in, n_out) + b_i (n_out,)``, the layout
+of scikit-learn's ``MLPClassifier.coefs_`` / ``intercepts_``. All parameters live in one flat
+float64 vector ``theta``: each layer is a view ``Wb_i (n_in + 1, n_out)`` whose last row is ``b_i``.
+That layout lets an input with a trailing column of ones compute ``X @ W + b`` as one matmul,
+``A.T @ dZ`` give the gradients of ``W`` and ``b`` at once, and an optimiser update every parameter
+with one vector operation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from iris_nn.core.errors import BadInputError
+from iris_nn.core.functional import (
+    Array,
+    activate,
+    cross_entropy,
+    cross_entropy_grad,
+    derivative,
+    get_activation,
+    log_softmax,
+    softmax,
+)
+
+
+class Network:
+    """A fully connected classifier ``sizes[0] -> ... -> sizes[-1]`` with SoftMax outputs.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        ``[n_features, *hidden, n_classes]``; no hidden widths is softmax regression.
+    activation : str
+        Name of the hidden-layer activation in ``functional.ACTIVATIONS``.
+    theta : ndarray of shape (n_params,), optional
+        The flat parameter vector (zeros when omitted); used as is, not copied.
+    """
+
+    def __init__(self, sizes: Sequence[int], activation: str = "relu", theta: Array | None = None):
+        self.sizes = [int(s) for s in sizes]
+        if len(self.sizes) < 2 or min(self.sizes) < 1:
+            raise ValueError(f"layer sizes must be >= 1 with an input and an output: {sizes}")
+        self.activation = activation
+        self.act = get_activation(activation)
+        shapes = [
+            (n_in + 1, n_out) for n_in, n_out in zip(self.sizes, self.sizes[1:], strict=False)
+        ]
+        n_params = sum(r * c for r, c in shapes)
+        if theta is None:
+            theta = np.zeros(n_params)
+        if theta.shape != (n_params,) or theta.dtype != np.float64:
+            raise ValueError(f"theta must be float64 of shape ({n_params},), got {theta.shape}")
+        self.theta = theta
+        self.layers: list[Array] = []  # Wb_i views into theta, (n_in + 1, n_out)
+        self.weight_mask = np.ones(n_params)  # 1 on weights, 0 on biases: L2 skips biases
+        offset = 0
+        for r, c in shapes:
+            self.layers.append(theta[offset : offset + r * c].reshape(r, c))
+            self.weight_mask[offset + (r - 1) * c : offset + r * c] = 0.0
+            offset += r * c
+
+    @classmethod
+    def initialised(
+        cls, sizes: Sequence[int], activation: str, rng: np.random.Generator
+    ) -> Network:
+        """Return a network with He (relu-like) or Glorot weights drawn from ``rng``, biases zero."""
+        net = cls(sizes, activation)
+        for Wb in net.layers:
+            n_in, n_out = Wb.shape[0] - 1, Wb.shape[1]
+            if net.act.relu_like:
+                Wb[:-1] = rng.normal(0.0, np.sqrt(2.0 / n_in), (n_in, n_out))
+            else:
+                bound = np.sqrt(6.0 / (n_in + n_out))
+                Wb[:-1] = rng.uniform(-bound, bound, (n_in, n_out))
+        return net
+
+    @property
+    def n_layers(self) -> int:
+        """Return the number of weight layers (hidden layers + 1)."""
+        return len(self.layers)
+
+    @property
+    def hidden(self) -> list[int]:
+        """Return the hidden-layer widths."""
+        return self.sizes[1:-1]
+
+    def W(self, i: int) -> Array:
+        """Return the weights of layer ``i`` (from 1), a view of shape (n_in, n_out)."""
+        return self.layers[i - 1][:-1]
+
+    def b(self, i: int) -> Array:
+        """Return the biases of layer ``i`` (from 1), a view of shape (n_out,)."""
+        return self.layers[i - 1][-1]
+
+    def copy(self) -> Network:
+        """Return an independent copy."""
+        return Network(self.sizes, self.activation, self.theta.copy())
+
+    def state_dict(self) -> dict[str, Array]:
+        """Return the parameters as ``{"W1": ..., "b1": ..., ...}`` (copies)."""
+        out: dict[str, Array] = {}
+        for i in range(1, self.n_layers + 1):
+            out[f"W{i}"] = self.W(i).copy()
+            out[f"b{i}"] = self.b(i).copy()
+        return out
+
+    @classmethod
+    def from_state_dict(cls, params: dict[str, Array], activation: str) -> Network:
+        """Return the network whose parameters are ``W1..WL``, ``b1..bL``; check every shape."""
+        n_layers = sum(1 for k in params if k.startswith("W") and k[1:].isdigit())
+        if n_layers == 0:
+            raise BadInputError("no weight arrays W1.. in the parameters")
+        expected = {f"{p}{i}" for p in "Wb" for i in range(1, n_layers + 1)}
+        if set(params) != expected:
+            missing, extra = sorted(expected - set(params)), sorted(set(params) - expected)
+            raise BadInputError(
+                f"expected arrays W1..W{n_layers}, b1..b{n_layers}; "
+                f"missing {missing or 'none'}, unexpected {extra or 'none'}"
+            )
+        sizes: list[int] = []
+        for i in range(1, n_layers + 1):
+            W, b = np.asarray(params[f"W{i}"]), np.asarray(params[f"b{i}"])
+            if W.ndim != 2 or b.shape != (W.shape[1],) or (sizes and W.shape[0] != sizes[-1]):
+                raise BadInputError(
+                    f"layer {i} has inconsistent shapes: W{i} {W.shape}, b{i} {b.shape}"
+                )
+            sizes += [W.shape[0], W.shape[1]] if i == 1 else [W.shape[1]]
+        net = cls(sizes, activation)
+        for i in range(1, n_layers + 1):
+            net.W(i)[...] = params[f"W{i}"]
+            net.b(i)[...] = params[f"b{i}"]
+        return net
+
+    def forward(self, X: Array) -> Array:
+        """Return the raw outputs (logits), shape (n_samples, n_classes), of inputs ``X``."""
+        A = np.asarray(X, dtype=np.float64)  # (n, n_features)
+        for i in range(1, self.n_layers):
+            Z = A @ self.W(i) + self.b(i)  # (n, hidden_i)
+            A = self.act.forward(Z, Z)
+        return A @ self.W(self.n_layers) + self.b(self.n_layers)  # (n, n_classes)
+
+    def predict_proba(self, X: Array) -> Array:
+        """Return the SoftMax probabilities (n_samples, n_classes) of the logits."""
+        return softmax(self.forward(X))
+
+    def predict(self, X: Array) -> NDArray[np.intp]:
+        """Return the ArgMax class index of every row."""
+        return self.forward(X).argmax(axis=1)
+
+    def loss(self, X: Array, y: NDArray[np.integer], l2: float = 0.0) -> float:
+        """Return mean cross-entropy plus ``l2 / 2 * sum(W**2) / n`` (weights only)."""
+        logp = log_softmax(self.forward(X))
+        ce = -float(np.mean(logp[np.arange(len(y)), y]))
+        return ce + self.l2_penalty(l2, len(y))
+
+    def gradient(self, X: Array, y: NDArray[np.integer], l2: float = 0.0) -> tuple[float, Array]:
+        """Return the loss and its gradient as a flat vector laid out like ``theta``.
+
+        The textbook backpropagation (Nielsen's ``backprop``, batch-first): keep every ``Z`` and
+        ``A`` of the forward pass; the output delta is SoftMax and cross-entropy fused,
+        ``(P - Y) / n``; each layer's gradient is ``A_prev.T @ delta``, and the delta moves one
+        layer down as ``(delta @ W.T) * f'(Z_prev)``. The fast engine (``engine.Batch``) is tested
+        against this.
+        """
+        A = np.asarray(X, dtype=np.float64)  # (n, n_features)
+        n, L = len(y), self.n_layers
+        zs, activations = [], [A]
+        for i in range(1, L + 1):
+            Z = activations[-1] @ self.W(i) + self.b(i)  # (n, sizes[i])
+            zs.append(Z)
+            activations.append(activate(self.activation, Z) if i < L else Z)
+        nabla = Network(self.sizes, self.activation)  # zeros, laid out like theta
+        delta = cross_entropy_grad(zs[-1], y)  # (n, n_classes)
+        for i in range(L, 0, -1):
+            nabla.W(i)[...] = activations[i - 1].T @ delta + (l2 / n) * self.W(i)  # (n_in, n_out)
+            nabla.b(i)[...] = delta.sum(axis=0)  # (n_out,)
+            if i > 1:
+                delta = (delta @ self.W(i).T) * derivative(self.activation, zs[i - 2])
+        return cross_entropy(zs[-1], y) + self.l2_penalty(l2, n), nabla.theta
+
+    def l2_penalty(self, l2: float, n: int) -> float:
+        """Return ``l2 / 2 * sum(W**2) / n`` over the weights (not the biases)."""
+        if not l2:
+            return 0.0
+        w = self.theta * self.weight_mask
+        return 0.5 * l2 * float(w @ w) / n
+
+    def unflatten(self, flat: Array) -> dict[str, Array]:
+        """Return a flat vector laid out like ``theta`` as ``{"W1": ..., "b1": ..., ...}`` arrays."""
+        return Network(self.sizes, self.activation, flat).state_dict()

@@ -1,0 +1,1 @@
+"""Data: the registry of data sets, the stratified split, the input scaler."""

@@ -1,0 +1,1 @@
+"""The scikit-learn face: ``IrisNNClassifier`` and cross-validation beside scikit-learn baselines."""

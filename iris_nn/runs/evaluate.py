@@ -1,0 +1,41 @@
+"""Evaluate a saved model: metrics on its run's own test split or on labelled flowers.
+
+The metrics are those ``metrics.json`` holds for the test split (accuracy, log loss, n, per-class
+precision, recall and F1, confusion matrix), computed by ``metrics.classification_metrics``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from iris_nn.core.errors import BadInputError
+from iris_nn.core.functional import softmax
+from iris_nn.data.datasets import get_dataset
+from iris_nn.runs import rundir
+from iris_nn.runs.metrics import classification_metrics
+from iris_nn.runs.model_file import Model
+from iris_nn.runs.predict import Inputs
+
+
+def held_out_rows(model: Model, run_dir: Path) -> Inputs:
+    """Return the test rows of the run in ``run_dir`` (from ``split.json``) with their classes."""
+    if not (run_dir / rundir.SPLIT_FILE).is_file():
+        raise rundir.RunError(
+            f"{run_dir} has no {rundir.SPLIT_FILE}, so its test rows are unknown; "
+            "evaluate a labelled CSV with --input instead"
+        )
+    X, y = get_dataset(model.dataset).rows(model.features)
+    index = rundir.read_split(run_dir, len(y)).test
+    return Inputs(X[index], y[index])
+
+
+def evaluate(model: Model, inputs: Inputs) -> dict[str, Any]:
+    """Return ``{accuracy, log_loss, n, per_class, confusion_matrix}`` of ``model`` on ``inputs``."""
+    if inputs.species is None:
+        raise BadInputError("the rows have no class column; evaluate needs the true classes")
+    with np.errstate(over="ignore", invalid="ignore"):
+        P = softmax(model.logits(inputs.X))  # (n, n_classes)
+    return classification_metrics(inputs.species, P, model.classes)

@@ -1,0 +1,31 @@
+"""Strict JSON for people and programs: numpy values made plain, NaN and infinity made null."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+
+
+def json_safe(value: Any) -> Any:
+    """Return ``value`` with numpy scalars and arrays made plain, and NaN or infinity made None."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return json_safe(value.tolist())
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    return value
+
+
+def dumps(value: Any) -> str:
+    """Return strict JSON (never NaN or Infinity), indented for people."""
+    return json.dumps(json_safe(value), indent=2, allow_nan=False)

@@ -1,0 +1,29 @@
+"""The runs under ``--out`` as one summary record each, newest first (``iris-nn runs``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from iris_nn.runs.rundir import list_runs
+
+
+def run_summaries(out: str | Path) -> list[dict[str, Any]]:
+    """Return ``{name, created, hidden, activation, epochs_run, test_accuracy, test_log_loss,
+    status}`` for every run in ``out``, newest first."""
+    summaries = []
+    for run in list_runs(out):
+        test = run.metrics.get("test") or {}
+        summaries.append(
+            {
+                "name": run.path.name,
+                "created": run.created,
+                "hidden": run.meta.get("hidden"),
+                "activation": run.meta.get("activation"),
+                "epochs_run": run.metrics.get("epochs_run"),
+                "test_accuracy": test.get("accuracy"),
+                "test_log_loss": test.get("log_loss"),
+                "status": run.metrics.get("status"),
+            }
+        )
+    return summaries

@@ -1,0 +1,1 @@
+"""Views: the figure registry and the figures, the report page, and text for people."""

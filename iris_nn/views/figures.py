@@ -1,0 +1,134 @@
+"""The figure registry: each figure of a run declared once, by name, title, how to read it and the
+function that draws it. ``train``, ``plot`` and the report all read ``FIGURES``; the tests iterate it.
+
+Adding a figure is one ``FigureSpec`` here plus its drawing function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from iris_nn.core.functional import Array
+from iris_nn.data.datasets import DatasetInfo, Labels, get_dataset
+from iris_nn.runs.model_file import load_model
+from iris_nn.runs.rundir import RunError, RunFiles, read_run
+from iris_nn.views import outputs, training
+
+
+@dataclass(frozen=True)
+class RunView:
+    """What a figure may draw from: a run's files, its data set's rows and the name for titles."""
+
+    run: RunFiles
+    info: DatasetInfo
+    X: Array  # (n_samples, n_features): every row, the model's features, the data set's units
+    y: Labels  # (n_samples,)
+    name: str
+
+
+def load_view(run_dir: str | Path, run_name: str | None = None) -> RunView:
+    """Return the run in ``run_dir`` with its data set's rows; raise RunError or ModelError."""
+    if not Path(run_dir).is_dir():
+        raise RunError(f"run directory {str(run_dir)!r} does not exist")
+    model = load_model(run_dir)
+    info = get_dataset(model.dataset)
+    X, y = info.rows(model.features)
+    run = read_run(run_dir, len(y), model)
+    return RunView(run, info, X, y, run_name or run.path.resolve().name)
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """One figure: its file name under ``plots/``, its heading and a line on how to read it."""
+
+    name: str
+    title: str
+    how_to_read: str
+    draw: Callable[[RunView], Figure]
+
+
+def _loss(v: RunView) -> Figure:
+    m = v.run.metrics
+    best = m.get("best_epoch")
+    if not isinstance(best, int) or isinstance(best, bool):
+        best = int(v.run.history["epoch"][-1])
+    return training.loss_figure(v.run.history, best, str(m.get("stop_reason")), v.name)
+
+
+def _confusion(v: RunView) -> Figure:
+    classes = v.run.model.classes
+    cm = v.run.metrics.get("confusion_matrix") or {}
+    matrix = np.asarray(cm.get("matrix", np.zeros((len(classes),) * 2)))
+    return outputs.confusion_matrix_figure(matrix, classes, v.name)
+
+
+def _softmax_argmax(v: RunView) -> Figure:
+    rows = outputs.example_rows(v.y, v.run.split.test, len(v.run.model.classes))
+    return outputs.softmax_argmax_figure(v.run.model, v.X, v.y, rows, v.name, v.info.label)
+
+
+def _evolution(v: RunView) -> Figure:
+    epochs, rows, P = v.run.tracked
+    return training.probability_evolution_figure(epochs, rows, P, v.y, v.run.model.classes, v.name)
+
+
+FIGURES: tuple[FigureSpec, ...] = (
+    FigureSpec(
+        "loss.png",
+        "Loss and accuracy",
+        "Cross-entropy should fall and accuracy rise; with validation rows, a validation curve "
+        "that turns up while the training curve keeps falling is overfitting. The star marks the "
+        "lowest loss; with early stopping, that epoch's weights are the ones kept.",
+        _loss,
+    ),
+    FigureSpec(
+        "probability_curves.png",
+        "SoftMax probability curves",
+        "Move along one measurement with the others held at their training median: the curves are "
+        "the SoftMax probabilities (they add up to 1 at every point), the shade behind is the "
+        "species ArgMax picks, and the ticks below are the training flowers of each species.",
+        lambda v: outputs.probability_curves_figure(
+            v.run.model, v.X, v.y, v.run.split, v.name, v.info.label
+        ),
+    ),
+    FigureSpec(
+        "decision_regions.png",
+        "Decision regions",
+        "Each point of the plane is coloured by the species ArgMax picks there, paler where "
+        "SoftMax is less sure; training flowers have a white edge, test flowers a black one, and "
+        "ringed flowers are the ones the model gets wrong (judged on all their measurements).",
+        lambda v: outputs.decision_regions_figure(
+            v.run.model, v.X, v.y, v.run.split, v.name, v.info.label, v.info.plane
+        ),
+    ),
+    FigureSpec(
+        "confusion_matrix.png",
+        "Confusion matrix",
+        "Rows are the true species of the test flowers, columns the species ArgMax predicted: "
+        "everything off the diagonal is a mistake.",
+        _confusion,
+    ),
+    FigureSpec(
+        "softmax_argmax.png",
+        "From raw outputs to a prediction",
+        "For one test flower of each species, read left to right: the raw outputs of the network, "
+        "SoftMax turning them into probabilities between 0 and 1 that add up to 1, and ArgMax "
+        "setting the largest to 1 and the rest to 0.",
+        _softmax_argmax,
+    ),
+    FigureSpec(
+        "probability_evolution.png",
+        "SoftMax probabilities during training",
+        "Each panel follows one training flower: its probabilities start wherever the random "
+        "initial weights put them (the dotted line is 1/3, no preference) and the true species' "
+        "curve (the thicker one) should climb towards 1; the dashed line is the first epoch where "
+        "ArgMax names the right species.",
+        _evolution,
+    ),
+)
+FIGURE_NAMES = tuple(f.name for f in FIGURES)

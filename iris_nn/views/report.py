@@ -1,0 +1,181 @@
+"""The run report: every figure of a run redrawn from its saved files, and one HTML page.
+
+``render_run`` reads only what ``train`` wrote (``model.npz``, ``history.csv``, ``metrics.json``,
+``split.json``, ``probabilities.csv``, ``config.toml``), so ``iris-nn plot`` can redraw a run
+without retraining. Every file is written to a temporary name and renamed, so a redraw that fails
+half-way never leaves half a PNG or half a page.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from pathlib import Path
+from typing import Any
+
+from iris_nn.runs.rundir import PLOTS_DIR, REPORT_FILE, RunFiles, write_atomic
+from iris_nn.views.figures import FIGURES, load_view
+from iris_nn.views.style import png_bytes
+
+
+def render_run(run_dir: str | Path, run_name: str | None = None) -> list[Path]:
+    """Draw every figure of the run into ``run_dir/plots/`` and write ``run_dir/report.html``.
+
+    Parameters
+    ----------
+    run_dir : str or Path
+        A run directory (or one under construction) holding the files ``train`` writes.
+    run_name : str, optional
+        The name shown in titles; the directory's name when omitted.
+
+    Returns
+    -------
+    list of Path
+        The files written: the PNGs, then the report.
+    """
+    view = load_view(run_dir, run_name)
+    out = view.run.path / PLOTS_DIR
+    out.mkdir(exist_ok=True)
+    written, images = [], {}
+    for spec in FIGURES:  # one at a time: a figure's memory is freed before the next is drawn
+        png = png_bytes(spec.draw(view))
+        write_atomic(out / spec.name, png)
+        written.append(out / spec.name)
+        images[spec.name] = png
+    report = view.run.path / REPORT_FILE
+    write_atomic(report, report_html(view.run, view.name, images).encode("utf-8"))
+    written.append(report)
+    return written
+
+
+# ----------------------------------------------------------------------------- the page
+
+STYLE = """
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222;
+       max-width: 70rem; margin: 2rem auto; padding: 0 1rem; }
+h1 { font-size: 1.6rem; margin-bottom: 0; word-break: break-all; }
+h2 { font-size: 1.25rem; margin-top: 2.2rem; border-bottom: 1px solid #ddd; }
+.sub { color: #666; margin-top: .2rem; }
+table { border-collapse: collapse; margin: .6rem 0; }
+th, td { padding: .25rem .8rem; border-bottom: 1px solid #e4e4e4; text-align: right; }
+th:first-child, td:first-child, td.text { text-align: left; }
+thead th { border-bottom: 2px solid #bbb; }
+pre { background: #f6f6f6; padding: .8rem 1rem; overflow-x: auto; font-size: 13px; }
+figure { margin: 1rem 0 2rem; }
+figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { color: #444; max-width: 52rem; }
+.grid { display: flex; flex-wrap: wrap; gap: 0 3rem; }
+"""
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _num(value: Any, fmt: str = "{:.4f}") -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return "—" if value is None else _e(value)
+    return _e(fmt.format(value))
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    """Return an HTML table; ``header`` is escaped here, the cells must already be."""
+    head = "".join(f"<th>{_e(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _summary(run: RunFiles) -> str:
+    """Return the run's summary as a two-column table, every value escaped."""
+    m, meta = run.metrics, run.model.meta
+    net = run.model.net
+    test = m.get("test") or {}
+    shape = "-".join(str(s) for s in net.sizes)
+    if net.hidden:
+        layers = "layer" if len(net.hidden) == 1 else "layers"
+        network = f"{shape}: {net.activation} hidden {layers}, SoftMax outputs"
+    else:
+        network = f"{shape}: no hidden layer (softmax regression)"
+    rows = [
+        ("status", _e(m.get("status"))),
+        ("network", _e(network)),
+        ("inputs", _e(", ".join(run.model.features))),
+        ("scaling", _e(meta.get("scaling"))),
+        ("epochs run", _e(m.get("epochs_run"))),
+        ("stopped because", _e(str(m.get("stop_reason")).replace("_", " "))),
+        ("best epoch", _e(m.get("best_epoch"))),
+        ("test accuracy", _num(test.get("accuracy"), "{:.3f}")),
+        ("test log loss", _num(test.get("log_loss"))),
+        ("seed", _e(m.get("seed"))),
+        ("created (UTC)", _e(meta.get("created"))),
+        ("training time", _num(m.get("wall_time_s"), "{:.2f} s")),
+        ("versions", _e(", ".join(f"{k} {v}" for k, v in (m.get("versions") or {}).items()))),
+    ]
+    body = "".join(
+        f'<tr><th scope="row">{_e(k)}</th><td class="text">{v}</td></tr>' for k, v in rows
+    )
+    return f"<table><tbody>{body}</tbody></table>"
+
+
+def _metrics(run: RunFiles) -> str:
+    m = run.metrics
+    parts = []
+    for part in ("train", "val", "test"):
+        r = m.get(part)
+        if isinstance(r, dict):
+            parts.append(
+                [
+                    _e(part),
+                    _num(r.get("n"), "{:d}"),
+                    _num(r.get("accuracy"), "{:.3f}"),
+                    _num(r.get("log_loss")),
+                ]
+            )
+        else:
+            parts.append([_e(part), "0", "—", "—"])
+    per_class = [
+        [_e(c)]
+        + [_num(v.get(k), "{:.3f}") for k in ("precision", "recall", "f1")]
+        + [_num(v.get("support"), "{:d}")]
+        for c, v in (m.get("per_class") or {}).items()
+        if isinstance(v, dict)
+    ]
+    return (
+        '<div class="grid"><div><h3>Per split</h3>'
+        + _table(["split", "flowers", "accuracy", "log loss"], parts)
+        + "</div><div><h3>Per species, on the test flowers</h3>"
+        + _table(["species", "precision", "recall", "F1", "support"], per_class)
+        + "</div></div>"
+    )
+
+
+def report_html(run: RunFiles, name: str, images: dict[str, bytes]) -> str:
+    """Return the self-contained report page of ``run`` with the PNGs in ``images`` embedded."""
+    figures = []
+    for f in FIGURES:
+        if f.name not in images:
+            continue
+        data = base64.b64encode(images[f.name]).decode("ascii")
+        figures.append(
+            f'<figure id="{_e(f.name[:-4])}"><h3>{_e(f.title)}</h3>'
+            f'<img src="data:image/png;base64,{data}" alt="{_e(f.title)}">'
+            f"<figcaption>{_e(f.how_to_read)}</figcaption></figure>"
+        )
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>iris-nn run {_e(name)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        f"<h1>iris-nn run {_e(name)}</h1>\n"
+        '<p class="sub">A neural network trained on the Iris flowers: a forward pass to raw '
+        "outputs, SoftMax to probabilities, cross-entropy loss, backpropagation and gradient "
+        "descent; ArgMax picks the species.</p>\n"
+        f"<h2>Summary</h2>\n{_summary(run)}\n"
+        f"<h2>Metrics</h2>\n{_metrics(run)}\n"
+        f"<h2>Plots</h2>\n{''.join(figures)}\n"
+        "<h2>Config</h2>\n<p>The resolved config, saved as the run's <code>config.toml</code>: "
+        "<code>iris-nn train -c RUN/config.toml</code> reproduces identical weights.</p>\n"
+        f"<pre>{_e(run.config_text)}</pre>\n"
+        "</body>\n</html>\n"
+    )
