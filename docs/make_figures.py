@@ -18,6 +18,7 @@ from iris_nn.runs import config
 from iris_nn.runs.experiment import train_run
 from iris_nn.runs.rundir import PLOTS_DIR
 from iris_nn.views.figures import FIGURE_NAMES
+from iris_nn.views.report import render_run
 
 DOCS = Path(__file__).resolve().parent
 DEFAULT_CONFIG = DOCS.parent / "configs" / "default.toml"
@@ -26,7 +27,7 @@ DEFAULT_CONFIG = DOCS.parent / "configs" / "default.toml"
 def main() -> None:
     """Train the default config and copy every figure of the run into docs/."""
     with tempfile.TemporaryDirectory() as tmp:
-        result = train_run(config.load(DEFAULT_CONFIG), out=tmp, name="default")
+        result = train_run(config.load(DEFAULT_CONFIG), out=tmp, name="default", finish=render_run)
         for name in FIGURE_NAMES:
             shutil.copyfile(result.path / PLOTS_DIR / name, DOCS / name)
             print(DOCS / name)

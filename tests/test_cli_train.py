@@ -11,17 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
+from conftest import run
 
 from iris_nn import __version__
-from iris_nn.cli import cli
 from iris_nn.runs.model_file import load_model
 
 FAST = ["--epochs", "30", "--no-plots"]
-
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 def train_quiet(out, *args):

@@ -4,10 +4,8 @@ import json
 import shutil
 
 import numpy as np
-from click.testing import CliRunner
+from conftest import error, ok, run
 from sklearn.datasets import load_iris
-
-from iris_nn.cli import cli
 
 KEYS = {
     "name",
@@ -19,23 +17,6 @@ KEYS = {
     "test_log_loss",
     "status",
 }
-
-
-def run(*args, input=None):
-    return CliRunner().invoke(cli, [str(a) for a in args], input=input)
-
-
-def ok(*args, input=None):
-    result = run(*args, input=input)
-    assert result.exit_code == 0, result.output
-    return result.stdout
-
-
-def error(result, code):
-    assert result.exit_code == code, result.output
-    lines = result.stderr.splitlines()
-    assert result.stdout == "" and len(lines) == 1 and lines[0].startswith("Error: ")
-    return lines[0]
 
 
 def test_evaluate_on_the_test_split_equals_metrics_json(trained_run):

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
+from conftest import error, run
 from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
-from iris_nn.cli import cli
 from iris_nn.data.values import normalise_name
 from iris_nn.runs.model_file import load_model
 from iris_nn.runs.predict import Inputs, parse_values, predict, read_csv
@@ -26,22 +25,10 @@ CLASSES = ["setosa", "versicolor", "virginica"]
 EXPECTS = "this model expects 4: sepal_length, sepal_width, petal_length, petal_width"
 
 
-def run(*args, input=None):
-    return CliRunner().invoke(cli, [str(a) for a in args], input=input)
-
-
 def predict_ok(trained_run, *args, input=None):
     result = run("predict", "-m", trained_run, *args, input=input)
     assert result.exit_code == 0, result.output
     return result.stdout
-
-
-def error(result, code):
-    assert result.exit_code == code, result.output
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: ")
-    return lines[0]
 
 
 def iris_csv(path, header=None, species=None, newline="\n", bom=False):

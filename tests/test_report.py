@@ -7,10 +7,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import run
 from matplotlib.image import imread
 
-from iris_nn.cli import cli
 from iris_nn.views.figures import FIGURE_NAMES
 from iris_nn.views.report import render_run
 
@@ -51,10 +50,6 @@ def parse(path: Path) -> Page:
     page.close()
     assert page.stack == [], f"unclosed: {page.stack}"
     return page
-
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 @pytest.fixture(scope="module")

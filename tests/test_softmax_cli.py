@@ -4,21 +4,10 @@ import json
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
+from conftest import error, run
 
 from iris_nn.cli import cli
 from iris_nn.views.lesson import softmax_steps
-
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def error(result, code=2):
-    assert result.exit_code == code, result.output
-    lines = result.stderr.splitlines()
-    assert result.stdout == "" and len(lines) == 1 and lines[0].startswith("Error: ")
-    return lines[0]
 
 
 def test_lesson_example_exactly_as_typed():

@@ -95,7 +95,8 @@ def cv(
         from iris_nn.views.cv_plot import box_plot
 
         try:
-            box_plot(result, config.name).savefig(plot_file, dpi=150)
+            setup = f"{folds}-fold x {repeats} cross-validation, seed {result.seed}"
+            box_plot(result.scores, setup, config.name).savefig(plot_file, dpi=150)
         except OSError as e:
             raise Failure(f"could not write the plot {plot_file}: {e.strerror or e}") from None
         if fmt != "json":

@@ -13,6 +13,16 @@ from typing import Any
 import click
 
 
+def duration_text(seconds: float) -> str:
+    """Return a duration for people: ``4.2s``, ``3m 05s``, ``2h 07m``."""
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m {secs:02d}s"
+    return f"{minutes // 60}h {minutes % 60:02d}m"
+
+
 def loss_text(x: float) -> str:
     """Return a loss for people: 4 decimals, or 3 significant digits once it is huge."""
     return f"{x:.4f}" if x < 1000 else f"{x:.3g}"  # a diverging loss stays readable
@@ -20,11 +30,11 @@ def loss_text(x: float) -> str:
 
 class Bar:
     """Progress of ``total`` steps on stderr: a live bar on a terminal, else a line at most every
-    ``every`` seconds (``None``: no lines at all when stderr is not a terminal)."""
+    ``every`` seconds; both say how long is left."""
 
     WIDTH = 20
 
-    def __init__(self, total: int, quiet: bool = False, every: float | None = 2.0):
+    def __init__(self, total: int, quiet: bool = False, every: float = 2.0):
         self.total, self.quiet, self.every = total, quiet, every
         self.tty = sys.stderr.isatty()
         self.started = time.perf_counter()
@@ -33,10 +43,10 @@ class Bar:
 
     def show(self, done: int, text: str) -> None:
         """Report ``done`` of ``total`` steps with ``text``."""
-        if self.quiet or (not self.tty and self.every is None):
+        if self.quiet:
             return
         now = time.perf_counter()
-        if not self.tty and now - self.last_line < (self.every or 0) and done < self.total:
+        if not self.tty and now - self.last_line < self.every and done < self.total:
             return
         self.last_line = now
         fraction = done / self.total if self.total else 1.0
@@ -44,8 +54,10 @@ class Bar:
         if self.tty:
             filled = int(fraction * self.WIDTH)
             bar = "#" * filled + "-" * (self.WIDTH - filled)
-            click.echo(f"\r[{bar}] {text}  {left:4.1f}s left ", err=True, nl=False)
+            click.echo(f"\r[{bar}] {text}  {duration_text(left)} left ", err=True, nl=False)
             self.shown = True
+        elif done < self.total:
+            click.echo(f"{text}  ({duration_text(left)} left)", err=True)
         else:
             click.echo(text, err=True)
 
@@ -71,10 +83,10 @@ class EpochProgress(Bar):
 
 
 class FoldProgress(Bar):
-    """``cv``'s progress over the folds, drawn only when stderr is a terminal."""
+    """``cv``'s progress over the folds."""
 
     def __init__(self) -> None:
-        super().__init__(0, every=None)
+        super().__init__(0)
 
     def __call__(self, done: int, total: int) -> None:
         self.total = total

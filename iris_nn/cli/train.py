@@ -57,11 +57,16 @@ def train(
             check_name(name)
         except BadInputError as e:
             raise usage_error(f"--name: {e}") from None
+    finish = None
+    if not no_plots:
+        from iris_nn.views.report import render_run  # matplotlib only when drawing
+
+        finish = render_run
     control = Control()
     progress = EpochProgress(config.train.epochs, quiet)
     try:
         with stop_on_signals(control):
-            result = train_run(config, out, name, control, progress, plots=not no_plots)
+            result = train_run(config, out, name, control, progress, finish)
     except DivergenceError as e:
         raise Failure(
             f"training diverged: {e}; no run was saved. Try a lower learning rate "

@@ -10,7 +10,6 @@ and the fold's index alone, so the results are the same however many processes s
 from __future__ import annotations
 
 import os
-import signal
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -24,6 +23,7 @@ from iris_nn.core.errors import BadInputError
 from iris_nn.data.datasets import get_dataset
 from iris_nn.data.split import int_seed
 from iris_nn.runs.config import Config
+from iris_nn.runs.workers import run_tasks
 
 MODEL_NAMES = ("iris_nn", "mlp_classifier", "logistic_regression", "svc", "lda", "dummy")
 METRICS = ("accuracy", "log_loss", "fit_time")
@@ -169,23 +169,6 @@ def _fold_task(args: tuple[Any, ...]) -> dict[str, tuple[float, float, float]]:
     return run_fold(*args)
 
 
-_worker_limits: list[Any] = []  # keeps each worker's thread limit alive
-
-
-def _init_worker() -> None:
-    # Workers already fill the cores: BLAS and OpenMP threads on top of them only fight for them
-    # (logistic regression's fit went from 2 ms to 97 ms per fold with two workers).
-    try:
-        from threadpoolctl import threadpool_limits  # comes with scikit-learn, which needs it
-    except ImportError:  # pragma: no cover - only a speed-up
-        pass
-    else:
-        _worker_limits.append(threadpool_limits(limits=1))
-    # Ctrl-C reaches the whole process group: the parent alone decides what it means.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-
-
 @dataclass
 class CVResult:
     """Per-fold scores of every model: ``scores[model][metric]`` has one value per fold."""
@@ -249,27 +232,7 @@ def cross_validate(
         (config, X, y, tr, te, s, tuple(models))
         for (tr, te), s in zip(splits, fold_seeds, strict=True)
     ]
-    results: list[dict[str, tuple[float, float, float]]] = [{} for _ in tasks]
-    if jobs == 1:
-        for i, task in enumerate(tasks):
-            results[i] = _fold_task(task)
-            if progress:
-                progress(i + 1, len(tasks))
-    else:
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
-        with ProcessPoolExecutor(
-            max_workers=min(jobs, len(tasks)), initializer=_init_worker
-        ) as pool:
-            futures = {pool.submit(_fold_task, task): i for i, task in enumerate(tasks)}
-            try:
-                for done, future in enumerate(as_completed(futures), start=1):
-                    results[futures[future]] = future.result()
-                    if progress:
-                        progress(done, len(tasks))
-            except BaseException:  # an interrupt: drop the folds not started yet
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
+    results = run_tasks(_fold_task, tasks, jobs, progress)
     scores = {
         name: {metric: np.array([r[name][k] for r in results]) for k, metric in enumerate(METRICS)}
         for name in MODEL_NAMES

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -110,12 +111,13 @@ def train_run(
     name: str | None = None,
     control: Control | None = None,
     progress: Progress | None = None,
-    plots: bool = True,
+    finish: Callable[[Path, str], Any] | None = None,
 ) -> RunResult:
     """Train ``config`` and write its run directory under ``out``; return the result.
 
-    With ``plots``, the figures and ``report.html`` are drawn from the saved files before the run
-    is renamed into place, so a visible run always has its report.
+    ``finish(directory, run name)`` runs on the saved files before the run is renamed into place
+    (the command line draws the figures and ``report.html`` there), so a visible run always has
+    its report.
 
     The directory is created first (so an unwritable ``out`` fails before training), filled under a
     hidden temporary name, and renamed when complete. On any failure nothing visible is left.
@@ -155,10 +157,8 @@ def train_run(
         metrics["wall_time_s"] = round(time.perf_counter() - started, 4)
         result = RunResult(run.tmp, metrics, history, net, data)
         write_run_files(run, config, result, utc_now())
-        if plots:
-            from iris_nn.views.report import render_run  # matplotlib only when drawing
-
-            render_run(run.tmp, run_name=run.name)
+        if finish is not None:
+            finish(run.tmp, run.name)
         result.path = run.commit()
         return result
     except OSError as e:

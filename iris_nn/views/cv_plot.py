@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from iris_nn.estimators.cv import CVResult
+from iris_nn.core.functional import Array
 
 # Okabe-Ito: distinguishable with every common colour-vision deficiency
 MODEL_COLOURS = {
@@ -20,11 +20,14 @@ MODEL_COLOURS = {
 }
 
 
-def box_plot(result: CVResult, title: str = "") -> Figure:
-    """Return a Figure of box plots of accuracy and log loss per model across the folds."""
+def box_plot(scores: Mapping[str, Mapping[str, Array]], setup: str, title: str = "") -> Figure:
+    """Return a Figure of box plots of accuracy and log loss per model across the folds.
+
+    ``scores[model][metric]`` holds one value per fold; ``setup`` says how the folds were made.
+    """
     # dummy (always the class prior) is a reference, not a contender: a box at 0.33 would squash
     # every real model into the top of the accuracy axis, so its level is written above instead.
-    names: Sequence[str] = [n for n in result.scores if n != "dummy"]
+    names: Sequence[str] = [n for n in scores if n != "dummy"]
     fig = Figure(figsize=(10, 4.2), layout="constrained")
     axes = fig.subplots(1, 2)
     for ax, metric, label in zip(
@@ -34,7 +37,7 @@ def box_plot(result: CVResult, title: str = "") -> Figure:
         strict=True,
     ):
         box = ax.boxplot(
-            [result.scores[n][metric] for n in names],
+            [scores[n][metric] for n in names],
             tick_labels=names,
             patch_artist=True,
             medianprops={"color": "black"},
@@ -44,12 +47,9 @@ def box_plot(result: CVResult, title: str = "") -> Figure:
         ax.set_ylabel(label)
         ax.tick_params(axis="x", labelrotation=30)
         ax.grid(axis="y", alpha=0.3)
-        if "dummy" in result.scores:
-            level = float(np.mean(result.scores["dummy"][metric]))
+        if "dummy" in scores:
+            level = float(np.mean(scores["dummy"][metric]))
             ax.set_title(f"dummy (class prior), off the scale: {level:.3f}", fontsize=9)
     axes[1].set_yscale("log")
-    fig.suptitle(
-        (title + ": " if title else "")
-        + f"{result.folds}-fold x {result.repeats} cross-validation, seed {result.seed}"
-    )
+    fig.suptitle((title + ": " if title else "") + setup)
     return fig

@@ -1,4 +1,7 @@
-"""The network against oracles: central differences and scikit-learn's MLPClassifier."""
+"""The network against oracles: central differences and scikit-learn's MLPClassifier.
+
+Both gradients are held to them: the textbook ``Network.gradient`` and the engine's ``Batch``.
+"""
 
 import warnings
 
@@ -9,12 +12,27 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
+from iris_nn.core.engine import Batch
 from iris_nn.core.functional import ACTIVATIONS
 from iris_nn.core.network import Network
 
 SKLEARN_NAMES = {"relu": "relu", "tanh": "tanh", "sigmoid": "logistic", "identity": "identity"}
 X_IRIS, Y_IRIS = load_iris(return_X_y=True)
 X_STD = StandardScaler().fit_transform(X_IRIS)
+
+
+def engine_gradient(net, X, y, l2):
+    """Return the loss and gradient as training computes them, with the fast engine."""
+    batch = Batch(net, X, y)
+    batch.forward()
+    ce, _ = batch.loss_accuracy()
+    return ce + net.l2_penalty(l2, len(y)), batch.backward(batch.output_delta(), l2).copy()
+
+
+GRADIENTS = {
+    "textbook": lambda net, X, y, l2: net.gradient(X, y, l2),
+    "engine": engine_gradient,
+}
 
 
 def _net(hidden, activation, seed=0, n_in=4, k=3):
@@ -26,15 +44,16 @@ def _net(hidden, activation, seed=0, n_in=4, k=3):
     return net
 
 
+@pytest.mark.parametrize("source", list(GRADIENTS))
 @pytest.mark.parametrize("activation", list(ACTIVATIONS))
 @pytest.mark.parametrize("hidden", [[], [5], [4, 3]])
 @pytest.mark.parametrize("l2", [0.0, 0.3])
-def test_gradient_matches_central_differences(activation, hidden, l2):
+def test_gradient_matches_central_differences(source, activation, hidden, l2):
     rng = np.random.default_rng(42)
     X = rng.normal(size=(7, 4))
     y = np.array([0, 1, 2, 0, 1, 2, 1])
     net = _net(hidden, activation)
-    loss, grad = net.gradient(X, y, l2)
+    loss, grad = GRADIENTS[source](net, X, y, l2)
     assert loss == pytest.approx(net.loss(X, y, l2), rel=1e-13)
     h = 1e-5  # balances truncation (h**2) against round-off (eps / h)
     numeric = np.empty_like(grad)
@@ -73,9 +92,10 @@ def _sklearn_with(net, activation, lr=0.1):
     return clf
 
 
+@pytest.mark.parametrize("source", list(GRADIENTS))
 @pytest.mark.parametrize("activation", list(SKLEARN_NAMES))
 @pytest.mark.parametrize("hidden", [[8], [6, 5]])
-def test_predict_proba_and_one_step_equal_sklearn(activation, hidden):
+def test_predict_proba_and_one_step_equal_sklearn(source, activation, hidden):
     net = _net(hidden, activation, seed=3)
     clf = _sklearn_with(net, activation)
     np.testing.assert_allclose(
@@ -83,7 +103,7 @@ def test_predict_proba_and_one_step_equal_sklearn(activation, hidden):
     )
     assert (net.predict(X_STD) == clf.predict(X_STD)).all()
 
-    _, grad = net.gradient(X_STD, Y_IRIS, l2=0.0)
+    _, grad = GRADIENTS[source](net, X_STD, Y_IRIS, 0.0)
     net.theta -= 0.1 * grad
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -146,34 +166,3 @@ def test_plain_gradient_descent_learns_iris():
         _, grad = net.gradient(X_STD, Y_IRIS)
         net.theta -= 0.2 * grad
     assert np.mean(net.predict(X_STD) == Y_IRIS) >= 0.95
-
-
-def test_batch_with_val_and_tracked_rows_measures_each_part_and_fits_only_the_first():
-    from iris_nn.core.engine import Batch
-    from iris_nn.core.functional import cross_entropy, softmax
-
-    net = _net([6, 5], "tanh", seed=4)
-    X, y = X_STD[::2], Y_IRIS[::2]
-    X_val, y_val = X_STD[1::10], Y_IRIS[1::10]
-    X_track = X_STD[[3, 77, 140]]
-    batch = Batch(net, X, y, X_val, y_val, X_track)
-    batch.forward()
-    M = batch.metrics()
-    for part, (Xp, yp) in enumerate([(X, y), (X_val, y_val)]):
-        assert M[0, part] == pytest.approx(cross_entropy(net.forward(Xp), yp), rel=1e-13)
-        assert M[1, part] == pytest.approx(np.mean(net.predict(Xp) == yp), rel=1e-13)
-    np.testing.assert_allclose(batch.probabilities(), softmax(net.forward(X_track)), atol=1e-15)
-    grad = batch.backward(batch.output_delta(), l2=0.2)
-    np.testing.assert_allclose(grad, net.gradient(X, y, l2=0.2)[1], rtol=0, atol=1e-15)
-
-
-def test_batch_accuracy_follows_argmax_on_ties():
-    from iris_nn.core.engine import Batch
-
-    net = Network([4, 3, 3], "relu")  # all-zero weights: every logit ties, ArgMax says class 0
-    batch = Batch(net, X_STD, Y_IRIS)
-    batch.forward()
-    loss, accuracy = batch.loss_accuracy()
-    assert accuracy == np.mean(Y_IRIS == 0)
-    assert loss == pytest.approx(np.log(3), rel=1e-14)
-    assert np.isnan(batch.metrics()[:, 1]).all()  # no validation rows

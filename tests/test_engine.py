@@ -1,0 +1,50 @@
+"""The fast engine against the textbook network: the same numbers from fewer numpy calls."""
+
+import numpy as np
+import pytest
+from test_network import X_STD, Y_IRIS, _net
+
+from iris_nn.core.engine import Batch
+from iris_nn.core.functional import ACTIVATIONS, cross_entropy, softmax
+from iris_nn.core.network import Network
+
+
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+@pytest.mark.parametrize("hidden", [[], [6], [5, 4, 3]])
+def test_engine_gradient_equals_the_textbook_backprop(activation, hidden):
+    net = _net(hidden, activation, seed=7)
+    batch = Batch(net, X_STD, Y_IRIS)
+    logits = batch.forward()
+    np.testing.assert_allclose(logits, net.forward(X_STD), rtol=0, atol=1e-12)
+    loss, accuracy = batch.loss_accuracy()
+    assert loss == pytest.approx(cross_entropy(net.forward(X_STD), Y_IRIS), rel=1e-13)
+    assert accuracy == np.mean(net.predict(X_STD) == Y_IRIS)
+    grad = batch.backward(batch.output_delta(), 0.3)
+    np.testing.assert_allclose(grad, net.gradient(X_STD, Y_IRIS, 0.3)[1], rtol=0, atol=1e-14)
+
+
+def test_batch_with_val_and_tracked_rows_measures_each_part_and_fits_only_the_first():
+
+    net = _net([6, 5], "tanh", seed=4)
+    X, y = X_STD[::2], Y_IRIS[::2]
+    X_val, y_val = X_STD[1::10], Y_IRIS[1::10]
+    X_track = X_STD[[3, 77, 140]]
+    batch = Batch(net, X, y, X_val, y_val, X_track)
+    batch.forward()
+    M = batch.metrics()
+    for part, (Xp, yp) in enumerate([(X, y), (X_val, y_val)]):
+        assert M[0, part] == pytest.approx(cross_entropy(net.forward(Xp), yp), rel=1e-13)
+        assert M[1, part] == pytest.approx(np.mean(net.predict(Xp) == yp), rel=1e-13)
+    np.testing.assert_allclose(batch.probabilities(), softmax(net.forward(X_track)), atol=1e-15)
+    grad = batch.backward(batch.output_delta(), l2=0.2)
+    np.testing.assert_allclose(grad, net.gradient(X, y, l2=0.2)[1], rtol=0, atol=1e-15)
+
+
+def test_batch_accuracy_follows_argmax_on_ties():
+    net = Network([4, 3, 3], "relu")  # all-zero weights: every logit ties, ArgMax says class 0
+    batch = Batch(net, X_STD, Y_IRIS)
+    batch.forward()
+    loss, accuracy = batch.loss_accuracy()
+    assert accuracy == np.mean(Y_IRIS == 0)
+    assert loss == pytest.approx(np.log(3), rel=1e-14)
+    assert np.isnan(batch.metrics()[:, 1]).all()  # no validation rows
