@@ -1,0 +1,96 @@
+"""The README tells the truth: every `$ iris-nn ...` example in it runs, and prints what it shows.
+
+The examples run in order in one scratch directory holding `configs/` and the files of `examples/`
+(as a user's checkout does), so each sees the runs the ones before it made. Run names, dates and
+timings are normalised; progress lines on stderr are left out, `Error:` and `Warning:` lines kept.
+A block preceded by `<!-- not run by the README test: REASON -->` is skipped (the reason is read).
+"""
+
+import re
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from iris_nn.cli import cli
+
+ROOT = Path(__file__).parents[1]
+SKIP = re.compile(r"<!-- not run by the README test: (?P<why>[^>]+) -->\n$")
+BLOCK = re.compile(r"^```[a-z]*\n(.*?)^```", re.S | re.M)
+
+
+def examples() -> list[tuple[str, str]]:
+    """Return ``(command, expected output)`` of every ``$ `` line in the README's code blocks."""
+    text = (ROOT / "README.md").read_text()
+    found = []
+    for block in BLOCK.finditer(text):
+        before = text[: block.start()].rsplit("\n\n", 1)[-1]
+        if SKIP.search(before):
+            continue
+        command, output = None, []
+        for line in block.group(1).splitlines():
+            if line.startswith("$ "):
+                if command is not None:
+                    found.append((command, "\n".join(output).strip("\n")))
+                command, output = line[2:], []
+            elif command is not None:
+                output.append(line)
+        if command is not None:
+            found.append((command, "\n".join(output).strip("\n")))
+    return found
+
+
+def normalise(text: str) -> str:
+    """Return ``text`` with run names, dates, timings and the last float digits made alike."""
+    text = re.sub(r"\b([A-Za-z0-9][\w.-]*?)-\d{8}-\d{6}(-\d+)?\b", r"\1-<time>", text)
+    text = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", "<date>", text)
+    text = re.sub(r"\bin \d+(\.\d+)? s\b", "in <t> s", text)
+    # full-precision floats differ in the last digits between BLAS kernels: compare 10 of them
+    text = re.sub(r"-?\d+\.\d{9,}(e[-+]\d+)?", lambda m: f"{float(m.group()):.10g}", text)
+    return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n")
+
+
+def shown(result) -> str:
+    """Return what the README shows of a command: stdout, then its Error and Warning lines."""
+    notes = [
+        line
+        for line in result.stderr.splitlines()
+        if line.startswith(("Error:", "Warning:", "Note:"))
+    ]
+    return "\n".join([result.stdout.rstrip("\n"), *notes]).strip("\n")
+
+
+EXAMPLES = examples()
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory):
+    """Return the output of every example, run in order in one scratch checkout."""
+    home = tmp_path_factory.mktemp("readme")
+    shutil.copytree(ROOT / "configs", home / "configs")
+    for path in (ROOT / "examples").iterdir():
+        shutil.copy(path, home / path.name)
+    results = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(home)
+        for command, _ in EXAMPLES:
+            words = shlex.split(command)
+            if words[0] == "cat":
+                results.append((home / words[1]).read_text())
+            else:
+                assert words[0] == "iris-nn", command
+                results.append(shown(CliRunner().invoke(cli, words[1:])))
+    return results
+
+
+def test_the_readme_has_examples():
+    assert len(EXAMPLES) >= 10
+    assert EXAMPLES[0][0] == "iris-nn train"  # the others use the run it makes
+
+
+@pytest.mark.parametrize(("index", "command"), [(i, c) for i, (c, _) in enumerate(EXAMPLES)])
+def test_readme_example(outputs, index, command):
+    expected = EXAMPLES[index][1]
+    assert normalise(outputs[index]) == normalise(expected), command
