@@ -1,7 +1,7 @@
 """The README tells the truth: every `$ iris-nn ...` example in it runs, and prints what it shows.
 
-The examples run in order in one scratch directory holding `configs/` and the files of `examples/`
-(as a user's checkout does), so each sees the runs the ones before it made. Run names, dates and
+The examples run in order in one scratch directory holding `configs/` and `examples/` (as a user's
+checkout does), so each sees the runs the ones before it made. Run names, dates and
 timings are normalised; progress lines on stderr are left out, `Error:` and `Warning:` lines kept.
 A block preceded by `<!-- not run by the README test: REASON -->` is skipped (the reason is read).
 """
@@ -69,9 +69,8 @@ EXAMPLES = examples()
 def outputs(tmp_path_factory):
     """Return the output of every example, run in order in one scratch checkout."""
     home = tmp_path_factory.mktemp("readme")
-    shutil.copytree(ROOT / "configs", home / "configs")
-    for path in (ROOT / "examples").iterdir():
-        shutil.copy(path, home / path.name)
+    for folder in ("configs", "examples"):
+        shutil.copytree(ROOT / folder, home / folder)
     results = []
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(home)
