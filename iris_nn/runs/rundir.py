@@ -13,6 +13,7 @@ import json
 import math
 import os
 import shutil
+import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ from numpy.typing import NDArray
 from iris_nn.core.errors import BadInputError, CannotUseError
 from iris_nn.core.functional import Array
 from iris_nn.data.split import Split
-from iris_nn.runs.config import NAME_PATTERN
+from iris_nn.runs.config import NAME_PATTERN, Config, ConfigError, check_value, flatten, to_flat
 from iris_nn.runs.jsontext import dumps
 from iris_nn.runs.model_file import MODEL_FILE, Model, load_model, meta_problem
 
@@ -107,6 +108,26 @@ def write_config(run: Path, toml_text: str) -> None:
 def read_config_text(run: Path) -> str:
     """Return the run's config as TOML text."""
     return read_text(run / CONFIG_FILE)
+
+
+def read_config(run: Path) -> dict[str, Any]:
+    """Return the run's resolved config as ``{dotted key: value}``, every key present.
+
+    A key that an older run's ``config.toml`` lacks takes its default; each value is checked and
+    typed as ``train`` would (lists as tuples, float keys as floats). The keys are not checked
+    against each other or against the data, so a run whose data set has moved is still readable.
+    """
+    path = run / CONFIG_FILE
+    try:
+        values = flatten(tomllib.loads(read_text(path)))
+        checked = {key: check_value(key, value) for key, value in values.items()}
+    except tomllib.TOMLDecodeError as e:
+        raise _bad(path, f"is not valid TOML ({e})") from None
+    except ConfigError as e:
+        raise _bad(path, f"holds a bad config ({e})") from None
+    except RecursionError:
+        raise _bad(path, "is nested too deeply to be a config") from None
+    return {**to_flat(Config()), **checked}
 
 
 def write_history(run: Path, columns: Mapping[str, Array]) -> None:
