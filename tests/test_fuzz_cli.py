@@ -140,13 +140,15 @@ NAMED_FLOWER = st.permutations(
 )
 
 
-def _chunks(command: click.Command, paths: list[str]) -> st.SearchStrategy[list[str]]:
+def _chunks(
+    command: click.Command, paths: list[str], valid: dict[str, list[str]]
+) -> st.SearchStrategy[list[str]]:
     """Return pieces of an argument list: an option with a value, a flag, numbers, or noise."""
     options = _value_options(command) or ["--help"]
     with_value = st.sampled_from(options).flatmap(
         lambda o: st.tuples(
             st.just(o),
-            st.one_of(*[st.sampled_from(VALID.get(o, SPECIAL))] * 3, RANDOM),
+            st.one_of(*[st.sampled_from(valid.get(o, SPECIAL))] * 3, RANDOM),
         )
     )
     return st.one_of(
@@ -156,6 +158,7 @@ def _chunks(command: click.Command, paths: list[str]) -> st.SearchStrategy[list[
         FLOWER,
         NAMED_FLOWER,
         st.sampled_from(paths).map(lambda p: [p]),
+        st.lists(st.sampled_from(paths), min_size=2, max_size=3),
         RANDOM.map(lambda t: [t]),
     )
 
@@ -163,10 +166,10 @@ def _chunks(command: click.Command, paths: list[str]) -> st.SearchStrategy[list[
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     out = tmp_path_factory.mktemp("fuzz-runs")
-    result = CliRunner().invoke(
-        cli, ["train", "--out", str(out), "--epochs", "20", "--no-plots", "-q"]
-    )
-    assert result.exit_code == 0, result.output
+    for name, lr in (("fz-a", "0.3"), ("fz-b", "0.1")):  # two runs: compare has a default pair
+        args = ["--out", str(out), "--epochs", "20", "--no-plots", "-q", "--name", name, "--lr", lr]
+        result = CliRunner().invoke(cli, ["train", *args])
+        assert result.exit_code == 0, result.output
     return out
 
 
@@ -175,7 +178,7 @@ def _cheap_suffix(name: str, out: str, scratch: str) -> list[str]:
         return ["--epochs", "2", "--no-plots", "--out", scratch]
     if name == "cv":
         return ["--folds", "2", "--repeats", "1", "--epochs", "2", "--jobs", "1"]
-    if name in ("predict", "evaluate", "runs"):
+    if name in ("predict", "evaluate", "runs", "compare"):
         return ["--out", out]
     return []
 
@@ -198,12 +201,15 @@ DEFAULT_EXAMPLES = 600
 
 
 @pytest.mark.parametrize("name", sorted(cli.commands))
-def test_fuzz_command(name, trained, tmp_path):
+def test_fuzz_command(name, trained, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a random relative path (a --plot file, say) lands here
     command = cli.commands[name]
     scratch = str(tmp_path / "scratch")
     runner = CliRunner()
-    run_dir = next(trained.iterdir())
-    paths = [str(trained), str(run_dir), str(run_dir / "model.npz")]
+    run_dir, other_run = sorted(trained.iterdir())
+    paths = [str(trained), str(run_dir), str(run_dir / "model.npz"), str(other_run), "fz-b"]
+    plots = [str(tmp_path / f"plot.{ext}") for ext in ("png", "svg", "pdf", "jpg", "")]
+    valid = {**VALID, "--plot": [*plots, str(tmp_path / "missing" / "p.png")]}
 
     @settings(
         max_examples=EXAMPLES.get(name, DEFAULT_EXAMPLES),
@@ -211,7 +217,7 @@ def test_fuzz_command(name, trained, tmp_path):
         suppress_health_check=list(HealthCheck),
         derandomize=True,
     )
-    @given(st.lists(_chunks(command, paths), max_size=5))
+    @given(st.lists(_chunks(command, paths, valid), max_size=5))
     def run(chunks):
         argv = [token for chunk in chunks for token in chunk]
         args = [name, *argv, *_cheap_suffix(name, str(trained), scratch)]
