@@ -47,6 +47,10 @@ def normalise(text: str) -> str:
     text = re.sub(r"\b([A-Za-z0-9][\w.-]*?)-\d{8}-\d{6}(-\d+)?\b", r"\1-<time>", text)
     text = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", "<date>", text)
     text = re.sub(r"\bin \d+(\.\d+)? s\b", "in <t> s", text)
+    # compare's table has a row of timings
+    text = re.sub(
+        r"^train time \(s\)[ \d.-]*", lambda m: re.sub(r" +[\d.-]+", " <t>", m[0]), text, flags=re.M
+    )
     # full-precision floats differ in the last digits between BLAS kernels: compare 10 of them
     text = re.sub(r"-?\d+\.\d{9,}(e[-+]\d+)?", lambda m: f"{float(m.group()):.10g}", text)
     return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n")
