@@ -94,14 +94,17 @@ def _has_test(run: ComparedRun) -> bool:
 
 
 def _log_labels(ax: Axes, losses: Sequence[Array]) -> None:
-    """Label the log loss axis in plain decimals, with 2 and 5 times each power of ten when the
-    curves span less than three decades (else they would show one or two labels only)."""
+    """Label the log loss axis in plain decimals (0.05, not 5e-02), and some minor ticks too.
+
+    Curves that fall less than three decades show only one or two powers of ten; labelling 2 and
+    5 times them (and 3, in narrower ranges) lets a reader take values off the axis.
+    """
     finite = np.concatenate([x[np.isfinite(x) & (x > 0)] for x in losses] or [np.ones(1)])
-    narrow = finite.size and finite.max() / finite.min() < 1000
+    span = float(finite.max() / finite.min()) if finite.size else 1.0
+    mantissas = (2, 3, 5) if span < 30 else (2, 5) if span < 1000 else ()
 
     def minor(v: float, _: object) -> str:
-        mantissa = round(v / 10 ** np.floor(np.log10(v)))
-        return f"{v:g}" if narrow and mantissa in (2, 5) else ""
+        return f"{v:g}" if round(v / 10 ** np.floor(np.log10(v))) in mantissas else ""
 
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.yaxis.set_minor_formatter(FuncFormatter(minor))
