@@ -222,15 +222,18 @@ def test_an_interrupted_run_is_compared_when_named_and_skipped_by_default(out, t
 
 
 def test_damaged_runs_are_skipped_by_default_with_a_warning(out, tmp_path):
-    fresh = copy_runs(out, tmp_path, "base", "lr", "lr-hidden", "petals")
+    fresh = copy_runs(out, tmp_path, "base", "same", "lr", "lr-hidden", "petals")
     (fresh / "petals" / "config.toml").unlink()
     (fresh / "lr-hidden" / "metrics.json").write_text(
         '{"status": "completed", "test": {}, "epochs_run": "five"}'
     )
+    (fresh / "same" / "model.npz").write_bytes(b"junk")  # its age is unknown: always named
     result = run("compare", "--out", fresh, "--format", "json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["runs"] == ["base", "lr"]
     assert result.stderr.splitlines() == [
+        f"Warning: skipping same: {fresh / 'same' / 'model.npz'} is not a usable iris-nn model: "
+        "not a .npz file",
         f"Warning: skipping petals: cannot use the run: {fresh / 'petals' / 'config.toml'} "
         "is missing",
         f"Warning: skipping lr-hidden: cannot use the run: {fresh / 'lr-hidden' / 'metrics.json'} "

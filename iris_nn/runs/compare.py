@@ -2,22 +2,23 @@
 
 A comparison reads only what it shows, each file through ``rundir``: ``config.toml`` (a key an
 older run lacks takes its default first, so only real differences remain), ``metrics.json`` and,
-for the loss figure, ``history.csv``. The weights are never loaded.
+for the loss figure, ``history.csv``. The weights are loaded only to say what is wrong with a
+run too damaged to be listed.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from iris_nn.core.errors import BadInputError
+from iris_nn.core.errors import BadInputError, CannotUseError
 from iris_nn.core.functional import Array
 from iris_nn.runs import rundir
-from iris_nn.runs.model_file import MODEL_FILE
+from iris_nn.runs.model_file import MODEL_FILE, load_model
 from iris_nn.runs.rundir import RunError
 
 MIN_RUNS, MAX_RUNS = 2, 20
@@ -175,15 +176,38 @@ def read_compared(path: Path, label: str, with_history: bool = False) -> Compare
     )
 
 
+def unlisted_runs(out: str | Path, listed: Collection[Path]) -> list[tuple[str, str]]:
+    """Return ``(name, what is wrong)`` of each run in ``out`` too damaged to be listed.
+
+    These hold a model and metrics, but one of them cannot be read, so their age is unknown.
+    """
+    root = Path(out)
+    damaged = []
+    for child in sorted(root.iterdir()) if root.is_dir() else []:
+        files = (child / MODEL_FILE, child / rundir.METRICS_FILE)
+        if child.name.startswith(".") or child in listed or not all(f.is_file() for f in files):
+            continue
+        try:
+            rundir.read_metrics(child)
+            load_model(child)
+        except CannotUseError as e:
+            damaged.append((child.name, str(e)))
+    return damaged
+
+
 def newest_runs(
     out: str | Path, with_history: bool = False, warn: Callable[[str], None] = lambda _: None
 ) -> list[ComparedRun]:
     """Return the two newest completed runs in ``out``, the older first, each labelled by name.
 
-    A damaged run is skipped, and ``warn`` told why; RunError when fewer than two remain.
+    A damaged run is skipped, and ``warn`` told why: each one met on the way, newest first, and
+    every run too damaged to tell its age. RunError when fewer than two remain.
     """
+    runs = rundir.list_runs(out)
+    for name, why in unlisted_runs(out, {info.path for info in runs}):
+        warn(f"skipping {name}: {why}")
     picked: list[ComparedRun] = []
-    for info in rundir.list_runs(out):
+    for info in runs:
         if info.metrics.get("status") != "completed":
             continue
         try:
