@@ -504,6 +504,6 @@ def test_the_figure_of_real_runs_plots_their_history(out):
     with open(out / "lr" / "history.csv") as f:
         saved = [float(row["train_loss"]) for row in csv.DictReader(f)]
     fig = compare_figure(c)
-    line = fig.axes[0].get_lines()[1]
-    assert line.get_color() == RUN_COLOURS[1] and np.allclose(line.get_ydata(), saved)
+    train = next(ln for ln in fig.axes[0].get_lines() if ln.get_color() == RUN_COLOURS[1])
+    assert train.get_linestyle() == "-" and np.allclose(train.get_ydata(), saved)
     assert text_problems(fig) == []
