@@ -101,6 +101,7 @@ def cli() -> None:
       iris-nn softmax 1.43 -0.4 0.23      the lesson's SoftMax and ArgMax on raw outputs
       iris-nn evaluate                    metrics of the newest run on its test flowers
       iris-nn runs                        the runs in outputs/, newest first
+      iris-nn compare                     the two newest runs side by side
       iris-nn cv --folds 5 --repeats 5    the network beside scikit-learn baselines
     """
 
