@@ -222,3 +222,45 @@ def test_installed_command_in_a_subprocess(tmp_path):
         [sys.executable, "-m", "iris_nn", "--version"], capture_output=True, text=True, check=False
     )
     assert proc.stdout.strip() == f"iris-nn {__version__}"
+
+
+def _set_meta(model_path, **changes):
+    """Rewrite ``meta`` of a model file in place (an older version's file, say)."""
+    with np.load(model_path, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    meta = json.loads(str(arrays["meta"]))
+    meta.update(changes)
+    arrays["meta"] = np.array(json.dumps(meta))
+    with open(model_path, "wb") as f:
+        np.savez(f, **arrays)
+
+
+def test_no_hidden_layer_is_softmax_regression_everywhere(out):
+    """Issue 18 item 5: `--hidden none` never pretends to have an activation."""
+    result = run("train", "--out", out, "--name", "flat", "--hidden", "none", "--epochs", "20")
+    assert result.exit_code == 0, result.output
+    summary = result.stdout.splitlines()[0]
+    assert summary.startswith("default: 4-3 softmax regression (no hidden layer), gd,"), summary
+    assert "tanh" not in result.stdout
+    with np.load(out / "flat" / "model.npz", allow_pickle=False) as npz:
+        assert json.loads(str(npz["meta"]))["activation"] is None
+    assert "4-3 softmax regression (no hidden layer)" in (out / "flat" / "report.html").read_text()
+    # An older run stored the config's activation beside no hidden layer: it reads the same way.
+    shutil.copytree(out / "flat", out / "old")
+    _set_meta(out / "old" / "model.npz", activation="tanh", created="2020-01-01T00:00:00+00:00")
+    listed = json.loads(run("runs", "--out", out, "--format", "json").stdout)
+    assert [(r["name"], r["hidden"], r["activation"]) for r in listed] == [
+        ("flat", [], None),
+        ("old", [], None),
+    ]
+    table = run("runs", "--out", out).stdout
+    assert "tanh" not in table
+    assert "hidden none: softmax regression (no hidden layer, so no activation)" in table
+    for name in ("flat", "old"):
+        assert load_model(out / name).net.hidden == []
+        assert run("predict", "-m", out / name, "5.1", "3.5", "1.4", "0.2").exit_code == 0
+    # A null activation with hidden layers is a damaged file, not a network.
+    hidden = train_quiet(out, "--name", "deep")
+    _set_meta(hidden / "model.npz", activation=None)
+    result = run("predict", "-m", hidden, "5.1", "3.5", "1.4", "0.2")
+    assert result.exit_code == 1 and "activation is null" in result.stderr

@@ -358,8 +358,8 @@ def test_100k_rows_in_one_pass(trained_run):
     inputs = read_csv(io.StringIO(text), FEATURES, CLASSES)
     assert inputs.X.shape == (100_000, 4) and inputs.species is None
     calls = []
-    forward = model.net.forward
-    model.net.forward = lambda A: calls.append(len(A)) or forward(A)  # type: ignore[method-assign]
+    forward = model.net.forward_layers
+    model.net.forward_layers = lambda A: calls.append(len(A)) or forward(A)  # type: ignore[method-assign]
     P = predict(model, inputs).P
     assert calls == [100_000]
     np.testing.assert_allclose(P, predict(load_model(trained_run), Inputs(np.round(X, 2))).P)
@@ -440,3 +440,54 @@ def test_huge_measurements_give_finite_probabilities(trained_run, value):
     (row,) = json.loads(result.stdout)
     probabilities = list(row["probabilities"].values())
     assert all(np.isfinite(probabilities)) and sum(probabilities) == pytest.approx(1.0)
+
+
+# ----------------------------------------------------------------------------- --explain layers
+
+
+def _layers_by_hand(run_dir, x):
+    """Return every layer's (z, a) for raw inputs ``x``, from the model file's arrays (the oracle)."""
+    with np.load(Path(run_dir) / "model.npz", allow_pickle=False) as npz:
+        a = (np.asarray(x) - npz["scaler_center"]) / npz["scaler_scale"]
+        meta = json.loads(str(npz["meta"]))
+        f = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh}[meta["activation"]]
+        out = []
+        for i in range(1, len(meta["hidden"]) + 2):
+            z = a @ npz[f"W{i}"] + npz[f"b{i}"]
+            a = f(z) if i <= len(meta["hidden"]) else z
+            out.append((z, a))
+    return out
+
+
+def test_explain_json_walks_every_hidden_layer(trained_run):
+    x = [6.3, 3.3, 6.0, 2.5]
+    data = json.loads(predict_ok(trained_run, *map(str, x), "--explain", "--format", "json"))
+    (z1, a1), (z2, _) = _layers_by_hand(trained_run, x)
+    [layer] = data[0]["layers"]
+    assert layer["layer"] == 1 and layer["activation"] == "tanh"
+    np.testing.assert_allclose(layer["z"], z1, rtol=1e-12)
+    np.testing.assert_allclose(layer["a"], a1, rtol=1e-12)
+    np.testing.assert_allclose(list(data[0]["logits"].values()), z2, rtol=1e-12)
+
+
+def test_explain_spells_out_narrow_layers_and_rounds_wide_ones(out):
+    ok = run("train", "--out", out, "--name", "n", "--hidden", "3,12", "--activation", "relu")
+    assert ok.exit_code == 0, ok.output
+    x = [5.9, 3.0, 5.1, 1.8]
+    text = run("predict", "-m", out / "n", *map(str, x), "--explain").stdout
+    (z1, a1), (_, a2), (z3, _) = _layers_by_hand(out / "n", x)
+    assert "hidden layer 1 (3 relu units): z = w . x + b, then relu(z)" in text
+    for u in range(3):  # each unit: its arithmetic, its z and its activation, to 4 digits
+        line = next(t for t in text.splitlines() if t.strip().startswith(f"unit {u + 1}  z = "))
+        assert line.count("*") == 4  # one product per input, then the bias
+        assert line.endswith(f" = {z1[u]:.4g}   relu(z) = {a1[u]:.4g}".replace("-0 ", "0 "))
+    # 12 units are more than 8: a rounded vector of z and of relu(z)
+    assert "hidden layer 2 (12 relu units): z = w . a + b, then relu(z), rounded" in text
+    vector = next(t for t in text.splitlines() if t.strip().startswith("relu(z)  ["))
+    assert vector.split("[")[1].rstrip("]").split(", ") == [
+        f"{v:.2f}".replace("-0.00", "0.00") for v in a2
+    ]
+    # the output layer has 12 inputs, more than 8 terms: w . a and b summed
+    for k, name in enumerate(CLASSES):
+        line = next(t for t in text.splitlines() if t.strip().startswith(f"{name}  "))
+        assert line.endswith(f" = {z3[k]:.4g}") and "w . a + b = " in line

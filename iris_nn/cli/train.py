@@ -48,6 +48,7 @@ def train(
       iris-nn train --set train.l2=0.001 --set data.scaling=minmax -q
     """
     from iris_nn.core.errors import BadInputError, DivergenceError
+    from iris_nn.core.network import describe
     from iris_nn.core.train import Control
     from iris_nn.runs.experiment import train_run
     from iris_nn.runs.rundir import check_name
@@ -79,7 +80,7 @@ def train(
         click.echo(str(result.path))
     else:
         test = m["test"]
-        shape = "-".join(str(s) for s in result.net.sizes)
+        network = describe(result.net.sizes, config.model.activation)
         correct = round(test["accuracy"] * test["n"])
         how = {
             "epochs": f"trained {m['epochs_run']} epochs",
@@ -88,8 +89,7 @@ def train(
             "interrupted": f"interrupted after {m['epochs_run']} epochs",
         }[m["stop_reason"]]
         click.echo(
-            f"{config.name}: {shape} {config.model.activation}, {config.train.optimizer}, "
-            f"{how} in {m['wall_time_s']:.2f} s"
+            f"{config.name}: {network}, {config.train.optimizer}, {how} in {m['wall_time_s']:.2f} s"
         )
         click.echo(
             f"test accuracy {test['accuracy']:.3f} ({correct}/{test['n']})   "

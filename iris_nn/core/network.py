@@ -28,6 +28,15 @@ from iris_nn.core.functional import (
 )
 
 
+def describe(sizes: Sequence[int], activation: str | None) -> str:
+    """Return a network's shape for people: ``4-16-3 tanh``, or for no hidden layer
+    ``4-3 softmax regression (no hidden layer)`` (its activation would be used nowhere)."""
+    shape = "-".join(str(s) for s in sizes)
+    if len(sizes) <= 2:
+        return f"{shape} softmax regression (no hidden layer)"
+    return f"{shape} {activation}"
+
+
 class Network:
     """A fully connected classifier ``sizes[0] -> ... -> sizes[-1]`` with SoftMax outputs.
 
@@ -144,6 +153,21 @@ class Network:
             A = self.act.forward(Z, Z)
         return A @ self.W(self.n_layers) + self.b(self.n_layers)  # (n, n_classes)
 
+    def forward_layers(self, X: Array) -> tuple[list[Array], list[Array]]:
+        """Return every layer's ``Z`` and every ``A`` of a forward pass, to show or backpropagate.
+
+        ``zs[i - 1]`` is layer i's ``A_{i-1} @ W_i + b_i`` (n_samples, sizes[i]); ``activations[0]``
+        is ``X`` and ``activations[i]`` is f(``zs[i - 1]``), except that the last is the raw
+        outputs themselves (SoftMax is applied by whoever needs probabilities).
+        """
+        activations = [np.asarray(X, dtype=np.float64)]  # (n, n_features)
+        zs = []
+        for i in range(1, self.n_layers + 1):
+            Z = activations[-1] @ self.W(i) + self.b(i)  # (n, sizes[i])
+            zs.append(Z)
+            activations.append(activate(self.activation, Z) if i < self.n_layers else Z)
+        return zs, activations
+
     def predict_proba(self, X: Array) -> Array:
         """Return the SoftMax probabilities (n_samples, n_classes) of the logits."""
         return softmax(self.forward(X))
@@ -167,13 +191,8 @@ class Network:
         layer down as ``(delta @ W.T) * f'(Z_prev)``. The fast engine (``engine.Batch``) is tested
         against this.
         """
-        A = np.asarray(X, dtype=np.float64)  # (n, n_features)
         n, L = len(y), self.n_layers
-        zs, activations = [], [A]
-        for i in range(1, L + 1):
-            Z = activations[-1] @ self.W(i) + self.b(i)  # (n, sizes[i])
-            zs.append(Z)
-            activations.append(activate(self.activation, Z) if i < L else Z)
+        zs, activations = self.forward_layers(X)
         nabla = Network(self.sizes, self.activation)  # zeros, laid out like theta
         delta = cross_entropy_grad(zs[-1], y)  # (n, n_classes)
         for i in range(L, 0, -1):

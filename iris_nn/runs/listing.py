@@ -19,7 +19,8 @@ def run_summaries(out: str | Path) -> list[dict[str, Any]]:
                 "name": run.path.name,
                 "created": run.created,
                 "hidden": run.meta.get("hidden"),
-                "activation": run.meta.get("activation"),
+                # none without hidden layers, also for older runs whose meta named one
+                "activation": run.meta.get("activation") if run.meta.get("hidden") != [] else None,
                 "epochs_run": run.metrics.get("epochs_run"),
                 "test_accuracy": test.get("accuracy"),
                 "test_log_loss": test.get("log_loss"),

@@ -25,6 +25,7 @@ from iris_nn.runs.jsontext import json_safe
 
 MODEL_FORMAT = "iris-nn/1"
 MODEL_FILE = "model.npz"
+UNUSED_ACTIVATION = "identity"  # what a network without hidden layers is built with: never applied
 
 
 class ModelError(CannotUseError):
@@ -129,8 +130,10 @@ def load_model(path: str | Path) -> Model:
     for key in ("activation", "features", "classes"):
         if key not in meta:
             raise _bad(p, f"meta has no {key!r}")
-    if meta["activation"] not in ACTIVATIONS:
-        raise _bad(p, f"unknown activation {meta['activation']!r}")
+    # A network without hidden layers has no activation: its meta says null (older files named one).
+    activation = meta["activation"]
+    if activation is not None and activation not in ACTIVATIONS:
+        raise _bad(p, f"unknown activation {activation!r}")
     features, classes = meta["features"], meta["classes"]
     if (
         not isinstance(features, list)
@@ -161,10 +164,12 @@ def load_model(path: str | Path) -> Model:
         raise _bad(p, "no scaler_center or scaler_scale")
     try:
         net = Network.from_state_dict(
-            {k: v.astype(np.float64) for k, v in arrays.items()}, meta["activation"]
+            {k: v.astype(np.float64) for k, v in arrays.items()}, activation or UNUSED_ACTIVATION
         )
     except BadInputError as e:
         raise _bad(p, str(e)) from None
+    if activation is None and net.hidden:
+        raise _bad(p, f"meta activation is null but the weights have hidden layers {net.hidden}")
     n_features = len(features)
     if center.shape != (n_features,) or scale.shape != (n_features,) or np.any(scale == 0):
         raise _bad(p, "scaler shapes do not match the features")
@@ -193,7 +198,7 @@ def meta_problem(meta: dict[str, Any]) -> str | None:
 def model_meta(
     *,
     version: str,
-    activation: str,
+    activation: str | None,
     hidden: list[int],
     features: list[str],
     scaling: str,
@@ -202,11 +207,14 @@ def model_meta(
     dataset: str,
     target: str,
 ) -> dict[str, Any]:
-    """Return the ``meta`` record of a model file (``temperature`` is never written: it is 1)."""
+    """Return the ``meta`` record of a model file (``temperature`` is never written: it is 1).
+
+    Without hidden layers ``activation`` is stored as null: there is nothing to apply it to.
+    """
     return {
         "format": MODEL_FORMAT,
         "version": version,
-        "activation": activation,
+        "activation": activation if hidden else None,
         "hidden": list(hidden),
         "features": list(features),
         "classes": list(classes),

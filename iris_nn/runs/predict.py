@@ -39,8 +39,19 @@ class Inputs:
 
 
 @dataclass(frozen=True)
+class LayerStep:
+    """One layer of a forward pass: its parameters, ``Z = A_prev @ W + b`` and ``A = f(Z)``."""
+
+    W: Array  # (n_in, n_out)
+    b: Array  # (n_out,)
+    Z: Array  # (n, n_out)
+    A: Array  # (n, n_out); the output layer's A is its Z (SoftMax comes after)
+    activation: str | None  # None for the output layer
+
+
+@dataclass(frozen=True)
 class Prediction:
-    """Every step of a prediction: inputs, scaled inputs, raw outputs, SoftMax, ArgMax."""
+    """Every step of a prediction: inputs, scaled inputs, each layer, raw outputs, SoftMax, ArgMax."""
 
     features: list[str]
     classes: list[str]
@@ -50,6 +61,12 @@ class Prediction:
     P: Array  # (n, n_classes), SoftMax probabilities
     species: NDArray[np.intp] | None  # (n,) true classes when known
     temperature: float = 1.0
+    layers: tuple[LayerStep, ...] = ()  # every layer, hidden ones first, the output layer last
+
+    @property
+    def hidden(self) -> tuple[LayerStep, ...]:
+        """Return the hidden layers' steps (none for softmax regression)."""
+        return self.layers[:-1]
 
     @property
     def predicted(self) -> NDArray[np.intp]:
@@ -62,12 +79,32 @@ class Prediction:
 
 def predict(model: Model, inputs: Inputs) -> Prediction:
     """Return the prediction of ``model`` for every row of ``inputs``, in one forward pass."""
+    net = model.net
     with np.errstate(over="ignore", invalid="ignore"):  # absurd inputs give inf, not warnings
         X_scaled = model.scale_inputs(inputs.X)  # (n, n_features)
-        Z = model.net.forward(X_scaled) / model.temperature  # (n, n_classes)
+        zs, activations = net.forward_layers(X_scaled)
+        Z = zs[-1] / model.temperature  # (n, n_classes)
         P = softmax(Z)
+    layers = tuple(
+        LayerStep(
+            net.W(i),
+            net.b(i),
+            zs[i - 1],
+            activations[i],
+            net.activation if i < net.n_layers else None,
+        )
+        for i in range(1, net.n_layers + 1)
+    )
     return Prediction(
-        model.features, model.classes, inputs.X, X_scaled, Z, P, inputs.species, model.temperature
+        model.features,
+        model.classes,
+        inputs.X,
+        X_scaled,
+        Z,
+        P,
+        inputs.species,
+        model.temperature,
+        layers,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import textwrap
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -24,7 +25,9 @@ def _finite(A: Array) -> bool:
 def to_json(pred: Prediction, explain: bool = False) -> str:
     """Return a JSON list with one object per row: prediction, probabilities, logits (+species).
 
-    With ``explain``, each object also holds ``inputs``, ``scaled_inputs`` and ``argmax``.
+    With ``explain``, each object also holds ``inputs``, ``scaled_inputs``, ``layers`` (each
+    hidden layer's ``{"layer", "activation", "z", "a"}``, ``z = w . x + b`` and ``a = f(z)`` one value
+    per unit) and ``argmax``.
     """
     classes, features = pred.classes, pred.features
     names = [classes[i] for i in pred.predicted]
@@ -42,11 +45,17 @@ def to_json(pred: Prediction, explain: bool = False) -> str:
             obj["species"] = classes[s]
     if explain:
         X, S, H = pred.X.tolist(), pred.X_scaled.tolist(), argmax_one_hot(pred.P).tolist()
+        hidden = [(step.activation, step.Z.tolist(), step.A.tolist()) for step in pred.hidden]
         for n, obj in enumerate(objects):
             obj["inputs"] = dict(zip(features, X[n], strict=True))
             obj["scaled_inputs"] = dict(zip(features, S[n], strict=True))
+            obj["layers"] = [
+                {"layer": i, "activation": f, "z": Z[n], "a": A[n]}
+                for i, (f, Z, A) in enumerate(hidden, 1)
+            ]
             obj["argmax"] = H[n]
-    if not (_finite(pred.P) and _finite(pred.Z) and _finite(pred.X_scaled)):
+    finite = not explain or all(_finite(s.Z) and _finite(s.A) for s in pred.layers)
+    if not (finite and _finite(pred.P) and _finite(pred.Z) and _finite(pred.X_scaled)):
         objects = json_safe(objects)  # JSON has no NaN or Infinity: they become null
     # one object per line: valid JSON that still reads (and greps) well for many rows
     lines = ",\n".join("  " + json.dumps(obj, allow_nan=False) for obj in objects)
@@ -113,14 +122,103 @@ def _named(names: Sequence[str], values: Iterable[float], fmt: str) -> str:
     return "   ".join(f"{n} {v:{fmt}}" for n, v in zip(names, values, strict=True))
 
 
+SPELLED_UNITS = 8  # layers up to this wide show each unit's arithmetic; wider ones a vector
+SPELLED_TERMS = 8  # a unit's w . x written term by term up to this many inputs
+SHOWN_VALUES = 64  # a wide layer's vector is cut after this many values (JSON has them all)
+LINE_WIDTH = 100  # wide vectors wrap here
+
+
+def _value(v: float) -> str:
+    """Return ``v`` to 4 significant digits, without a minus on zero."""
+    text = f"{v:.4g}"
+    return "0" if text in ("-0", "0") else text
+
+
+def _sum_text(w: Array, x: Array, b: float, symbol: str) -> str:
+    """Return ``w . x + b`` written out: ``-2.5*0.125 + 0.6*1 + 1.6``, or summed when long."""
+    if len(w) > SPELLED_TERMS:
+        return f"w . {symbol} + b = {_value(float(w @ x))} + {_value(b)}".replace("+ -", "- ")
+    parts = []
+    for k, (wk, xk) in enumerate(zip(w.tolist(), x.tolist(), strict=True)):
+        xs = _value(xk) if xk >= 0 else f"({_value(xk)})"
+        term = f"{_value(abs(wk))}*{xs}"
+        parts.append(
+            (f"-{term}" if wk < 0 else term) if k == 0 else ("- " if wk < 0 else "+ ") + term
+        )
+    parts.append(("- " if b < 0 else "+ ") + _value(abs(b)))
+    return " ".join(parts)
+
+
+def _vector(label: str, values: Array) -> list[str]:
+    """Return ``label  [v1, v2, ...]`` rounded to 2 decimals, wrapped, cut after 64 values."""
+    items = [f"{v:.2f}".replace("-0.00", "0.00") for v in values[:SHOWN_VALUES]]
+    more = len(values) - SHOWN_VALUES
+    indent = " " * (len(label) + 7)
+    lines = textwrap.wrap(
+        "[" + ", ".join(items) + ("," if more > 0 else "]"),
+        LINE_WIDTH,
+        initial_indent=f"    {label}  ",
+        subsequent_indent=indent,
+    )
+    if more > 0:
+        lines.append(f"{indent}... {more} more (--format json has them all)]")
+    return lines
+
+
+def _layer_lines(pred: Prediction, n: int, names: Sequence[str]) -> list[str]:
+    """Return the arithmetic of every layer for row ``n``; ``names`` are the output units'."""
+    lines = []
+    x, symbol = pred.X_scaled[n], "x"  # a layer's inputs: the scaled inputs, then activations
+    for i, step in enumerate(pred.layers, 1):
+        last = i == len(pred.layers)
+        width = step.W.shape[1]
+        f = step.activation
+        formula = f"z = w . {symbol} + b" + ("" if last else f", then {f}(z)")
+        head = "output layer" if last else f"hidden layer {i} ({width} {f} unit{'s' * (width > 1)})"
+        if width > SPELLED_UNITS:
+            lines.append(f"  {head}: {formula}, rounded")
+            lines += _vector("z".ljust(len(f or "") + 3), step.Z[n])
+            if not last:
+                lines += _vector(f"{f}(z)", step.A[n])
+        else:
+            lines.append(f"  {head}: {formula}")
+            labels = list(names) if last else [f"unit {u + 1}" for u in range(width)]
+            pad = max(map(len, labels))
+            for u, label in enumerate(labels):
+                arithmetic = _sum_text(step.W[:, u], x, float(step.b[u]), symbol)
+                text = f"    {label:<{pad}}  z = {arithmetic}"
+                text += f" = {_value(float(step.Z[n, u]))}"
+                if not last:
+                    text += f"   {f}(z) = {_value(float(step.A[n, u]))}"
+                lines.append(text)
+        x, symbol = step.A[n], "a"
+    return lines
+
+
 def explain(pred: Prediction) -> str:
-    """Return each row walked through the lesson's steps, from inputs (cm) to the ArgMax one-hot."""
+    """Return each row walked through the lesson's steps, from inputs (cm) to the ArgMax one-hot.
+
+    Every layer is shown: for at most 8 units, each unit's ``z = w . x + b`` with the numbers and
+    its activation; wider layers as rounded vectors.
+    """
     features, classes = pred.features, pred.classes
     raw = "raw outputs" + (f" / temperature {pred.temperature:g}" if pred.temperature != 1 else "")
+    if pred.hidden:
+        f = pred.hidden[0].activation
+        network = [
+            "  2. each hidden unit adds up its inputs times its weights, plus its bias,",
+            f"     z = w . x + b, and passes on {f}(z); each output unit does the same with the",
+            "     last hidden layer's values, without an activation: one raw output per species",
+        ]
+    else:
+        network = [
+            "  2. each output unit adds up the scaled inputs times its weights, plus its bias,",
+            "     z = w . x + b: one raw output per species (no hidden layer)",
+        ]
     lines = [
         "Each flower goes through the lesson's steps:",
         "  1. inputs (cm) are scaled as the training rows were: (x - center) / scale",
-        "  2. the network turns the scaled inputs into raw output values, one per species",
+        *network,
         "  3. SoftMax turns the raw outputs into probabilities between 0 and 1 that sum to 1:",
         "     SoftMax(i) = e^(raw output i) / sum over j of e^(raw output j)",
         "  4. ArgMax sets the largest probability to 1 and the others to 0: the prediction",
@@ -133,6 +231,7 @@ def explain(pred: Prediction) -> str:
             f"flower {n + 1}",
             f"  inputs (cm)     {_named(features, pred.X[n], 'g')}",
             f"  scaled inputs   {_named(features, pred.X_scaled[n], '.4g')}",
+            *_layer_lines(pred, n, classes),
             f"  {raw:<15} {_named(classes, pred.Z[n], '.4g')}",
             f"  SoftMax         {_named(classes, pred.P[n], '.3f')}   (sum {pred.P[n].sum():.3f})",
             f"  ArgMax          {hot[n].tolist()}  ->  {classes[i]}",

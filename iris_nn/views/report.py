@@ -14,6 +14,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from iris_nn.core.network import describe
 from iris_nn.runs.rundir import PLOTS_DIR, REPORT_FILE, RunFiles, write_atomic
 from iris_nn.views.figures import FIGURES, load_view
 from iris_nn.views.style import png_bytes
@@ -96,7 +97,7 @@ def _summary(run: RunFiles) -> str:
         layers = "layer" if len(net.hidden) == 1 else "layers"
         network = f"{shape}: {net.activation} hidden {layers}, SoftMax outputs"
     else:
-        network = f"{shape}: no hidden layer (softmax regression)"
+        network = f"{describe(net.sizes, None)}, SoftMax outputs"
     rows = [
         ("status", _e(m.get("status"))),
         ("network", _e(network)),

@@ -78,8 +78,11 @@ def format_runs(summaries: list[dict[str, Any]]) -> str:
         )
     header = ["  name", "created (UTC)", "hidden", "activation", "epochs", "test acc", "log loss"]
     lines = aligned([*header, "status"], rows, "llllrrrl")
+    notes = [""]
     if default is None:
-        return "\n".join([*lines, "", "no completed run: predict and evaluate need --model"])
-    return "\n".join(
-        [*lines, "", "* the newest completed run: predict and evaluate use it by default"]
-    )
+        notes.append("no completed run: predict and evaluate need --model")
+    else:
+        notes.append("* the newest completed run: predict and evaluate use it by default")
+    if any(s["hidden"] == [] for s in summaries):
+        notes.append("hidden none: softmax regression (no hidden layer, so no activation)")
+    return "\n".join([*lines, *notes])
