@@ -105,7 +105,7 @@ VALID = {  # plausible values, so that a fair share of the random commands is ac
         'data.features=["petal_width", "sepal_width"]',
         "model.hidden=[]",
     ],
-    "-c": [str(p) for p in sorted((ROOT / "configs").glob("*.toml"))],
+    "-c": [str(p) for p in sorted((ROOT / "configs").glob("*.toml"))],  # weights too: an error
     "--config": [str(ROOT / "configs" / "default.toml")],
     "--format": ["table", "json", "csv"],
     "--labels": ["a,b,c", "setosa,versicolor,virginica"],

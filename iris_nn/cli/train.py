@@ -21,16 +21,35 @@ def lower_lr_hint(config: Any) -> str:
     return f"--lr {min(config.train.lr / 10, TrainConfig().lr):g}"
 
 
+def with_init(config: Any, init_path: str) -> Any:
+    """Return ``config`` starting from the weights in ``init_path`` (``--init``); bad: exit 2."""
+    from iris_nn.runs import config as cfg
+
+    try:
+        value = cfg.absolute_path("model.init", cfg.check_value("model.init", init_path))
+        return cfg.apply(config, {"model.init": value})
+    except cfg.ConfigError as e:
+        raise usage_error(f"--init: {e}") from None
+
+
 @cli.command(context_settings=CONTEXT)
 @config_options
 @click.option("--name", help="Run name [default: <config name>-<YYYYmmdd-HHMMSS>].")
 @out_option(help="Directory the run directory is written in.")
+@click.option(
+    "--init",
+    "init_path",
+    metavar="WEIGHTS",
+    help="Start from these weights, not random ones (model.init): a .toml file of W1 = [[...]], "
+    "b1 = [...], ... or a .npz such as a run's model.npz.",
+)
 @click.option("--no-plots", is_flag=True, help="Skip the plots and the report page.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the run's path, on stdout.")
 def train(
     config: Any,
     name: str | None,
     out: str,
+    init_path: str | None,
     no_plots: bool,
     quiet: bool,
 ) -> None:
@@ -46,6 +65,8 @@ def train(
       iris-nn train -c configs/statquest.toml
       iris-nn train --hidden 16,16 --optimizer adam --lr 0.01 --epochs 500
       iris-nn train --set train.l2=0.001 --set data.scaling=minmax -q
+      iris-nn train -c configs/lesson.toml
+      iris-nn train --init outputs/RUN/model.npz --epochs 500
     """
     from iris_nn.core.errors import BadInputError, DivergenceError
     from iris_nn.core.network import describe
@@ -58,6 +79,8 @@ def train(
             check_name(name)
         except BadInputError as e:
             raise usage_error(f"--name: {e}") from None
+    if init_path is not None:
+        config = with_init(config, init_path)
     finish = None
     if not no_plots:
         from iris_nn.views.report import render_run  # matplotlib only when drawing

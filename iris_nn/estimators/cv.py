@@ -217,6 +217,11 @@ def cross_validate(
     processes share the folds (None: one per core); ``progress(done, total)`` follows them.
     ``models`` picks a subset of ``MODEL_NAMES`` (tuning needs only the network).
     """
+    if config.model.init:
+        raise BadInputError(
+            f"model.init = {config.model.init!r}: cv trains every fold from random initial "
+            "weights drawn from the seed; starting weights are for train"
+        )
     check_int("folds", folds, FOLDS_RANGE)
     check_int("repeats", repeats, REPEATS_RANGE)
     if jobs is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import os
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
@@ -44,6 +45,7 @@ class DataConfig:
 class ModelConfig:
     hidden: tuple[int, ...] = (16,)  # hidden-layer widths; () is softmax regression
     activation: str = "tanh"  # hidden layers only
+    init: str = ""  # a .toml or .npz file of starting weights W1.., b1..; "" = random, seeded
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,11 @@ FIELDS: dict[str, Field] = {
         "0 to 8 widths, each 1 .. 4096 (e.g. [], [8], [16, 16])",
     ),
     "model.activation": _choice(ACTIVATIONS),
+    "model.init": Field(
+        "str",
+        lambda v: v == "" or Path(v).suffix.lower() in (".toml", ".npz"),
+        'a path to a .toml or .npz file of weights W1.., b1.., or "" for random ones',
+    ),
     "train.optimizer": _choice(OPTIMIZERS),
     "train.lr": Field("float", lambda v: 0 < v <= 1e3, "0 < x <= 1000"),
     "train.epochs": Field("int", lambda v: 0 <= v <= 1_000_000, "an integer 0 .. 1000000"),
@@ -122,6 +129,9 @@ FIELDS: dict[str, Field] = {
     "train.min_delta": Field("float", lambda v: v >= 0, "x >= 0"),
 }
 SECTIONS = ("data", "model", "train")
+# Keys holding a path: relative to the config file that names them, else to the current
+# directory; the resolved config holds them absolute, so a run's config.toml works from anywhere.
+PATH_KEYS = ("model.init",)
 
 
 def _show(value: Any) -> str:
@@ -300,15 +310,23 @@ def load(
     """Return the resolved config: defaults < file < ``--set`` assignments < named options."""
     overrides: dict[str, Any] = {}
     if path is not None:
+        base = Path(path).parent
         for key, value in read_file(path).items():
-            overrides[key] = check_value(key, value)
+            overrides[key] = absolute_path(key, check_value(key, value), base)
     for text in sets:
         key, value = parse_assignment(text)
-        overrides[key] = value
+        overrides[key] = absolute_path(key, value)
     for key, value in (options or {}).items():
         if value is not None:
-            overrides[key] = check_value(key, value)
+            overrides[key] = absolute_path(key, check_value(key, value))
     return apply(Config(), overrides)
+
+
+def absolute_path(key: str, value: Any, base: Path = Path()) -> Any:
+    """Return the path ``value`` of a PATH_KEYS ``key`` made absolute from ``base``; others as is."""
+    if key not in PATH_KEYS or not value or Path(value).is_absolute():
+        return value
+    return os.path.abspath(base / value)
 
 
 def _toml_value(value: Any) -> str:

@@ -19,6 +19,7 @@ from iris_nn.data.prepare import Dataset, prepare
 from iris_nn.data.split import int_seed, seeds
 from iris_nn.runs import rundir
 from iris_nn.runs.config import Config, to_toml
+from iris_nn.runs.init_weights import read_init_weights
 from iris_nn.runs.metrics import classification_metrics
 from iris_nn.runs.model_file import MODEL_FILE, model_meta, save_model, utc_now
 from iris_nn.runs.rundir import RunDir, RunError
@@ -54,12 +55,21 @@ def tracked_rows(data: Dataset) -> np.ndarray:
 
 
 def build(config: Config) -> tuple[Dataset, Network, np.random.Generator]:
-    """Return the data, the initialised network and the shuffling generator of ``config``."""
+    """Return the data, the initialised network and the shuffling generator of ``config``.
+
+    The network starts from ``model.init``'s weights when the config names a file, else from
+    random ones drawn from the seed.
+    """
     split_seq, init_seq, shuffle_seq = seeds(config.seed)
     d = config.data
     data = prepare(d.dataset, d.features, d.test_size, d.val_size, d.scaling, int_seed(split_seq))
     sizes = [len(data.features), *config.model.hidden, len(data.classes)]
     net = Network.initialised(sizes, config.model.activation, np.random.default_rng(init_seq))
+    if config.model.init:
+        start = read_init_weights(config.model.init, sizes, data.features, data.classes)
+        for i in range(1, net.n_layers + 1):
+            net.W(i)[...] = start[f"W{i}"]
+            net.b(i)[...] = start[f"b{i}"]
     return data, net, np.random.default_rng(shuffle_seq)
 
 

@@ -129,8 +129,14 @@ LINE_WIDTH = 100  # wide vectors wrap here
 
 
 def _value(v: float) -> str:
-    """Return ``v`` to 4 significant digits, without a minus on zero."""
-    text = f"{v:.4g}"
+    """Return ``v`` in at most 6 significant digits when that is exact (hand-made weights such
+    as 1.04625 stay whole), else rounded to 4 (trained weights); never with a minus on zero."""
+    for digits in range(1, 7):
+        text = f"{v:.{digits}g}"
+        if abs(float(text) - v) <= 1e-9 * max(1.0, abs(v)):
+            break
+    else:
+        text = f"{v:.4g}"
     return "0" if text in ("-0", "0") else text
 
 
