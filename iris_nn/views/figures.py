@@ -17,7 +17,7 @@ from iris_nn.core.functional import Array
 from iris_nn.data.datasets import DatasetInfo, Labels, get_dataset
 from iris_nn.runs.model_file import load_model
 from iris_nn.runs.rundir import RunError, RunFiles, read_run
-from iris_nn.views import outputs, training
+from iris_nn.views import network_diagram, outputs, training
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,13 @@ def _confusion(v: RunView) -> Figure:
 def _softmax_argmax(v: RunView) -> Figure:
     rows = outputs.example_rows(v.y, v.run.split.test, len(v.run.model.classes))
     return outputs.softmax_argmax_figure(v.run.model, v.X, v.y, rows, v.name, v.info.label)
+
+
+def _network(v: RunView) -> Figure:
+    model = v.run.model
+    row = outputs.example_rows(v.y, v.run.split.test, len(model.classes))[0]
+    truth = model.classes[v.y[row]]
+    return network_diagram.network_figure(model, v.X[row], row, truth, v.name, v.info.noun)
 
 
 def _evolution(v: RunView) -> Figure:
@@ -129,6 +136,17 @@ FIGURES: tuple[FigureSpec, ...] = (
         "curve (the thicker one) should climb towards 1; the dashed line is the first epoch where "
         "ArgMax names the right species.",
         _evolution,
+    ),
+    FigureSpec(
+        "network.png",
+        "The network, with its weights and biases",
+        "Read left to right as the lesson draws it: each hidden unit adds up its inputs times the "
+        "weights on its edges (blue positive, red negative, thicker = larger), adds its bias b and "
+        "applies its activation (the curve drawn in it); each raw output does the same with the "
+        "last hidden layer, then SoftMax turns the raw outputs into probabilities and ArgMax picks "
+        "the largest, shown on the right for one test flower. Wide layers show their 12 units with "
+        "the largest weights.",
+        _network,
     ),
 )
 FIGURE_NAMES = tuple(f.name for f in FIGURES)

@@ -1,0 +1,404 @@
+"""The network as the lesson draws it: inputs, hidden units, raw outputs, then SoftMax and ArgMax,
+with every weight written on its edge and every bias beside its unit.
+
+The canvas is measured in inches (one axes covers the whole figure, one data unit = one inch), so
+text sizes in points and distances between units compare directly when numbers are placed: each
+weight's number goes to the first free spot along its edge, strongest edges first. A layer wider
+than 12 units shows the 12 with the largest weights; a layer with more than 60 edges, or with units
+left out, writes numbers on its strongest edges only. On the right, one example row's raw outputs
+go through SoftMax and ArgMax.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection, PatchCollection
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+from numpy.typing import NDArray
+
+from iris_nn.core.functional import Array, activate, argmax_one_hot, softmax
+from iris_nn.runs.model_file import Model
+from iris_nn.views.style import DPI, class_colour, title
+
+MAX_UNITS = 12  # units drawn per layer
+MAX_EDGES = 60  # a layer with more edges than this writes numbers on its strongest only
+MAX_NUMBERS = 16  # numbers on such a crowded layer's edges, at most
+POSITIVE, NEGATIVE = "#2166AC", "#B2182B"  # blue and red stay apart for colour-blind readers
+R = 0.15  # unit radius, inches
+SMALL, NAME, HEAD = 7.0, 8.0, 8.5  # font sizes, points
+CHAR_W = 0.62 / 72  # inches per character and point of font size (a digit of DejaVu Sans)
+PAD = 0.035  # inches of white round each number
+BOX_W, ARROW_W = 0.62, 0.55  # the SoftMax and ArgMax boxes; a number column and its arrow
+
+
+@dataclass(frozen=True)
+class Column:
+    """One layer's units as drawn: their indices in the layer and their centres (inches)."""
+
+    x: float
+    units: NDArray[np.intp]  # (shown,) indices into the layer, ascending
+    ys: NDArray[np.floating]  # (shown,) heights, top unit first
+    size: int  # units in the layer, drawn or not
+
+    @property
+    def left_out(self) -> int:
+        """Return how many of the layer's units are not drawn."""
+        return self.size - len(self.units)
+
+
+class Taken:
+    """Rectangles already used on the canvas: a new number goes only where it overlaps none."""
+
+    def __init__(self) -> None:
+        self.boxes = np.empty((0, 4))  # (m, 4): x0, y0, x1, y1
+
+    def free(self, box: Array) -> bool:
+        """Return whether ``box`` (x0, y0, x1, y1) overlaps no rectangle taken so far."""
+        b = self.boxes
+        overlap = (b[:, 0] < box[2]) & (box[0] < b[:, 2]) & (b[:, 1] < box[3]) & (box[1] < b[:, 3])
+        return not overlap.any()
+
+    def take(self, box: Array) -> None:
+        """Mark ``box`` as used."""
+        self.boxes = np.vstack([self.boxes, box])
+
+
+def text_box(x: float, y: float, text: str, points: float, ha: str = "center") -> Array:
+    """Return the rectangle (x0, y0, x1, y1), padded, that one line of ``text`` at (x, y) covers."""
+    w, h = len(text) * points * CHAR_W + 2 * PAD, points / 72 * 1.25 + 2 * PAD
+    x0 = {"center": x - w / 2, "left": x - PAD, "right": x - w + PAD}[ha]
+    return np.array([x0, y - h / 2, x0 + w, y + h / 2])
+
+
+def two_decimals(v: float) -> str:
+    """Return ``v`` with 2 decimals (a weight or a bias), never as -0.00."""
+    text = f"{v:.2f}"
+    return "0.00" if text == "-0.00" else text
+
+
+def drawn_units(scores: Array) -> NDArray[np.intp]:
+    """Return the indices of the (at most 12) units with the largest ``scores``, in layer order."""
+    if len(scores) <= MAX_UNITS:
+        return np.arange(len(scores))
+    return np.sort(np.argsort(-scores, kind="stable")[:MAX_UNITS])
+
+
+def unit_scores(Ws: Sequence[Array]) -> list[Array]:
+    """Return, per column, each unit's weight: the sum of its outgoing |w| (incoming for outputs)."""
+    return [np.abs(W).sum(axis=1) for W in Ws] + [np.abs(Ws[-1]).sum(axis=0)]
+
+
+def _glyph(ax: Axes, x: float, y: float, activation: str) -> None:
+    """Draw the activation's curve inside a unit, as the lesson draws its bent ReLU line."""
+    z = np.linspace(-2.0, 2.0, 41)
+    a = activate(activation, z)
+    lo, hi = float(a.min()), float(a.max())
+    ya = (a - lo) / (hi - lo if hi > lo else 1.0) - 0.5  # -0.5 .. 0.5
+    ax.plot(x + z * 0.31 * R, y + ya * 1.1 * R, color="#333333", lw=0.9, zorder=4)
+
+
+def _write(
+    ax: Axes,
+    backs: list[FancyBboxPatch],
+    box: Array,
+    x: float,
+    y: float,
+    text: str,
+    **style: object,
+) -> None:
+    """Write ``text`` centred at (x, y) on a pale rounded ``box`` (drawn later, all at once)."""
+    backs.append(
+        FancyBboxPatch(
+            (box[0] + PAD / 2, box[1] + PAD / 2),
+            box[2] - box[0] - PAD,
+            box[3] - box[1] - PAD,
+            boxstyle="round,pad=0,rounding_size=0.03",
+        )
+    )
+    ax.text(x, y, text, ha="center", va="center", zorder=6, **style)  # type: ignore[arg-type]
+
+
+def _number_edges(
+    ax: Axes,
+    taken: Taken,
+    backs: list[FancyBboxPatch],
+    segments: Array,
+    weights: Array,
+    crowded: bool,
+) -> int:
+    """Write each weight on its edge where it overlaps nothing; return how many were written.
+
+    Strongest edges first. A crowded layer numbers only an unbroken run of its strongest edges
+    (at most 16), so that every edge without a number is weaker than every edge with one.
+    """
+    # Spots along an edge, as fractions of the way from its source: the middle, then outwards.
+    spots = (0.5, 0.38, 0.62, 0.28, 0.72, 0.44, 0.56, 0.2, 0.8, 0.33, 0.67, 0.24, 0.76, 0.15, 0.85)
+    written = 0
+    for e in np.argsort(-np.abs(weights), kind="stable"):
+        if crowded and written == MAX_NUMBERS:
+            break
+        x0, y0, x1, y1 = segments[e]
+        text = two_decimals(float(weights[e]))
+        for t in spots:
+            x, y = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+            box = text_box(x, y, text, SMALL)
+            if taken.free(box):
+                taken.take(box)
+                colour = POSITIVE if weights[e] >= 0 else NEGATIVE
+                _write(ax, backs, box, x, y, text, fontsize=SMALL, color=colour)
+                written += 1
+                break
+        else:
+            if crowded:
+                break
+    return written
+
+
+def network_figure(
+    model: Model,
+    x_example: Array,
+    row: int,
+    truth: str,
+    run_name: str,
+    noun: str = "flower",
+) -> Figure:
+    """Return the network drawn as the lesson draws it, with its weights and biases.
+
+    Inputs on the left, then each hidden layer (the activation's curve drawn in each unit), then
+    one raw output per class; every weight written on its edge (blue positive, red negative,
+    width by size) and every bias beside its unit, to 2 decimals. On the right one example row
+    goes through SoftMax and ArgMax.
+
+    Parameters
+    ----------
+    model : Model
+        The trained model: its weights, features, classes and activation.
+    x_example : ndarray of shape (n_features,)
+        One row's raw measurements, for the SoftMax and ArgMax columns.
+    row, truth : int, str
+        That row's index in the data set and its true class, for the key.
+    run_name : str
+        Shown in the title.
+    noun : str
+        What a row is ("flower").
+    """
+    net, features, classes = model.net, model.features, model.classes
+    L = net.n_layers
+    Ws = [net.W(i) for i in range(1, L + 1)]  # (n_in, n_out) each
+    bs = [net.b(i) for i in range(1, L + 1)]  # (n_out,) each
+    scores = unit_scores(Ws)
+    picks = [drawn_units(s) for s in scores]
+
+    # ------------------------------------------------------------------ the canvas, in inches
+    n_rows = max(len(p) for p in picks)
+    step = min(0.8, 7.4 / n_rows)  # between the units of a column
+    name_w = max(len(features[i]) for i in picks[0]) * NAME * CHAR_W
+    class_w = max(len(classes[i]) for i in picks[-1]) * NAME * CHAR_W
+    left = 0.3 + name_w + R
+    right = max(R + 0.1 + class_w + 0.2, 0.75) + 2 * (ARROW_W + 0.12 + BOX_W + 0.2) + 0.45
+    gap = float(np.clip((14.0 - left - right) / L, 0.9, 2.7))
+    any_left_out = any(len(p) < len(s) for p, s in zip(picks, scores, strict=True))
+    n_notes = 3 + any_left_out
+    bottom = 0.3 + 0.16 * n_notes + (0.45 if any_left_out else 0.2)
+    top = 1.2
+    width, height = left + L * gap + right, bottom + n_rows * step + top
+    fig = Figure(figsize=(width, height), dpi=DPI)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, width)
+    ax.set_ylim(0, height)
+    ax.set_axis_off()
+    middle, head_y = bottom + n_rows * step / 2, bottom + n_rows * step + 0.2
+    columns = [
+        Column(left + c * gap, p, middle + ((len(p) - 1) / 2 - np.arange(len(p))) * step, len(s))
+        for c, (p, s) in enumerate(zip(picks, scores, strict=True))
+    ]
+    taken, backs = Taken(), list[FancyBboxPatch]()
+    for col in columns:
+        for yy in col.ys:
+            taken.take(np.array([col.x - R, yy - R, col.x + R, yy + R]))
+
+    # ------------------------------------------------------------------ edges
+    biggest = max(float(np.abs(W).max()) for W in Ws) or 1.0
+    layers: list[tuple[Array, Array, bool]] = []  # per layer: edges (x0, y0, x1, y1), weights
+    for i, W in enumerate(Ws):
+        a, b = columns[i], columns[i + 1]
+        w = W[np.ix_(a.units, b.units)].ravel()  # (shown in * shown out,), row-major
+        ya, yb = np.repeat(a.ys, len(b.ys)), np.tile(b.ys, len(a.ys))
+        segments = np.column_stack([np.full_like(ya, a.x + R), ya, np.full_like(yb, b.x - R), yb])
+        ax.add_collection(
+            LineCollection(
+                list(segments.reshape(-1, 2, 2)),  # (edges, 2 ends, x y)
+                colors=np.where(w >= 0, POSITIVE, NEGATIVE),
+                linewidths=0.35 + 2.8 * np.abs(w) / biggest,
+                alpha=0.75,
+                zorder=1,
+            )
+        )
+        crowded = a.left_out > 0 or b.left_out > 0 or W.size > MAX_EDGES
+        layers.append((segments, w, crowded))
+
+    # ------------------------------------------------------------------ units, biases, headers
+    for c, col in enumerate(columns):
+        kind = "input" if c == 0 else "output" if c == L else "hidden"
+        for unit, yy in zip(col.units, col.ys, strict=True):
+            ring = class_colour(int(unit)) if kind == "output" else "#444444"
+            face = "#E6E6E6" if kind == "input" else "white"
+            lw = 1.8 if kind == "output" else 1.0
+            ax.add_patch(Circle((col.x, yy), R, fc=face, ec=ring, lw=lw, zorder=3))
+            if kind == "hidden":
+                _glyph(ax, col.x, yy, net.activation)
+            if kind == "input":
+                x_name = col.x - R - 0.07
+                ax.text(x_name, yy, features[unit], ha="right", va="center", fontsize=NAME)
+                taken.take(text_box(x_name, yy, features[unit], NAME, "right"))
+                continue
+            # the unit's number too when some of its layer are left out, so none looks missing
+            tag = f"#{unit + 1} " if col.left_out else ""
+            bias = f"{tag}b {two_decimals(float(bs[c - 1][unit]))}"
+            box = text_box(col.x, yy + R + 0.1, bias, SMALL)
+            taken.take(box)
+            _write(ax, backs, box, col.x, yy + R + 0.1, bias, fontsize=SMALL, color="#222222")
+        if kind == "input":
+            head = "inputs\n(scaled)" if col.size > 1 else "input\n(scaled)"
+        elif kind == "output":
+            head = "raw outputs"
+        else:
+            head = f"hidden layer {c}\n{col.size} {net.activation} unit{'s' * (col.size > 1)}"
+        ax.text(col.x, head_y, head, ha="center", va="bottom", fontsize=HEAD, fontweight="bold")
+        if col.left_out:
+            what = {"input": "input", "output": "class", "hidden": "unit"}[kind]
+            many = {"input": "inputs", "class": "classes", "unit": "units"}[what]
+            note = f"+ {col.left_out} {many if col.left_out > 1 else what} not drawn"
+            ax.text(
+                col.x,
+                col.ys.min() - R - 0.12,
+                note,
+                ha="center",
+                va="top",
+                fontsize=SMALL,
+                color="#444444",
+                style="italic",
+            )
+            taken.take(text_box(col.x, col.ys.min() - R - 0.2, note, SMALL))
+
+    numbered = sum(_number_edges(ax, taken, backs, *layer) for layer in layers)
+    ax.add_collection(PatchCollection(backs, fc="white", ec="none", alpha=0.9, zorder=5))
+
+    # ------------------------------------------------------------------ one row: SoftMax, ArgMax
+    out = columns[-1]
+    z = model.logits(x_example[None, :])[0]  # (n_classes,)
+    p = softmax(z)
+    hot = argmax_one_hot(p)  # (n_classes,)
+    x_name = out.x + R + 0.1
+    x_raw = max(x_name + class_w + 0.2, out.x + 0.75)  # headers "raw outputs" and "row 17" apart
+    x_box1 = x_raw + ARROW_W + 0.12
+    x_p = x_box1 + BOX_W + 0.2
+    x_box2 = x_p + ARROW_W + 0.12
+    x_hot = x_box2 + BOX_W + 0.2
+    lo, hi = out.ys.min() - R - 0.05, out.ys.max() + R + 0.05
+    for x_box, label in ((x_box1, "SoftMax"), (x_box2, "ArgMax")):
+        ax.add_patch(
+            FancyBboxPatch(
+                (x_box, lo),
+                BOX_W,
+                hi - lo,
+                boxstyle="round,pad=0,rounding_size=0.08",
+                fc="#F0F0F0",
+                ec="#555555",
+                lw=1.0,
+                zorder=2,
+            )
+        )
+        upright = len(out.units) > 2  # a short box has no room for the word across
+        ax.text(
+            x_box + BOX_W / 2,
+            (lo + hi) / 2,
+            label,
+            ha="center",
+            va="center",
+            fontsize=NAME,
+            fontweight="bold",
+            rotation=90 if upright else 0,
+            zorder=3,
+        )
+    arrows = (
+        (x_raw + ARROW_W - 0.1, x_box1),
+        (x_box1 + BOX_W, x_p - 0.06),
+        (x_p + ARROW_W - 0.1, x_box2),
+        (x_box2 + BOX_W, x_hot - 0.06),
+    )
+    for unit, yy in zip(out.units, out.ys, strict=True):
+        ax.text(
+            x_name,
+            yy,
+            classes[unit],
+            ha="left",
+            va="center",
+            fontsize=NAME,
+            color=class_colour(int(unit)),
+            fontweight="bold",
+        )
+        ax.text(x_raw, yy, f"{z[unit]:.2f}", ha="left", va="center", fontsize=NAME)
+        ax.text(x_p, yy, f"{p[unit]:.3f}", ha="left", va="center", fontsize=NAME)
+        ax.text(
+            x_hot,
+            yy,
+            str(hot[unit]),
+            ha="left",
+            va="center",
+            fontsize=NAME,
+            fontweight="bold" if hot[unit] else "normal",
+        )
+        for x0, x1 in arrows:
+            ax.add_patch(
+                FancyArrowPatch(
+                    (x0, yy),
+                    (x1, yy),
+                    arrowstyle="-|>",
+                    mutation_scale=7,
+                    lw=0.8,
+                    color="#555555",
+                    zorder=2,
+                )
+            )
+    for x, head in (
+        (x_raw + 0.2, f"{noun} {row}:\nraw output"),
+        (x_p + 0.22, "probability"),
+        (x_hot + 0.05, "one-hot"),
+    ):
+        ax.text(x, head_y, head, ha="center", va="bottom", fontsize=HEAD)
+
+    # ------------------------------------------------------------------ the key
+    total = sum(W.size for W in Ws)
+    notes = [
+        "Edges: blue = positive weight, red = negative, thicker = larger. b = the unit's bias. "
+        "Numbers rounded to 2 decimals; the weights act on the scaled inputs.",
+        "Numbers on every weight."
+        if numbered == total
+        else f"Numbers on {numbered} of the {total} weights: in crowded layers, the strongest only.",
+        f"Right: {noun} {row} (a {truth}) through SoftMax (probabilities adding up to 1) and "
+        "ArgMax (1 for the largest, 0 for the rest).",
+    ]
+    if any_left_out:
+        notes.insert(
+            2,
+            "Layers of more than 12 show the 12 units with the largest weights "
+            "(#k = unit k); the others' edges are not drawn.",
+        )
+    ax.text(
+        0.25,
+        0.2,
+        "\n".join(notes),
+        ha="left",
+        va="bottom",
+        fontsize=SMALL,
+        color="#333333",
+        linespacing=1.5,
+    )
+    title(fig, "The network: weights on the edges, biases beside the units", run_name)
+    return fig

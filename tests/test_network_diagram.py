@@ -1,0 +1,119 @@
+"""network.png: every weight and bias of a small network on the diagram, wide layers pruned to
+their strongest units, legible text for the statquest, default, deep and 64-input networks."""
+
+from itertools import pairwise
+
+import numpy as np
+import pytest
+from textcheck import drawn_texts, text_problems
+
+from iris_nn.core.functional import softmax
+from iris_nn.core.network import Network
+from iris_nn.data.scaler import Scaler
+from iris_nn.runs.model_file import Model, model_meta
+from iris_nn.views import network_diagram as nd
+from iris_nn.views.style import DPI
+
+IRIS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
+SPECIES = ("setosa", "versicolor", "virginica")
+
+
+def model(features, hidden, classes, activation="relu", seed=0):
+    """Return a model of random weights and biases (no training needed to draw one)."""
+    sizes = [len(features), *hidden, len(classes)]
+    n_params = sum((a + 1) * b for a, b in pairwise(sizes))
+    net = Network(sizes, activation, np.random.default_rng(seed).normal(0.0, 1.5, n_params))
+    meta = model_meta(
+        version="test",
+        activation=activation,
+        hidden=list(hidden),
+        features=list(features),
+        scaling="standard",
+        created="",
+        classes=tuple(classes),
+        dataset="test",
+        target="class",
+    )
+    n = len(features)
+    return Model(net, Scaler(np.zeros(n), np.ones(n)), meta)
+
+
+def draw(m):
+    x = np.linspace(-1.0, 1.0, len(m.features))
+    return nd.network_figure(m, x, 7, m.classes[0], "run"), x
+
+
+def numbers(texts):
+    """Return the texts of edge weights (coloured by sign), with their x positions (inches)."""
+    colours = {nd.POSITIVE, nd.NEGATIVE}
+    return [(t.get_position()[0], t.get_text()) for t in texts if t.get_color() in colours]
+
+
+NETWORKS = {
+    "statquest 2-2-3": (("petal_width", "sepal_width"), (2,), SPECIES),
+    "default 4-16-3": (IRIS, (16,), SPECIES),
+    "deep 4-8-8-8-3": (IRIS, (8, 8, 8), SPECIES),
+    "digits 64-16-10": (
+        tuple(f"pixel_{i}_{j}" for i in range(8) for j in range(8)),
+        (16,),
+        tuple("0123456789"),
+    ),
+    "softmax regression": (IRIS, (), SPECIES),
+    "one input": (("petal_length",), (3,), SPECIES),
+}
+
+
+@pytest.mark.parametrize("name", list(NETWORKS))
+def test_text_is_legible(name):
+    fig, _ = draw(model(*NETWORKS[name]))
+    assert text_problems(fig) == []
+    width, height = fig.get_size_inches() * DPI
+    assert 500 <= width <= 2200 and 400 <= height <= 1600
+    assert fig.get_suptitle().splitlines()[-1] == "run"
+
+
+def test_a_small_network_shows_every_weight_and_bias():
+    m = model(*NETWORKS["statquest 2-2-3"])
+    fig, x = draw(m)
+    texts = [t.get_text() for t in drawn_texts(fig)]
+    net = m.net
+    weights = sorted(nd.two_decimals(w) for i in (1, 2) for w in net.W(i).ravel())
+    assert sorted(text for _, text in numbers(drawn_texts(fig))) == weights  # 4 + 6, each once
+    for i in (1, 2):
+        for b in net.b(i):
+            assert f"b {nd.two_decimals(b)}" in texts
+    assert "petal_width" in texts and "sepal_width" in texts and "setosa" in texts
+    assert "hidden layer 1\n2 relu units" in texts
+    assert "Numbers on every weight." in "\n".join(texts)
+    p = softmax(m.logits(x[None, :]))[0]  # the example row through SoftMax and ArgMax
+    for k in range(3):
+        assert f"{p[k]:.3f}" in texts
+    assert texts.count("1") == 1 and texts.count("0") == 2  # the one-hot
+
+
+def test_wide_layers_show_their_strongest_units_and_edges():
+    m = model(*NETWORKS["default 4-16-3"])
+    fig, _ = draw(m)
+    texts = drawn_texts(fig)
+    strings = [t.get_text() for t in texts]
+    outgoing = np.abs(m.net.W(2)).sum(axis=1)  # (16,): each hidden unit's outgoing weights
+    kept = sorted(np.argsort(-outgoing)[:12] + 1)
+    shown = sorted(int(s.split()[0][1:]) for s in strings if s.startswith("#"))
+    assert shown == kept  # "#k b ..." tags: the 12 units with the largest weights
+    assert "+ 4 units not drawn" in strings
+    hidden_x = next(t.get_position()[0] for t in texts if t.get_text().startswith("#"))
+    for layer, W in ((1, m.net.W(1)[:, np.array(kept) - 1]), (2, m.net.W(2)[np.array(kept) - 1])):
+        written = [float(text) for x, text in numbers(texts) if (x < hidden_x) == (layer == 1)]
+        assert 0 < len(written) <= nd.MAX_NUMBERS  # a crowded layer: its strongest edges only
+        unwritten = np.sort(np.abs(W.ravel()))[: W.size - len(written)]
+        assert min(map(abs, written)) >= unwritten.max() - 0.005
+
+
+def test_sixty_four_inputs_are_pruned_to_twelve():
+    m = model(*NETWORKS["digits 64-16-10"])
+    fig, _ = draw(m)
+    strings = [t.get_text() for t in drawn_texts(fig)]
+    inputs = [s for s in strings if s.startswith("pixel_")]
+    strongest = np.argsort(-np.abs(m.net.W(1)).sum(axis=1))[:12]
+    assert sorted(inputs) == sorted(m.features[i] for i in strongest)
+    assert "+ 52 inputs not drawn" in strings and "+ 4 units not drawn" in strings
