@@ -17,7 +17,7 @@ from iris_nn.core.functional import Array
 from iris_nn.data.datasets import DatasetInfo, Labels, get_dataset
 from iris_nn.runs.model_file import load_model
 from iris_nn.runs.rundir import RunError, RunFiles, read_run
-from iris_nn.views import network_diagram, outputs, training
+from iris_nn.views import network_diagram, node_surfaces, outputs, training
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,17 @@ def _network(v: RunView) -> Figure:
     row = outputs.example_rows(v.y, v.run.split.test, len(model.classes))[0]
     truth = model.classes[v.y[row]]
     return network_diagram.network_figure(model, v.X[row], row, truth, v.name, v.info.noun)
+
+
+def _surfaces(v: RunView) -> Figure:
+    model = v.run.model
+    if len(model.features) == 1:
+        plane = (0, 0)
+    else:
+        plane = outputs.plane_features(model.features, v.info.plane)
+    return node_surfaces.node_surfaces_figure(
+        model, v.X, v.run.split.train, plane, v.name, v.info.label, v.info.noun
+    )
 
 
 def _evolution(v: RunView) -> Figure:
@@ -147,6 +158,16 @@ FIGURES: tuple[FigureSpec, ...] = (
         "the largest, shown on the right for one test flower. Wide layers show their 12 units with "
         "the largest weights.",
         _network,
+    ),
+    FigureSpec(
+        "node_surfaces.png",
+        "What each unit computes",
+        "Each panel is one unit over the decision-regions plane, titled with its formula: the "
+        "first hidden layer's units (blue where positive, white where 0, red where negative), "
+        "each class's raw output adding those surfaces up with its weights, and each class's "
+        "SoftMax probability, which add up to 1 at every point; the dots are the training "
+        "flowers.",
+        _surfaces,
     ),
 )
 FIGURE_NAMES = tuple(f.name for f in FIGURES)

@@ -50,8 +50,11 @@ def new_figure(width: float, height: float) -> Figure:
 def png_bytes(fig: Figure) -> bytes:
     """Return the figure encoded as PNG at its own size and 150 dpi."""
     buf = io.BytesIO()
-    # No "Software" stamp: a redraw of unchanged data gives byte-identical files.
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    # No "Software" stamp: a redraw of unchanged data gives byte-identical files. zlib level 2
+    # instead of 6 makes the files about 15% larger and encodes them in a third of the time.
+    fig.savefig(
+        buf, format="png", dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 2}
+    )
     return buf.getvalue()
 
 

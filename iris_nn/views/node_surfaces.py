@@ -1,0 +1,351 @@
+"""What each unit computes, as a surface over the decision-regions plane: the first hidden layer's
+units (their activations), each class's raw output, and each class's SoftMax probability.
+
+For the lesson's network this is the whole story in one picture: two ReLU units bend the plane,
+each raw output adds the bent surfaces up with its weights, and SoftMax turns the raw outputs into
+probability surfaces that add up to 1 everywhere. Any other inputs stay at their training median.
+Every panel is titled with its formula, numbers filled in (at most 4 terms, then "+ k more"); each
+row of panels shares one colour scale, shown by its colour bar.
+
+All panels are drawn on one canvas measured in inches (one axes over the whole figure): twenty
+axes with their own ticks would cost several times the drawing itself, so the few ticks needed
+(left column and bottom row of each group) are drawn by hand.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.axes import Axes
+from matplotlib.colors import Colormap, Normalize
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
+from numpy.typing import NDArray
+
+from iris_nn.core.functional import Array, softmax
+from iris_nn.runs.model_file import Model
+from iris_nn.views.style import DPI, sweep_range, title
+
+MAX_UNITS = 8  # first-layer units drawn: those with the largest outgoing weights
+MAX_CLASSES = 10
+MAX_TERMS = 4  # terms of a formula written out; the rest are "+ k more"
+GRID = 80  # points per side of a surface; bilinear smoothing does the rest
+MAX_ROWS = 2000  # training rows drawn on top
+PT = 7.5  # panel titles, ticks and labels
+MIN_SIDE, MAX_SIDE = 1.2, 2.3  # a panel's width, inches
+MAX_HEIGHT = (10.5, 13.5)  # inches, for at most 4 lines of panels, and for more
+NBSP = "\u00a0"  # keeps a coefficient and its input on one line when a title wraps
+
+# name, caption, what a value is, colour map: the rows of panels, top to bottom
+ROWS = (
+    ("hidden", "First hidden layer: each unit's activation", "activation", "RdBu"),
+    ("raw", "Raw outputs: each class's score, before SoftMax", "raw output", "RdBu"),
+    ("softmax", "SoftMax probabilities: at every point they add up to 1", "probability", "viridis"),
+)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One surface: its values over the grid and its title; panels of a ``row`` share a scale."""
+
+    values: Array  # (GRID, GRID), or (1, GRID) for a one-input model
+    heading: str
+    row: str  # "hidden", "raw" or "softmax"
+
+
+def unit_name(layer: int, unit: int, n_hidden_layers: int) -> str:
+    """Return a hidden unit's name in formulas, from 1: ``h3``, or ``h2_3`` (unit 3 of hidden
+    layer 2) in a network with more than one hidden layer."""
+    return f"h{unit + 1}" if n_hidden_layers == 1 else f"h{layer}_{unit + 1}"
+
+
+def formula(weights: Array, names: Sequence[str], bias: float, wrap: bool = False) -> str:
+    """Return ``1.32 petal_width - 2.10 sepal_width + 0.41``: the 4 largest terms in input order,
+    then ``+ k more`` for the others, then the bias. With ``wrap``, the spaces inside a term are
+    no-break spaces, so that a line break falls only between terms."""
+    keep = np.sort(np.argsort(-np.abs(weights), kind="stable")[:MAX_TERMS])
+    parts = []
+    for k, j in enumerate(keep):
+        w = float(weights[j])
+        sign = ("-" if w < 0 else "") if k == 0 else ("-" if w < 0 else "+") + NBSP
+        parts.append(f"{sign}{abs(w):.2f}{NBSP}{names[j]}")
+    if len(weights) > len(keep):
+        parts.append(f"+{NBSP}{len(weights) - len(keep)}{NBSP}more")
+    parts.append(f"{'-' if bias < 0 else '+'}{NBSP}{abs(bias):.2f}")
+    return " ".join(parts).replace(NBSP, " ") if not wrap else " ".join(parts)
+
+
+def surfaces(model: Model, Xg: Array, shape: tuple[int, int]) -> tuple[list[Panel], int]:
+    """Return the panels over the grid rows ``Xg`` (raw measurements) and how many classes.
+
+    One pass through the network gives every panel: the activations of the first hidden layer's
+    (at most 8) units with the largest outgoing weights, then each class's raw output and SoftMax
+    probability (the first 10 classes).
+    """
+    net, features, classes = model.net, model.features, model.classes
+    zs, activations = net.forward_layers(model.scale_inputs(Xg))
+    P = softmax(zs[-1] / model.temperature)  # (points, n_classes)
+    n_hidden, last = len(net.hidden), net.n_layers
+    panels = []
+    if n_hidden:
+        W1, b1 = net.W(1), net.b(1)
+        strength = np.abs(net.W(2)).sum(axis=1)  # (hidden_1,): each unit's outgoing weights
+        for u in np.sort(np.argsort(-strength, kind="stable")[:MAX_UNITS]):
+            inside = formula(W1[:, u], features, float(b1[u]), wrap=True)
+            heading = f"{unit_name(1, int(u), n_hidden)}{NBSP}={NBSP}{net.activation}({inside})"
+            panels.append(Panel(activations[1][:, u].reshape(shape), heading, "hidden"))
+        inputs = [unit_name(last - 1, j, n_hidden) for j in range(net.sizes[-2])]
+    else:
+        inputs = list(features)
+    n_classes = min(len(classes), MAX_CLASSES)
+    for k in range(n_classes):
+        weighed = formula(net.W(last)[:, k], inputs, float(net.b(last)[k]), wrap=True)
+        heading = f"{classes[k]}{NBSP}={NBSP}{weighed}"
+        panels.append(Panel((zs[-1][:, k] / model.temperature).reshape(shape), heading, "raw"))
+    for k in range(n_classes):
+        panels.append(Panel(P[:, k].reshape(shape), f"p({classes[k]}) by SoftMax", "softmax"))
+    return panels, n_classes
+
+
+def _limits(panels: Sequence[Panel], row: str) -> tuple[float, float]:
+    """Return a row's shared scale: 0..1 for probabilities, else symmetric about 0 (white)."""
+    if row == "softmax":
+        return 0.0, 1.0
+    span = max(float(np.abs(p.values).max()) for p in panels)
+    return (-span, span) if span > 0 else (-1.0, 1.0)
+
+
+def _wrap(text: str, inches: float) -> str:
+    """Return ``text`` broken between terms to fit ``inches`` at the panel font size."""
+    chars = max(int(inches * 72 / (PT * 0.52)), 12)
+    lines = textwrap.wrap(text, chars, break_long_words=False, break_on_hyphens=False)
+    return "\n".join(lines).replace(NBSP, " ")
+
+
+def _ticks(lo: float, hi: float) -> Array:
+    return np.array([t for t in MaxNLocator(nbins=4).tick_values(lo, hi) if lo <= t <= hi])
+
+
+@dataclass(frozen=True)
+class Box:
+    """A panel's place on the canvas, inches: lower-left corner and size."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+
+
+def _axis_ticks(ax: Axes, box: Box, lo: float, hi: float, vertical: bool, name: str) -> None:
+    """Draw hand-made ticks and an axis label along the left (vertical) or bottom of ``box``."""
+    for t in _ticks(lo, hi):
+        f = (t - lo) / (hi - lo)
+        if vertical:
+            y = box.y + f * box.h
+            ax.plot([box.x - 0.04, box.x], [y, y], color="black", lw=0.6)
+            ax.text(box.x - 0.06, y, f"{t:g}", ha="right", va="center", fontsize=PT)
+        else:
+            x = box.x + f * box.w
+            ax.plot([x, x], [box.y - 0.04, box.y], color="black", lw=0.6)
+            ax.text(x, box.y - 0.06, f"{t:g}", ha="center", va="top", fontsize=PT)
+    if vertical:
+        ax.text(
+            box.x - 0.36,
+            box.y + box.h / 2,
+            name,
+            ha="center",
+            va="center",
+            fontsize=PT,
+            rotation=90,
+        )
+    else:
+        ax.text(box.x + box.w / 2, box.y - 0.22, name, ha="center", va="top", fontsize=PT)
+
+
+def _colour_bar(ax: Axes, box: Box, cmap: Colormap, lo: float, hi: float) -> None:
+    """Draw a vertical colour bar from ``lo`` to ``hi`` in ``box``, with a few labelled values."""
+    gradient = np.linspace(lo, hi, 256)[:, None]
+    ax.imshow(
+        gradient,
+        extent=(box.x, box.x + box.w, box.y, box.y + box.h),
+        origin="lower",
+        aspect="auto",
+        cmap=cmap,
+        norm=Normalize(lo, hi),
+        interpolation="bilinear",
+    )
+    ax.add_patch(Rectangle((box.x, box.y), box.w, box.h, fill=False, lw=0.6))
+    for t in _ticks(lo, hi):
+        y = box.y + (t - lo) / (hi - lo) * box.h
+        ax.plot([box.x + box.w, box.x + box.w + 0.04], [y, y], color="black", lw=0.6)
+        ax.text(box.x + box.w + 0.06, y, f"{t:g}", ha="left", va="center", fontsize=PT)
+
+
+def node_surfaces_figure(
+    model: Model,
+    X: Array,
+    train: NDArray[np.integer],
+    plane: tuple[int, int],
+    run_name: str,
+    label: Callable[[str], str] = str,
+    noun: str = "row",
+) -> Figure:
+    """Return every first-layer hidden unit, raw output and SoftMax probability as a surface.
+
+    Parameters
+    ----------
+    model : Model
+        The trained model.
+    X : ndarray of shape (n_samples, n_features)
+        All rows, raw measurements, in the model's feature order.
+    train : ndarray of int
+        The training rows: they give the medians of the other inputs, and are drawn on top.
+    plane : (int, int)
+        The inputs on the x and y axes; a one-input model draws curves along its input instead.
+    run_name : str
+        Shown in the title.
+    label : callable
+        Turns a feature name into an axis label with its unit.
+    noun : str
+        What a row is ("flower"), for the key.
+    """
+    features = model.features
+    i, j = plane
+    flat = len(features) == 1  # curves along the one input, not surfaces
+    (x0, x1) = sweep_range(X[:, i], 0.05)
+    (y0, y1) = (0.0, 1.0) if flat else sweep_range(X[:, j], 0.05)
+    gx, gy = np.linspace(x0, x1, GRID), np.linspace(y0, y1, 1 if flat else GRID)
+    Xg = np.tile(np.median(X[train], axis=0), (len(gx) * len(gy), 1))  # (points, n_features)
+    Xg[:, i] = np.tile(gx, len(gy))
+    if not flat:
+        Xg[:, j] = np.repeat(gy, len(gx))
+    panels, n_classes = surfaces(model, Xg, (len(gy), len(gx)))
+
+    # ------------------------------------------------------------------ the canvas, in inches
+    rows = [r for r in ROWS if any(p.row == r[0] for p in panels)]
+    n_hidden = sum(p.row == "hidden" for p in panels)
+    n_cols = max(min(n_hidden, 4), min(n_classes, 5))
+    lines = [
+        (name, [p for p in panels if p.row == name][k : k + n_cols])
+        for name, *_ in rows
+        for k in range(0, sum(p.row == name for p in panels), n_cols)
+    ]
+    # x ticks go under the lowest panel of each column only: every panel shares the plane
+    lowest = [max(n for n, (_, ps) in enumerate(lines) if len(ps) > c) for c in range(n_cols)]
+    ticked = [n in lowest for n in range(len(lines))]
+    gap, left, right, top, bottom = 0.3, 0.75, 1.05, 0.8, 0.4
+    w = float(np.clip(10.6 / n_cols - 0.3, MIN_SIDE, MAX_SIDE))
+    while True:  # as wide as the page allows, then narrower until it is short enough
+        h = w * (0.4 if flat else 0.8)
+        heads = {id(p): _wrap(p.heading, w + 0.1) for p in panels}
+        line_h = [
+            h
+            + (0.5 if ticked[n] else 0.1)
+            + 0.05
+            + 0.13 * max(heads[id(p)].count("\n") + 1 for p in ps)
+            for n, (_, ps) in enumerate(lines)
+        ]
+        height = top + sum(line_h) + gap * len(rows) + bottom
+        if height <= MAX_HEIGHT[len(lines) > 4] or w <= MIN_SIDE:
+            break
+        w = max(w - 0.1, MIN_SIDE)
+    width = left + n_cols * (w + 0.3) + right
+    fig = Figure(figsize=(width, height), dpi=DPI)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, width)
+    ax.set_ylim(0, height)
+    ax.set_axis_off()
+
+    # ------------------------------------------------------------------ panels, line by line
+    train_x, train_y = X[train][:MAX_ROWS, i], X[train][:MAX_ROWS, j]
+    dots: list[Array] = []  # (n_rows, 2) canvas positions of the training rows, per panel
+    cursor = height - top
+    for name, caption, value, cmap_name in rows:
+        cmap = colormaps[cmap_name]
+        lo, hi = _limits([p for p in panels if p.row == name], name)
+        if flat:  # curves: 5% of room above and below, and the values on a tick axis instead
+            lo, hi = lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo)
+        elif name == "hidden":
+            caption += (
+                " (white = 0: the unit is off there)"
+                if model.net.activation in ("relu", "leaky_relu")
+                else " (white = 0)"
+            )
+        cursor -= gap
+        ax.text(left, cursor + 0.02, caption, ha="left", va="bottom", fontsize=9, fontweight="bold")
+        boxes = []
+        for n, (line_row, line) in enumerate(lines):
+            if line_row != name:
+                continue
+            y_box = cursor - line_h[n] + (0.5 if ticked[n] else 0.1)
+            for c, p in enumerate(line):
+                box = Box(left + c * (w + 0.3), y_box, w, h)
+                boxes.append(box)
+                u = box.x + (train_x - x0) / (x1 - x0) * w  # the training rows on this panel
+                if flat:
+                    curve = box.y + (p.values[0] - lo) / (hi - lo) * h
+                    ax.plot(box.x + (gx - x0) / (x1 - x0) * w, curve, color="#333333", lw=1.4)
+                    ax.plot(
+                        u, np.full(len(u), box.y + 0.03), "|", color="#555555", alpha=0.35, ms=4
+                    )
+                else:
+                    extent = (box.x, box.x + w, box.y, box.y + h)
+                    ax.imshow(
+                        p.values,
+                        extent=extent,
+                        origin="lower",
+                        aspect="auto",
+                        interpolation="bilinear",
+                        cmap=cmap,
+                        norm=Normalize(lo, hi),
+                    )
+                    dots.append(np.column_stack([u, box.y + (train_y - y0) / (y1 - y0) * h]))
+                ax.add_patch(Rectangle((box.x, box.y), w, h, fill=False, lw=0.6, zorder=3))
+                ax.text(box.x, box.y + h + 0.05, heads[id(p)], ha="left", va="bottom", fontsize=PT)
+                if c == 0:
+                    if flat:
+                        _axis_ticks(ax, box, lo, hi, True, value)
+                    else:
+                        _axis_ticks(ax, box, y0, y1, True, label(features[j]))
+                if ticked[n] and lowest[c] == n:
+                    _axis_ticks(ax, box, x0, x1, False, label(features[i]))
+            cursor -= line_h[n]
+        if not flat:
+            low, high = min(b.y for b in boxes), max(b.y for b in boxes) + h
+            _colour_bar(ax, Box(width - right + 0.2, low, 0.12, high - low), cmap, lo, hi)
+    if dots:
+        xy = np.concatenate(dots)
+        ax.scatter(
+            xy[:, 0],
+            xy[:, 1],
+            s=4,
+            c="white",
+            edgecolors="black",
+            linewidths=0.3,
+            alpha=0.6,
+            zorder=2,
+        )
+    # ------------------------------------------------------------------ the key
+    hidden = model.net.hidden
+    notes = [f"{'Ticks along the bottom' if flat else 'Dots'}: the training {noun}s."]
+    if len(hidden) == 1:
+        notes.append("h1, h2, ...: the hidden units.")
+    elif hidden:
+        notes.append("h2_3 = unit 3 of hidden layer 2.")
+    if hidden and n_hidden < hidden[0]:
+        notes.append(
+            f"The {n_hidden} of {hidden[0]} first-layer units with the largest outgoing weights."
+        )
+    if n_classes < len(model.classes):
+        notes.append(f"The first {n_classes} of {len(model.classes)} classes.")
+    key = " ".join(notes)
+    ax.text(left, 0.12, key, ha="left", va="bottom", fontsize=PT, color="#333333")
+    others = " (other inputs at their training median)" if len(features) > 2 else ""
+    where = "along the input" if flat else f"over the plane{others}"
+    title(fig, f"What each unit computes {where}", run_name)
+    return fig
