@@ -134,3 +134,35 @@ def test_plot_of_a_missing_run_fails(tmp_path):
     result = run("plot", tmp_path / "nowhere")
     assert result.exit_code == 1
     assert result.stderr == f"Error: run directory '{tmp_path / 'nowhere'}' does not exist\n"
+
+
+@pytest.mark.parametrize("fmt", ["svg", "pdf"])
+def test_plot_also_writes_vector_figures(run_dir, tmp_path, fmt):
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    result = run("plot", copy, "--format", fmt)
+    assert result.exit_code == 0, result.output
+    pngs = sorted(p.stem for p in (copy / "plots").glob("*.png"))
+    assert sorted(p.stem for p in (copy / "plots").glob(f"*.{fmt}")) == pngs
+    for name in pngs:
+        data = (copy / "plots" / f"{name}.{fmt}").read_bytes()
+        assert data.startswith(b"%PDF-") if fmt == "pdf" else b"<svg" in data[:2000]
+    first = (copy / "plots" / f"network.{fmt}").read_bytes()
+    assert run("plot", copy, "--format", fmt).exit_code == 0
+    assert (copy / "plots" / f"network.{fmt}").read_bytes() == first  # a redraw is identical
+    # without --format, PNGs only
+    assert not list((run_dir / "plots").glob(f"*.{fmt}"))
+
+
+def test_plot_refuses_other_formats(run_dir):
+    result = run("plot", run_dir, "--format", "jpg")
+    assert result.exit_code == 2 and "'jpg' is not one of 'png', 'svg', 'pdf'" in result.stderr
+
+
+def test_the_report_says_how_to_read_every_figure(run_dir):
+    from iris_nn.views.figures import FIGURES
+
+    page = parse(run_dir / "report.html")
+    text = " ".join(" ".join(page.text).split())
+    for spec in FIGURES:
+        assert spec.title in text and " ".join(spec.how_to_read.split()) in text, spec.name

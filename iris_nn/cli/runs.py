@@ -92,21 +92,31 @@ def runs(out: str, fmt: str) -> None:
     context_settings=CONTEXT, short_help="Redraw a run's plots and report.html without retraining."
 )
 @click.argument("run_dir", metavar="RUN_DIR")
-def plot(run_dir: str) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["png", "svg", "pdf"]),
+    default="png",
+    show_default=True,
+    help="svg or pdf: also write every figure in that format beside its PNG.",
+)
+def plot(run_dir: str, fmt: str) -> None:
     """Redraw a run's plots and report.html from its saved files, without retraining.
 
     Reads model.npz, history.csv, metrics.json, split.json, probabilities.csv and config.toml
-    and rewrites every PNG under RUN_DIR/plots/ and RUN_DIR/report.html; prints the report's path.
+    and rewrites every PNG under RUN_DIR/plots/ (with --format svg or pdf, also an SVG or PDF
+    of each, for slides and papers) and RUN_DIR/report.html; prints the report's path.
 
     \b
     Examples:
       iris-nn plot outputs/default-20260101-120000
+      iris-nn plot outputs/default-20260101-120000 --format svg
       iris-nn plot "$(iris-nn train -q --no-plots)"
     """
     from iris_nn.views.report import render_run
 
     try:
-        written = render_run(run_dir)
+        written = render_run(run_dir, formats=[fmt] if fmt != "png" else [])
     except OSError as e:
         raise Failure(f"could not write the plots of {run_dir}: {e.strerror or e}") from None
     click.echo(str(written[-1]))

@@ -11,16 +11,19 @@ from __future__ import annotations
 import base64
 import html
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from iris_nn.core.network import describe
 from iris_nn.runs.rundir import PLOTS_DIR, REPORT_FILE, RunFiles, write_atomic
 from iris_nn.views.figures import FIGURES, load_view
-from iris_nn.views.style import png_bytes
+from iris_nn.views.style import png_bytes, vector_bytes
 
 
-def render_run(run_dir: str | Path, run_name: str | None = None) -> list[Path]:
+def render_run(
+    run_dir: str | Path, run_name: str | None = None, formats: Sequence[str] = ()
+) -> list[Path]:
     """Draw every figure of the run into ``run_dir/plots/`` and write ``run_dir/report.html``.
 
     Parameters
@@ -29,21 +32,28 @@ def render_run(run_dir: str | Path, run_name: str | None = None) -> list[Path]:
         A run directory (or one under construction) holding the files ``train`` writes.
     run_name : str, optional
         The name shown in titles; the directory's name when omitted.
+    formats : sequence of str
+        ``svg`` and/or ``pdf``: each figure is also written in these formats beside its PNG.
 
     Returns
     -------
     list of Path
-        The files written: the PNGs, then the report.
+        The files written: the figures, then the report.
     """
     view = load_view(run_dir, run_name)
     out = view.run.path / PLOTS_DIR
     out.mkdir(exist_ok=True)
     written, images = [], {}
     for spec in FIGURES:  # one at a time: a figure's memory is freed before the next is drawn
-        png = png_bytes(spec.draw(view))
+        fig = spec.draw(view)
+        png = png_bytes(fig)
         write_atomic(out / spec.name, png)
         written.append(out / spec.name)
         images[spec.name] = png
+        for fmt in formats:
+            path = (out / spec.name).with_suffix(f".{fmt}")
+            write_atomic(path, vector_bytes(fig, fmt))
+            written.append(path)
     report = view.run.path / REPORT_FILE
     write_atomic(report, report_html(view.run, view.name, images).encode("utf-8"))
     written.append(report)

@@ -13,6 +13,7 @@ import io
 from collections.abc import Sequence
 
 import numpy as np
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -55,6 +56,19 @@ def png_bytes(fig: Figure) -> bytes:
     fig.savefig(
         buf, format="png", dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 2}
     )
+    return buf.getvalue()
+
+
+VECTOR_FORMATS = ("svg", "pdf")
+# No creation dates: a redraw of unchanged data gives identical files.
+_VECTOR_METADATA = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}
+
+
+def vector_bytes(fig: Figure, fmt: str) -> bytes:
+    """Return the figure encoded as ``svg`` or ``pdf`` (for slides and papers)."""
+    buf = io.BytesIO()
+    with rc_context({"svg.hashsalt": "iris-nn"}):  # fixed element ids, not random ones
+        fig.savefig(buf, format=fmt, dpi=DPI, metadata=_VECTOR_METADATA[fmt])
     return buf.getvalue()
 
 
