@@ -117,7 +117,19 @@ def test_paths_are_relative_to_the_config_file_or_the_current_directory(tmp_path
     assert C.load(config).model.init == str(tmp_path / "configs" / "w.toml")
     assert C.load(None, ["model.init=w.toml"]).model.init == str(elsewhere / "w.toml")
     monkeypatch.chdir(tmp_path / "configs")
-    result = run("train", "-c", "c.toml", "--init", "w.toml", "--out", "o", "--epochs", "0", "-q")
+    result = run(
+        "train",
+        "-c",
+        "c.toml",
+        "--init",
+        "w.toml",
+        "--out",
+        "o",
+        "--epochs",
+        "0",
+        "--no-plots",
+        "-q",
+    )
     assert result.exit_code == 0, result.output
     stored = C.load(Path(result.stdout.strip()) / "config.toml")
     assert stored.model.init == str(tmp_path / "configs" / "w.toml")

@@ -471,7 +471,8 @@ def test_explain_json_walks_every_hidden_layer(trained_run):
 
 
 def test_explain_spells_out_narrow_layers_and_rounds_wide_ones(out):
-    ok = run("train", "--out", out, "--name", "n", "--hidden", "3,12", "--activation", "relu")
+    args = ["--hidden", "3,12", "--activation", "relu", "--epochs", "30", "--no-plots"]
+    ok = run("train", "--out", out, "--name", "n", *args)
     assert ok.exit_code == 0, ok.output
     x = [5.9, 3.0, 5.1, 1.8]
     text = run("predict", "-m", out / "n", *map(str, x), "--explain").stdout
