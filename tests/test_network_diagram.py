@@ -1,6 +1,7 @@
 """network.png: every weight and bias of a small network on the diagram, wide layers pruned to
 their strongest units, legible text for the statquest, default, deep and 64-input networks."""
 
+import re
 from itertools import pairwise
 
 import numpy as np
@@ -79,9 +80,10 @@ def test_a_small_network_shows_every_weight_and_bias():
     net = m.net
     weights = sorted(nd.two_decimals(w) for i in (1, 2) for w in net.W(i).ravel())
     assert sorted(text for _, text in numbers(drawn_texts(fig))) == weights  # 4 + 6, each once
-    for i in (1, 2):
-        for b in net.b(i):
-            assert f"b {nd.two_decimals(b)}" in texts
+    for u, b in enumerate(net.b(1)):  # hidden units by name, as node_surfaces.png names them
+        assert f"h{u + 1}  b {nd.two_decimals(b)}" in texts
+    for b in net.b(2):
+        assert f"b {nd.two_decimals(b)}" in texts
     assert "petal_width" in texts and "sepal_width" in texts and "setosa" in texts
     assert "hidden layer 1\n2 relu units" in texts
     assert "Numbers on every weight." in "\n".join(texts)
@@ -98,10 +100,11 @@ def test_wide_layers_show_their_strongest_units_and_edges():
     strings = [t.get_text() for t in texts]
     outgoing = np.abs(m.net.W(2)).sum(axis=1)  # (16,): each hidden unit's outgoing weights
     kept = sorted(np.argsort(-outgoing)[:12] + 1)
-    shown = sorted(int(s.split()[0][1:]) for s in strings if s.startswith("#"))
-    assert shown == kept  # "#k b ..." tags: the 12 units with the largest weights
+    tags = [s for s in strings if re.fullmatch(r"h\d+  b -?\d+\.\d\d", s)]
+    shown = sorted(int(s.split()[0][1:]) for s in tags)
+    assert shown == kept  # "hk  b ..." tags: the 12 units with the largest weights
     assert "+ 4 units not drawn" in strings
-    hidden_x = next(t.get_position()[0] for t in texts if t.get_text().startswith("#"))
+    hidden_x = next(t.get_position()[0] for t in texts if t.get_text() == tags[0])
     for layer, W in ((1, m.net.W(1)[:, np.array(kept) - 1]), (2, m.net.W(2)[np.array(kept) - 1])):
         written = [float(text) for x, text in numbers(texts) if (x < hidden_x) == (layer == 1)]
         assert 0 < len(written) <= nd.MAX_NUMBERS  # a crowded layer: its strongest edges only

@@ -81,6 +81,12 @@ def two_decimals(v: float) -> str:
     return "0.00" if text == "-0.00" else text
 
 
+def unit_name(layer: int, unit: int, n_hidden_layers: int) -> str:
+    """Return a hidden unit's name, from 1: ``h3``, or ``h2_3`` (unit 3 of hidden layer 2) in a
+    network with more than one hidden layer; node_surfaces.png's formulas use the same names."""
+    return f"h{unit + 1}" if n_hidden_layers == 1 else f"h{layer}_{unit + 1}"
+
+
 def drawn_units(scores: Array) -> NDArray[np.intp]:
     """Return the indices of the (at most 12) units with the largest ``scores``, in layer order."""
     if len(scores) <= MAX_UNITS:
@@ -137,15 +143,18 @@ def _number_edges(
     (at most 16), so that every edge without a number is weaker than every edge with one.
     """
     # Spots along an edge, as fractions of the way from its source: the middle, then outwards.
-    spots = (0.5, 0.38, 0.62, 0.28, 0.72, 0.44, 0.56, 0.2, 0.8, 0.33, 0.67, 0.24, 0.76, 0.15, 0.85)
+    spots = np.array([0.5, 0.38, 0.62, 0.28, 0.72, 0.44, 0.56, 0.2, 0.8, 0.33, 0.67, 0.24, 0.76])
     written = 0
     for e in np.argsort(-np.abs(weights), kind="stable"):
         if crowded and written == MAX_NUMBERS:
             break
         x0, y0, x1, y1 = segments[e]
+        points = np.column_stack([x0 + spots * (x1 - x0), y0 + spots * (y1 - y0)])  # (spots, 2)
+        # A number where another edge crosses would seem to belong to either: such spots last.
+        others = np.delete(segments, e, axis=0)
+        clear = _distance(points, others) > 0.09
         text = two_decimals(float(weights[e]))
-        for t in spots:
-            x, y = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+        for x, y in np.concatenate([points[clear], points[~clear]]):
             box = text_box(x, y, text, SMALL)
             if taken.free(box):
                 taken.take(box)
@@ -157,6 +166,17 @@ def _number_edges(
             if crowded:
                 break
     return written
+
+
+def _distance(points: Array, segments: Array) -> Array:
+    """Return each point's distance (inches) to the nearest of ``segments`` (x0, y0, x1, y1)."""
+    if not len(segments):
+        return np.full(len(points), np.inf)
+    a, b = segments[:, :2], segments[:, 2:]  # (m, 2) ends
+    ab = b - a
+    t = np.einsum("pmk,mk->pm", points[:, None, :] - a, ab) / np.maximum((ab**2).sum(axis=1), 1e-12)
+    nearest = a + np.clip(t, 0.0, 1.0)[..., None] * ab  # (points, m, 2)
+    return np.sqrt(((points[:, None, :] - nearest) ** 2).sum(axis=-1)).min(axis=1)
 
 
 def network_figure(
@@ -257,8 +277,8 @@ def network_figure(
                 ax.text(x_name, yy, features[unit], ha="right", va="center", fontsize=NAME)
                 taken.take(text_box(x_name, yy, features[unit], NAME, "right"))
                 continue
-            # the unit's number too when some of its layer are left out, so none looks missing
-            tag = f"#{unit + 1} " if col.left_out else ""
+            # hidden units by name, as node_surfaces.png and a layer with units left out need
+            tag = f"{unit_name(c, int(unit), L - 1)}  " if kind == "hidden" else ""
             bias = f"{tag}b {two_decimals(float(bs[c - 1][unit]))}"
             box = text_box(col.x, yy + R + 0.1, bias, SMALL)
             taken.take(box)
@@ -376,8 +396,15 @@ def network_figure(
     # ------------------------------------------------------------------ the key
     total = sum(W.size for W in Ws)
     notes = [
-        "Edges: blue = positive weight, red = negative, thicker = larger. b = the unit's bias. "
-        "Numbers rounded to 2 decimals; the weights act on the scaled inputs.",
+        "Edges: blue = positive weight, red = negative, thicker = larger. b = the unit's bias"
+        + (
+            "; h3 = hidden unit 3"
+            if L == 2
+            else "; h2_3 = unit 3 of hidden layer 2"
+            if L > 2
+            else ""
+        )
+        + ". Numbers rounded to 2 decimals; the weights act on the scaled inputs.",
         "Numbers on every weight."
         if numbered == total
         else f"Numbers on {numbered} of the {total} weights: in crowded layers, the strongest only.",
@@ -387,8 +414,8 @@ def network_figure(
     if any_left_out:
         notes.insert(
             2,
-            "Layers of more than 12 show the 12 units with the largest weights "
-            "(#k = unit k); the others' edges are not drawn.",
+            "Layers of more than 12 show the 12 units with the largest weights; "
+            "the others' edges are not drawn.",
         )
     ax.text(
         0.25,

@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 
 from iris_nn.core.functional import Array, softmax
 from iris_nn.runs.model_file import Model
+from iris_nn.views.network_diagram import unit_name
 from iris_nn.views.style import DPI, sweep_range, title
 
 MAX_UNITS = 8  # first-layer units drawn: those with the largest outgoing weights
@@ -57,12 +58,6 @@ class Panel:
     values: Array  # (GRID, GRID), or (1, GRID) for a one-input model
     heading: str
     row: str  # "hidden", "raw" or "softmax"
-
-
-def unit_name(layer: int, unit: int, n_hidden_layers: int) -> str:
-    """Return a hidden unit's name in formulas, from 1: ``h3``, or ``h2_3`` (unit 3 of hidden
-    layer 2) in a network with more than one hidden layer."""
-    return f"h{unit + 1}" if n_hidden_layers == 1 else f"h{layer}_{unit + 1}"
 
 
 def formula(weights: Array, names: Sequence[str], bias: float, wrap: bool = False) -> str:
