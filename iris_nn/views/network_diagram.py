@@ -179,72 +179,13 @@ def _distance(points: Array, segments: Array) -> Array:
     return np.sqrt(((points[:, None, :] - nearest) ** 2).sum(axis=-1)).min(axis=1)
 
 
-def network_figure(
-    model: Model,
-    x_example: Array,
-    row: int,
-    truth: str,
-    run_name: str,
-    noun: str = "flower",
-) -> Figure:
-    """Return the network drawn as the lesson draws it, with its weights and biases.
-
-    Inputs on the left, then each hidden layer (the activation's curve drawn in each unit), then
-    one raw output per class; every weight written on its edge (blue positive, red negative,
-    width by size) and every bias beside its unit, to 2 decimals. On the right one example row
-    goes through SoftMax and ArgMax.
-
-    Parameters
-    ----------
-    model : Model
-        The trained model: its weights, features, classes and activation.
-    x_example : ndarray of shape (n_features,)
-        One row's raw measurements, for the SoftMax and ArgMax columns.
-    row, truth : int, str
-        That row's index in the data set and its true class, for the key.
-    run_name : str
-        Shown in the title.
-    noun : str
-        What a row is ("flower").
-    """
-    net, features, classes = model.net, model.features, model.classes
-    L = net.n_layers
-    Ws = [net.W(i) for i in range(1, L + 1)]  # (n_in, n_out) each
-    bs = [net.b(i) for i in range(1, L + 1)]  # (n_out,) each
-    scores = unit_scores(Ws)
-    picks = [drawn_units(s) for s in scores]
-
-    # ------------------------------------------------------------------ the canvas, in inches
-    n_rows = max(len(p) for p in picks)
-    step = min(0.8, 7.4 / n_rows)  # between the units of a column
-    name_w = max(len(features[i]) for i in picks[0]) * NAME * CHAR_W
-    class_w = max(len(classes[i]) for i in picks[-1]) * NAME * CHAR_W
-    left = 0.3 + name_w + R
-    right = max(R + 0.1 + class_w + 0.2, 0.75) + 2 * (ARROW_W + 0.12 + BOX_W + 0.2) + 0.45
-    gap = float(np.clip((14.0 - left - right) / L, 0.9, 2.7))
-    any_left_out = any(len(p) < len(s) for p, s in zip(picks, scores, strict=True))
-    n_notes = 3 + any_left_out
-    bottom = 0.3 + 0.16 * n_notes + (0.45 if any_left_out else 0.2)
-    top = 1.2
-    width, height = left + L * gap + right, bottom + n_rows * step + top
-    fig = Figure(figsize=(width, height), dpi=DPI)
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_xlim(0, width)
-    ax.set_ylim(0, height)
-    ax.set_axis_off()
-    middle, head_y = bottom + n_rows * step / 2, bottom + n_rows * step + 0.2
-    columns = [
-        Column(left + c * gap, p, middle + ((len(p) - 1) / 2 - np.arange(len(p))) * step, len(s))
-        for c, (p, s) in enumerate(zip(picks, scores, strict=True))
-    ]
-    taken, backs = Taken(), list[FancyBboxPatch]()
-    for col in columns:
-        for yy in col.ys:
-            taken.take(np.array([col.x - R, yy - R, col.x + R, yy + R]))
-
-    # ------------------------------------------------------------------ edges
+def _edges(
+    ax: Axes, columns: Sequence[Column], Ws: Sequence[Array]
+) -> list[tuple[Array, Array, bool]]:
+    """Draw the edges between drawn units; return per layer the edges (x0, y0, x1, y1), their
+    weights, and whether the layer is crowded (units left out, or more than 60 edges)."""
     biggest = max(float(np.abs(W).max()) for W in Ws) or 1.0
-    layers: list[tuple[Array, Array, bool]] = []  # per layer: edges (x0, y0, x1, y1), weights
+    layers: list[tuple[Array, Array, bool]] = []
     for i, W in enumerate(Ws):
         a, b = columns[i], columns[i + 1]
         w = W[np.ix_(a.units, b.units)].ravel()  # (shown in * shown out,), row-major
@@ -261,8 +202,20 @@ def network_figure(
         )
         crowded = a.left_out > 0 or b.left_out > 0 or W.size > MAX_EDGES
         layers.append((segments, w, crowded))
+    return layers
 
-    # ------------------------------------------------------------------ units, biases, headers
+
+def _units(
+    ax: Axes,
+    taken: Taken,
+    backs: list[FancyBboxPatch],
+    columns: Sequence[Column],
+    model: Model,
+    head_y: float,
+) -> None:
+    """Draw every column's units with their names or biases, its header, and what is left out."""
+    net, features = model.net, model.features
+    L = net.n_layers
     for c, col in enumerate(columns):
         kind = "input" if c == 0 else "output" if c == L else "hidden"
         for unit, yy in zip(col.units, col.ys, strict=True):
@@ -279,7 +232,7 @@ def network_figure(
                 continue
             # hidden units by name, as node_surfaces.png and a layer with units left out need
             tag = f"{unit_name(c, int(unit), L - 1)}  " if kind == "hidden" else ""
-            bias = f"{tag}b {two_decimals(float(bs[c - 1][unit]))}"
+            bias = f"{tag}b {two_decimals(float(net.b(c)[unit]))}"
             box = text_box(col.x, yy + R + 0.1, bias, SMALL)
             taken.take(box)
             _write(ax, backs, box, col.x, yy + R + 0.1, bias, fontsize=SMALL, color="#222222")
@@ -306,11 +259,12 @@ def network_figure(
             )
             taken.take(text_box(col.x, col.ys.min() - R - 0.2, note, SMALL))
 
-    numbered = sum(_number_edges(ax, taken, backs, *layer) for layer in layers)
-    ax.add_collection(PatchCollection(backs, fc="white", ec="none", alpha=0.9, zorder=5))
 
-    # ------------------------------------------------------------------ one row: SoftMax, ArgMax
-    out = columns[-1]
+def _softmax_argmax(
+    ax: Axes, model: Model, x_example: Array, out: Column, class_w: float, head_y: float, who: str
+) -> None:
+    """Draw one row's raw outputs going through SoftMax and ArgMax, right of the output units."""
+    classes = model.classes
     z = model.logits(x_example[None, :])[0]  # (n_classes,)
     p = softmax(z)
     hot = argmax_one_hot(p)  # (n_classes,)
@@ -387,24 +341,86 @@ def network_figure(
                 )
             )
     for x, head in (
-        (x_raw + 0.2, f"{noun} {row}:\nraw output"),
+        (x_raw + 0.2, f"{who}:\nraw output"),
         (x_p + 0.22, "probability"),
         (x_hot + 0.05, "one-hot"),
     ):
         ax.text(x, head_y, head, ha="center", va="bottom", fontsize=HEAD)
 
-    # ------------------------------------------------------------------ the key
+
+def network_figure(
+    model: Model,
+    x_example: Array,
+    row: int,
+    truth: str,
+    run_name: str,
+    noun: str = "flower",
+) -> Figure:
+    """Return the network drawn as the lesson draws it, with its weights and biases.
+
+    Inputs on the left, then each hidden layer (the activation's curve drawn in each unit), then
+    one raw output per class; every weight written on its edge (blue positive, red negative,
+    width by size) and every bias beside its unit, to 2 decimals. On the right one example row
+    goes through SoftMax and ArgMax.
+
+    Parameters
+    ----------
+    model : Model
+        The trained model: its weights, features, classes and activation.
+    x_example : ndarray of shape (n_features,)
+        One row's raw measurements, for the SoftMax and ArgMax columns.
+    row, truth : int, str
+        That row's index in the data set and its true class, for the key.
+    run_name : str
+        Shown in the title.
+    noun : str
+        What a row is ("flower").
+    """
+    net, features, classes = model.net, model.features, model.classes
+    L = net.n_layers
+    Ws = [net.W(i) for i in range(1, L + 1)]  # (n_in, n_out) each
+    scores = unit_scores(Ws)
+    picks = [drawn_units(s) for s in scores]
+
+    # ------------------------------------------------------------------ the canvas, in inches
+    n_rows = max(len(p) for p in picks)
+    step = min(0.8, 7.4 / n_rows)  # between the units of a column
+    name_w = max(len(features[i]) for i in picks[0]) * NAME * CHAR_W
+    class_w = max(len(classes[i]) for i in picks[-1]) * NAME * CHAR_W
+    left = 0.3 + name_w + R
+    right = max(R + 0.1 + class_w + 0.2, 0.75) + 2 * (ARROW_W + 0.12 + BOX_W + 0.2) + 0.45
+    gap = float(np.clip((14.0 - left - right) / L, 0.9, 2.7))
+    any_left_out = any(len(p) < len(s) for p, s in zip(picks, scores, strict=True))
+    n_notes = 3 + any_left_out
+    bottom = 0.3 + 0.16 * n_notes + (0.45 if any_left_out else 0.2)
+    top = 1.2
+    width, height = left + L * gap + right, bottom + n_rows * step + top
+    fig = Figure(figsize=(width, height), dpi=DPI)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, width)
+    ax.set_ylim(0, height)
+    ax.set_axis_off()
+    middle, head_y = bottom + n_rows * step / 2, bottom + n_rows * step + 0.2
+    columns = [
+        Column(left + c * gap, p, middle + ((len(p) - 1) / 2 - np.arange(len(p))) * step, len(s))
+        for c, (p, s) in enumerate(zip(picks, scores, strict=True))
+    ]
+    taken, backs = Taken(), list[FancyBboxPatch]()
+    for col in columns:
+        for yy in col.ys:
+            taken.take(np.array([col.x - R, yy - R, col.x + R, yy + R]))
+
+    # ------------------------------------------------------------------ drawing
+    layers = _edges(ax, columns, Ws)
+    _units(ax, taken, backs, columns, model, head_y)
+    numbered = sum(_number_edges(ax, taken, backs, *layer) for layer in layers)
+    ax.add_collection(PatchCollection(backs, fc="white", ec="none", alpha=0.9, zorder=5))
+    _softmax_argmax(ax, model, x_example, columns[-1], class_w, head_y, f"{noun} {row}")
+    names = {1: "", 2: "; h3 = hidden unit 3"}.get(L, "; h2_3 = unit 3 of hidden layer 2")
     total = sum(W.size for W in Ws)
     notes = [
         "Edges: blue = positive weight, red = negative, thicker = larger. b = the unit's bias"
-        + (
-            "; h3 = hidden unit 3"
-            if L == 2
-            else "; h2_3 = unit 3 of hidden layer 2"
-            if L > 2
-            else ""
-        )
-        + ". Numbers rounded to 2 decimals; the weights act on the scaled inputs.",
+        f"{names}. Numbers rounded to 2 decimals; the weights act on the scaled inputs.",
         "Numbers on every weight."
         if numbered == total
         else f"Numbers on {numbered} of the {total} weights: in crowded layers, the strongest only.",
@@ -417,15 +433,9 @@ def network_figure(
             "Layers of more than 12 show the 12 units with the largest weights; "
             "the others' edges are not drawn.",
         )
+    key = "\n".join(notes)
     ax.text(
-        0.25,
-        0.2,
-        "\n".join(notes),
-        ha="left",
-        va="bottom",
-        fontsize=SMALL,
-        color="#333333",
-        linespacing=1.5,
+        0.25, 0.2, key, ha="left", va="bottom", fontsize=SMALL, color="#333333", linespacing=1.5
     )
     title(fig, "The network: weights on the edges, biases beside the units", run_name)
     return fig
