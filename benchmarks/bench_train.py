@@ -3,8 +3,9 @@
 All three train the same architecture on the default training split with full-batch gradient
 descent, the default learning rate and the same number of epochs, without L2 (scikit-learn's
 ``alpha=0``) and without early stopping. Ours runs ``train.fit`` exactly as ``iris-nn train`` does,
-with validation rows (``data.val_size = 0.1``, whatever the default): validation loss and accuracy
-every epoch, tracked SoftMax probabilities, divergence check, history and a progress callback. The
+with validation rows (``data.val_size = 0.1``, whatever the default): validation and test loss and
+accuracy every epoch, tracked SoftMax probabilities, divergence check, history and a progress
+callback. The
 plain loop starts from the same weights and must reach the same weights as ours after 100 epochs
 (the same math); scikit-learn draws its own.
 
@@ -65,10 +66,24 @@ def time_ours(config: Config) -> tuple[float, np.ndarray]:
     data, net, rng = build(config)
     X, y = data.scaled("train")
     X_val, y_val = data.scaled("val")
+    X_test, y_test = data.scaled("test")
     rows = tracked_rows(data)
     track = (data.scaler(data.X[rows]), rows)
     started = time.perf_counter()
-    fit(net, X, y, config.train.settings(), rng, X_val, y_val, track, Control(), lambda e, h: None)
+    fit(
+        net,
+        X,
+        y,
+        config.train.settings(),
+        rng,
+        X_val,
+        y_val,
+        track,
+        Control(),
+        lambda e, h: None,
+        X_test=X_test,
+        y_test=y_test,
+    )
     return time.perf_counter() - started, net.theta
 
 

@@ -12,8 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import run
+from sklearn.datasets import load_iris
+from sklearn.metrics import log_loss
 
 from iris_nn import __version__
+from iris_nn.core.functional import softmax
 from iris_nn.runs.model_file import load_model
 
 FAST = ["--epochs", "30", "--no-plots"]
@@ -67,6 +70,8 @@ def test_run_directory_is_complete(out):
         "val_loss",
         "val_accuracy",
         "lr",
+        "test_loss",
+        "test_accuracy",
     ]
     assert [int(r["epoch"]) for r in rows] == list(range(31))
     assert float(rows[-1]["val_loss"]) == pytest.approx(metrics["val"]["log_loss"], rel=1e-9)
@@ -80,6 +85,46 @@ def test_run_directory_is_complete(out):
     assert all(t in split["train"] for t in tracked)
     assert {int(r["epoch"]) for r in probs} >= {0, 30}
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],  # the default: no validation rows, every epoch run, the last weights saved
+        [  # early stopping restores an earlier epoch's weights
+            "--lr",
+            "3",
+            "--set",
+            "data.val_size=0.2",
+            "--set",
+            "train.early_stopping=true",
+            "--set",
+            "train.patience=3",
+        ],
+    ],
+)
+def test_history_test_columns_measure_the_saved_model(out, args):
+    path = train_quiet(out, *args)
+    metrics = json.loads((path / "metrics.json").read_text())
+    with open(path / "history.csv") as f:
+        rows = list(csv.DictReader(f))
+    # the row of the saved weights: the best epoch's when early stopping restored them
+    if metrics["stop_reason"] == "early_stopping":
+        saved = metrics["best_epoch"]
+        assert saved < metrics["epochs_run"]
+    else:
+        saved = metrics["epochs_run"]
+    row = rows[saved]
+    assert int(row["epoch"]) == saved
+    # the oracle: the saved model on the saved test split, scored by scikit-learn
+    X, y = load_iris(return_X_y=True)
+    test = json.loads((path / "split.json").read_text())["test"]
+    P = softmax(load_model(path).logits(X[test]))
+    assert float(row["test_loss"]) == pytest.approx(log_loss(y[test], P), rel=1e-9)
+    assert float(row["test_accuracy"]) == np.mean(P.argmax(axis=1) == y[test])
+    assert float(row["test_loss"]) == pytest.approx(metrics["test"]["log_loss"], rel=1e-9)
+    assert float(row["test_accuracy"]) == metrics["test"]["accuracy"]
+    assert all(r["test_loss"] and r["test_accuracy"] for r in rows)  # every epoch measured
 
 
 def test_no_validation_rows_leaves_val_columns_empty(out):

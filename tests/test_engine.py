@@ -23,21 +23,28 @@ def test_engine_gradient_equals_the_textbook_backprop(activation, hidden):
     np.testing.assert_allclose(grad, net.gradient(X_STD, Y_IRIS, 0.3)[1], rtol=0, atol=1e-14)
 
 
-def test_batch_with_val_and_tracked_rows_measures_each_part_and_fits_only_the_first():
-
+def test_batch_with_val_test_and_tracked_rows_measures_each_part_and_fits_only_the_first():
     net = _net([6, 5], "tanh", seed=4)
     X, y = X_STD[::2], Y_IRIS[::2]
     X_val, y_val = X_STD[1::10], Y_IRIS[1::10]
+    X_test, y_test = X_STD[5::4], Y_IRIS[5::4]
     X_track = X_STD[[3, 77, 140]]
-    batch = Batch(net, X, y, X_val, y_val, X_track)
+    batch = Batch(net, X, y, X_val, y_val, X_track, X_test=X_test, y_test=y_test)
     batch.forward()
     M = batch.metrics()
-    for part, (Xp, yp) in enumerate([(X, y), (X_val, y_val)]):
+    for part, (Xp, yp) in enumerate([(X, y), (X_val, y_val), (X_test, y_test)]):
         assert M[0, part] == pytest.approx(cross_entropy(net.forward(Xp), yp), rel=1e-13)
         assert M[1, part] == pytest.approx(np.mean(net.predict(Xp) == yp), rel=1e-13)
     np.testing.assert_allclose(batch.probabilities(), softmax(net.forward(X_track)), atol=1e-15)
     grad = batch.backward(batch.output_delta(), l2=0.2)
     np.testing.assert_allclose(grad, net.gradient(X, y, l2=0.2)[1], rtol=0, atol=1e-15)
+
+
+def test_batch_without_test_rows_has_a_nan_test_column():
+    batch = Batch(_net([4], "relu"), X_STD, Y_IRIS, X_STD[:5], Y_IRIS[:5])
+    batch.forward()
+    M = batch.metrics()
+    assert np.isfinite(M[:, :2]).all() and np.isnan(M[:, 2]).all()
 
 
 def test_batch_accuracy_follows_argmax_on_ties():

@@ -6,10 +6,12 @@ import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import run
 from matplotlib.image import imread
 
+from iris_nn.views import training
 from iris_nn.views.figures import FIGURE_NAMES, FIGURES, load_view
 from iris_nn.views.report import render_run
 from iris_nn.views.style import vector_bytes
@@ -102,6 +104,29 @@ def test_plot_redraws_the_same_files(run_dir):
     assert after == before  # the same names, byte for byte
     assert (run_dir / "report.html").read_bytes() == report
     assert not [p for p in run_dir.rglob(".*")]  # no temporary file left behind
+
+
+def older_run(run_dir: Path, tmp_path: Path) -> Path:
+    """Return a copy of ``run_dir`` without the fields added after the first release."""
+    old = tmp_path / "old"
+    shutil.copytree(run_dir, old)
+    lines = (old / "history.csv").read_text().splitlines()
+    assert lines[0].endswith(",lr,test_loss,test_accuracy")
+    (old / "history.csv").write_text("".join(",".join(x.split(",")[:6]) + "\n" for x in lines))
+    return old
+
+
+def test_an_older_run_still_loads_and_draws(run_dir, tmp_path):
+    old = older_run(run_dir, tmp_path)
+    result = run("plot", old)
+    assert result.exit_code == 0, result.output
+    history = load_view(old).run.history
+    assert np.isnan(history["test_loss"]).all() and np.isnan(history["test_accuracy"]).all()
+    labels = training.loss_figure(history, 3, "epochs", "r").axes[0].get_legend_handles_labels()[1]
+    assert labels[0] == "training rows" and not [x for x in labels if x.startswith("test")]
+    new = load_view(run_dir).run.history
+    labels = training.loss_figure(new, 3, "epochs", "r").axes[0].get_legend_handles_labels()[1]
+    assert "test rows (shown only: never used for training)" in labels
 
 
 def test_plot_help_has_an_example():

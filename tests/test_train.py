@@ -14,6 +14,7 @@ from iris_nn.runs import config
 X, Y = load_iris(return_X_y=True)
 X = StandardScaler().fit_transform(X)
 TRAIN, VAL = np.arange(0, 150, 2), np.arange(1, 150, 2)
+TEST = VAL[::3]  # overlapping the validation rows on purpose: the parts are measured separately
 
 
 def TrainConfig(**settings):
@@ -59,6 +60,38 @@ def test_history_row_e_is_the_state_after_e_updates():
         _, g = net0.gradient(X[TRAIN], Y[TRAIN])
         net0.theta -= 0.1 * g
     np.testing.assert_allclose(net.theta, net0.theta, atol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        TrainConfig(optimizer="gd", lr=2.0, epochs=200, early_stopping=True, patience=5),
+        TrainConfig(optimizer="adam", lr=0.05, epochs=40, batch_size=8),
+    ],
+)
+def test_test_rows_are_measured_every_epoch_and_never_change_training(cfg):
+    net_a, a = _fit(cfg)
+    net_b, b = _fit(cfg, X_test=X[TEST], y_test=Y[TEST])
+    np.testing.assert_array_equal(net_a.theta, net_b.theta)
+    assert (a.epochs_run, a.best_epoch, a.stop_reason) == (
+        b.epochs_run,
+        b.best_epoch,
+        b.stop_reason,
+    )
+    for column in ("train_loss", "train_accuracy", "val_loss", "val_accuracy"):
+        np.testing.assert_array_equal(a.columns[column], b.columns[column])
+    assert np.isnan(a.columns["test_loss"]).all() and np.isnan(a.columns["test_accuracy"]).all()
+    # Each test cell is an exact pass at that row's weights: row 0 at the initial ones, and the
+    # row of the weights the network ends with (the best epoch's when early stopping restored
+    # them, else the last row's).
+    net0 = Network.initialised([4, 8, 3], "tanh", np.random.default_rng(0))
+    kept = b.best_epoch if cfg.early_stopping else b.epochs_run
+    assert kept < b.epochs_run if cfg.early_stopping else kept == cfg.epochs
+    for row, net in ((0, net0), (kept, net_b)):
+        assert b.columns["test_loss"][row] == pytest.approx(
+            cross_entropy(net.forward(X[TEST]), Y[TEST]), rel=1e-13
+        )
+        assert b.columns["test_accuracy"][row] == np.mean(net.predict(X[TEST]) == Y[TEST])
 
 
 def test_epochs_zero_keeps_the_initial_network():

@@ -6,6 +6,8 @@ fewer numpy calls per epoch, and the tests hold it to that reference and to scik
 
 from __future__ import annotations
 
+from itertools import accumulate
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -18,9 +20,11 @@ class Batch:
 
     Training calls it every epoch on the same data, so each step is a handful of numpy calls into
     preallocated buffers: on Iris the cost of an epoch is per-call overhead, not arithmetic.
-    Validation rows ``X_val`` and tracked rows ``X_track`` ride along after the ``n`` fitted rows:
-    the same products carry them, so one forward pass yields the metrics of both parts and the
-    tracked probabilities, while the gradient uses the fitted rows only.
+    Validation rows ``X_val``, test rows ``X_test`` and tracked rows ``X_track`` ride along after
+    the ``n`` fitted rows, in that order: the same products carry them, so one forward pass yields
+    the metrics of every part and the tracked probabilities, while the gradient uses the fitted
+    rows only. Nothing here lets the validation or test rows change a weight; what the training
+    loop does with their metrics is its own choice.
 
     Inside, samples run along the columns: ``AT_i = A_i.T (n_units, N)``, ``ZT_i = Wb_i.T @ AT_aug``.
     Each unit's values are then one contiguous row, so activations write contiguous memory (numpy's
@@ -44,15 +48,21 @@ class Batch:
         X_val: Array | None = None,
         y_val: NDArray[np.integer] | None = None,
         X_track: Array | None = None,
+        X_test: Array | None = None,
+        y_test: NDArray[np.integer] | None = None,
     ):
         self.net = net
         n = len(X)
         if n == 0:
             raise ValueError("a batch needs at least one row")
-        n_val = 0 if X_val is None or y_val is None else len(X_val)
+        measured = [(X_val, y_val), (X_test, y_test)]  # measured every pass, never fitted
+        sizes = [n] + [0 if Xp is None or yp is None else len(Xp) for Xp, yp in measured]
         n_track = 0 if X_track is None else len(X_track)
-        N, k = n + n_val + n_track, net.sizes[-1]
-        self.n, self.n_val = n, n_val
+        N, k = sum(sizes) + n_track, net.sizes[-1]
+        ends = list(accumulate(sizes))
+        self.parts = [slice(end - size, end) for size, end in zip(sizes, ends, strict=True)]
+        self.track = slice(ends[-1], N)
+        self.n, self.n_val, self.n_test = sizes
         # AT_aug[i] = [A_i.T; 1]: the row of ones turns W.T @ A.T + b into one product with Wb.T.
         self.AT_aug = [np.ones((s + 1, N)) for s in net.sizes[:-1]]
         self.AT = [a[:-1] for a in self.AT_aug]  # (s, N), contiguous
@@ -61,19 +71,20 @@ class Batch:
         self._forward_plan = list(zip(WbT, self.AT_aug, self.ZT, self.AT[1:], strict=False))
         self._logits_plan = WbT[-1], self.AT_aug[-1], self.ZT[-1]
         self.y_all = np.zeros(N, dtype=np.intp)  # tracked rows get class 0; no metric reads it
-        if X_val is not None and y_val is not None:
-            self.AT[0][:, n : n + n_val] = np.asarray(X_val).T
-            self.y_all[n : n + n_val] = y_val
+        for part, (Xp, yp) in zip(self.parts[1:], measured, strict=True):
+            if part.stop > part.start:
+                self.AT[0][:, part] = np.asarray(Xp).T
+                self.y_all[part] = np.asarray(yp)
         if X_track is not None:
-            self.AT[0][:, n + n_val :] = np.asarray(X_track).T
-        # Part weights: metrics = [ce_i; correct_i] (2, N) @ weights (N, 2) gives the means of
-        # both parts in one product. NaN weights make the val column NaN without val rows.
-        self.weights = np.zeros((N, 2))
-        self.weights[:n, 0] = 1.0 / n
-        self.weights[n : n + n_val, 1] = 1.0 / max(n_val, 1)
-        if not n_val:
-            self.weights[:, 1] = np.nan
-        self.track = slice(n + n_val, N)
+            self.AT[0][:, self.track] = np.asarray(X_track).T
+        # Part weights: metrics = [ce_i; correct_i] (2, N) @ weights (N, 3) gives the means of the
+        # train, val and test parts in one product; NaN weights make a part without rows NaN.
+        self.weights = np.zeros((N, 3))
+        for j, (part, size) in enumerate(zip(self.parts, sizes, strict=True)):
+            if size:
+                self.weights[part, j] = 1.0 / size
+            else:
+                self.weights[:, j] = np.nan
         self.YT_over_n = np.zeros((k, n))
         self.load(X, y)
         # The backward pass runs over all N columns with zero deltas outside the fitted ones:
@@ -146,18 +157,19 @@ class Batch:
         np.dot(self.one_and_n, self.ET, out=self.sums)  # [s; n s], cheaper than E.sum(axis=1)
 
     def metrics(self, out: Array | None = None) -> Array:
-        """Return [[train loss, val loss], [train accuracy, val accuracy]] of the last forward pass.
+        """Return the metrics (2, 3) of the last forward pass: one column per part.
 
-        Loss is mean cross-entropy ``log(s) - (z_true - m)`` (log-sum-exp: finite for any finite
-        logits); accuracy the share of rows whose ArgMax is the true class (the first max on ties).
-        The val column is NaN without validation rows. Writes into ``out`` (2, 2) when given.
+        Columns 0, 1, 2 are the train, val and test parts: row 0 their mean cross-entropy
+        ``log(s) - (z_true - m)`` (log-sum-exp: finite for any finite logits), row 1 their
+        accuracy, the share of rows whose ArgMax is the true class (the first max on ties); a part
+        without rows is NaN. Writes into ``out`` (2, 3) when given.
         """
         self.softmax()
         C, DT = self.C, self.DT
         ce, correct = C
         np.subtract(np.log(self.s, out=ce), DT.take(self.target, out=self.z_true), out=ce)
         np.equal(DT.argmax(axis=0, out=self.pred), self.y_all, out=correct)
-        return np.dot(C, self.weights, out=out)  # (2, 2)
+        return np.dot(C, self.weights, out=out)  # (2, 3)
 
     def loss_accuracy(self) -> tuple[float, float]:
         """Return the mean cross-entropy and ArgMax accuracy of the fitted rows (after forward)."""

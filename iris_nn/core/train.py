@@ -82,21 +82,26 @@ def fit(
     track: tuple[Array, NDArray[np.intp]] | None = None,
     control: Control | None = None,
     progress: Progress | None = None,
+    X_test: Array | None = None,
+    y_test: NDArray[np.intp] | None = None,
 ) -> History:
     """Train ``net`` in place on ``X`` (n_samples, n_features), ``y``; return the history.
 
-    ``track`` is ``(inputs, row_ids)`` of flowers whose SoftMax probabilities are recorded at about
-    100 log-spaced epochs. ``rng`` reshuffles mini-batches. ``progress(epoch, history)`` is called
+    Every epoch's forward pass also measures the validation rows (early stopping watches them),
+    the test rows (recorded for display only: nothing here reads them to train, stop or choose
+    weights) and the ``track`` rows, ``(inputs, row_ids)`` of flowers whose SoftMax probabilities
+    are recorded at about 100 log-spaced epochs. ``rng`` reshuffles mini-batches. ``progress(epoch, history)`` is called
     about every 50 ms. Raises DivergenceError when the loss or a weight stops being finite.
     """
     control = control or Control()
     epochs, n = config.epochs, len(X)
     has_val = X_val is not None and y_val is not None and len(X_val) > 0
+    has_test = X_test is not None and y_test is not None and len(X_test) > 0
     full_batch = config.optimizer in FULL_BATCH or config.batch_size == 0
     batch_size = n if full_batch else config.batch_size
     if batch_size > n:
         raise BadInputError(f"train.batch_size = {batch_size} is larger than the {n} training rows")
-    # Validation and tracked rows ride in the training batch: one forward pass measures all three.
+    # Validation, test and tracked rows ride in the training batch: one forward pass measures all.
     full = Batch(
         net,
         X,
@@ -104,12 +109,14 @@ def fit(
         X_val if has_val else None,
         y_val if has_val else None,
         track[0] if track is not None else None,
+        X_test if has_test else None,
+        y_test if has_test else None,
     )
     opt = make_optimizer(config.optimizer, net.theta, config.lr, config.momentum, config.nesterov)
     l2 = config.l2
 
-    # metrics[e] = [[train loss, val loss], [train accuracy, val accuracy]], filled by one product
-    metrics = np.full((epochs + 1, 2, 2), np.nan)
+    # metrics[e] = Batch.metrics(): losses and accuracies of train, val and test, one product
+    metrics = np.full((epochs + 1, 2, 3), np.nan)
     cols = {
         "epoch": np.arange(epochs + 1, dtype=np.float64),
         "train_loss": metrics[:, 0, 0],
@@ -117,6 +124,8 @@ def fit(
         "val_loss": metrics[:, 0, 1],
         "val_accuracy": metrics[:, 1, 1],
         "lr": np.full(epochs + 1, config.lr),
+        "test_loss": metrics[:, 0, 2],
+        "test_accuracy": metrics[:, 1, 2],
     }
     history = History(cols, 0, 0, "epochs")
     record = set(np.flatnonzero(log_spaced_epochs(epochs)).tolist()) if track is not None else set()
@@ -180,10 +189,10 @@ def fit(
     last = history.epochs_run + 1
     history.columns = {k: np.ascontiguousarray(c[:last]) for k, c in cols.items()}
     # Means by matmul can miss count / n by an ulp; accuracies are exact fractions.
-    history.columns["train_accuracy"] = np.round(history.columns["train_accuracy"] * n) / n
-    if has_val:
-        n_val = len(X_val)  # type: ignore[arg-type]
-        history.columns["val_accuracy"] = np.round(history.columns["val_accuracy"] * n_val) / n_val
+    for part, rows_in_part in (("train", n), ("val", full.n_val), ("test", full.n_test)):
+        if rows_in_part:
+            acc = history.columns[f"{part}_accuracy"]
+            history.columns[f"{part}_accuracy"] = np.round(acc * rows_in_part) / rows_in_part
     if track is not None and history.epochs_run not in record:
         P = softmax(net.forward(track[0]))
         history.probabilities += _tracked(history.epochs_run, track, P)

@@ -139,6 +139,7 @@ def train_run(
         data, net, shuffle_rng = build(config)
         X, y = data.scaled("train")
         X_val, y_val = data.scaled("val")
+        X_test, y_test = data.scaled("test")  # measured every epoch, for display only
         rows = tracked_rows(data)
         track = (data.scaler(data.X[rows]), rows)
         history = fit(
@@ -152,6 +153,8 @@ def train_run(
             track=track,
             control=control,
             progress=progress,
+            X_test=X_test,
+            y_test=y_test,
         )
         interrupted = history.stop_reason == "interrupted"
         metrics: dict[str, Any] = {

@@ -37,7 +37,18 @@ PROBABILITIES_FILE = "probabilities.csv"
 PLOTS_DIR = "plots"
 REPORT_FILE = "report.html"
 
-HISTORY_COLUMNS = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr")
+HISTORY_COLUMNS = (
+    "epoch",
+    "train_loss",
+    "train_accuracy",
+    "val_loss",
+    "val_accuracy",
+    "lr",
+    "test_loss",
+    "test_accuracy",
+)
+# Columns added after the first release: an older history.csv lacks them, and reads as all NaN.
+HISTORY_OPTIONAL = ("test_loss", "test_accuracy")
 
 
 class RunError(CannotUseError):
@@ -141,8 +152,12 @@ def write_history(run: Path, columns: Mapping[str, Array]) -> None:
 
 
 def read_history(run: Path) -> dict[str, Array]:
-    """Return the columns of ``history.csv``, NaN for empty cells."""
-    return _read_csv(run / HISTORY_FILE, HISTORY_COLUMNS)
+    """Return the columns of ``history.csv``, NaN for empty cells and for optional missing ones."""
+    required = [c for c in HISTORY_COLUMNS if c not in HISTORY_OPTIONAL]
+    columns = _read_csv(run / HISTORY_FILE, required)
+    for c in HISTORY_OPTIONAL:
+        columns.setdefault(c, np.full(len(columns["epoch"]), np.nan))
+    return columns
 
 
 def write_metrics(run: Path, metrics: Mapping[str, Any]) -> None:

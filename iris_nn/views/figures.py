@@ -100,8 +100,10 @@ FIGURES: tuple[FigureSpec, ...] = (
         "loss.png",
         "Loss and accuracy",
         "Cross-entropy should fall and accuracy rise; with validation rows, a validation curve "
-        "that turns up while the training curve keeps falling is overfitting. The star marks the "
-        "lowest loss; with early stopping, that epoch's weights are the ones kept.",
+        "that turns up while the training curve keeps falling is overfitting. The test curve "
+        "(purple) is measured at every epoch for display only: it never trains, stops or chooses "
+        "the weights. The star marks the lowest training or validation loss, with a dot on each "
+        "curve at that epoch; with early stopping, that epoch's weights are the ones kept.",
         _loss,
     ),
     FigureSpec(

@@ -28,6 +28,7 @@ DPI = 150
 CLASS_COLOURS = ("#0072B2", "#E69F00", "#009E73")
 CLASS_MARKERS = ("o", "s", "^")
 TRAIN_COLOUR, VAL_COLOUR = "#222222", "#888888"  # neutral: loss curves are not species
+TEST_COLOUR = "#CC79A7"  # Okabe-Ito's reddish purple: no class colour, and apart from both greys
 MISS_COLOUR = "black"  # rings round mistakes: no hue, so it never reads as a species
 
 Labels = NDArray[np.intp]

@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 
 from iris_nn.core.functional import Array
 from iris_nn.views.style import (
+    TEST_COLOUR,
     TRAIN_COLOUR,
     VAL_COLOUR,
     class_colour,
@@ -39,15 +40,25 @@ def _plain_log_labels(ax: Axes, span: float) -> None:
     ax.yaxis.set_minor_formatter(FuncFormatter(minor))
 
 
+# (column prefix, legend label, colour, line width): every curve solid, so no gap in a dash
+# pattern can hide a one-epoch dip; the test curve is drawn last and thinnest.
+LOSS_PARTS = (
+    ("train", "training rows", TRAIN_COLOUR, 1.6),
+    ("val", "validation rows", VAL_COLOUR, 1.4),
+    ("test", "test rows (shown only: never used for training)", TEST_COLOUR, 1.2),
+)
+
+
 def loss_figure(
     history: Mapping[str, Array], best_epoch: int, stop_reason: str, run_name: str
 ) -> Figure:
-    """Return cross-entropy (log scale) and accuracy per epoch, train and validation.
+    """Return cross-entropy (log scale) and accuracy per epoch: train, validation and test.
 
     Parameters
     ----------
     history : mapping of str to ndarray of shape (n_epochs + 1,)
-        The columns of ``history.csv``; ``val_*`` all NaN without validation rows.
+        The columns of ``history.csv``; ``val_*`` and ``test_*`` all NaN when the run has no such
+        rows (or, for ``test_*``, predates them).
     best_epoch : int
         The epoch of the lowest monitored loss (marked); early stopping keeps its weights.
     stop_reason : str
@@ -58,25 +69,32 @@ def loss_figure(
     fig = new_figure(9.0, 3.6)
     ax_loss, ax_acc = fig.subplots(1, 2)
     epoch = np.asarray(history["epoch"])
-    has_val = bool(np.isfinite(np.asarray(history["val_loss"], dtype=float)).any())
-    marker = "o" if len(epoch) < 3 else None  # a run of 0 or 1 epochs would draw no line
-    parts = [("train", TRAIN_COLOUR, "-")] + ([("val", VAL_COLOUR, "--")] if has_val else [])
+    # Few epochs: a marker on every point, so none hides in a line's bend.
+    marker, ms = ("o", 3.0) if len(epoch) <= 50 else (None, 0.0)
+    best = int(np.clip(best_epoch, 0, len(epoch) - 1))
+    drawn = []
     loss_span = 1.0
-    for part, colour, style in parts:
-        label = "training rows" if part == "train" else "validation rows"
-        loss = np.maximum(np.asarray(history[f"{part}_loss"], dtype=float), 1e-12)
+    for part, label, colour, lw in LOSS_PARTS:
+        loss = np.asarray(history.get(f"{part}_loss", np.full(len(epoch), np.nan)), dtype=float)
+        if not np.isfinite(loss).any():
+            continue
+        drawn.append(part)
+        loss = np.maximum(loss, 1e-12)
         finite = loss[np.isfinite(loss)]
-        if len(finite):
-            loss_span = max(loss_span, float(finite.max() / finite.min()))
-        ax_loss.plot(epoch, loss, style, color=colour, lw=1.4, marker=marker, label=label)
-        ax_acc.plot(epoch, history[f"{part}_accuracy"], style, color=colour, lw=1.4, marker=marker)
+        loss_span = max(loss_span, float(finite.max() / finite.min()))
+        accuracy = np.asarray(history[f"{part}_accuracy"], dtype=float)
+        style = {"color": colour, "lw": lw, "marker": marker, "ms": ms}
+        ax_loss.plot(epoch, loss, label=label, **style)
+        ax_acc.plot(epoch, accuracy, **style)
+        # A dot on every curve at the starred epoch: what each part measured there.
+        for ax, values in ((ax_loss, loss), (ax_acc, accuracy)):
+            ax.plot(best, values[best], "o", color=colour, ms=4, zorder=4, clip_on=False)
     ax_loss.set_yscale("log")
     _plain_log_labels(ax_loss, loss_span)
     ax_loss.set_ylabel("cross-entropy loss (log scale)")
     ax_acc.set_ylabel("accuracy (fraction right)")
     ax_acc.set_ylim(-0.02, 1.02)
-    watched = "val" if has_val else "train"
-    best = int(np.clip(best_epoch, 0, len(epoch) - 1))
+    watched = "val" if "val" in drawn else "train"
     for ax, column in ((ax_loss, f"{watched}_loss"), (ax_acc, f"{watched}_accuracy")):
         ax.set_xlabel("epoch")
         ax.grid(True, alpha=0.3, lw=0.5)
@@ -86,7 +104,7 @@ def loss_figure(
     star = (
         f"best epoch {best} (its weights kept)"
         if stop_reason == "early_stopping"
-        else f"lowest {'validation' if has_val else 'training'} loss: epoch {best}"
+        else f"lowest {'validation' if watched == 'val' else 'training'} loss: epoch {best}"
     )
     ax_loss.plot([], [], "*", color="black", ms=9, label=star)
     last = int(epoch[-1])
