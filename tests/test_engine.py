@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from test_network import X_STD, Y_IRIS, _net
 
-from iris_nn.core.engine import Batch
+from iris_nn.core.engine import MAX_TRACKED, Batch, tracked_right
 from iris_nn.core.functional import ACTIVATIONS, cross_entropy, softmax
 from iris_nn.core.network import Network
 
@@ -28,14 +28,17 @@ def test_batch_with_val_test_and_tracked_rows_measures_each_part_and_fits_only_t
     X, y = X_STD[::2], Y_IRIS[::2]
     X_val, y_val = X_STD[1::10], Y_IRIS[1::10]
     X_test, y_test = X_STD[5::4], Y_IRIS[5::4]
-    X_track = X_STD[[3, 77, 140]]
-    batch = Batch(net, X, y, X_val, y_val, X_track, X_test=X_test, y_test=y_test)
+    track = [3, 38, 70]  # positions among the fitted rows
+    batch = Batch(net, X, y, X_val, y_val, track, X_test=X_test, y_test=y_test)
     batch.forward()
     M = batch.metrics()
     for part, (Xp, yp) in enumerate([(X, y), (X_val, y_val), (X_test, y_test)]):
         assert M[0, part] == pytest.approx(cross_entropy(net.forward(Xp), yp), rel=1e-13)
         assert M[1, part] == pytest.approx(np.mean(net.predict(Xp) == yp), rel=1e-13)
-    np.testing.assert_allclose(batch.probabilities(), softmax(net.forward(X_track)), atol=1e-15)
+    np.testing.assert_allclose(batch.probabilities(), softmax(net.forward(X[track])), atol=1e-15)
+    right = tracked_right(M[1, 3:], len(track))[0]
+    np.testing.assert_array_equal(right, net.predict(X[track]) == y[track])
+    assert not right.all() and right.any()  # both kinds of answer, so the bits are tested
     grad = batch.backward(batch.output_delta(), l2=0.2)
     np.testing.assert_allclose(grad, net.gradient(X, y, l2=0.2)[1], rtol=0, atol=1e-15)
 
@@ -55,3 +58,16 @@ def test_batch_accuracy_follows_argmax_on_ties():
     assert accuracy == np.mean(Y_IRIS == 0)
     assert loss == pytest.approx(np.log(3), rel=1e-14)
     assert np.isnan(batch.metrics()[:, 1]).all()  # no validation rows
+
+
+def test_tracked_right_unpacks_every_bit_exactly():
+    rng = np.random.default_rng(0)
+    right = rng.random((200, MAX_TRACKED)) < 0.5
+    codes = right.astype(float) @ (2.0 ** np.arange(MAX_TRACKED))  # as metrics() sums them
+    np.testing.assert_array_equal(tracked_right(codes, MAX_TRACKED), right)
+
+
+@pytest.mark.parametrize("track", [[0, 0], [-1], [150], list(range(MAX_TRACKED + 1))])
+def test_tracked_positions_are_checked(track):
+    with pytest.raises(ValueError, match="distinct positions"):
+        Batch(_net([4], "relu"), X_STD, Y_IRIS, track=track)

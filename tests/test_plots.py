@@ -16,6 +16,8 @@ from iris_nn.data.datasets import get_dataset
 from iris_nn.views import outputs, style, training
 from iris_nn.views.figures import FIGURE_NAMES, FIGURES, load_view
 
+FIGURE_SPECS = {spec.name: spec for spec in FIGURES}
+
 # (width, height) in pixels of the default (4-input) run's figures: inches x 150 dpi.
 DEFAULT_SIZES = {
     "loss.png": (1350, 540),
@@ -44,6 +46,13 @@ MODELS = {
         "train.early_stopping=true",
         "--set",
         "train.patience=1",
+    ],
+    # 2000 epochs, stopped early: the star's epoch is a one-epoch dip in a long curve
+    "long-early-stop": [
+        "-c",
+        str(Path(__file__).parent.parent / "configs" / "deep-adam.toml"),
+        "--epochs",
+        "2000",
     ],
 }
 
@@ -161,3 +170,89 @@ def test_no_pyplot():
     for module in Path(outputs.__file__).parent.glob("*.py"):
         source = module.read_text()
         assert "matplotlib.pyplot" not in source and "import pyplot" not in source
+
+
+def curves(ax):
+    """Return the data lines of ``ax``: more than two points (not marks, stars or epoch lines)."""
+    return [line for line in ax.get_lines() if len(line.get_xdata()) > 2]
+
+
+@pytest.mark.parametrize("model", ["default", "early-stop", "long-early-stop"])
+def test_loss_curves_are_solid_and_the_star_sits_on_a_point(runs, model):
+    view = load_view(runs[model])
+    fig = FIGURES[0].draw(view)
+    best = view.run.metrics["best_epoch"]
+    for ax in fig.axes:
+        assert curves(ax) and all(line.get_linestyle() == "-" for line in curves(ax))
+        (star,) = [
+            line for line in ax.get_lines() if line.get_marker() == "*" and len(line.get_xdata())
+        ]
+        x, y = star.get_xdata()[0], star.get_ydata()[0]
+        assert x == best
+        # the star is a point of a drawn curve, and every curve has a dot at that epoch
+        assert any(line.get_ydata()[best] == y for line in curves(ax))
+        dots = [
+            line
+            for line in ax.get_lines()
+            if line.get_marker() == "o" and len(line.get_xdata()) == 1
+        ]
+        assert len(dots) == len(curves(ax)) and all(d.get_xdata()[0] == best for d in dots)
+
+
+def test_best_epoch_0_is_starred_and_kept(tmp_path):
+    # the learning rate is so high that the untrained network has the lowest validation loss
+    run = train(
+        tmp_path,
+        "best0",
+        "--lr",
+        "5",
+        "--optimizer",
+        "sgd",
+        "--batch-size",
+        "8",
+        "--set",
+        "data.val_size=0.2",
+        "--set",
+        "train.early_stopping=true",
+        "--set",
+        "train.patience=5",
+        "--no-plots",
+    )
+    view = load_view(run)
+    m = view.run.metrics
+    assert (m["best_epoch"], m["kept_epoch"], m["epochs_run"]) == (0, 0, 5)
+    loss = FIGURES[0].draw(view)
+    labels = loss.axes[0].get_legend_handles_labels()[1]
+    assert "best epoch 0 (its weights kept)" in labels and "early stop at epoch 5" in labels
+    for ax in loss.axes:
+        (star,) = [
+            line for line in ax.get_lines() if line.get_marker() == "*" and len(line.get_xdata())
+        ]
+        assert star.get_xdata()[0] == 0
+    evolution = FIGURE_SPECS["probability_evolution.png"].draw(view)
+    assert "weights kept: epoch 0" in [t.get_text() for t in evolution.legends[0].get_texts()]
+    # every epoch of this short run is recorded: the probabilities are the oracle of the
+    # epochs ArgMax is right, which training found from its own passes
+    epochs, rows, P = view.run.tracked
+    titles = [ax.get_title() for ax in evolution.axes if ax.get_visible()]
+    for t, title in zip(m["tracked"], titles, strict=True):
+        right = P[rows == t["row"]].argmax(axis=1) == view.y[t["row"]]
+        assert epochs[rows == t["row"]].tolist() == list(range(6))
+        hits, misses = np.flatnonzero(right), np.flatnonzero(~right)
+        first = int(hits[0]) if len(hits) else None
+        for_good = None if not right[-1] else int(misses[-1]) + 1 if len(misses) else 0
+        assert (t["first_right"], t["right_for_good_from"]) == (first, for_good)
+        assert title.endswith(training.right_epochs_text(first, for_good))
+    assert any("wrong again at the end" in title for title in titles)
+
+
+def test_right_epochs_text_says_both_facts():
+    assert training.right_epochs_text(None, None) == "ArgMax never names it"
+    assert training.right_epochs_text(7, 7) == "ArgMax right from epoch 7 on"
+    assert training.right_epochs_text(7, 9) == (
+        "ArgMax first right at epoch 7,\nright for good from epoch 9"
+    )
+    assert (
+        training.right_epochs_text(0, None)
+        == "ArgMax first right at epoch 0,\nwrong again at the end"
+    )

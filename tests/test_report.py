@@ -2,6 +2,7 @@
 
 import base64
 import io
+import json
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
@@ -113,6 +114,10 @@ def older_run(run_dir: Path, tmp_path: Path) -> Path:
     lines = (old / "history.csv").read_text().splitlines()
     assert lines[0].endswith(",lr,test_loss,test_accuracy")
     (old / "history.csv").write_text("".join(",".join(x.split(",")[:6]) + "\n" for x in lines))
+    metrics = json.loads((old / "metrics.json").read_text())
+    for key in ("tracked", "kept_epoch"):
+        del metrics[key]
+    (old / "metrics.json").write_text(json.dumps(metrics))
     return old
 
 
@@ -124,6 +129,12 @@ def test_an_older_run_still_loads_and_draws(run_dir, tmp_path):
     assert np.isnan(history["test_loss"]).all() and np.isnan(history["test_accuracy"]).all()
     labels = training.loss_figure(history, 3, "epochs", "r").axes[0].get_legend_handles_labels()[1]
     assert labels[0] == "training rows" and not [x for x in labels if x.startswith("test")]
+    view = load_view(old)
+    epochs, rows, P = view.run.tracked
+    for ax, row in zip(FIGURES[-1].draw(view).axes, dict.fromkeys(rows), strict=True):
+        first = training.first_right_epoch(epochs[rows == row], P[rows == row], view.y[row])
+        said = "never names it" if first is None else f"first right at recorded epoch {first}"
+        assert said in ax.get_title()  # from the recorded epochs alone
     new = load_view(run_dir).run.history
     labels = training.loss_figure(new, 3, "epochs", "r").axes[0].get_legend_handles_labels()[1]
     assert "test rows (shown only: never used for training)" in labels

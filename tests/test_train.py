@@ -8,7 +8,7 @@ from sklearn.preprocessing import StandardScaler
 from iris_nn.core.errors import DivergenceError
 from iris_nn.core.functional import cross_entropy
 from iris_nn.core.network import Network
-from iris_nn.core.train import Control, fit, log_spaced_epochs
+from iris_nn.core.train import Control, Tracked, fit, log_spaced_epochs
 from iris_nn.runs import config
 
 X, Y = load_iris(return_X_y=True)
@@ -153,23 +153,65 @@ def test_batch_size_larger_than_rows_is_an_error():
         _fit(TrainConfig(optimizer="sgd", batch_size=500))
 
 
-def test_log_spaced_epochs():
-    mask = log_spaced_epochs(100_000)
-    picks = np.flatnonzero(mask)
-    assert mask[0] and mask[-1]
-    assert 80 <= len(picks) <= 101
-    assert log_spaced_epochs(0).tolist() == [True]
-    assert log_spaced_epochs(3).all()
+def test_log_spaced_epochs_are_100_distinct_epochs_from_the_first_to_the_last():
+    for epochs in [*range(0, 400), 999, 3000, 5000, 100_000, 1_000_000]:
+        picks = np.flatnonzero(log_spaced_epochs(epochs))
+        assert len(picks) == min(100, epochs + 1), epochs
+        assert picks[0] == 0 and picks[-1] == epochs
+    picks = np.flatnonzero(log_spaced_epochs(100_000))
+    ratios = (picks[60:] + 1) / (picks[59:-1] + 1)  # beyond the start, one step on a log scale
+    assert ratios.max() / ratios.min() < 1.05
 
 
 def test_tracked_probabilities():
-    cfg = TrainConfig(epochs=1000)
-    _, h = _fit(cfg, track=(X[[0, 50, 100]], np.array([0, 50, 100])))
+    index = np.array([0, 25, 50])
+    _, h = _fit(TrainConfig(epochs=1000), track=Tracked(index, TRAIN[index]))
     epochs = sorted({e for e, _, _ in h.probabilities})
-    assert epochs[0] == 0 and epochs[-1] == 1000
+    assert epochs[0] == 0 and epochs[-1] == 1000 and len(epochs) == 100
     assert len(h.probabilities) == 3 * len(epochs)
+    assert [r for _, r, _ in h.probabilities[:3]] == TRAIN[index].tolist()
     for _, _, p in h.probabilities:
         assert p.sum() == pytest.approx(1.0)
+
+
+def test_tracked_rows_first_right_and_right_for_good_against_a_textbook_replay():
+    # lr 3 makes ArgMax flip back and forth early on: some rows turn wrong again, one for good
+    cfg = TrainConfig(optimizer="gd", lr=3.0, epochs=60, l2=0.0)
+    index = np.arange(0, 75, 5)
+    net = Network.initialised([4, 8, 3], "tanh", np.random.default_rng(2))
+    replay = net.copy()
+    h = fit(
+        net, X[TRAIN], Y[TRAIN], cfg, np.random.default_rng(1), track=Tracked(index, TRAIN[index])
+    )
+    # the oracle: textbook gradient descent, ArgMax of every tracked row at every epoch
+    right, probabilities = [], []
+    for _ in range(cfg.epochs + 1):
+        right.append(replay.predict(X[TRAIN][index]) == Y[TRAIN][index])
+        probabilities.append(replay.predict_proba(X[TRAIN][index]))
+        replay.theta -= cfg.lr * replay.gradient(X[TRAIN], Y[TRAIN])[1]
+    right = np.array(right)  # (epochs + 1, n_track)
+    for j in range(len(index)):
+        hits, misses = np.flatnonzero(right[:, j]), np.flatnonzero(~right[:, j])
+        first = int(hits[0]) if len(hits) else None
+        for_good = None if not right[-1, j] else int(misses[-1]) + 1 if len(misses) else 0
+        assert (h.first_right[j], h.right_from[j]) == (first, for_good), j
+    turned = [j for j in range(len(index)) if h.first_right[j] != h.right_from[j]]
+    assert turned and any(h.right_from[j] is None for j in turned)  # the cases this test is for
+    recorded = np.array([p for _, _, p in h.probabilities]).reshape(cfg.epochs + 1, len(index), 3)
+    np.testing.assert_allclose(recorded, np.array(probabilities), atol=1e-12)
+
+
+def test_early_stopping_records_the_kept_epoch_too():
+    cfg = TrainConfig(optimizer="gd", lr=3.0, epochs=100_000, early_stopping=True, patience=5)
+    index = np.array([0, 30, 60])
+    net, h = _fit(cfg, track=Tracked(index, TRAIN[index]))
+    assert h.restored and h.kept_epoch == h.best_epoch < h.epochs_run
+    logged = log_spaced_epochs(cfg.epochs)
+    assert not logged[h.best_epoch] and not logged[h.epochs_run]  # both added to the records
+    epochs = [e for e, _, _ in h.probabilities]
+    assert epochs == sorted(epochs) and {h.best_epoch, h.epochs_run} <= set(epochs)
+    at_kept = [p for e, _, p in h.probabilities if e == h.kept_epoch]
+    np.testing.assert_allclose(at_kept, net.predict_proba(X[TRAIN][index]), atol=1e-14)
 
 
 def test_history_accuracies_are_exact_fractions():

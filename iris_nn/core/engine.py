@@ -6,7 +6,7 @@ fewer numpy calls per epoch, and the tests hold it to that reference and to scik
 
 from __future__ import annotations
 
-from itertools import accumulate
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -14,17 +14,29 @@ from numpy.typing import NDArray
 from iris_nn.core.functional import Array
 from iris_nn.core.network import Network
 
+MAX_TRACKED = 52  # tracked rows whose right/wrong bits add up exactly in one float64
+
+
+def tracked_right(codes: Array, n_track: int) -> NDArray[np.bool_]:
+    """Return (len(codes), n_track): whether ArgMax names the true class of each tracked row.
+
+    ``codes`` are values of ``Batch.metrics()[1, 3]``, each ``sum_j 2**j [tracked row j right]``.
+    """
+    bits = np.asarray(codes).astype(np.int64)[:, None] >> np.arange(n_track)
+    return (bits & 1).astype(bool)
+
 
 class Batch:
     """A forward and backward pass over fixed rows, with every buffer allocated once.
 
     Training calls it every epoch on the same data, so each step is a handful of numpy calls into
     preallocated buffers: on Iris the cost of an epoch is per-call overhead, not arithmetic.
-    Validation rows ``X_val``, test rows ``X_test`` and tracked rows ``X_track`` ride along after
-    the ``n`` fitted rows, in that order: the same products carry them, so one forward pass yields
-    the metrics of every part and the tracked probabilities, while the gradient uses the fitted
-    rows only. Nothing here lets the validation or test rows change a weight; what the training
-    loop does with their metrics is its own choice.
+    Validation rows ``X_val`` and test rows ``X_test`` ride along after the ``n`` fitted rows, in
+    that order: the same products carry them, so one forward pass yields the metrics of every
+    part, while the gradient uses the fitted rows only. Nothing here lets the validation or test
+    rows change a weight; what the training loop does with their metrics is its own choice.
+    ``track`` names fitted rows (positions in ``X``) whose SoftMax probabilities and ArgMax are
+    followed: they are read off the same columns.
 
     Inside, samples run along the columns: ``AT_i = A_i.T (n_units, N)``, ``ZT_i = Wb_i.T @ AT_aug``.
     Each unit's values are then one contiguous row, so activations write contiguous memory (numpy's
@@ -47,7 +59,7 @@ class Batch:
         y: NDArray[np.integer],
         X_val: Array | None = None,
         y_val: NDArray[np.integer] | None = None,
-        X_track: Array | None = None,
+        track: Sequence[int] | NDArray[np.integer] = (),
         X_test: Array | None = None,
         y_test: NDArray[np.integer] | None = None,
     ):
@@ -57,11 +69,16 @@ class Batch:
             raise ValueError("a batch needs at least one row")
         measured = [(X_val, y_val), (X_test, y_test)]  # measured every pass, never fitted
         sizes = [n] + [0 if Xp is None or yp is None else len(Xp) for Xp, yp in measured]
-        n_track = 0 if X_track is None else len(X_track)
-        N, k = sum(sizes) + n_track, net.sizes[-1]
-        ends = list(accumulate(sizes))
+        self.track = np.asarray(track, dtype=np.intp)  # (n_track,) positions among the fitted rows
+        if (
+            len(self.track) > MAX_TRACKED
+            or len(np.unique(self.track)) < len(self.track)
+            or np.any((self.track < 0) | (self.track >= n))
+        ):
+            raise ValueError(f"track: at most {MAX_TRACKED} distinct positions in 0..{n - 1}")
+        N, k = sum(sizes), net.sizes[-1]
+        ends = np.cumsum(sizes).tolist()
         self.parts = [slice(end - size, end) for size, end in zip(sizes, ends, strict=True)]
-        self.track = slice(ends[-1], N)
         self.n, self.n_val, self.n_test = sizes
         # AT_aug[i] = [A_i.T; 1]: the row of ones turns W.T @ A.T + b into one product with Wb.T.
         self.AT_aug = [np.ones((s + 1, N)) for s in net.sizes[:-1]]
@@ -70,21 +87,22 @@ class Batch:
         WbT = [Wb.T for Wb in net.layers]  # (n_out, n_in + 1) views into theta
         self._forward_plan = list(zip(WbT, self.AT_aug, self.ZT, self.AT[1:], strict=False))
         self._logits_plan = WbT[-1], self.AT_aug[-1], self.ZT[-1]
-        self.y_all = np.zeros(N, dtype=np.intp)  # tracked rows get class 0; no metric reads it
+        self.y_all = np.zeros(N, dtype=np.intp)
         for part, (Xp, yp) in zip(self.parts[1:], measured, strict=True):
             if part.stop > part.start:
                 self.AT[0][:, part] = np.asarray(Xp).T
                 self.y_all[part] = np.asarray(yp)
-        if X_track is not None:
-            self.AT[0][:, self.track] = np.asarray(X_track).T
-        # Part weights: metrics = [ce_i; correct_i] (2, N) @ weights (N, 3) gives the means of the
+        # Part weights: metrics = [ce_i; correct_i] (2, N) @ weights (N, 4) gives the means of the
         # train, val and test parts in one product; NaN weights make a part without rows NaN.
-        self.weights = np.zeros((N, 3))
+        # Column 3 packs which tracked rows ArgMax gets right into one exact integer,
+        # sum_j 2**j [row j right] (``tracked_right`` unpacks it): the same product records it.
+        self.weights = np.zeros((N, 4))
         for j, (part, size) in enumerate(zip(self.parts, sizes, strict=True)):
             if size:
                 self.weights[part, j] = 1.0 / size
             else:
                 self.weights[:, j] = np.nan
+        self.weights[self.track, 3] = 2.0 ** np.arange(len(self.track))
         self.YT_over_n = np.zeros((k, n))
         self.load(X, y)
         # The backward pass runs over all N columns with zero deltas outside the fitted ones:
@@ -157,19 +175,20 @@ class Batch:
         np.dot(self.one_and_n, self.ET, out=self.sums)  # [s; n s], cheaper than E.sum(axis=1)
 
     def metrics(self, out: Array | None = None) -> Array:
-        """Return the metrics (2, 3) of the last forward pass: one column per part.
+        """Return the metrics (2, 4) of the last forward pass: one column per part.
 
         Columns 0, 1, 2 are the train, val and test parts: row 0 their mean cross-entropy
         ``log(s) - (z_true - m)`` (log-sum-exp: finite for any finite logits), row 1 their
         accuracy, the share of rows whose ArgMax is the true class (the first max on ties); a part
-        without rows is NaN. Writes into ``out`` (2, 3) when given.
+        without rows is NaN. ``[1, 3]`` says which tracked rows are right (``tracked_right``
+        unpacks it); ``[0, 3]`` means nothing. Writes into ``out`` (2, 4) when given.
         """
         self.softmax()
         C, DT = self.C, self.DT
         ce, correct = C
         np.subtract(np.log(self.s, out=ce), DT.take(self.target, out=self.z_true), out=ce)
         np.equal(DT.argmax(axis=0, out=self.pred), self.y_all, out=correct)
-        return np.dot(C, self.weights, out=out)  # (2, 3)
+        return np.dot(C, self.weights, out=out)  # (2, 4)
 
     def loss_accuracy(self) -> tuple[float, float]:
         """Return the mean cross-entropy and ArgMax accuracy of the fitted rows (after forward)."""
@@ -177,7 +196,10 @@ class Batch:
         return float(M[0, 0]), round(float(M[1, 0]) * self.n) / self.n
 
     def probabilities(self) -> Array:
-        """Return the SoftMax probabilities (n_track, n_classes) of the tracked rows (a new array)."""
+        """Return the SoftMax probabilities (n_track, n_classes) of the tracked rows (a new array).
+
+        Needs ``softmax()`` (or ``metrics()``) since the last forward pass.
+        """
         return (self.ET[:, self.track] / self.s[self.track]).T
 
     def output_delta(self) -> Array:

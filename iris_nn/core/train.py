@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from iris_nn.core.engine import Batch
+from iris_nn.core.engine import Batch, tracked_right
 from iris_nn.core.errors import BadInputError, DivergenceError
-from iris_nn.core.functional import Array, softmax
+from iris_nn.core.functional import Array
 from iris_nn.core.network import Network
 from iris_nn.core.optim import FULL_BATCH, make_optimizer
 
@@ -47,21 +47,49 @@ class Control:
     signal: int | None = None  # the signal that asked to stop, if any
 
 
+@dataclass(frozen=True)
+class Tracked:
+    """Training rows followed through training: their SoftMax probabilities and ArgMax."""
+
+    index: NDArray[np.intp]  # (n_track,) their positions in the training rows ``X``
+    rows: NDArray[np.intp]  # (n_track,) their indices in the data set, for the records
+
+
 @dataclass
 class History:
-    """Per-epoch metrics, one row per state, plus the tracked probabilities."""
+    """Per-epoch metrics, one row per state, and the tracked rows' records."""
 
     columns: dict[str, Array]
     epochs_run: int
     best_epoch: int
     stop_reason: str
+    restored: bool = False  # early stopping put the best epoch's weights back
     probabilities: list[tuple[int, int, Array]] = field(default_factory=list)  # (epoch, row, p)
+    # Per tracked row, from every epoch's pass: the first epoch whose ArgMax names its class, and
+    # the epoch from which ArgMax names it at every epoch up to the last one run (None: never).
+    first_right: list[int | None] = field(default_factory=list)
+    right_from: list[int | None] = field(default_factory=list)
+
+    @property
+    def kept_epoch(self) -> int:
+        """Return the epoch whose weights the network holds after training."""
+        return self.best_epoch if self.restored else self.epochs_run
 
 
 def log_spaced_epochs(epochs: int, count: int = 100) -> NDArray[np.bool_]:
-    """Return a mask over 0..epochs, true at about ``count`` epochs spaced evenly on a log scale."""
+    """Return a mask over 0..epochs, true at ``count`` distinct epochs spaced evenly on a log scale.
+
+    All epochs when there are at most ``count``; always epoch 0 and the last. Rounding merges
+    neighbours at the start, where log steps are below one epoch, so more points are asked of
+    ``geomspace`` until ``count`` distinct epochs remain.
+    """
     mask = np.zeros(epochs + 1, dtype=bool)
-    picks = np.unique(np.round(np.geomspace(1, epochs + 1, count)).astype(int) - 1)
+    asked = count
+    while True:
+        picks = np.unique(np.round(np.geomspace(1, epochs + 1, asked)).astype(int) - 1)
+        if len(picks) >= min(count, epochs + 1):
+            break
+        asked += count - len(picks)
     mask[picks] = True
     mask[0] = mask[epochs] = True
     return mask
@@ -79,7 +107,7 @@ def fit(
     rng: np.random.Generator,
     X_val: Array | None = None,
     y_val: NDArray[np.intp] | None = None,
-    track: tuple[Array, NDArray[np.intp]] | None = None,
+    track: Tracked | None = None,
     control: Control | None = None,
     progress: Progress | None = None,
     X_test: Array | None = None,
@@ -89,9 +117,10 @@ def fit(
 
     Every epoch's forward pass also measures the validation rows (early stopping watches them),
     the test rows (recorded for display only: nothing here reads them to train, stop or choose
-    weights) and the ``track`` rows, ``(inputs, row_ids)`` of flowers whose SoftMax probabilities
-    are recorded at about 100 log-spaced epochs. ``rng`` reshuffles mini-batches. ``progress(epoch, history)`` is called
-    about every 50 ms. Raises DivergenceError when the loss or a weight stops being finite.
+    weights) and the ``track`` rows, whose SoftMax probabilities are recorded at 100 log-spaced
+    epochs (``log_spaced_epochs``), plus the last epoch run and the kept one, and whose ArgMax is
+    checked at every epoch. ``rng`` reshuffles mini-batches. ``progress(epoch, history)`` is called about every
+    50 ms. Raises DivergenceError when the loss or a weight stops being finite.
     """
     control = control or Control()
     epochs, n = config.epochs, len(X)
@@ -108,15 +137,16 @@ def fit(
         y,
         X_val if has_val else None,
         y_val if has_val else None,
-        track[0] if track is not None else None,
+        track.index if track is not None else (),
         X_test if has_test else None,
         y_test if has_test else None,
     )
     opt = make_optimizer(config.optimizer, net.theta, config.lr, config.momentum, config.nesterov)
     l2 = config.l2
 
-    # metrics[e] = Batch.metrics(): losses and accuracies of train, val and test, one product
-    metrics = np.full((epochs + 1, 2, 3), np.nan)
+    # metrics[e] = Batch.metrics(): losses and accuracies of train, val and test, and which
+    # tracked rows are right, filled by one product per epoch
+    metrics = np.full((epochs + 1, 2, 4), np.nan)
     cols = {
         "epoch": np.arange(epochs + 1, dtype=np.float64),
         "train_loss": metrics[:, 0, 0],
@@ -193,18 +223,34 @@ def fit(
         if rows_in_part:
             acc = history.columns[f"{part}_accuracy"]
             history.columns[f"{part}_accuracy"] = np.round(acc * rows_in_part) / rows_in_part
-    if track is not None and history.epochs_run not in record:
-        P = softmax(net.forward(track[0]))
-        history.probabilities += _tracked(history.epochs_run, track, P)
+    if track is not None:
+        if history.epochs_run not in record:
+            P = net.predict_proba(X[track.index])
+            history.probabilities += _tracked(history.epochs_run, track, P)
+        _right_epochs(history, tracked_right(metrics[:last, 1, 3], len(track.index)))
     if watch and best_theta is not None:
         net.theta[:] = best_theta
+        history.restored = True
+        if track is not None and history.best_epoch not in record:
+            P = net.predict_proba(X[track.index])
+            history.probabilities += _tracked(history.best_epoch, track, P)
+            history.probabilities.sort(key=lambda r: r[0])  # stable: rows keep their order
     if progress:
         progress(history.epochs_run, history)
     return history
 
 
-def _tracked(
-    epoch: int, track: tuple[Array, NDArray[np.intp]] | None, P: Array
-) -> list[tuple[int, int, Array]]:
+def _tracked(epoch: int, track: Tracked | None, P: Array) -> list[tuple[int, int, Array]]:
     assert track is not None
-    return [(epoch, int(r), p) for r, p in zip(track[1], P, strict=True)]
+    return [(epoch, int(r), p) for r, p in zip(track.rows, P, strict=True)]
+
+
+def _right_epochs(history: History, right: NDArray[np.bool_]) -> None:
+    """Set ``first_right`` and ``right_from`` from ``right`` (n_epochs_run + 1, n_track)."""
+    for j in range(right.shape[1]):
+        hits, misses = np.flatnonzero(right[:, j]), np.flatnonzero(~right[:, j])
+        history.first_right.append(int(hits[0]) if len(hits) else None)
+        if not right[-1, j]:
+            history.right_from.append(None)
+        else:
+            history.right_from.append(int(misses[-1]) + 1 if len(misses) else 0)

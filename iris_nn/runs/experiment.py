@@ -14,7 +14,7 @@ import numpy as np
 from iris_nn import __version__
 from iris_nn.core.functional import softmax
 from iris_nn.core.network import Network
-from iris_nn.core.train import Control, History, Progress, fit
+from iris_nn.core.train import Control, History, Progress, Tracked, fit
 from iris_nn.data.prepare import Dataset, prepare
 from iris_nn.data.split import int_seed, seeds
 from iris_nn.runs import rundir
@@ -48,10 +48,30 @@ def versions() -> dict[str, str]:
     }
 
 
-def tracked_rows(data: Dataset) -> np.ndarray:
-    """Return the dataset index of the first training row of each class."""
-    train = data.split.train
-    return np.array([train[data.y[train] == c][0] for c in range(len(data.classes))])
+MAX_TRACKED_ROWS = 10
+
+
+def tracked_rows(data: Dataset) -> Tracked:
+    """Return the first training row of each class (of the first 10 classes), to follow."""
+    y_train = data.y[data.split.train]
+    n_classes = min(len(data.classes), MAX_TRACKED_ROWS)
+    index = np.array([np.flatnonzero(y_train == c)[0] for c in range(n_classes)], dtype=np.intp)
+    return Tracked(index, data.split.train[index])
+
+
+def tracked_summary(history: History, data: Dataset, track: Tracked) -> list[dict[str, Any]]:
+    """Return, per tracked row, its class and the epochs ArgMax first and for good names it."""
+    return [
+        {
+            "row": int(row),
+            "class": data.classes[data.y[row]],
+            "first_right": first,
+            "right_for_good_from": for_good,
+        }
+        for row, first, for_good in zip(
+            track.rows, history.first_right, history.right_from, strict=True
+        )
+    ]
 
 
 def build(config: Config) -> tuple[Dataset, Network, np.random.Generator]:
@@ -140,8 +160,7 @@ def train_run(
         X, y = data.scaled("train")
         X_val, y_val = data.scaled("val")
         X_test, y_test = data.scaled("test")  # measured every epoch, for display only
-        rows = tracked_rows(data)
-        track = (data.scaler(data.X[rows]), rows)
+        track = tracked_rows(data)
         history = fit(
             net,
             X,
@@ -161,10 +180,12 @@ def train_run(
             "status": "interrupted" if interrupted else "completed",
             "epochs_run": history.epochs_run,
             "best_epoch": history.best_epoch,
+            "kept_epoch": history.kept_epoch,
             "stop_reason": history.stop_reason,
             "seed": config.seed,
             "wall_time_s": 0.0,
             "versions": versions(),
+            "tracked": tracked_summary(history, data, track),
         }
         metrics.update(evaluate_parts(net, data))
         metrics["wall_time_s"] = round(time.perf_counter() - started, 4)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -52,12 +53,21 @@ class FigureSpec:
     draw: Callable[[RunView], Figure]
 
 
+def _whole(value: object) -> TypeGuard[int]:
+    """Return whether ``value`` read from JSON is a whole number >= 0 (an epoch or a row)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def _loss(v: RunView) -> Figure:
-    m = v.run.metrics
-    best = m.get("best_epoch")
-    if not isinstance(best, int) or isinstance(best, bool):
-        best = int(v.run.history["epoch"][-1])
-    return training.loss_figure(v.run.history, best, str(m.get("stop_reason")), v.name)
+    m, last = v.run.metrics, int(v.run.history["epoch"][-1])
+    best, kept = m.get("best_epoch"), m.get("kept_epoch")
+    return training.loss_figure(
+        v.run.history,
+        best if _whole(best) else last,
+        str(m.get("stop_reason")),
+        v.name,
+        kept if _whole(kept) else None,
+    )
 
 
 def _confusion(v: RunView) -> Figure:
@@ -92,7 +102,28 @@ def _surfaces(v: RunView) -> Figure:
 
 def _evolution(v: RunView) -> Figure:
     epochs, rows, P = v.run.tracked
-    return training.probability_evolution_figure(epochs, rows, P, v.y, v.run.model.classes, v.name)
+    m = v.run.metrics
+    right = {
+        t["row"]: (t.get("first_right"), t.get("right_for_good_from"))
+        for t in m.get("tracked") or []
+        if isinstance(t, dict)
+        and _whole(t.get("row"))
+        and all(
+            _whole(t.get(k)) or t.get(k) is None for k in ("first_right", "right_for_good_from")
+        )
+    }
+    kept = m.get("kept_epoch")
+    return training.probability_evolution_figure(
+        epochs,
+        rows,
+        P,
+        v.y,
+        v.run.model.classes,
+        v.name,
+        right if "tracked" in m else None,
+        kept if _whole(kept) else None,
+        v.info.noun,
+    )
 
 
 FIGURES: tuple[FigureSpec, ...] = (
@@ -145,9 +176,13 @@ FIGURES: tuple[FigureSpec, ...] = (
         "probability_evolution.png",
         "SoftMax probabilities during training",
         "Each panel follows one training flower: its probabilities start wherever the random "
-        "initial weights put them (the dotted line is 1/3, no preference) and the true species' "
-        "curve (the thicker one) should climb towards 1; the dashed line is the first epoch where "
-        "ArgMax names the right species.",
+        "initial weights put them (the grey line is 1/3, no preference) and the true species' "
+        "curve (the thicker one) should climb towards 1. Training checks ArgMax at every epoch: "
+        "the solid line is the epoch from which it names the right species until the end; when "
+        "an earlier right answer did not last, a dashed line marks the first. With early "
+        "stopping, the dotted line is the epoch whose weights were kept. The curves join the "
+        "recorded epochs: every epoch of a short run, 100 spread evenly on the log scale of a "
+        "long one.",
         _evolution,
     ),
     FigureSpec(
