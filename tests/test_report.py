@@ -115,9 +115,10 @@ def older_run(run_dir: Path, tmp_path: Path) -> Path:
     assert lines[0].endswith(",lr,test_loss,test_accuracy")
     (old / "history.csv").write_text("".join(",".join(x.split(",")[:6]) + "\n" for x in lines))
     metrics = json.loads((old / "metrics.json").read_text())
-    for key in ("tracked", "kept_epoch"):
+    for key in ("tracked", "kept_epoch", "dead_units", "train_time_s"):
         del metrics[key]
     (old / "metrics.json").write_text(json.dumps(metrics))
+    (old / "snapshots.npz").unlink()
     return old
 
 

@@ -219,3 +219,35 @@ def test_history_accuracies_are_exact_fractions():
     # the last row measures the final weights; count / n exactly, not a sum of 1 / n
     assert h.columns["train_accuracy"][-1] == np.mean(net.predict(X[TRAIN]) == Y[TRAIN])
     assert h.columns["val_accuracy"][-1] == np.mean(net.predict(X[VAL]) == Y[VAL])
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_snapshots_are_the_weights_at_recorded_epochs_thinned_to_fit(early_stopping):
+    cfg = TrainConfig(
+        optimizer="gd", lr=3.0, epochs=3000, early_stopping=early_stopping, patience=5, l2=0.0
+    )
+    index = np.array([0, 30, 60])
+    net, h = _fit(cfg, track=Tracked(index, TRAIN[index]), max_snapshots=10)
+    epochs = h.snapshot_epochs
+    assert len(epochs) == len(h.snapshots) <= 10 and epochs == sorted(set(epochs))
+    assert epochs[-1] == h.kept_epoch and (h.kept_epoch < h.epochs_run) == early_stopping
+    np.testing.assert_array_equal(h.snapshots[-1], net.theta)  # the last row is the saved model
+    recorded = {(e, r): p for e, r, p in h.probabilities}
+    for epoch, theta in zip(epochs, h.snapshots, strict=True):
+        # each row is the state whose forward pass recorded that epoch's probabilities
+        P = Network(net.sizes, net.activation, theta).predict_proba(X[TRAIN][index])
+        for r, p in zip(TRAIN[index], P, strict=True):
+            np.testing.assert_allclose(recorded[epoch, r], p, atol=1e-13)
+    if not early_stopping:  # thinned evenly on the log scale: steady steps of log(epoch + 1)
+        assert len(epochs) == 10 and epochs[0] == 0
+        steps = np.diff(np.log(np.array(epochs) + 1))[2:]  # the first are whole epochs apart
+        assert steps.max() < 1.2 * steps.min()
+
+
+def test_snapshots_need_room_for_two():
+    _, h = _fit(TrainConfig(epochs=20), max_snapshots=1)
+    assert h.snapshot_epochs == [] and h.snapshots.size == 0
+    _, h = _fit(TrainConfig(epochs=20), max_snapshots=2)
+    assert h.snapshot_epochs == [0, 20]
+    _, h = _fit(TrainConfig(epochs=20), max_snapshots=1000)
+    assert h.snapshot_epochs == list(range(21))

@@ -32,6 +32,21 @@ def with_init(config: Any, init_path: str) -> Any:
         raise usage_error(f"--init: {e}") from None
 
 
+def dead_units_warning(dead: list[dict[str, int]], noun: str, config: Any) -> str:
+    """Return the warning for ReLU units that output 0 for every training row, with what to try."""
+    named = ", ".join(f"layer {d['layer']} unit {d['unit']}" for d in dead[:5])
+    if len(dead) > 5:
+        named += f" and {len(dead) - 5} more"
+    one = len(dead) == 1
+    return (
+        f"Warning: {len(dead)} dead hidden unit{'' if one else 's'} ({named}): "
+        f"{'it outputs' if one else 'they output'} 0 for every training {noun}, so "
+        f"{'it no longer learns' if one else 'they no longer learn'}; try another --seed "
+        f"(or --set train.init_seed=N), --activation leaky_relu, or a smaller learning rate "
+        f"({lower_lr_hint(config)})"
+    )
+
+
 @cli.command(context_settings=CONTEXT)
 @config_options
 @click.option("--name", help="Run name [default: <config name>-<YYYYmmdd-HHMMSS>].")
@@ -106,7 +121,12 @@ def train(
         network = describe(result.net.sizes, config.model.activation)
         correct = round(test["accuracy"] * test["n"])
         how = {
-            "epochs": f"trained {m['epochs_run']} epochs",
+            "epochs": f"trained {m['epochs_run']} epochs"
+            + (
+                f" (best epoch {m['best_epoch']}, its weights kept)"
+                if m["kept_epoch"] != m["epochs_run"]
+                else ""
+            ),
             "early_stopping": f"stopped early after {m['epochs_run']} epochs "
             f"(best epoch {m['best_epoch']}, its weights kept)",
             "interrupted": f"interrupted after {m['epochs_run']} epochs",
@@ -126,6 +146,9 @@ def train(
             f"learning rate is probably too high; try {lower_lr_hint(config)}",
             err=True,
         )
+    dead = m.get("dead_units") or []
+    if dead:
+        click.echo(dead_units_warning(dead, result.data.info.noun, config), err=True)
     # A signal stopped training, or came while the run was being saved: exit as interrupted.
     if control.signal is not None or m["status"] == "interrupted":
         click.echo(f"Interrupted: the run was saved with status '{m['status']}'", err=True)

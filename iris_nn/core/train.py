@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -57,7 +57,7 @@ class Tracked:
 
 @dataclass
 class History:
-    """Per-epoch metrics, one row per state, and the tracked rows' records."""
+    """Per-epoch metrics, one row per state; the tracked rows' records; parameter snapshots."""
 
     columns: dict[str, Array]
     epochs_run: int
@@ -69,6 +69,8 @@ class History:
     # the epoch from which ArgMax names it at every epoch up to the last one run (None: never).
     first_right: list[int | None] = field(default_factory=list)
     right_from: list[int | None] = field(default_factory=list)
+    snapshot_epochs: list[int] = field(default_factory=list)  # ascending; the last is kept_epoch
+    snapshots: Array = field(default_factory=lambda: np.empty((0, 0)))  # (n_snapshots, n_params)
 
     @property
     def kept_epoch(self) -> int:
@@ -95,6 +97,22 @@ def log_spaced_epochs(epochs: int, count: int = 100) -> NDArray[np.bool_]:
     return mask
 
 
+def thin_evenly(epochs: Sequence[int], keep: int) -> list[int]:
+    """Return at most ``keep`` of the ascending ``epochs``, spread evenly on a log scale.
+
+    All of them when they fit; else, for ``keep`` points spaced evenly on the log scale from the
+    first to the last, the nearest of ``epochs`` (two points that land on one epoch make one).
+    """
+    if keep >= len(epochs):
+        return list(epochs)
+    if keep <= 0:
+        return []
+    log_epochs = np.log(np.asarray(epochs) + 1.0)  # + 1: epoch 0 has a place
+    targets = np.linspace(log_epochs[0], log_epochs[-1], keep)
+    nearest = np.abs(log_epochs[None, :] - targets[:, None]).argmin(axis=1)  # (keep,)
+    return [epochs[i] for i in np.unique(nearest)]
+
+
 Progress = Callable[[int, History], None]
 
 
@@ -112,6 +130,7 @@ def fit(
     progress: Progress | None = None,
     X_test: Array | None = None,
     y_test: NDArray[np.intp] | None = None,
+    max_snapshots: int = 0,
 ) -> History:
     """Train ``net`` in place on ``X`` (n_samples, n_features), ``y``; return the history.
 
@@ -119,7 +138,9 @@ def fit(
     the test rows (recorded for display only: nothing here reads them to train, stop or choose
     weights) and the ``track`` rows, whose SoftMax probabilities are recorded at 100 log-spaced
     epochs (``log_spaced_epochs``), plus the last epoch run and the kept one, and whose ArgMax is
-    checked at every epoch. ``rng`` reshuffles mini-batches. ``progress(epoch, history)`` is called about every
+    checked at every epoch. At most ``max_snapshots`` copies of all parameters are kept: at those
+    log-spaced epochs (thinned evenly when they do not all fit), the last row being the weights
+    the network ends with; fewer than two keep none. ``rng`` reshuffles mini-batches. ``progress(epoch, history)`` is called about every
     50 ms. Raises DivergenceError when the loss or a weight stops being finite.
     """
     control = control or Control()
@@ -158,7 +179,12 @@ def fit(
         "test_accuracy": metrics[:, 1, 2],
     }
     history = History(cols, 0, 0, "epochs")
-    record = set(np.flatnonzero(log_spaced_epochs(epochs)).tolist()) if track is not None else set()
+    logged = np.flatnonzero(log_spaced_epochs(epochs)).tolist()
+    record = set(logged) if track is not None or max_snapshots >= 2 else set()
+    # The last planned epoch gives its row to the weights training ends with, wherever it stops.
+    snap_epochs = thin_evenly(logged, max_snapshots)[:-1] if max_snapshots >= 2 else []
+    snap_row = {e: i for i, e in enumerate(snap_epochs)}
+    snaps = np.empty((len(snap_epochs), len(net.theta)))  # filled as training passes them
 
     # Mini-batches: one reusable Batch per batch length (a shorter last batch gets its own).
     batches: dict[int, Batch] = {}
@@ -177,7 +203,10 @@ def fit(
         if not math.isfinite(loss):
             raise DivergenceError(f"the training loss became {loss} at epoch {e}")
         if e in record:
-            history.probabilities += _tracked(e, track, full.probabilities())
+            if track is not None:
+                history.probabilities += _tracked(e, track, full.probabilities())
+            if e in snap_row:
+                snaps[snap_row[e]] = net.theta
         monitored = metrics[e, 0, monitor]
         if monitored < best_loss - min_delta:
             best_loss, history.best_epoch, wait = monitored, e, 0
@@ -235,13 +264,17 @@ def fit(
             P = net.predict_proba(X[track.index])
             history.probabilities += _tracked(history.best_epoch, track, P)
             history.probabilities.sort(key=lambda r: r[0])  # stable: rows keep their order
+    if max_snapshots >= 2:
+        kept = history.kept_epoch
+        earlier = [i for i, epoch in enumerate(snap_epochs) if epoch < kept]
+        history.snapshot_epochs = [snap_epochs[i] for i in earlier] + [kept]
+        history.snapshots = np.vstack([snaps[earlier], net.theta])
     if progress:
         progress(history.epochs_run, history)
     return history
 
 
-def _tracked(epoch: int, track: Tracked | None, P: Array) -> list[tuple[int, int, Array]]:
-    assert track is not None
+def _tracked(epoch: int, track: Tracked, P: Array) -> list[tuple[int, int, Array]]:
     return [(epoch, int(r), p) for r, p in zip(track.rows, P, strict=True)]
 
 

@@ -60,6 +60,9 @@ class TrainConfig:
     early_stopping: bool = False  # stop on validation loss, restoring the best weights
     patience: int = 200  # epochs without improvement before stopping
     min_delta: float = 0.0  # the smallest decrease of validation loss that counts
+    init_seed: int | None = (
+        None  # seeds initial weights and mini-batch order alone; None: from seed
+    )
 
     def settings(self) -> TrainSettings:
         """Return the plain settings the training loop reads."""
@@ -127,7 +130,10 @@ FIELDS: dict[str, Field] = {
     "train.early_stopping": Field("bool", lambda v: True, "true or false"),
     "train.patience": Field("int", lambda v: 1 <= v <= 1_000_000, "an integer 1 .. 1000000"),
     "train.min_delta": Field("float", lambda v: v >= 0, "x >= 0"),
+    "train.init_seed": Field("int", lambda v: 0 <= v <= 2**32 - 1, "an integer 0 .. 4294967295"),
 }
+# Keys whose default is "absent": config.toml and default.toml leave them out (a comment there).
+ABSENT_BY_DEFAULT = frozenset({"train.init_seed"})
 SECTIONS = ("data", "model", "train")
 # Keys holding a path: relative to the config file that names them, else to the current
 # directory; the resolved config holds them absolute, so a run's config.toml works from anywhere.
@@ -350,6 +356,6 @@ def to_toml(config: Config) -> str:
         lines += [
             f"{k.split('.', 1)[1]} = {_toml_value(v)}"
             for k, v in flat.items()
-            if k.startswith(section + ".")
+            if k.startswith(section + ".") and v is not None  # TOML has no null: absent
         ]
     return "\n".join(lines) + "\n"

@@ -78,9 +78,13 @@ def build(config: Config) -> tuple[Dataset, Network, np.random.Generator]:
     """Return the data, the initialised network and the shuffling generator of ``config``.
 
     The network starts from ``model.init``'s weights when the config names a file, else from
-    random ones drawn from the seed.
+    random ones drawn from the seed. ``train.init_seed``, when set, seeds those random weights and
+    the mini-batch order alone, so networks that differ only in it share their split (``iris-nn
+    seeds`` trains such networks).
     """
     split_seq, init_seq, shuffle_seq = seeds(config.seed)
+    if config.train.init_seed is not None:
+        init_seq, shuffle_seq = np.random.SeedSequence(config.train.init_seed).spawn(2)
     d = config.data
     data = prepare(d.dataset, d.features, d.test_size, d.val_size, d.scaling, int_seed(split_seq))
     sizes = [len(data.features), *config.model.hidden, len(data.classes)]
@@ -94,7 +98,7 @@ def build(config: Config) -> tuple[Dataset, Network, np.random.Generator]:
 
 
 def write_run_files(run: RunDir, config: Config, result: RunResult, created: str) -> None:
-    """Write model, config, history, metrics, split and probabilities into ``run``."""
+    """Write model, config, history, metrics, split, probabilities and snapshots into ``run``."""
     net, data, history = result.net, result.data, result.history
     meta = model_meta(
         version=__version__,
@@ -113,6 +117,23 @@ def write_run_files(run: RunDir, config: Config, result: RunResult, created: str
     rundir.write_metrics(run.tmp, result.metrics)
     rundir.write_split(run.tmp, data.split)
     rundir.write_probabilities(run.tmp, data.classes, history.probabilities)
+    rundir.write_snapshots(run.tmp, history.snapshot_epochs, history.snapshots)
+
+
+def dead_units(net: Network, X: np.ndarray) -> list[dict[str, int]]:
+    """Return the ReLU hidden units that output 0 for every row of ``X`` (n_samples, n_features).
+
+    Such a unit passes no gradient back (ReLU's slope is 0 wherever it is 0), so training can no
+    longer revive it. Layers and units are numbered from 1.
+    """
+    if net.activation != "relu":
+        return []
+    dead, A = [], np.asarray(X, dtype=np.float64)  # (n, n_features)
+    for i in range(1, net.n_layers):
+        Z = A @ net.W(i) + net.b(i)  # (n, hidden_i)
+        A = net.act.forward(Z, Z)
+        dead += [{"layer": i, "unit": int(u) + 1} for u in np.flatnonzero(np.all(A == 0, axis=0))]
+    return dead
 
 
 def evaluate_parts(net: Network, data: Dataset) -> dict[str, Any]:
@@ -161,6 +182,7 @@ def train_run(
         X_val, y_val = data.scaled("val")
         X_test, y_test = data.scaled("test")  # measured every epoch, for display only
         track = tracked_rows(data)
+        fit_started = time.perf_counter()
         history = fit(
             net,
             X,
@@ -174,6 +196,7 @@ def train_run(
             progress=progress,
             X_test=X_test,
             y_test=y_test,
+            max_snapshots=rundir.snapshot_capacity(len(net.theta)),
         )
         interrupted = history.stop_reason == "interrupted"
         metrics: dict[str, Any] = {
@@ -183,9 +206,11 @@ def train_run(
             "kept_epoch": history.kept_epoch,
             "stop_reason": history.stop_reason,
             "seed": config.seed,
+            "train_time_s": round(time.perf_counter() - fit_started, 4),  # the epochs alone
             "wall_time_s": 0.0,
             "versions": versions(),
             "tracked": tracked_summary(history, data, track),
+            "dead_units": dead_units(net, X),
         }
         metrics.update(evaluate_parts(net, data))
         metrics["wall_time_s"] = round(time.perf_counter() - started, 4)

@@ -34,6 +34,8 @@ HISTORY_FILE = "history.csv"
 METRICS_FILE = "metrics.json"
 SPLIT_FILE = "split.json"
 PROBABILITIES_FILE = "probabilities.csv"
+SNAPSHOTS_FILE = "snapshots.npz"
+SNAPSHOTS_LIMIT = 100_000_000  # bytes: at most 100 MB of snapshots.npz
 PLOTS_DIR = "plots"
 REPORT_FILE = "report.html"
 
@@ -214,6 +216,57 @@ def read_probabilities(
     if np.any((rows < 0) | (rows >= n_rows)) or not np.all(np.isfinite(P)):
         raise _bad(path, f"holds rows outside 0..{n_rows - 1} or missing values")
     return columns["epoch"].astype(np.int64), rows, P
+
+
+def snapshot_capacity(n_params: int) -> int:
+    """Return how many snapshots of ``n_params`` parameters fit in ``SNAPSHOTS_LIMIT``.
+
+    Each row holds ``n_params`` float64 values and its epoch; 64 kB are left for the headers.
+    """
+    return (SNAPSHOTS_LIMIT - 65_536) // ((n_params + 1) * 8)
+
+
+def write_snapshots(run: Path, epochs: Sequence[int], theta: Array) -> None:
+    """Write ``snapshots.npz``: ``epochs`` (n,) and ``theta`` (n, n_params), plain arrays.
+
+    Nothing is written without snapshots (training keeps none when two would pass the cap).
+    """
+    if not len(epochs):
+        return
+    with open(run / SNAPSHOTS_FILE, "wb") as f:
+        np.savez(f, epochs=np.asarray(epochs, dtype=np.int64), theta=np.asarray(theta))
+
+
+def read_snapshots(run: Path, n_params: int) -> tuple[NDArray[np.int64], Array]:
+    """Return the snapshot epochs (n,) and parameters (n, n_params) of the run.
+
+    Raises RunError naming the file when it is missing (saying why: a network too big for the
+    cap, or a run older than snapshots), unreadable or not shaped for this network.
+    """
+    path = run / SNAPSHOTS_FILE
+    if not path.is_file():
+        if snapshot_capacity(n_params) < 2:
+            mb = 2 * (n_params + 1) * 8 / 1e6
+            raise _bad(
+                path,
+                f"was not written: two snapshots of this network's {n_params} parameters take "
+                f"{mb:.0f} MB, more than the {SNAPSHOTS_LIMIT // 1_000_000} MB cap",
+            )
+        raise _bad(path, "is missing (a run from before snapshots: train it again)")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            epochs, theta = npz["epochs"], npz["theta"]
+    except Exception:  # a zip error, a pickle, a missing array: all mean the same to the user
+        raise _bad(path, "is not a snapshots file (epochs and theta arrays)") from None
+    if (
+        epochs.ndim != 1
+        or not np.issubdtype(epochs.dtype, np.integer)
+        or theta.shape != (len(epochs), n_params)
+        or np.any(np.diff(epochs) <= 0)
+        or not np.all(np.isfinite(theta))
+    ):
+        raise _bad(path, f"does not hold ascending epochs and rows of {n_params} parameters")
+    return epochs.astype(np.int64), theta.astype(np.float64)
 
 
 @dataclass(frozen=True)
