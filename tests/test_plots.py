@@ -223,7 +223,8 @@ def test_best_epoch_0_is_starred_and_kept(tmp_path):
     assert (m["best_epoch"], m["kept_epoch"], m["epochs_run"]) == (0, 0, 5)
     loss = FIGURES[0].draw(view)
     labels = loss.axes[0].get_legend_handles_labels()[1]
-    assert "best epoch 0 (its weights kept)" in labels and "early stop at epoch 5" in labels
+    assert "lowest validation loss: epoch 0 (its weights kept)" in labels
+    assert "early stop at epoch 5" in labels
     for ax in loss.axes:
         (star,) = [
             line for line in ax.get_lines() if line.get_marker() == "*" and len(line.get_xdata())

@@ -112,11 +112,9 @@ def loss_figure(
     # Only early stopping restores the best weights; otherwise the last epoch's are saved.
     if kept_epoch is None:
         kept_epoch = best if stop_reason == "early_stopping" else last
-    star = (
-        f"best epoch {best} (its weights kept)"
-        if kept_epoch == best
-        else f"lowest {'validation' if watched == 'val' else 'training'} loss: epoch {best}"
-    )
+    star = f"lowest {'validation' if watched == 'val' else 'training'} loss: epoch {best}"
+    if kept_epoch == best:
+        star += " (its weights kept)"
     ax_loss.plot([], [], "*", color="black", ms=9, label=star)
     if stop_reason in ("early_stopping", "interrupted"):
         what = "early stop" if stop_reason == "early_stopping" else "interrupted"
