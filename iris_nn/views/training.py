@@ -193,7 +193,7 @@ def probability_evolution_figure(
     network) has a place, logarithmic beyond, where most of the change happens early.
     """
     tracked = list(dict.fromkeys(int(r) for r in rows))  # first-seen order
-    n_cols = min(max(len(tracked), 1), 5)
+    n_cols = min(max(len(tracked), 1), 4)  # titles of two lines of up to 40 characters fit
     n_rows = -(-max(len(tracked), 1) // n_cols)
     fig = new_figure(10.0, 0.5 + 3.2 * n_rows)
     axes = fig.subplots(n_rows, n_cols, squeeze=False, sharey=True).ravel()
@@ -239,7 +239,7 @@ def probability_evolution_figure(
             ax.set_xlim(-0.02 * last, last * 1.02)
             ax.set_xlabel("epoch")
         ax.set_ylim(-0.02, 1.02)
-        ax.set_title(f"row {row}: a {classes[truth]}\n{note}", fontsize=9)
+        ax.set_title(f"row {row}: a {classes[truth]}\n{note}", fontsize=9 if n_cols < 4 else 8)
         ax.grid(True, alpha=0.3, lw=0.5)
     for ax in axes[len(tracked) :]:
         ax.set_visible(False)
