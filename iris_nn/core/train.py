@@ -140,8 +140,9 @@ def fit(
     epochs (``log_spaced_epochs``), plus the last epoch run and the kept one, and whose ArgMax is
     checked at every epoch. At most ``max_snapshots`` copies of all parameters are kept: at those
     log-spaced epochs (thinned evenly when they do not all fit), the last row being the weights
-    the network ends with; fewer than two keep none. ``rng`` reshuffles mini-batches. ``progress(epoch, history)`` is called about every
-    50 ms. Raises DivergenceError when the loss or a weight stops being finite.
+    the network ends with; fewer than two keep none. ``rng`` reshuffles mini-batches.
+    ``progress(epoch, history)`` is called about every 50 ms. Raises DivergenceError when the loss
+    or a weight stops being finite.
     """
     control = control or Control()
     epochs, n = config.epochs, len(X)
