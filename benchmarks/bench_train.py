@@ -179,7 +179,8 @@ def main() -> None:
         data, net, _ = build(config)
         shape = "-".join(str(s) for s in net.sizes)
         print(
-            f"{shape} {activation} ({len(data.split.train)} train + {len(data.split.val)} val rows): "
+            f"{shape} {activation} ({len(data.split.train)} train + {len(data.split.val)} val + "
+            f"{len(data.split.test)} test rows): "
             f"ours {us['ours']:.1f} us/epoch, plain numpy {us['plain']:.1f}, "
             f"scikit-learn {us['sklearn']:.1f}"
         )
