@@ -10,6 +10,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.image import imread
 from PIL import Image  # matplotlib's own PNG reader: always installed with it
+from textcheck import text_problems
 
 from iris_nn.cli import cli
 from iris_nn.data.datasets import get_dataset
@@ -181,7 +182,7 @@ def long_early_stop(tmp_path_factory):
 @pytest.mark.parametrize("model", ["default", "early-stop", "long-early-stop"])
 def test_loss_curves_are_solid_and_the_star_sits_on_a_point(runs, long_early_stop, model):
     view = load_view(runs.get(model, long_early_stop))
-    fig = FIGURES[0].draw(view)
+    fig = FIGURE_SPECS["loss.png"].draw(view)
     best = view.run.metrics["best_epoch"]
     for ax in fig.axes:
         assert curves(ax) and all(line.get_linestyle() == "-" for line in curves(ax))
@@ -222,7 +223,7 @@ def test_best_epoch_0_is_starred_and_kept(tmp_path):
     view = load_view(run)
     m = view.run.metrics
     assert (m["best_epoch"], m["kept_epoch"], m["epochs_run"]) == (0, 0, 5)
-    loss = FIGURES[0].draw(view)
+    loss = FIGURE_SPECS["loss.png"].draw(view)
     labels = loss.axes[0].get_legend_handles_labels()[1]
     assert "lowest validation loss: epoch 0 (its weights kept)" in labels
     assert "early stop at epoch 5" in labels
@@ -246,6 +247,7 @@ def test_best_epoch_0_is_starred_and_kept(tmp_path):
         assert (t["first_right"], t["right_for_good_from"]) == (first, for_good)
         assert title.endswith(training.right_epochs_text(first, for_good))
     assert any("wrong again at the end" in title for title in titles)
+    assert text_problems(evolution) == [] and text_problems(loss) == []
 
 
 def test_right_epochs_text_says_both_facts():
@@ -258,3 +260,10 @@ def test_right_epochs_text_says_both_facts():
         training.right_epochs_text(0, None)
         == "ArgMax first right at epoch 0,\nwrong again at the end"
     )
+
+
+@pytest.mark.parametrize("model", ["default", "statquest", "early-stop", "long-early-stop"])
+def test_training_figures_text_is_legible_inside_and_apart(runs, long_early_stop, model):
+    view = load_view(runs.get(model, long_early_stop))
+    for name in ("loss.png", "probability_evolution.png"):
+        assert text_problems(FIGURE_SPECS[name].draw(view)) == [], (model, name)

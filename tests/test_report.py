@@ -132,7 +132,8 @@ def test_an_older_run_still_loads_and_draws(run_dir, tmp_path):
     assert labels[0] == "training rows" and not [x for x in labels if x.startswith("test")]
     view = load_view(old)
     epochs, rows, P = view.run.tracked
-    for ax, row in zip(FIGURES[-1].draw(view).axes, dict.fromkeys(rows), strict=True):
+    evolution = next(f for f in FIGURES if f.name == "probability_evolution.png").draw(view)
+    for ax, row in zip(evolution.axes, dict.fromkeys(rows), strict=True):
         first = training.first_right_epoch(epochs[rows == row], P[rows == row], view.y[row])
         said = "never names it" if first is None else f"first right at recorded epoch {first}"
         assert said in ax.get_title()  # from the recorded epochs alone
