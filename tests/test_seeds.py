@@ -1,0 +1,162 @@
+"""``iris-nn seeds``: N networks differing only in train.init_seed, reproducible one by one."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import error, ok, run
+from sklearn.metrics import accuracy_score, log_loss
+
+from iris_nn.runs.config import load
+from iris_nn.runs.seeds import study
+
+EXE = shutil.which("iris-nn", path=os.path.dirname(sys.executable)) or "iris-nn"
+STATQUEST = Path(__file__).parent.parent / "configs" / "statquest.toml"
+QUICK = ("-c", STATQUEST, "--epochs", "300")
+
+
+@pytest.fixture(scope="module")
+def statquest_study(tmp_path_factory):
+    """Return the directory and printed JSON of a small statquest study (4 networks)."""
+    out = tmp_path_factory.mktemp("seeds") / "outputs"
+    printed = ok(
+        "seeds", *QUICK, "--n", "4", "--jobs", "2", "--out", out, "--name", "sq", "--format", "json"
+    )
+    return out / "sq", json.loads(printed)
+
+
+def test_the_study_is_written_like_a_run_but_is_not_one(statquest_study):
+    path, record = statquest_study
+    assert json.loads((path / "seeds.json").read_text()) == record
+    assert (path / "plots" / "seeds.png").stat().st_size > 10_000
+    assert "data:image/png;base64," in (path / "report.html").read_text()
+    assert [p.name for p in path.parent.iterdir()] == ["sq"]  # no temporary directory left
+    assert set(record) == {"n", "config", "seeds", "summary", "ensemble", "median_single"}
+    assert record["n"] == 4 and [s["seed"] for s in record["seeds"]] == [0, 1, 2, 3]
+    assert set(record["seeds"][0]) == {
+        "seed",
+        "test_accuracy",
+        "test_log_loss",
+        "epochs_run",
+        "dead_units",
+        "probabilities",
+    }
+    assert "no runs in" in ok("runs", "--out", path.parent)
+    error(run("predict", "--out", path.parent, "1", "2"), 1)
+
+
+@pytest.mark.parametrize("k", [0, 3])
+def test_train_with_init_seed_k_reproduces_network_k(statquest_study, tmp_path, k):
+    _, record = statquest_study
+    ok(
+        "train",
+        *QUICK,
+        "--set",
+        f"train.init_seed={k}",
+        "--out",
+        tmp_path,
+        "--name",
+        "one",
+        "--no-plots",
+        "-q",
+    )
+    metrics = json.loads((tmp_path / "one" / "metrics.json").read_text())
+    network = record["seeds"][k]
+    assert network["test_accuracy"] == metrics["test"]["accuracy"]
+    assert network["test_log_loss"] == metrics["test"]["log_loss"]
+    assert network["epochs_run"] == metrics["epochs_run"]
+    assert network["dead_units"] == metrics["dead_units"]
+    rows = {int(r) for r in network["probabilities"]}
+    assert rows == {t["row"] for t in metrics["tracked"]}
+
+
+def test_dead_units_are_flagged_for_statquest(statquest_study, tmp_path):
+    _, record = statquest_study
+    dead = [s["seed"] for s in record["seeds"] if s["dead_units"]]
+    assert dead, "statquest's two ReLU units die for some of the first seeds"
+    table = ok("seeds", *QUICK, "--n", "4", "--jobs", "1", "--out", tmp_path)
+    flagged = [int(line.split()[0]) for line in table.splitlines() if line.endswith("<- dead")]
+    assert flagged == dead
+    assert f"networks with dead units: {len(dead)} of 4" in table
+
+
+def test_results_are_the_same_for_every_jobs(statquest_study, tmp_path):
+    _, record = statquest_study
+    again = ok("seeds", *QUICK, "--n", "4", "--jobs", "1", "--out", tmp_path, "--format", "json")
+    assert json.loads(again) == record
+
+
+def test_ensemble_and_median_single_against_scikit_learn():
+    config = load(STATQUEST, (), {"train.epochs": 200})
+    result = study(config, 5, 1)
+    _, y_test = result.data.scaled("test")
+    labels = range(len(result.data.classes))
+    mean_P = np.mean([n.test_probabilities for n in result.networks], axis=0)
+    ensemble = result.record["ensemble"]
+    assert ensemble["test_log_loss"] == pytest.approx(log_loss(y_test, mean_P, labels=labels))
+    assert ensemble["test_accuracy"] == accuracy_score(y_test, mean_P.argmax(axis=1))
+    losses = sorted(log_loss(y_test, n.test_probabilities, labels=labels) for n in result.networks)
+    assert result.record["median_single"]["test_log_loss"] == pytest.approx(losses[2])
+    summary = result.record["summary"]["test_log_loss"]
+    assert summary["min"] == pytest.approx(losses[0]) and summary["max"] == pytest.approx(
+        losses[-1]
+    )
+
+
+def test_bad_n_and_name_are_usage_errors(tmp_path):
+    assert "--n" in error(run("seeds", "--n", "1", "--out", tmp_path))
+    assert "--name" in error(run("seeds", "--name", ".hidden", "--out", tmp_path))
+
+
+def _children(pid):
+    """Return the pids whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                status = (entry / "status").read_text()
+            except OSError:
+                continue
+            if f"\nPPid:\t{pid}\n" in status:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid):
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status  # a zombie has ended; only its exit status is left
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads worker processes from /proc")
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_ends_seeds_with_no_worker_and_nothing_visible_left(tmp_path, signum, code):
+    proc = subprocess.Popen(
+        [EXE, "seeds", "--n", "1000", "--jobs", "2", "--epochs", "1000", "--out", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    line = proc.stderr.readline()  # the first network done: the workers are busy with the next
+    assert line.startswith("network 1/1000"), line
+    workers = _children(proc.pid)
+    assert workers
+    proc.send_signal(signum)
+    _, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == code, stderr
+    assert "Traceback" not in stderr
+    deadline = time.monotonic() + 10
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(w) for w in workers)
+    assert [p for p in tmp_path.iterdir() if not p.name.startswith(".")] == []
+    assert list(tmp_path.iterdir()) == []
