@@ -100,7 +100,8 @@ def runs(out: str, fmt: str) -> None:
     show_default=True,
     help="svg or pdf: also write every figure in that format beside its PNG.",
 )
-def plot(run_dir: str, fmt: str) -> None:
+@click.option("--animate", is_flag=True, help="Also draw plots/training.gif (see `animate`).")
+def plot(run_dir: str, fmt: str, animate: bool) -> None:
     """Redraw a run's plots and report.html from its saved files, without retraining.
 
     Reads model.npz, history.csv, metrics.json, split.json, probabilities.csv and config.toml
@@ -111,12 +112,45 @@ def plot(run_dir: str, fmt: str) -> None:
     Examples:
       iris-nn plot outputs/default-20260101-120000
       iris-nn plot outputs/default-20260101-120000 --format svg
+      iris-nn plot --animate outputs/default-20260101-120000
       iris-nn plot "$(iris-nn train -q --no-plots)"
     """
     from iris_nn.views.report import render_run
 
     try:
+        if animate:
+            from iris_nn.views.animation import render_animation
+
+            render_animation(run_dir)
         written = render_run(run_dir, formats=[fmt] if fmt != "png" else [])
     except OSError as e:
         raise Failure(f"could not write the plots of {run_dir}: {e.strerror or e}") from None
     click.echo(str(written[-1]))
+
+
+@cli.command(
+    context_settings=CONTEXT, short_help="Draw a run's training as an animation (training.gif)."
+)
+@click.argument("run_dir", metavar="RUN_DIR")
+def animate(run_dir: str) -> None:
+    """Draw RUN_DIR/plots/training.gif: the run's training, epoch by epoch.
+
+    From the run's snapshots.npz, at most 60 frames spread evenly on a log scale of the epochs:
+    the decision regions with the rows, the followed training rows' SoftMax bars and the loss
+    so far. Rewrites report.html with a "Training, epoch by epoch" section (an epoch slider and
+    play/pause); prints the GIF's path.
+
+    \b
+    Examples:
+      iris-nn animate outputs/default-20260101-120000
+      iris-nn train --animate
+    """
+    from iris_nn.views.animation import render_animation
+    from iris_nn.views.report import render_run
+
+    try:
+        gif = render_animation(run_dir)
+        render_run(run_dir)
+    except OSError as e:
+        raise Failure(f"could not write the animation of {run_dir}: {e.strerror or e}") from None
+    click.echo(str(gif))

@@ -47,6 +47,15 @@ def dead_units_warning(dead: list[dict[str, int]], noun: str, config: Any) -> st
     )
 
 
+def draw_with_animation(run_dir: Any, run_name: str | None = None) -> list[Any]:
+    """Draw the run's animation, then its figures and report (which shows the animation)."""
+    from iris_nn.views.animation import render_animation
+    from iris_nn.views.report import render_run
+
+    render_animation(run_dir, run_name)
+    return render_run(run_dir, run_name)
+
+
 @cli.command(context_settings=CONTEXT)
 @config_options
 @click.option("--name", help="Run name [default: <config name>-<YYYYmmdd-HHMMSS>].")
@@ -59,6 +68,9 @@ def dead_units_warning(dead: list[dict[str, int]], noun: str, config: Any) -> st
     "b1 = [...], ... or a .npz such as a run's model.npz.",
 )
 @click.option("--no-plots", is_flag=True, help="Skip the plots and the report page.")
+@click.option(
+    "--animate", is_flag=True, help="Also draw plots/training.gif, training epoch by epoch."
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only the run's path, on stdout.")
 def train(
     config: Any,
@@ -66,6 +78,7 @@ def train(
     out: str,
     init_path: str | None,
     no_plots: bool,
+    animate: bool,
     quiet: bool,
 ) -> None:
     """Train the network and write a run directory under --out.
@@ -82,6 +95,7 @@ def train(
       iris-nn train --set train.l2=0.001 --set data.scaling=minmax -q
       iris-nn train -c configs/lesson.toml
       iris-nn train --init outputs/RUN/model.npz --epochs 500
+      iris-nn train --animate
     """
     from iris_nn.core.errors import BadInputError, DivergenceError
     from iris_nn.core.network import describe
@@ -96,8 +110,12 @@ def train(
             raise usage_error(f"--name: {e}") from None
     if init_path is not None:
         config = with_init(config, init_path)
+    if animate and no_plots:
+        raise usage_error("--animate draws plots: it cannot go with --no-plots")
     finish = None
-    if not no_plots:
+    if animate:
+        finish = draw_with_animation
+    elif not no_plots:
         from iris_nn.views.report import render_run  # matplotlib only when drawing
 
         finish = render_run

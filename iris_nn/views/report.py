@@ -15,8 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from iris_nn.core.network import describe
-from iris_nn.runs.rundir import PLOTS_DIR, REPORT_FILE, RunFiles, write_atomic
+from iris_nn.runs.rundir import PLOTS_DIR, REPORT_FILE, SNAPSHOTS_FILE, RunFiles, write_atomic
 from iris_nn.views.figures import FIGURES, load_view
 from iris_nn.views.style import png_bytes, vector_bytes
 
@@ -55,7 +57,8 @@ def render_run(
             write_atomic(path, vector_bytes(fig, fmt))
             written.append(path)
     report = view.run.path / REPORT_FILE
-    write_atomic(report, report_html(view.run, view.name, images).encode("utf-8"))
+    page = report_html(view.run, view.name, images, motion_section(view.run.path / PLOTS_DIR))
+    write_atomic(report, page.encode("utf-8"))
     written.append(report)
     return written
 
@@ -161,7 +164,79 @@ def _metrics(run: RunFiles) -> str:
     )
 
 
-def report_html(run: RunFiles, name: str, images: dict[str, bytes]) -> str:
+MOTION_SCRIPT = """
+(function () {
+  var data = JSON.parse(document.getElementById("motion-frames").textContent);
+  var img = document.getElementById("motion-frame"), slider = document.getElementById("motion-slider");
+  var label = document.getElementById("motion-epoch"), button = document.getElementById("motion-play");
+  var timer = null;
+  function show(k) {
+    slider.value = k; img.src = data.frames[k];
+    label.textContent = "epoch " + data.epochs[k] + " (frame " + (k + 1) + " of " + data.frames.length + ")";
+  }
+  function stop() { clearInterval(timer); timer = null; button.textContent = "Play"; }
+  slider.addEventListener("input", function () { stop(); show(+slider.value); });
+  button.addEventListener("click", function () {
+    if (timer) { stop(); return; }
+    if (+slider.value === data.frames.length - 1) show(0);
+    button.textContent = "Pause";
+    timer = setInterval(function () {
+      var k = +slider.value + 1;
+      if (k >= data.frames.length) { stop(); return; }
+      show(k);
+    }, data.ms);
+  });
+  document.getElementById("motion-controls").hidden = false;
+  var m = /frame=(\\d+)/.exec(location.hash);
+  show(m ? Math.min(+m[1], data.frames.length - 1) : data.frames.length - 1);
+})();
+"""
+
+
+def motion_section(plots: Path) -> str:
+    """Return the "Training, epoch by epoch" section from ``plots/training.gif``, or "" without it.
+
+    The page holds the GIF's own frames (so they cannot differ from it), an epoch slider and a
+    play button; without JavaScript it shows the GIF itself.
+    """
+    from iris_nn.runs.jsontext import dumps
+    from iris_nn.views.animation import ANIMATION_FILE, FRAME_MS, frame_indices, gif_frames
+
+    gif = plots / ANIMATION_FILE
+    if not gif.is_file():
+        return ""
+    frames = gif_frames(gif)
+    try:
+        with np.load(plots.parent / SNAPSHOTS_FILE) as npz:
+            epochs = [int(e) for e in npz["epochs"][frame_indices(npz["epochs"])]]
+    except Exception:  # snapshots gone since the GIF was drawn: frames are still frames
+        epochs = []
+    if len(epochs) != len(frames):
+        epochs = list(range(len(frames)))
+    data = {
+        "ms": FRAME_MS,
+        "epochs": epochs,
+        "frames": ["data:image/png;base64," + base64.b64encode(f).decode("ascii") for f in frames],
+    }
+    gif_uri = "data:image/gif;base64," + base64.b64encode(gif.read_bytes()).decode("ascii")
+    return (
+        '<h2 id="motion">Training, epoch by epoch</h2>\n'
+        "<p>The network as training moved it, at the epochs of <code>snapshots.npz</code> (spread "
+        "evenly on a log scale: training changes fastest at the start): the decision regions, the "
+        "SoftMax probabilities of the followed training flowers, and the loss so far. Drag the "
+        "slider or press Play.</p>\n"
+        f'<figure><img id="motion-frame" src="{gif_uri}" alt="training, epoch by epoch">\n'
+        '<div id="motion-controls" hidden><button id="motion-play" type="button">Play</button> '
+        f'<input id="motion-slider" type="range" min="0" max="{len(frames) - 1}" '
+        f'value="{len(frames) - 1}" style="width: 40rem; max-width: 70%"> '
+        '<span id="motion-epoch"></span></div></figure>\n'
+        # "</" never appears inside the JSON of data URIs and numbers, so the script block is safe.
+        f'<script type="application/json" id="motion-frames">{dumps(data)}</script>\n'
+        f"<script>{MOTION_SCRIPT}</script>\n"
+    )
+
+
+def report_html(run: RunFiles, name: str, images: dict[str, bytes], motion: str = "") -> str:
     """Return the self-contained report page of ``run`` with the PNGs in ``images`` embedded."""
     figures = []
     for f in FIGURES:
@@ -185,6 +260,7 @@ def report_html(run: RunFiles, name: str, images: dict[str, bytes]) -> str:
         f"<h2>Summary</h2>\n{_summary(run)}\n"
         f"<h2>Metrics</h2>\n{_metrics(run)}\n"
         f"<h2>Plots</h2>\n{''.join(figures)}\n"
+        f"{motion}"
         "<h2>Config</h2>\n<p>The resolved config, saved as the run's <code>config.toml</code>: "
         "<code>iris-nn train -c RUN/config.toml</code> reproduces identical weights.</p>\n"
         f"<pre>{_e(run.config_text)}</pre>\n"

@@ -1,0 +1,234 @@
+"""Training in motion: ``plots/training.gif`` drawn from a run's ``snapshots.npz``.
+
+One frame per chosen snapshot epoch (at most 60, spread evenly on a log scale, as training changes
+fastest at the start): the decision regions with the rows, the tracked rows' SoftMax bars, and the
+loss curve up to that epoch. One figure is drawn once and only its artists change from frame to
+frame (the image, the bar heights, the curve, the title), so a frame costs one canvas draw.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from numpy.typing import NDArray
+from PIL import Image
+
+from iris_nn.core.functional import Array, softmax
+from iris_nn.core.network import Network
+from iris_nn.runs.rundir import PLOTS_DIR, read_snapshots, write_atomic
+from iris_nn.views.figures import RunView, load_view
+from iris_nn.views.outputs import _shaded_regions, plane_features
+from iris_nn.views.style import (
+    TEST_COLOUR,
+    TRAIN_COLOUR,
+    class_colour,
+    class_handles,
+    class_marker,
+    sweep_range,
+)
+
+ANIMATION_FILE = "training.gif"
+MAX_FRAMES = 60
+FRAME_DPI = 80  # at most 100: the GIF stays small
+FRAME_MS = 120  # each frame's display time in the GIF and the report's player
+LAST_FRAME_MS = 1500  # the trained network stays on screen a little longer
+GRID = 120  # points per axis of the decision-regions image
+MAX_BAR_ROWS = 4
+
+
+def frame_indices(epochs: NDArray[np.int64], max_frames: int = MAX_FRAMES) -> NDArray[np.intp]:
+    """Return the indices of at most ``max_frames`` snapshots, spread evenly on the log scale of
+    ``epoch + 1``; the first and the last snapshot are always among them."""
+    if len(epochs) <= max_frames:
+        return np.arange(len(epochs))
+    targets = np.geomspace(epochs[0] + 1, epochs[-1] + 1, max_frames) - 1
+    nearest = np.abs(epochs[None, :] - targets[:, None]).argmin(axis=1)
+    return np.unique(np.concatenate(([0], nearest, [len(epochs) - 1])))
+
+
+def draw_frames(view: RunView) -> tuple[list[int], list[Image.Image]]:
+    """Return the epochs and the frames (RGB images) of the run's training animation.
+
+    Raises RunError naming ``snapshots.npz`` when the run has none.
+    """
+    model, split = view.run.model, view.run.split
+    epochs, theta = read_snapshots(view.run.path, len(model.net.theta))
+    chosen = frame_indices(epochs)
+    classes, X, y = model.classes, view.X, view.y
+    n_classes = len(classes)
+    history = view.run.history
+
+    fig = Figure(figsize=(11.0, 4.2), dpi=FRAME_DPI, layout="constrained")
+    canvas = FigureCanvasAgg(fig)
+    ax_regions, ax_bars, ax_loss = fig.subplots(1, 3, width_ratios=[1.15, 1.0, 1.0])
+
+    # The plane: the decision-regions figure's pair of features, the others at the median.
+    one_feature = len(model.features) == 1
+    i, j = (0, 0) if one_feature else plane_features(model.features, view.info.plane)
+    (x0, x1) = sweep_range(X[:, i], 0.05)
+    (y0, y1) = (-0.6, n_classes - 0.4) if one_feature else sweep_range(X[:, j], 0.05)
+    gx, gy = np.linspace(x0, x1, GRID), np.linspace(y0, y1, GRID)
+    GX, GY = np.meshgrid(gx, gy)
+    grid = np.tile(np.median(X[split.train], axis=0), (GX.size, 1))  # (points, n_features)
+    grid[:, i] = GX.ravel()
+    if not one_feature:
+        grid[:, j] = GY.ravel()
+    grid_inputs = model.scale_inputs(grid)
+    image = ax_regions.imshow(
+        np.ones((GRID, GRID, 3)),
+        extent=(x0, x1, y0, y1),
+        origin="lower",
+        aspect="auto",
+        interpolation="bilinear",
+    )
+    flowers = []  # drawn again over the regions' image in every frame
+    shown = np.concatenate([split.train, split.test])
+    ys = y[shown] + np.random.default_rng(0).uniform(-0.2, 0.2, len(shown)) if one_feature else None
+    for k in range(n_classes):
+        m = y[shown] == k
+        dot = ax_regions.scatter(
+            X[shown[m], i],
+            (ys[m] if ys is not None else X[shown[m], j]),
+            s=12,
+            color=class_colour(k),
+            marker=class_marker(k),
+            edgecolors="white",
+            linewidths=0.4,
+        )
+        flowers.append(dot)
+    ax_regions.set_xlim(x0, x1)
+    ax_regions.set_ylim(y0, y1)
+    ax_regions.set_xlabel(view.info.label(model.features[i]))
+    if one_feature:
+        ax_regions.set_yticks(range(n_classes), classes)
+    else:
+        ax_regions.set_ylabel(view.info.label(model.features[j]))
+    ax_regions.set_title("decision regions (ArgMax, shade = SoftMax)", fontsize=9)
+
+    # The tracked rows' SoftMax bars: one group per row, one bar per class.
+    _, tracked_rows, _ = view.run.tracked
+    rows = list(dict.fromkeys(int(r) for r in tracked_rows))[:MAX_BAR_ROWS]
+    row_inputs = model.scale_inputs(X[rows])
+    width = 0.8 / n_classes
+    bars = [
+        ax_bars.bar(
+            np.arange(len(rows)) + (k - (n_classes - 1) / 2) * width,
+            np.zeros(len(rows)),
+            width,
+            color=class_colour(k),
+        )
+        for k in range(n_classes)
+    ]
+    ax_bars.set_xticks(range(len(rows)), [f"#{r}\n(a {classes[y[r]]})" for r in rows], fontsize=8)
+    ax_bars.set_ylim(0, 1)
+    ax_bars.axhline(1 / n_classes, color="#999999", lw=0.8, ls=":")
+    ax_bars.set_ylabel("SoftMax probability")
+    ax_bars.set_title(f"followed training {view.info.noun}s", fontsize=9)
+
+    # The loss so far on a symmetric-log epoch axis (epoch 0 included), full range from the start.
+    epoch_axis = np.asarray(history["epoch"])
+    loss_lines = []
+    for column, colour, label in (
+        ("train_loss", TRAIN_COLOUR, "training rows"),
+        ("test_loss", TEST_COLOUR, "test rows (display only)"),
+    ):
+        values = np.asarray(history[column])
+        if np.all(np.isnan(values)):
+            continue
+        ax_loss.plot(epoch_axis, values, color=colour, lw=0.8, alpha=0.2)
+        (line,) = ax_loss.plot([], [], color=colour, lw=1.6, label=label)
+        loss_lines.append((line, values))
+    (now,) = ax_loss.plot([], [], "o", color=TRAIN_COLOUR, ms=4)
+    ax_loss.set_xscale("symlog", linthresh=1)
+    ax_loss.set_yscale("log")
+    ax_loss.set_xlim(0, max(1, int(epoch_axis[-1])))
+    ax_loss.set_xlabel("epoch")
+    ax_loss.set_ylabel("cross-entropy")
+    ax_loss.legend(fontsize=8, loc="lower left")
+    ax_loss.set_title("loss so far", fontsize=9)
+
+    fig.legend(
+        handles=class_handles(classes, "patch"),
+        loc="outside lower center",
+        ncols=min(n_classes, 10),
+        fontsize=8,
+        frameon=False,
+    )
+    heading = fig.suptitle("", fontsize=11)
+
+    # Blitting: the still parts are drawn once; each frame restores them and draws what moves.
+    moving = [image, *flowers, *ax_regions.spines.values(), *(b for g in bars for b in g)]
+    moving += [line for line, _ in loss_lines] + [now, heading]
+    for artist in moving:
+        artist.set_animated(True)
+    heading.set_text(f"Training, epoch {int(epochs[-1])} of {int(epochs[-1])}\n{view.name}")
+    canvas.draw()
+    fig.set_layout_engine("none")  # laid out once: every frame keeps the same axes in place
+    background = canvas.copy_from_bbox(fig.bbox)
+    frames, frame_epochs = [], []
+    for index in chosen:
+        epoch = int(epochs[index])
+        net = Network(model.net.sizes, model.net.activation, theta[index].copy())
+        P = softmax(net.forward(grid_inputs))  # (GRID * GRID, n_classes)
+        image.set_data(_shaded_regions(P, GX.shape) if not one_feature else _strip(P))
+        for k, group in enumerate(bars):
+            for bar, p in zip(group, softmax(net.forward(row_inputs))[:, k], strict=True):
+                bar.set_height(p)
+        upto = epoch_axis <= epoch
+        for line, values in loss_lines:
+            line.set_data(epoch_axis[upto], values[upto])
+        at = np.searchsorted(epoch_axis, epoch)
+        if at < len(epoch_axis):
+            now.set_data([epoch], [history["train_loss"][at]])
+        heading.set_text(f"Training, epoch {epoch} of {int(epochs[-1])}\n{view.name}")
+        canvas.restore_region(background)
+        for artist in moving:
+            fig.draw_artist(artist)
+        frames.append(Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()))
+        frames[-1] = frames[-1].convert("RGB")
+        frame_epochs.append(epoch)
+    return frame_epochs, frames
+
+
+def _strip(P: Array) -> Array:
+    """Return a one-feature model's regions: the same colour in every row of the strip."""
+    line = _shaded_regions(P.reshape(GRID, GRID, -1)[0], (1, GRID))
+    return np.repeat(line, GRID, axis=0)
+
+
+def gif_bytes(frames: list[Image.Image]) -> bytes:
+    """Return the frames as a looping GIF (one shared palette, so the colours do not flicker)."""
+    palette = frames[-1].quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+    indexed = [f.quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
+    durations = [FRAME_MS] * (len(frames) - 1) + [LAST_FRAME_MS]
+    buf = io.BytesIO()
+    indexed[0].save(
+        buf, format="GIF", save_all=True, append_images=indexed[1:], duration=durations, loop=0
+    )
+    return buf.getvalue()
+
+
+def render_animation(run_dir: str | Path, run_name: str | None = None) -> Path:
+    """Write ``run_dir/plots/training.gif`` from the run's snapshots; return its path."""
+    view = load_view(run_dir, run_name)
+    _, frames = draw_frames(view)
+    plots = view.run.path / PLOTS_DIR
+    plots.mkdir(exist_ok=True)
+    write_atomic(plots / ANIMATION_FILE, gif_bytes(frames))
+    return plots / ANIMATION_FILE
+
+
+def gif_frames(path: Path) -> list[bytes]:
+    """Return every frame of the GIF at ``path`` as PNG bytes (the report's player shows them)."""
+    out = []
+    with Image.open(path) as gif:
+        for k in range(getattr(gif, "n_frames", 1)):
+            gif.seek(k)
+            buf = io.BytesIO()
+            gif.convert("RGB").quantize(colors=256).save(buf, format="PNG", optimize=True)
+            out.append(buf.getvalue())
+    return out
