@@ -176,6 +176,8 @@ def trained(tmp_path_factory):
 def _cheap_suffix(name: str, out: str, scratch: str) -> list[str]:
     if name == "train":
         return ["--epochs", "2", "--no-plots", "--out", scratch]
+    if name == "seeds":
+        return ["--n", "2", "--epochs", "2", "--jobs", "1", "--out", scratch]
     if name == "cv":
         return ["--folds", "2", "--repeats", "1", "--epochs", "2", "--jobs", "1"]
     if name in ("predict", "evaluate", "runs", "compare"):

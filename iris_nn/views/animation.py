@@ -144,7 +144,8 @@ def draw_frames(view: RunView) -> tuple[list[int], list[Image.Image]]:
         loss_lines.append((line, values))
     (now,) = ax_loss.plot([], [], "o", color=TRAIN_COLOUR, ms=4)
     ax_loss.set_xscale("symlog", linthresh=1)
-    ax_loss.set_yscale("log")
+    if all(np.nanmin(values) > 0 for _, values in loss_lines):  # a loss of exactly 0 has no log
+        ax_loss.set_yscale("log")
     ax_loss.set_xlim(0, max(1, int(epoch_axis[-1])))
     ax_loss.set_xlabel("epoch")
     ax_loss.set_ylabel("cross-entropy")

@@ -127,14 +127,19 @@ def seeds_figure(result: SeedsStudy, name: str) -> Figure:
         ax.tick_params(labelsize=8)
     axes[0].set_ylabel("final SoftMax probability\n(one dot per seed, bar = median)", fontsize=8)
     loss_ax = axes[-1]
-    for n in result.networks:
-        epochs = np.arange(len(n.train_loss))
-        loss_ax.plot(epochs[1:], n.train_loss[1:], color=TRAIN_COLOUR, lw=0.8, alpha=0.35)
-    for n in result.networks:
-        if n.dead_units:  # drawn again on top, so the dead ones stand out
-            loss_ax.plot(np.arange(1, len(n.train_loss)), n.train_loss[1:], color="#D55E00", lw=1)
-    loss_ax.set_xscale("log")
-    loss_ax.set_yscale("log")
+    for dead in (False, True):  # the networks with dead units drawn on top, so they stand out
+        for n in result.networks:
+            if bool(n.dead_units) == dead:
+                loss_ax.plot(
+                    np.arange(len(n.train_loss)),
+                    n.train_loss,
+                    color="#D55E00" if dead else TRAIN_COLOUR,
+                    lw=1.0 if dead else 0.8,
+                    alpha=1.0 if dead else 0.35,
+                )
+    loss_ax.set_xscale("symlog", linthresh=1)  # epoch 0 included
+    if all(np.all(n.train_loss > 0) for n in result.networks):  # a loss of exactly 0 has no log
+        loss_ax.set_yscale("log")
     loss_ax.set_xlabel("epoch", fontsize=8)
     loss_ax.set_ylabel("training cross-entropy", fontsize=8)
     n_dead = sum(1 for n in result.networks if n.dead_units)
