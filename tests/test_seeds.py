@@ -160,3 +160,14 @@ def test_a_signal_ends_seeds_with_no_worker_and_nothing_visible_left(tmp_path, s
     assert not any(_alive(w) for w in workers)
     assert [p for p in tmp_path.iterdir() if not p.name.startswith(".")] == []
     assert list(tmp_path.iterdir()) == []
+
+
+def test_init_weights_with_seeds_is_an_error(tmp_path):
+    from conftest import error, run
+
+    configs = Path(__file__).parents[1] / "configs"
+    line = error(run("seeds", "--init", configs / "lesson-weights.toml", "--out", tmp_path), 2)
+    assert "No such option '--init'" in line
+    line = error(run("seeds", "-c", configs / "lesson.toml", "--n", 2, "--out", tmp_path), 2)
+    assert "model.init" in line and "seeds trains from random initial weights" in line
+    assert list(tmp_path.iterdir()) == []

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from iris_nn.core.errors import BadInputError
 from iris_nn.core.functional import Array, softmax
 from iris_nn.core.network import Network
 from iris_nn.core.train import fit
@@ -172,6 +173,11 @@ def default_study_name(config: Config) -> str:
 
 def study(config: Config, n: int, jobs: int, progress: Progress | None = None) -> SeedsStudy:
     """Train networks ``0..n-1`` of ``config`` over ``jobs`` processes; return the study."""
+    if config.model.init:
+        raise BadInputError(
+            f"model.init = {config.model.init!r}: seeds trains from random initial weights "
+            "(train.init_seed = 0..N-1); starting weights are for train"
+        )
     networks = run_tasks(train_one, [(config, k) for k in range(n)], jobs, progress)
     data, _, _ = build(config)
     tracked = [int(r) for r in tracked_rows(data).rows]
