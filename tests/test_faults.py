@@ -1,5 +1,6 @@
 """Faults during train: signals, kills, failed writes and concurrent runs never leave half a run."""
 
+import contextlib
 import errno
 import json
 import os
@@ -7,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -152,8 +154,28 @@ def test_two_trains_at_once_finish_with_distinct_complete_runs(out):
     assert sorted(p.name for p in out.iterdir()) == paths
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_interrupting_cv_is_one_error_line_and_exit_130(jobs):
+def _group_is_gone(pgid: int, within: float = 5.0) -> bool:
+    """Return whether every process of group ``pgid`` has ended within ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize(
+    ("jobs", "signum", "whole_group"),
+    [
+        ("1", signal.SIGINT, True),
+        ("2", signal.SIGINT, True),  # Ctrl-C on a terminal reaches the workers too
+        ("2", signal.SIGTERM, False),  # kill PID
+        ("2", signal.SIGTERM, True),
+    ],
+)
+def test_interrupting_cv_is_one_error_line_and_leaves_no_worker(jobs, signum, whole_group):
     proc = subprocess.Popen(
         [EXE, "cv", "--folds", "5", "--repeats", "20", "--jobs", jobs],
         stdout=subprocess.PIPE,
@@ -161,15 +183,23 @@ def test_interrupting_cv_is_one_error_line_and_exit_130(jobs):
         text=True,
         start_new_session=True,  # its own process group, as a terminal's Ctrl-C reaches
     )
-    first = proc.stderr.readline()  # a fold is done: the rest of the 100 take far longer
-    assert first.startswith("fold 1/100"), first
-    os.killpg(proc.pid, signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130, stderr
-    assert stdout == ""
-    *progress, last = stderr.splitlines()
-    assert last == "Error: interrupted; no results"
-    assert all(line.startswith("fold ") for line in progress)
+    try:
+        first = proc.stderr.readline()  # a fold is done: the rest of the 100 take far longer
+        assert first.startswith("fold 1/100"), first
+        if whole_group:
+            os.killpg(proc.pid, signum)
+        else:
+            proc.send_signal(signum)
+        stdout, stderr = proc.communicate(timeout=30)
+        assert proc.returncode == {signal.SIGINT: 130, signal.SIGTERM: 143}[signum], stderr
+        assert stdout == ""
+        *progress, last = stderr.splitlines()
+        assert last == "Error: interrupted; no results"
+        assert all(line.startswith("fold ") for line in progress), progress
+        assert _group_is_gone(proc.pid), "a worker outlived cv"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def test_a_signal_while_the_run_is_saved_still_saves_it_and_exits_130(out, monkeypatch):

@@ -3,19 +3,24 @@
 Every error is one ``Error: ...`` line and an exit code (SPEC 5): the library's ``BadInputError``
 (bad usage, config, values or data files) is 2; its ``CannotUseError`` (missing or corrupt models,
 no run to use, unusable output directories, failed writes, divergence) is 1; 130 / 143 after an
-interrupted run is saved. Anything else is a bug: one "internal error" line and exit 1, never
-blamed on the user's input. Heavy imports (scikit-learn, matplotlib) happen inside the commands
+interrupted run is saved (a signal before a command sets its own policy ends it at once, with the
+same codes). Anything else is a bug: one "internal error" line and exit 1, never blamed on the
+user's input. The terminal streams are courteous for the whole command (``streams``): a closed or
+full stdout or stderr costs what it would have shown, never the work or the exit code. Heavy imports (scikit-learn, matplotlib) happen inside the commands
 that need them, so ``predict`` starts fast.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
 from typing import Any
 
 import click
 
 from iris_nn import __version__
+from iris_nn.cli.signals import SIGNAL_EXIT, Interrupted, raise_on_signals
+from iris_nn.cli.streams import courteous_streams, reserve_standard_descriptors
 from iris_nn.core.errors import BadInputError, CannotUseError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -46,6 +51,10 @@ class IrisGroup(click.Group):
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
         """Run the command line and exit with SPEC 5's exit codes; never show a traceback."""
         extra.pop("standalone_mode", None)
+        with courteous_streams(), raise_on_signals():
+            self._main(args, prog_name, **extra)
+
+    def _main(self, args: Any, prog_name: str | None, **extra: Any) -> None:
         try:
             code = super().main(args, prog_name or "iris-nn", standalone_mode=False, **extra)
             sys.exit(code if isinstance(code, int) else 0)
@@ -59,15 +68,12 @@ class IrisGroup(click.Group):
         except click.ClickException as e:
             e.show()
             sys.exit(e.exit_code)
-        except click.exceptions.Abort:
-            click.echo("Error: aborted", err=True)
-            sys.exit(130)
-        except KeyboardInterrupt:
+        except (click.exceptions.Abort, KeyboardInterrupt):
             click.echo("Error: interrupted", err=True)
             sys.exit(130)
-        except BrokenPipeError:
-            sys.stderr.close()  # the reader went away (``| head``): nothing left to say
-            sys.exit(EXIT_FAILURE)
+        except Interrupted as e:
+            click.echo("Error: interrupted", err=True)
+            sys.exit(SIGNAL_EXIT.get(e.signum, 130))
         except BadInputError as e:
             Failure(str(e), EXIT_USAGE).show()
             sys.exit(EXIT_USAGE)
@@ -80,9 +86,32 @@ class IrisGroup(click.Group):
         except OSError as e:
             Failure(f"{e.strerror or e}: {e.filename or ''}".rstrip(": ")).show()
             sys.exit(EXIT_FAILURE)
-        except Exception as e:  # a bug: still one line, and a way to report it
+        except Exception as e:
+            signum = interrupt_behind(e)
+            if signum is not None:  # a library wrapped the interrupt in an error of its own
+                click.echo("Error: interrupted", err=True)
+                sys.exit(SIGNAL_EXIT.get(signum, 130))
+            # a bug: still one line, and a way to report it
             Failure(f"internal error ({type(e).__name__}: {e}); please report it").show()
             sys.exit(EXIT_FAILURE)
+
+
+def interrupt_behind(error: BaseException) -> int | None:
+    """Return the signal of an interrupt that ``error`` was raised from, or None.
+
+    A signal that lands while a compiled module initialises comes back as that module's
+    ImportError ("initialization failed"), the interrupt kept as its cause.
+    """
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, Interrupted):
+            return cause.signum
+        if isinstance(cause, KeyboardInterrupt):
+            return signal.SIGINT
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 @click.group("iris-nn", cls=IrisGroup, context_settings=CONTEXT)
@@ -108,4 +137,5 @@ def cli() -> None:
 
 def main() -> None:
     """Run the ``iris-nn`` command line."""
+    reserve_standard_descriptors()
     cli.main(prog_name="iris-nn")

@@ -28,6 +28,14 @@ def loss_text(x: float) -> str:
     return f"{x:.4f}" if x < 1000 else f"{x:.3g}"  # a diverging loss stays readable
 
 
+def stderr_is_terminal() -> bool:
+    """Return whether stderr is a live terminal (not closed, not missing, not a file or pipe)."""
+    try:
+        return sys.stderr is not None and sys.stderr.isatty()
+    except (OSError, ValueError):  # ValueError: a closed stream
+        return False
+
+
 class Bar:
     """Progress of ``total`` steps on stderr: a live bar on a terminal, else a line at most every
     ``every`` seconds; both say how long is left."""
@@ -36,7 +44,7 @@ class Bar:
 
     def __init__(self, total: int, quiet: bool = False, every: float = 2.0):
         self.total, self.quiet, self.every = total, quiet, every
-        self.tty = sys.stderr.isatty()
+        self.tty = stderr_is_terminal()
         self.started = time.perf_counter()
         self.last_line = -1e9  # the first report prints at once
         self.shown = False

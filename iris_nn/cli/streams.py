@@ -1,0 +1,115 @@
+"""The terminal streams: what a command shows there is a courtesy, never a condition of its work.
+
+SPEC 5: a closed or full stdout or stderr (EPIPE when the reader of ``| head`` has gone, ENOSPC for
+``2>/dev/full``, EBADF or no stream at all for ``2>&-``) is not a failed write. The command still
+finishes its work, writes its files and exits with the code it earned. So for the length of a
+command ``sys.stdout`` and ``sys.stderr`` are ``Courteous`` streams: every writer (click, the
+progress bar, warnings, the ``Error:`` line itself) goes through them, and the first write that
+fails silences the stream for good instead of raising.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any, TextIO
+
+
+class Courteous:
+    """A text stream that stops showing, instead of failing, once a write to it fails."""
+
+    def __init__(self, stream: TextIO | None):
+        self.stream = stream
+        self.silenced = stream is None  # Python sets a closed standard stream to None
+
+    @property
+    def encoding(self) -> str:
+        """Return the encoding of the stream (UTF-8 when there is none)."""
+        return getattr(self.stream, "encoding", None) or "utf-8"
+
+    @property
+    def errors(self) -> str:
+        """Return the stream's handling of characters its encoding lacks."""
+        return getattr(self.stream, "errors", None) or "strict"
+
+    def write(self, text: str) -> int:
+        """Write ``text``; after a failed write, and from then on, drop it silently."""
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        if not self.silenced:
+            try:
+                self.stream.write(text)  # type: ignore[union-attr]
+            except (OSError, ValueError) as e:  # ValueError: the stream was closed
+                if isinstance(e, UnicodeError):
+                    raise
+                self.silence()
+        return len(text)
+
+    def flush(self) -> None:
+        """Flush the stream; a failure silences it."""
+        if not self.silenced:
+            try:
+                self.stream.flush()  # type: ignore[union-attr]
+            except (OSError, ValueError):
+                self.silence()
+
+    def isatty(self) -> bool:
+        """Return whether the stream is a live terminal."""
+        if self.silenced:
+            return False
+        try:
+            return bool(self.stream.isatty())  # type: ignore[union-attr]
+        except (OSError, ValueError):
+            return False
+
+    def fileno(self) -> int:
+        """Return the stream's file descriptor."""
+        if self.stream is None:
+            raise OSError("no stream")
+        return self.stream.fileno()
+
+    def writable(self) -> bool:
+        """Return True: writing is always allowed (and may be dropped)."""
+        return True
+
+    def silence(self) -> None:
+        """Drop every later write. Point the descriptor at the null device too, so that the text
+        still buffered in the stream does not fail again when Python flushes it at exit."""
+        self.silenced = True
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            fd = self.stream.fileno()  # type: ignore[union-attr]
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, fd)
+            os.close(null)
+
+
+@contextlib.contextmanager
+def courteous_streams() -> Iterator[None]:
+    """Make ``sys.stdout`` and ``sys.stderr`` courteous inside the block; restore them after."""
+    saved: tuple[Any, Any] = (sys.stdout, sys.stderr)
+    out, err = Courteous(sys.stdout), Courteous(sys.stderr)
+    sys.stdout, sys.stderr = out, err
+    try:
+        yield
+    finally:
+        out.flush()
+        err.flush()
+        sys.stdout, sys.stderr = saved
+
+
+def reserve_standard_descriptors() -> None:
+    """Open the null device on any of descriptors 0, 1, 2 that is closed (``2>&-``).
+
+    Otherwise the next file the command opens (a model, a run file) would get that number, and
+    anything written to the terminal stream at the C level would land in it.
+    """
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)  # the lowest free number: ``fd`` itself
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
