@@ -183,7 +183,8 @@ def test_summary(out):
             ["--epochs", "-1"],
             "Error: --epochs: train.epochs = -1 is not allowed; allowed: an integer 0 .. 1000000",
         ),
-        (["--lr", "nan"], "Error: --lr: train.lr = nan: not a finite number"),
+        (["--lr", "nan"], "Error: Invalid value for '--lr': 'nan' is not finite"),
+        (["--lr", "5_1"], "Error: Invalid value for '--lr': '5_1' is not a number"),
         (["--lr", "0"], "Error: --lr: train.lr = 0.0 is not allowed; allowed: 0 < x <= 1000"),
         (["--activation", "rellu"], "(did you mean 'relu'?)"),
         (["--optimizer", "adamw"], "(did you mean 'adam'?)"),
@@ -196,7 +197,9 @@ def test_summary(out):
         (["--set", "nonsense"], "Error: --set 'nonsense': expected KEY=VALUE"),
         (["--name", "../escape"], "Error: --name: run name '../escape' is not allowed"),
         (["-c", "missing.toml"], "Error: config file 'missing.toml' does not exist"),
-        (["--epochs", "ten"], "Error: Invalid value for '--epochs': 'ten' is not a valid integer."),
+        (["--epochs", "ten"], "Error: Invalid value for '--epochs': 'ten' is not an integer"),
+        (["--epochs", "1_0"], "Error: Invalid value for '--epochs': '1_0' is not an integer"),
+        (["--hidden", "1_6"], "Error: --hidden: model.hidden = '1_6' is not allowed"),
         (["--bogus"], "--bogus"),
         (
             ["--set", "train.optimizer=sgd", "--set", "train.batch_size=1000"],
@@ -309,3 +312,13 @@ def test_no_hidden_layer_is_softmax_regression_everywhere(out):
     _set_meta(hidden / "model.npz", activation=None)
     result = run("predict", "-m", hidden, "5.1", "3.5", "1.4", "0.2")
     assert result.exit_code == 1 and "activation is null" in result.stderr
+
+
+def test_divergence_from_a_huge_l2_suggests_a_smaller_l2(out):
+    result = run("train", "--out", out, "--no-plots", "--set", "train.l2=10000")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("Error: training diverged: ")
+    assert result.stderr.rstrip().endswith(
+        "Try a smaller L2 strength (--set train.l2=0.3): with --lr 0.3 it shrinks the weights "
+        "past zero at every step"
+    )

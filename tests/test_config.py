@@ -252,3 +252,40 @@ def test_every_key_has_a_valid_value_accepted_at_its_bounds():
     }
     for key, value in [*low.items(), *high.items()]:
         assert C.check_value(key, value) == value
+
+
+def test_an_endless_config_file_ends_at_once():
+    with pytest.raises(
+        C.ConfigError, match="cannot read config file '/dev/zero': larger than 1 MB"
+    ):
+        C.load("/dev/zero")
+
+
+def test_a_config_file_with_a_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b'\xef\xbb\xbfname = "bom"\n[train]\nepochs = 7\n')
+    config = C.load(path)
+    assert (config.name, config.train.epochs) == ("bom", 7)
+
+
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+def test_deep_nesting_is_a_config_error(tmp_path, depth):
+    path = tmp_path / "deep.toml"
+    path.write_text("x = " + "[" * depth + "]" * depth + "\n")
+    with pytest.raises(C.ConfigError, match="is not valid TOML: arrays or tables nested too deep"):
+        C.load(path)
+    for key in ("train.lr", "model.hidden", "data.features"):
+        with pytest.raises(C.ConfigError, match=rf"{key} = .*\.\.\."):  # shown, but shortened
+            C.load(sets=[f"{key}=" + "[" * depth + "]" * depth])
+
+
+@pytest.mark.parametrize("name", ["-x", "_x", ".x", "-"])
+def test_names_start_with_a_letter_or_digit(name):
+    with pytest.raises(C.ConfigError, match="allowed: a letter or digit, then"):
+        C.check_value("name", name)
+
+
+def test_hidden_widths_are_ascii_integers():
+    with pytest.raises(C.ConfigError, match="model.hidden = '1_6' is not allowed"):
+        C.parse_hidden("1_6")
+    assert C.parse_hidden(" 8, 4") == (8, 4)

@@ -138,3 +138,52 @@ def test_cli_bad_values_exit_2(args, message):
     result = CliRunner().invoke(cli, ["cv", *args])
     assert result.exit_code == 2
     assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
+
+
+CV = ["cv", "--folds", "2", "--repeats", "1", "--epochs", "5", "--jobs", "1"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--set", "data.val_size=0.7", "--set", "data.test_size=0.05"],
+            "Error: data.val_size = 0.7 asks for 105 validation rows, but 2-fold cross-validation "
+            "trains on 75 of the 150 rows; allowed: data.val_size <= 0.480 (72 rows, leaving a "
+            "training row per class)",
+        ),
+        (
+            ["--optimizer", "sgd", "--batch-size", "100"],
+            "Error: train.batch_size = 100 is larger than the 75 rows a fold trains on (2-fold "
+            "cross-validation trains on 75 of the 150 rows); allowed: 0 (full batch) .. 75",
+        ),
+        (
+            ["--optimizer", "adam", "--batch-size", "70", "--set", "data.val_size=0.1"],
+            "Error: train.batch_size = 70 is larger than the 60 rows a fold trains on (2-fold "
+            "cross-validation trains on 75 of the 150 rows, less 15 validation rows); allowed: "
+            "0 (full batch) .. 60",
+        ),
+        (["--plot", "cv"], "Error: --plot 'cv': its extension chooses the format; allowed: .png"),
+        (["--plot", "cv.gif"], "Error: --plot 'cv.gif': its extension chooses the format"),
+        (["--folds", "5_1"], "Error: Invalid value for '--folds': '5_1' is not an integer"),
+    ],
+)
+def test_what_does_not_fit_a_fold_is_refused_before_any_fold_runs(args, message):
+    result = CliRunner().invoke(cli, [*CV, *args])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
+
+
+def test_an_unwritable_plot_path_is_refused_before_any_fold_runs(tmp_path):
+    for path, why in ((tmp_path / "no" / "cv.png", "no directory"), (tmp_path, "extension")):
+        result = CliRunner().invoke(cli, [*CV, "--plot", str(path)])
+        assert result.exit_code in (1, 2) and why in result.stderr
+        assert "fold" not in result.stderr
+
+
+def test_the_plot_format_follows_the_extension(tmp_path):
+    path = tmp_path / "cv.SVG"
+    result = CliRunner().invoke(cli, [*CV, "--plot", str(path)])
+    assert result.exit_code == 0, result.output
+    assert b"<svg" in path.read_bytes()[:500]
+    assert not (tmp_path / "cv.SVG.png").exists()

@@ -1,12 +1,15 @@
 """Data: the bundled Iris, stratified splits, scalers fitted on training rows only."""
 
+import io
+import zipfile
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_iris
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from iris_nn.core.errors import BadInputError
-from iris_nn.data import datasets, split
+from iris_nn.data import datasets, limits, split, values
 from iris_nn.data.prepare import prepare
 from iris_nn.data.scaler import Scaler
 from iris_nn.runs.config import DataConfig
@@ -79,3 +82,124 @@ def test_seed_streams_are_independent_and_reproducible():
     a, b, c = split.seeds(1)
     assert len({split.int_seed(a), split.int_seed(b), split.int_seed(c)}) == 3
     assert split.int_seed(split.seeds(1)[0]) == split.int_seed(a)
+
+
+# ----------------------------------------------------------------------------- numbers (SPEC 7)
+
+
+@pytest.mark.parametrize(
+    ("text", "x"),
+    [("5.1", 5.1), ("-0.4", -0.4), ("+2", 2.0), ("1e-3", 1e-3), ("2.5e+2", 250.0), (" 7\t", 7.0)],
+)
+def test_numbers_follow_the_ascii_grammar(text, x):
+    assert values.parse_number(text, "v") == x
+    assert values.parse_numbers([text, text], str).tolist() == [x, x]
+
+
+@pytest.mark.parametrize(
+    "text",
+    # underscores, other digits, forms Python's float() takes and SPEC 7 does not
+    [
+        "5_1",
+        "1_000",
+        "٥",
+        "５",
+        ".5",
+        "5.",
+        "1E5",
+        "0x10",
+        "1e",
+        "infinity",
+        "1.2.3",
+        "",
+        " ",
+        "+-1",
+    ],
+)
+def test_anything_else_is_not_a_number(text):
+    with pytest.raises(BadInputError, match=r"v: .* is not (a number|finite)"):
+        values.parse_number(text, "v")
+    with pytest.raises(BadInputError, match=r"cell 1: "):
+        values.parse_numbers(["1", text], lambda i: f"cell {i}")
+
+
+@pytest.mark.parametrize("text", ["nan", "-inf", "inf", "NaN"])
+def test_non_finite_numbers_are_named_so(text):
+    with pytest.raises(BadInputError, match="is not finite; allowed: finite numbers"):
+        values.parse_number(text, "v")
+
+
+def test_overflow_is_too_large():
+    with pytest.raises(BadInputError, match="'1e999' is too large"):
+        values.parse_number("1e999", "v")
+
+
+def test_the_vectorised_path_agrees_with_one_cell_at_a_time():
+    rng = np.random.default_rng(0)
+    cells = [f"{x:.6g}" for x in rng.normal(0, 1e3, 5000)] + ["0", "-0", "1e-300"]
+    np.testing.assert_array_equal(values.parse_numbers(cells, str), [float(c) for c in cells])
+    assert values.parse_numbers([], str).shape == (0,)
+    with pytest.raises(BadInputError, match="cell 2: '1\\\\n2'"):  # a line break hides nothing
+        values.parse_numbers(["1", "2", "1\n2"], lambda i: f"cell {i}")
+
+
+def test_integers():
+    assert values.parse_integer("-12", "n") == -12
+    for text in ("1_0", "1.0", "1e3", "", "٣"):
+        with pytest.raises(BadInputError, match="is not an integer"):
+            values.parse_integer(text, "n")
+
+
+# ----------------------------------------------------------------------------- size limits
+
+
+def test_an_endless_file_ends_at_the_limit():
+    with pytest.raises(limits.TooLargeError, match="larger than 1 MB, the limit for a config"):
+        limits.read_bytes("/dev/zero", "config file")
+
+
+def test_a_file_within_its_limit_is_read_whole(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_bytes(b"\xef\xbb\xbfname = 'x'\n")
+    assert limits.read_text(path, "config file") == "name = 'x'\n"  # the BOM dropped
+
+
+def test_lines_past_the_limit_are_refused(monkeypatch):
+    monkeypatch.setitem(limits.LIMITS, "CSV line", 10)
+    assert list(limits.bounded_lines(io.StringIO("a,b\n1,2\n"))) == ["a,b\n", "1,2\n"]
+    with pytest.raises(limits.TooLargeError, match="longer than 10 bytes"):
+        list(limits.bounded_lines(io.StringIO("a,b\n" + "1" * 11)))
+
+
+def test_the_limits_allow_specs_maxima():
+    # a 1,000,000-epoch history (8 columns of repr floats) and 8 x 4096 hidden units
+    row = "1000000," + ",".join([repr(0.1234567890123456)] * 7) + "\n"
+    assert 1_000_001 * len(row) < limits.LIMITS["history file"]
+    assert limits.LIMITS["model file"] > (7 * 4096 * 4096 + 8 * 4096) * 8
+    assert 10_000_000 * len("9999999, ") < limits.LIMITS["split file"]
+
+
+def _npz_member(tmp_path, header_shape, data):
+    """Return an .npz whose one member declares ``header_shape`` but holds ``data`` bytes."""
+    head = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        head, {"descr": "<f8", "fortran_order": False, "shape": header_shape}
+    )
+    path = tmp_path / "m.npz"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("W1.npy", head.getvalue() + data)
+    return path
+
+
+def test_an_array_declared_larger_than_it_is_never_allocated(tmp_path):
+    path = _npz_member(tmp_path, (10**12,), b"\0" * 64)  # 8 TB declared, 64 bytes held
+    with pytest.raises(ValueError, match="declares more data than it holds"):
+        limits.read_npz(path, "model file")
+
+
+def test_a_compressed_member_that_expands_past_the_limit_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setitem(limits.LIMITS, "model file", 8 * limits.KB)
+    path = _npz_member(tmp_path, (5000,), b"\0" * 40_000)  # a few hundred bytes on disk
+    assert path.stat().st_size < 1000
+    with pytest.raises(limits.TooLargeError, match="larger than 8 KB, the limit for a model file"):
+        limits.read_npz(path, "model file")

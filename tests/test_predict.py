@@ -187,7 +187,8 @@ def test_normalise_name():
         (["5.1", "3.5", "1.4"], f"Error: got 3 values (5.1 3.5 1.4); {EXPECTS}, in this order"),
         (
             ["5.1", "abc", "1.4", "0.2"],
-            "Error: sepal_width: 'abc' is not a number; allowed: decimal numbers such as 5.1 or -0.4",
+            "Error: sepal_width: 'abc' is not a number; allowed: numbers such as 5.1, -0.4 or 1e-3 "
+            "([+-]digits[.digits][e[+-]digits])",
         ),
         (
             ["5.1", "nan", "1.4", "0.2"],
@@ -255,8 +256,8 @@ def test_values_and_input_together_and_explain_csv(trained_run, tmp_path):
         ),
         (
             "sepal_length,sepal_width,petal_length,petal_width\n1,2,3,4\n1,2,x,4\n",
-            "Error: --input: 'f.csv' row 2, petal_length: 'x' is not a number; allowed: decimal "
-            "numbers such as 5.1 or -0.4",
+            "Error: --input: 'f.csv' row 2, petal_length: 'x' is not a number; allowed: numbers "
+            "such as 5.1, -0.4 or 1e-3 ([+-]digits[.digits][e[+-]digits])",
         ),
         (
             "sepal_length,sepal_width,petal_length,petal_width\n1,2,3,inf\n",
@@ -492,3 +493,40 @@ def test_explain_spells_out_narrow_layers_and_rounds_wide_ones(out):
     for k, name in enumerate(CLASSES):
         line = next(t for t in text.splitlines() if t.strip().startswith(f"{name}  "))
         assert line.endswith(f" = {z3[k]:.4g}") and "w . a + b = " in line
+
+
+# ----------------------------------------------------------------------------- issue 17
+
+
+NAMED = ["sepal_width=3.5", "petal_length=1.4", "petal_width=0.2"]
+
+
+@pytest.mark.parametrize("bad", ["5_1", "٥", ".5", "1E1"])
+def test_numbers_outside_specs_grammar_are_refused_everywhere(trained_run, tmp_path, bad):
+    expected = f"'{bad}' is not a number; allowed: numbers such as 5.1"
+    assert expected in error(run("predict", "-m", trained_run, bad, "3.5", "1.4", "0.2"))
+    assert expected in error(run("predict", "-m", trained_run, f"sepal_length={bad}", *NAMED))
+    csv_text = f"{','.join(FEATURES)}\n5.1,3.5,1.4,0.2\n{bad},3.5,1.4,0.2\n"
+    line = error(run("predict", "-m", trained_run, "-i", "-", input=csv_text))
+    assert (
+        line.startswith("Error: --input: standard input row 2, sepal_length: ") and expected in line
+    )
+
+
+def test_inputs_that_overflow_the_network_are_refused_not_nan(tmp_path):
+    out = tmp_path / "outputs"
+    args = ["train", "--out", out, "--epochs", "20", "--no-plots", "-q", "--name", "relu"]
+    assert run(*args, "--activation", "relu", "--hidden", "16,16").exit_code == 0
+    line = error(run("predict", "--out", out, "1e308", "-1e308", "1e308", "1e308"))
+    assert line.startswith("Error: row 1 (sepal_length 1e+308, sepal_width -1e+308, ")
+    assert "the raw outputs overflow (inf or NaN)" in line
+
+
+def test_a_csv_line_past_the_limit_is_one_error(trained_run, monkeypatch):
+    from iris_nn.data import limits
+
+    monkeypatch.setitem(limits.LIMITS, "CSV line", 1000)
+    text = f"{','.join(FEATURES)}\n" + "1," * 600 + "\n"
+    assert error(run("predict", "-m", trained_run, "-i", "-", input=text)) == (
+        "Error: --input: standard input has a line longer than 1000 bytes, the limit for a CSV line"
+    )

@@ -86,7 +86,8 @@ def test_huge_values_give_finite_probabilities(values):
         ),
         (
             ["1", "x"],
-            "Error: raw output 2: 'x' is not a number; allowed: decimal numbers such as 5.1 or -0.4",
+            "Error: raw output 2: 'x' is not a number; allowed: numbers such as 5.1, -0.4 or 1e-3 "
+            "([+-]digits[.digits][e[+-]digits])",
         ),
         (
             ["1", "2", "--labels", "a,b,c"],
@@ -118,3 +119,29 @@ def test_help_has_an_example(command):
     for flag in ("-h", "--help"):
         result = run(command, flag)
         assert result.exit_code == 0 and "Example" in result.stdout
+
+
+def test_at_most_ten_thousand_values():
+    assert error(run("softmax", *["1"] * 10_001)) == (
+        "Error: 10001 raw outputs given; allowed: at most 10,000 (their SoftMax derivatives are "
+        "a matrix of n x n numbers)"
+    )
+
+
+def test_the_table_shows_derivatives_up_to_ten_values_and_json_stays_whole():
+    z = np.linspace(-3, 3, 40)
+    values = [f"{x:.6f}" for x in z]
+    table = run("softmax", *values[:10]).stdout
+    assert "dp_10" in table and "gives them all" not in table
+    table = run("softmax", *values[:11]).stdout
+    assert "dp_1" not in table
+    assert table.rstrip().endswith(
+        "With 11 raw outputs they are 11 x 11 numbers, shown here for at most 10; "
+        "--format json gives them all."
+    )
+    data = json.loads(
+        run("softmax", *values, "--format", "json", "--labels", ",".join(values)).stdout
+    )
+    assert list(data) == ["values", "probabilities", "argmax", "jacobian", "labels"]
+    p = np.array(data["probabilities"])
+    np.testing.assert_array_equal(data["jacobian"], np.diag(p) - np.outer(p, p))  # to the bit

@@ -221,3 +221,59 @@ def test_only_interrupted_runs_are_no_default(tmp_path, model_file):
     _run(tmp_path / "out", "stopped", path.read_bytes(), {"status": "interrupted"})
     with pytest.raises(rundir.RunError, match=r"no completed runs in .* \(only 1 interrupted\)"):
         rundir.newest_run(tmp_path / "out")
+
+
+# ----------------------------------------------------------------------------- issue 17
+
+
+def test_a_scale_that_is_not_positive_is_refused(tmp_path, model_file):
+    path, _ = model_file
+    arrays = _arrays(path)
+    arrays["scaler_scale"] = np.array([1.0, -1.0, 1.0, 1.0])
+    with pytest.raises(mf.ModelError, match="scaler_scale holds a value <= 0"):
+        mf.load_model(_write(tmp_path / "neg.npz", arrays))
+
+
+@pytest.mark.parametrize(
+    "edits",
+    [{"scaler_scale": 5e-324}, {"W1": 1.0, "W2": 1e308, "b2": 1e308}],
+)
+def test_a_model_whose_outputs_overflow_is_refused_on_load(tmp_path, model_file, edits):
+    path, _ = model_file
+    arrays = _arrays(path)
+    for name, value in edits.items():  # every array finite, yet not the forward pass
+        arrays[name] = np.full_like(arrays[name], value)
+    with pytest.raises(mf.ModelError, match="make the raw outputs overflow"):
+        mf.load_model(_write(tmp_path / "overflow.npz", arrays))
+
+
+def test_a_meta_nested_too_deeply_is_not_json(tmp_path, model_file):
+    path, _ = model_file
+    arrays = _arrays(path)
+    arrays["meta"] = np.array("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(mf.ModelError, match="'meta' is not JSON"):
+        mf.load_model(_write(tmp_path / "deep.npz", arrays))
+
+
+def test_a_model_past_its_size_limit_is_refused(model_file, monkeypatch):
+    from iris_nn.data import limits
+
+    path, _ = model_file
+    monkeypatch.setitem(limits.LIMITS, "model file", 100)
+    with pytest.raises(mf.ModelError, match="larger than 100 bytes, the limit for a model file"):
+        mf.load_model(path)
+
+
+def test_a_dangling_out_link_is_named(tmp_path):
+    (tmp_path / "out").symlink_to(tmp_path / "gone")
+    with pytest.raises(rundir.RunError, match="out is a symbolic link to .*gone, which does not"):
+        rundir.RunDir(tmp_path / "out" / "deeper", "x")
+    (tmp_path / "file").write_text("")
+    with pytest.raises(rundir.RunError, match="file is not a directory"):
+        rundir.RunDir(tmp_path / "file", "x")
+
+
+@pytest.mark.parametrize("name", ["-x", "_x", ".x"])
+def test_run_names_start_with_a_letter_or_digit(tmp_path, name):
+    with pytest.raises(ValueError, match="allowed: a letter or digit, then"):
+        rundir.RunDir(tmp_path, name)

@@ -40,6 +40,11 @@ class Failure(click.ClickException):
         click.echo(f"Error: {message}", err=True)
 
 
+def warn(message: str) -> None:
+    """Print ``Warning: message`` on stderr."""
+    click.echo(f"Warning: {message}", err=True)
+
+
 def usage_error(message: str) -> Failure:
     """Return the exit-2 failure for bad usage, config or input values."""
     return Failure(message, EXIT_USAGE)

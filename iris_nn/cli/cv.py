@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
 
 from iris_nn.cli.app import CONTEXT, Failure, cli
-from iris_nn.cli.options import config_options, format_option
+from iris_nn.cli.options import (
+    Number,
+    check_plot_path,
+    config_options,
+    format_option,
+    plot_option,
+)
 from iris_nn.cli.progress import FoldProgress
 from iris_nn.cli.signals import SIGNAL_EXIT, Interrupted, raise_on_signals
-from iris_nn.cli.train import lower_lr_hint
+from iris_nn.cli.train import divergence_hint
 
 
 @cli.command(
@@ -20,26 +25,24 @@ from iris_nn.cli.train import lower_lr_hint
 )
 @config_options
 @click.option(
-    "--folds", default=5, show_default=True, type=click.IntRange(2, 50), help="K of K-fold."
+    "--folds", default=5, show_default=True, type=Number(True, 2, 50), help="K of K-fold."
 )
 @click.option(
     "--repeats",
     default=5,
     show_default=True,
-    type=click.IntRange(1, 100),
+    type=Number(True, 1, 100),
     help="Repeats of K-fold.",
 )
 @click.option(
     "--jobs",
-    type=click.IntRange(1, 1024),
+    type=Number(True, 1, 1024),
     help="Processes sharing the folds [default: all cores].",
 )
 @format_option("table", "json")
-@click.option(
-    "--plot",
-    "plot_path",
-    type=click.Path(dir_okay=False),
-    help="Write box plots of accuracy and log loss per model to this PNG.",
+@plot_option(
+    "Write box plots of accuracy and log loss per model to this file; its extension (.png, "
+    ".svg or .pdf) chooses the format."
 )
 def cv(
     config: Any,
@@ -67,11 +70,7 @@ def cv(
     from iris_nn.estimators.cv import cross_validate, format_table
     from iris_nn.runs.jsontext import dumps
 
-    plot_file = None
-    if plot_path:
-        plot_file = Path(plot_path) if Path(plot_path).suffix else Path(plot_path + ".png")
-        if not plot_file.parent.is_dir():
-            raise Failure(f"cannot write the plot {plot_file}: no directory {plot_file.parent}")
+    plot_file, plot_format = check_plot_path(plot_path) if plot_path else (None, None)
     progress = FoldProgress()
     try:
         with raise_on_signals():
@@ -81,7 +80,7 @@ def cv(
         sys.exit(SIGNAL_EXIT.get(e.signum, 130))
     except DivergenceError as e:
         raise Failure(
-            f"training diverged in a fold: {e}. Try a lower learning rate ({lower_lr_hint(config)})"
+            f"training diverged in a fold: {e}. {divergence_hint(config, folds)}"
         ) from None
     finally:
         progress.close()
@@ -96,7 +95,8 @@ def cv(
 
         try:
             setup = f"{folds}-fold x {repeats} cross-validation, seed {result.seed}"
-            box_plot(result.scores, setup, config.name).savefig(plot_file, dpi=150)
+            figure = box_plot(result.scores, setup, config.name)
+            figure.savefig(plot_file, dpi=150, format=plot_format)
         except OSError as e:
             raise Failure(f"could not write the plot {plot_file}: {e.strerror or e}") from None
         if fmt != "json":

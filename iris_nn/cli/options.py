@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from itertools import islice
 from pathlib import Path
@@ -10,7 +11,35 @@ from typing import Any
 
 import click
 
-from iris_nn.cli.app import usage_error
+from iris_nn.cli.app import Failure, usage_error, warn
+from iris_nn.core.errors import BadInputError
+from iris_nn.data.values import parse_integer, parse_number
+
+
+class Number(click.ParamType):
+    """A numeric option as SPEC 7 writes numbers: ASCII decimals (click's own types would read
+    ``5_1`` as 51 and take ``inf``); integers only when ``integer``; within ``low .. high`` when
+    given."""
+
+    def __init__(self, integer: bool = False, low: float | None = None, high: float | None = None):
+        self.integer, self.low, self.high = integer, low, high
+        self.name = "integer" if integer else "number"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """Return the option's text as an int or a finite float; fail with what is allowed."""
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            x = value  # a default
+        else:
+            try:
+                x = parse_integer(value, "") if self.integer else parse_number(value, "")
+            except BadInputError as e:
+                self.fail(str(e), param, ctx)
+        if (self.low is not None and x < self.low) or (self.high is not None and x > self.high):
+            self.fail(f"{x} is not in the range {self.low}<=x<={self.high}", param, ctx)
+        return x
+
+
+INTEGER, NUMBER = Number(integer=True), Number()
 
 
 def config_options(f: Any) -> Any:
@@ -26,8 +55,8 @@ def config_options(f: Any) -> Any:
             type=click.Path(dir_okay=False),
             help="TOML config file (see configs/default.toml for every key).",
         ),
-        click.option("--epochs", type=int, help="Epochs (train.epochs)."),
-        click.option("--lr", type=float, help="Learning rate (train.lr)."),
+        click.option("--epochs", type=INTEGER, help="Epochs (train.epochs)."),
+        click.option("--lr", type=NUMBER, help="Learning rate (train.lr)."),
         click.option("--hidden", help="Hidden widths: 8, 16,16 or none (model.hidden)."),
         click.option(
             "--activation",
@@ -36,9 +65,9 @@ def config_options(f: Any) -> Any:
         ),
         click.option("--optimizer", help="gd, sgd, momentum or adam (train.optimizer)."),
         click.option(
-            "--batch-size", type=int, help="Mini-batch rows, 0 = full (train.batch_size)."
+            "--batch-size", type=INTEGER, help="Mini-batch rows, 0 = full (train.batch_size)."
         ),
-        click.option("--seed", type=int, help="Seed of split, initialisation and shuffling."),
+        click.option("--seed", type=INTEGER, help="Seed of split, initialisation and shuffling."),
         click.option(
             "--set",
             "sets",
@@ -148,7 +177,7 @@ def load_run_model(model_path: str | None, out: str) -> tuple[Any, Path]:
     from iris_nn.runs.model_file import load_model
     from iris_nn.runs.rundir import newest_run
 
-    path = Path(model_path) if model_path else newest_run(out)
+    path = Path(model_path) if model_path else newest_run(out, warn)
     return load_model(path), path
 
 
@@ -167,6 +196,41 @@ def check_input_exists(input_path: str | None) -> None:
     """Exit 2 when the ``--input`` file is missing, before any model is loaded."""
     if input_path not in (None, "-") and not Path(input_path).exists():
         raise usage_error(f"--input: input file {input_path!r} does not exist")
+
+
+PLOT_FORMATS = ("png", "svg", "pdf")
+
+
+def plot_option(help: str) -> Any:
+    """Return the ``--plot PATH`` option; the command checks it with ``check_plot_path``."""
+    return click.option("--plot", "plot_path", metavar="PATH", help=help)
+
+
+def check_plot_path(text: str) -> tuple[Path, str]:
+    """Return the ``--plot`` path and its format, checked before any work is done (SPEC 10).
+
+    The extension chooses png, svg or pdf; none or another is exit 2. A path that cannot be
+    written (no such directory, a directory itself, no permission) is exit 1.
+    """
+    path = Path(text)
+    fmt = path.suffix.lower().removeprefix(".")
+    if fmt not in PLOT_FORMATS:
+        raise usage_error(
+            f"--plot {text!r}: its extension chooses the format; allowed: .png, .svg or .pdf"
+        )
+    parent = path.parent
+    why = (
+        f"no directory {parent}"
+        if not parent.is_dir()
+        else "it is a directory"
+        if path.is_dir()
+        else "permission denied"
+        if not os.access(path if path.exists() else parent, os.W_OK)
+        else None
+    )
+    if why:
+        raise Failure(f"cannot write the plot {path}: {why}")
+    return path, fmt
 
 
 def format_option(*choices: str, help: str = "table for people; json for programs.") -> Any:

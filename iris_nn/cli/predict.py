@@ -106,10 +106,14 @@ def softmax_command(values: tuple[str, ...], labels: str | None, fmt: str) -> No
       iris-nn softmax 1.43 -0.4 0.23 --labels setosa,versicolor,virginica
       iris-nn softmax 2 1 0.1 --format json
     """
-    from iris_nn.runs.jsontext import dumps
     from iris_nn.views import lesson
 
     z = lesson.parse_raw_outputs(values)
     names = lesson.parse_labels(labels, len(z)) if labels is not None else None
-    steps = lesson.softmax_steps(z, names)
-    click.echo(dumps(steps) if fmt == "json" else lesson.format_steps(steps))
+    if fmt == "json":  # whole, written a derivative row at a time
+        for piece in lesson.steps_json(lesson.softmax_steps(z, names, jacobian=False)):
+            click.echo(piece, nl=False)
+        click.echo()
+    else:
+        steps = lesson.softmax_steps(z, names, len(z) <= lesson.MAX_TABLE_DERIVATIVES)
+        click.echo(lesson.format_steps(steps))

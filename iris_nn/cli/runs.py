@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from iris_nn.cli.app import CONTEXT, Failure, cli, usage_error
+from iris_nn.cli.app import CONTEXT, Failure, cli, usage_error, warn
 from iris_nn.cli.options import (
     INPUT_OPTION,
     OUT_OPTION,
@@ -79,7 +79,7 @@ def runs(out: str, fmt: str) -> None:
     from iris_nn.runs.listing import run_summaries
     from iris_nn.views.tables import format_runs
 
-    summaries = run_summaries(out)
+    summaries = run_summaries(out, warn)
     if fmt == "json":
         click.echo(dumps(summaries))
     elif not summaries:

@@ -56,6 +56,33 @@ def draw_with_animation(run_dir: Any, run_name: str | None = None) -> list[Any]:
     return render_run(run_dir, run_name)
 
 
+def divergence_hint(config: Any, folds: int | None = None) -> str:
+    """Return what to try after training diverged, on the rows a run (or a fold of ``folds``-fold
+    cross-validation) trains on.
+
+    Each step shrinks the weights by the factor ``1 - lr * l2 / rows in the step``: when the L2
+    term alone passes 1, the weights flip sign and grow at every step, whatever the learning
+    rate does for the loss, so a smaller ``train.l2`` is the cure. Otherwise, a lower learning
+    rate.
+    """
+    from iris_nn.core.optim import FULL_BATCH
+    from iris_nn.data.datasets import get_dataset
+    from iris_nn.runs.config import TrainConfig
+
+    d, t = config.data, config.train
+    n = len(get_dataset(d.dataset).rows(d.features)[1])
+    held_out = -(-n // folds) if folds else round(d.test_size * n)
+    rows = n - held_out - round(d.val_size * n)
+    if t.optimizer not in FULL_BATCH and 0 < t.batch_size < rows:
+        rows = rows % t.batch_size or t.batch_size  # the smallest batch shrinks the most
+    if t.lr * t.l2 / max(rows, 1) > 1:
+        return (
+            f"Try a smaller L2 strength (--set train.l2={min(t.l2 / 10, TrainConfig().l2):g}): "
+            f"with --lr {t.lr:g} it shrinks the weights past zero at every step"
+        )
+    return f"Try a lower learning rate ({lower_lr_hint(config)})"
+
+
 @cli.command(context_settings=CONTEXT)
 @config_options
 @click.option("--name", help="Run name [default: <config name>-<YYYYmmdd-HHMMSS>].")
@@ -126,8 +153,7 @@ def train(
             result = train_run(config, out, name, control, progress, finish)
     except DivergenceError as e:
         raise Failure(
-            f"training diverged: {e}; no run was saved. Try a lower learning rate "
-            f"({lower_lr_hint(config)})"
+            f"training diverged: {e}; no run was saved. {divergence_hint(config)}"
         ) from None
     finally:
         progress.close()

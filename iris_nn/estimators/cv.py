@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from iris_nn.core.errors import BadInputError
+from iris_nn.core.optim import FULL_BATCH
 from iris_nn.data.datasets import get_dataset
 from iris_nn.data.split import int_seed
 from iris_nn.runs.config import Config
@@ -203,6 +204,30 @@ def check_int(name: str, value: int, bounds: tuple[int, int]) -> None:
         )
 
 
+def check_fold_sizes(config: Config, y: NDArray[np.intp], fold_rows: int, folds: int) -> None:
+    """Raise BadInputError, before any fold runs, when the config does not fit a training fold
+    of ``fold_rows`` rows: too many validation rows, or a batch larger than the rows it trains on
+    (``train`` refuses that too; the estimator alone clips it, for grid searches)."""
+    n, n_classes = len(y), len(np.unique(y))
+    n_val = round(config.data.val_size * n)
+    fold = f"{folds}-fold cross-validation trains on {fold_rows} of the {n} rows"
+    if n_val and fold_rows - n_val < n_classes:
+        most = max(fold_rows - n_classes, 0)
+        raise BadInputError(
+            f"data.val_size = {config.data.val_size} asks for {n_val} validation rows, but {fold}; "
+            f"allowed: data.val_size <= {most / n:.3f} ({most} rows, leaving a training row per "
+            "class)"
+        )
+    t = config.train
+    n_train = fold_rows - n_val
+    if t.optimizer not in FULL_BATCH and t.batch_size > n_train:
+        less = f", less {n_val} validation rows" if n_val else ""
+        raise BadInputError(
+            f"train.batch_size = {t.batch_size} is larger than the {n_train} rows a fold trains "
+            f"on ({fold}{less}); allowed: 0 (full batch) .. {n_train}"
+        )
+
+
 def cross_validate(
     config: Config,
     folds: int = 5,
@@ -232,6 +257,7 @@ def cross_validate(
         raise BadInputError(f"unknown models {unknown}; allowed: {', '.join(MODEL_NAMES)}")
     X, y = get_dataset(config.data.dataset).rows(config.data.features)
     splits = make_folds(y, folds, repeats, config.seed)
+    check_fold_sizes(config, y, min(len(train) for train, _ in splits), folds)
     fold_seeds = np.random.SeedSequence(config.seed).spawn(len(splits))
     tasks = [
         (config, X, y, tr, te, s, tuple(models))

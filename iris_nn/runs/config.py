@@ -23,9 +23,11 @@ from iris_nn.core.functional import ACTIVATIONS
 from iris_nn.core.optim import OPTIMIZERS
 from iris_nn.core.train import TrainSettings
 from iris_nn.data.datasets import DATASETS, DEFAULT_DATASET, get_dataset
+from iris_nn.data.limits import read_text
 from iris_nn.data.scaler import SCALINGS
+from iris_nn.data.values import parse_integer
 
-NAME_PATTERN = re.compile(r"[A-Za-z0-9._-]+")
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # SPEC 4: names start alphanumeric
 
 
 class ConfigError(BadInputError):
@@ -96,8 +98,8 @@ def _choice(options: Iterable[str]) -> Field:
 FIELDS: dict[str, Field] = {
     "name": Field(
         "str",
-        lambda v: bool(NAME_PATTERN.fullmatch(v)) and not v.startswith(".") and len(v) <= 100,
-        "letters, digits, '.', '_', '-' (not starting with '.'), at most 100 characters",
+        lambda v: bool(NAME_PATTERN.fullmatch(v)) and len(v) <= 100,
+        "a letter or digit, then letters, digits, '.', '_', '-', at most 100 characters",
     ),
     "seed": Field("int", lambda v: 0 <= v <= 2**32 - 1, "an integer 0 .. 4294967295"),
     "data.dataset": _choice(DATASETS),
@@ -140,14 +142,19 @@ SECTIONS = ("data", "model", "train")
 PATH_KEYS = ("model.init",)
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, limit: int = 80) -> str:
+    """Return ``value`` as TOML-like text for a message, shortened past ``limit`` characters."""
     if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    return str(value)
+        text = repr(value)
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, (list, tuple)):
+        text = "[" + ", ".join(_show(v, limit) for v in value[:limit]) + "]"
+    elif isinstance(value, dict):
+        text = "{...}"
+    else:
+        text = str(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _suggest(word: str, options: Iterable[str]) -> str:
@@ -258,19 +265,31 @@ def check_consistency(config: Config) -> None:
 
 
 def read_file(path: str | Path) -> dict[str, Any]:
-    """Return the dotted-key values of a TOML config file; raise ConfigError if unusable."""
+    """Return the dotted-key values of a TOML config file; raise ConfigError if unusable.
+
+    The file is read within the size limit of a config file; a byte order mark is dropped.
+    """
     try:
-        with open(path, "rb") as f:
-            tree = tomllib.load(f)
+        tree = parse_toml(read_text(path, "config file"))
     except FileNotFoundError:
         raise ConfigError(f"config file {str(path)!r} does not exist") from None
     except IsADirectoryError:
         raise ConfigError(f"config file {str(path)!r} is a directory") from None
     except OSError as e:
         raise ConfigError(f"cannot read config file {str(path)!r}: {e.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {str(path)!r} is not valid TOML: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"config file {str(path)!r} is not valid TOML: {e}") from None
     return flatten(tree)
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """Return the table of TOML ``text``; nesting too deep to parse is a TOMLDecodeError too."""
+    try:
+        return tomllib.loads(text)
+    except RecursionError:
+        raise tomllib.TOMLDecodeError("arrays or tables nested too deeply") from None
 
 
 def parse_hidden(text: str) -> tuple[int, ...]:
@@ -280,11 +299,11 @@ def parse_hidden(text: str) -> tuple[int, ...]:
         return ()
     if body.startswith("[") and body.endswith("]"):
         body = body[1:-1]
-    try:
-        widths = tuple(int(part) for part in body.split(","))  # '', '8,,8': int('') fails
-    except ValueError:
+    try:  # '', '8,,8' and '1_6' are not widths
+        widths = tuple(parse_integer(part, "model.hidden") for part in body.split(","))
+    except BadInputError:
         raise ConfigError(
-            f"model.hidden = {text!r} is not allowed; allowed: none, [], 8, 16,16 or [16, 16]"
+            f"model.hidden = {_show(text)} is not allowed; allowed: none, [], 8, 16,16 or [16, 16]"
         ) from None
     return check_value("model.hidden", widths)
 
@@ -294,7 +313,7 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     key, sep, raw = text.partition("=")
     key = key.strip()
     if not sep or not key:
-        raise ConfigError(f"--set {text!r}: expected KEY=VALUE, e.g. train.lr=0.05")
+        raise ConfigError(f"--set {_show(text)}: expected KEY=VALUE, e.g. train.lr=0.05")
     if key not in FIELDS:
         raise ConfigError(f"unknown config key {key!r}{_suggest(key, FIELDS)}")
     if key == "model.hidden":
@@ -302,7 +321,7 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     if FIELDS[key].kind == "str":
         return key, raw
     try:
-        value = tomllib.loads(f"v = {raw}")["v"]
+        value = parse_toml(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
         value = raw  # not TOML: check_value says what type the key wants
     return key, check_value(key, value)

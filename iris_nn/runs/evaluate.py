@@ -9,15 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from iris_nn.core.errors import BadInputError
 from iris_nn.core.functional import softmax
 from iris_nn.data.datasets import get_dataset
 from iris_nn.runs import rundir
 from iris_nn.runs.metrics import classification_metrics
 from iris_nn.runs.model_file import Model
-from iris_nn.runs.predict import Inputs
+from iris_nn.runs.predict import Inputs, check_finite_outputs
 
 
 def held_out_rows(model: Model, run_dir: Path) -> Inputs:
@@ -36,6 +34,7 @@ def evaluate(model: Model, inputs: Inputs) -> dict[str, Any]:
     """Return ``{accuracy, log_loss, n, per_class, confusion_matrix}`` of ``model`` on ``inputs``."""
     if inputs.species is None:
         raise BadInputError("the rows have no class column; evaluate needs the true classes")
-    with np.errstate(over="ignore", invalid="ignore"):
-        P = softmax(model.logits(inputs.X))  # (n, n_classes)
+    Z = model.logits(inputs.X)  # (n, n_classes)
+    check_finite_outputs(Z, inputs.X, model.features)
+    P = softmax(Z)
     return classification_metrics(inputs.species, P, model.classes)

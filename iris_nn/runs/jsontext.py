@@ -29,3 +29,15 @@ def json_safe(value: Any) -> Any:
 def dumps(value: Any) -> str:
     """Return strict JSON (never NaN or Infinity), indented for people."""
     return json.dumps(json_safe(value), indent=2, allow_nan=False)
+
+
+def loads(text: str) -> Any:
+    """Return the value of JSON ``text``; raise ValueError for anything that is not usable JSON.
+
+    Nesting deeper than Python can parse and integers too long to convert are ValueErrors too,
+    like any other bad JSON, so callers name the file instead of failing with a RecursionError.
+    """
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from iris_nn.runs.rundir import list_runs
+from iris_nn.runs.rundir import scan_runs
 
 
-def run_summaries(out: str | Path) -> list[dict[str, Any]]:
+def run_summaries(
+    out: str | Path, warn: Callable[[str], None] | None = None
+) -> list[dict[str, Any]]:
     """Return ``{name, created, hidden, activation, epochs_run, test_accuracy, test_log_loss,
-    status}`` for every run in ``out``, newest first."""
+    status}`` for every run in ``out``, newest first.
+
+    A damaged run (a hand-edited field of the wrong type, say) is left out and reported through
+    ``warn``, naming its file and field; it never stops the others from being listed.
+    """
+    runs, damaged = scan_runs(out)
+    if warn is not None:
+        for e in damaged:
+            warn(f"skipped a damaged run: {e.problem}")
     summaries = []
-    for run in list_runs(out):
+    for run in runs:
         test = run.metrics.get("test") or {}
         summaries.append(
             {

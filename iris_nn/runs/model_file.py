@@ -20,8 +20,9 @@ from iris_nn.core.errors import BadInputError, CannotUseError
 from iris_nn.core.functional import ACTIVATIONS, Array
 from iris_nn.core.network import Network
 from iris_nn.data.datasets import DEFAULT_DATASET
+from iris_nn.data.limits import LIMITS, TooLargeError, read_npz
 from iris_nn.data.scaler import Scaler
-from iris_nn.runs.jsontext import json_safe
+from iris_nn.runs.jsontext import json_safe, loads
 
 MODEL_FORMAT = "iris-nn/1"
 MODEL_FILE = "model.npz"
@@ -65,8 +66,12 @@ class Model:
         return self.scaler(X)
 
     def logits(self, X: Array) -> Array:
-        """Return the raw outputs (n_samples, n_classes) for raw measurements X, after temperature."""
-        return self.net.forward(self.scale_inputs(X)) / self.temperature
+        """Return the raw outputs (n_samples, n_classes) for raw measurements X, after temperature.
+
+        Inputs too far from the training data may overflow to inf or NaN, silently: callers check.
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self.net.forward(self.scale_inputs(X)) / self.temperature
 
 
 def save_model(path: Path, net: Network, scaler: Scaler, meta: dict[str, Any]) -> None:
@@ -110,8 +115,9 @@ def load_model(path: str | Path) -> Model:
     if not is_npz:
         raise _bad(p, "not a .npz file")
     try:
-        with np.load(p, allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
+        arrays = read_npz(p, "model file")
+    except TooLargeError as e:
+        raise _bad(p, str(e.strerror)) from None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as e:
         why = "it holds a pickled object" if "pickle" in str(e) else "not a valid .npz file"
         raise _bad(p, why) from None
@@ -119,10 +125,9 @@ def load_model(path: str | Path) -> Model:
         raise _bad(p, f"corrupt ({type(e).__name__})") from None
     if "meta" not in arrays:
         raise _bad(p, "no 'meta' entry")
-    try:
-        meta = json.loads(str(arrays.pop("meta")))
-    except (json.JSONDecodeError, TypeError):
-        raise _bad(p, "'meta' is not JSON") from None
+    meta = parse_meta(arrays.pop("meta"))
+    if meta is None:
+        raise _bad(p, "'meta' is not JSON")
     if not isinstance(meta, dict):
         raise _bad(p, "'meta' is not a JSON object")
     if meta.get("format") != MODEL_FORMAT:
@@ -171,15 +176,49 @@ def load_model(path: str | Path) -> Model:
     if activation is None and net.hidden:
         raise _bad(p, f"meta activation is null but the weights have hidden layers {net.hidden}")
     n_features = len(features)
-    if center.shape != (n_features,) or scale.shape != (n_features,) or np.any(scale == 0):
+    if center.shape != (n_features,) or scale.shape != (n_features,):
         raise _bad(p, "scaler shapes do not match the features")
+    if np.any(scale <= 0):
+        raise _bad(p, "scaler_scale holds a value <= 0; every feature's scale must be positive")
     if net.sizes[0] != n_features or net.sizes[-1] != len(classes):
         raise _bad(
             p, f"layer sizes {net.sizes} do not match {n_features} features, {len(classes)} classes"
         )
     if "hidden" in meta and list(meta["hidden"]) != net.hidden:
         raise _bad(p, f"meta hidden {meta['hidden']} does not match the weights {net.hidden}")
-    return Model(net, Scaler(center.astype(np.float64), scale.astype(np.float64)), meta)
+    model = Model(net, Scaler(center.astype(np.float64), scale.astype(np.float64)), meta)
+    if not np.isfinite(model.logits(typical_inputs(model.scaler))).all():
+        raise _bad(
+            p,
+            "its weights or scaler make the raw outputs overflow (inf or NaN) even for inputs "
+            "near the training data's centre",
+        )
+    return model
+
+
+def typical_inputs(scaler: Scaler) -> Array:
+    """Return inputs (5, n_features) that any usable model must turn into finite raw outputs:
+    the training data's centre, and that centre moved by one scale and by one unit either way.
+
+    A scale so small that one unit of a measurement overflows the network is caught here, as are
+    weights too large for the centre itself.
+    """
+    c, s = scaler.center, scaler.scale
+    return np.array([c, c + s, c - s, c + 1, c - 1])
+
+
+def parse_meta(entry: np.ndarray) -> Any:
+    """Return the JSON value of a model's ``meta`` entry, or None when it is not JSON text.
+
+    Text past the limit for a model meta, or nested deeper than Python can parse, is not JSON
+    either.
+    """
+    if entry.dtype.kind != "U" or entry.nbytes > LIMITS["model meta"]:
+        return None
+    try:
+        return loads(str(entry))
+    except ValueError:
+        return None
 
 
 def meta_problem(meta: dict[str, Any]) -> str | None:

@@ -10,10 +10,8 @@ value and what is allowed. This module imports neither scikit-learn nor matplotl
 from __future__ import annotations
 
 import csv
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 from pathlib import Path
 from typing import TextIO
 
@@ -22,7 +20,8 @@ from numpy.typing import NDArray
 
 from iris_nn.core.errors import BadInputError
 from iris_nn.core.functional import Array, argmax, softmax
-from iris_nn.data.values import normalise_name, parse_number
+from iris_nn.data.limits import Lines, TooLargeError, bounded_lines
+from iris_nn.data.values import normalise_name, parse_number, parse_numbers
 from iris_nn.runs.model_file import Model
 
 # The header of a true-species column, in order of preference (R and Kaggle call it "Species",
@@ -85,6 +84,7 @@ def predict(model: Model, inputs: Inputs) -> Prediction:
         zs, activations = net.forward_layers(X_scaled)
         Z = zs[-1] / model.temperature  # (n, n_classes)
         P = softmax(Z)
+    check_finite_outputs(Z, inputs.X, model.features)
     layers = tuple(
         LayerStep(
             net.W(i),
@@ -106,6 +106,22 @@ def predict(model: Model, inputs: Inputs) -> Prediction:
         model.temperature,
         layers,
     )
+
+
+def check_finite_outputs(Z: Array, X: Array, features: Sequence[str]) -> None:
+    """Raise BadInputError naming the first row whose raw outputs Z (n, n_classes) are not finite.
+
+    A loaded model gives finite outputs near its training data (``load_model`` checks), so
+    overflow means inputs too far from it, such as 1e300 cm.
+    """
+    finite = np.isfinite(Z).all(axis=1)  # (n,)
+    if not finite.all():
+        i = int(np.argmin(finite))
+        values = ", ".join(f"{f} {x:g}" for f, x in zip(features, X[i], strict=True))
+        raise BadInputError(
+            f"row {i + 1} ({values}): the raw outputs overflow (inf or NaN); allowed: values "
+            "nearer the training data"
+        )
 
 
 # ----------------------------------------------------------------------------- values
@@ -186,14 +202,17 @@ def _column(keys: list[str], header: list[str], wanted: str, where: str) -> int 
 
 
 def read_csv(
-    stream: Iterable[str], features: Sequence[str], classes: Sequence[str], where: str = "CSV"
+    stream: Lines, features: Sequence[str], classes: Sequence[str], where: str = "CSV"
 ) -> Inputs:
     """Return the flowers of a CSV with a header; columns are matched by feature name.
 
     Extra columns are ignored; a species column (``setosa``, ``Iris-setosa`` or 0-2) gives the
     true classes. ``where`` names the source in error messages.
     """
-    rows = list(csv.reader(stream))
+    try:
+        rows = list(csv.reader(bounded_lines(stream)))
+    except TooLargeError as e:
+        raise BadInputError(f"{where} has a line {e.strerror}") from None
     while rows and not rows[0]:  # blank lines before the header
         rows.pop(0)
     if not rows:
@@ -225,20 +244,13 @@ def read_csv(
         raise BadInputError(
             f"{where} row {row} has {len(rows[row - 1])} fields; the header has {len(header)}"
         )
-    cells = (
-        list(map(itemgetter(*columns), rows))
-        if len(columns) > 1
-        else [(r[columns[0]],) for r in rows]
-    )
-    try:
-        X = np.array(cells, dtype=np.float64)  # (n, n_features): one conversion for all rows
-    except ValueError:
-        X = None
-    if X is None or not np.isfinite(X).all():
-        for n, row_cells in enumerate(cells, 1):  # slow path, only to name the bad cell
-            for f, text in zip(features, row_cells, strict=True):
-                parse_number(text, f"{where} row {n}, {f}")
-    assert X is not None
+    n_features = len(features)
+    cells = [row[i] for row in rows for i in columns]  # row by row, so the first bad cell is named
+
+    def cell(k: int) -> str:
+        return f"{where} row {k // n_features + 1}, {features[k % n_features]}"
+
+    X = parse_numbers(cells, cell).reshape(len(rows), n_features)  # one conversion for all rows
     species = None
     if species_col is not None:
         species = _species_codes([r[species_col] for r in rows], classes, where)
@@ -252,23 +264,35 @@ def read_csv_file(
     if path == "-":
         if stdin is None:
             raise BadInputError("no standard input to read the CSV from")
-        return read_csv(_decoded(stdin), features, classes, "standard input")
+        return _read_utf8(stdin, features, classes, "standard input")
     p = Path(path)
     if not p.exists():
         raise BadInputError(f"input file {path!r} does not exist")
     if p.is_dir():
         raise BadInputError(f"input {path!r} is a directory, not a CSV file")
-    try:
-        # utf-8-sig drops a byte order mark; newline="" lets csv handle CRLF and quoted newlines
-        with open(p, encoding="utf-8-sig", newline="") as f:
-            return read_csv(f, features, classes, repr(path))
-    except UnicodeDecodeError:
-        raise BadInputError(f"input file {path!r} is not UTF-8 text; expected a CSV") from None
+    # utf-8-sig drops a byte order mark; newline="" lets csv handle CRLF and quoted newlines
+    with open(p, encoding="utf-8-sig", newline="") as f:
+        return _read_utf8(f, features, classes, repr(path))
 
 
-def _decoded(stream: TextIO) -> io.StringIO:
+def _read_utf8(
+    stream: TextIO, features: Sequence[str], classes: Sequence[str], where: str
+) -> Inputs:
     try:
-        text = stream.read()
+        return read_csv(_without_bom(stream), features, classes, where)
     except UnicodeDecodeError:
-        raise BadInputError("standard input is not UTF-8 text; expected a CSV") from None
-    return io.StringIO(text.removeprefix("\ufeff"), newline="")
+        raise BadInputError(f"{where} is not UTF-8 text; expected a CSV") from None
+
+
+class _without_bom:  # noqa: N801 - a thin stream
+    """A text stream whose first line loses a byte order mark (standard input keeps it)."""
+
+    def __init__(self, stream: TextIO):
+        self.stream, self.first = stream, True
+
+    def readline(self, size: int = -1, /) -> str:
+        line = self.stream.readline(size)
+        if self.first:
+            self.first = False
+            line = line.removeprefix("\ufeff")
+        return line

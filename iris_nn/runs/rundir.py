@@ -9,12 +9,11 @@ This module imports neither scikit-learn nor matplotlib.
 from __future__ import annotations
 
 import csv
-import json
 import math
 import os
 import shutil
 import tomllib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,10 +23,12 @@ from numpy.typing import NDArray
 
 from iris_nn.core.errors import BadInputError, CannotUseError
 from iris_nn.core.functional import Array
+from iris_nn.data import limits
 from iris_nn.data.split import Split
+from iris_nn.data.values import parse_numbers
 from iris_nn.runs.config import NAME_PATTERN, Config, ConfigError, check_value, flatten, to_flat
-from iris_nn.runs.jsontext import dumps
-from iris_nn.runs.model_file import MODEL_FILE, Model, load_model, meta_problem
+from iris_nn.runs.jsontext import dumps, loads
+from iris_nn.runs.model_file import MODEL_FILE, Model, load_model, meta_problem, parse_meta
 
 CONFIG_FILE = "config.toml"
 HISTORY_FILE = "history.csv"
@@ -57,24 +58,43 @@ class RunError(CannotUseError):
     """A run directory that cannot be found, created, read or written."""
 
 
-def _bad(path: Path, why: str) -> RunError:
-    return RunError(f"cannot use the run: {path} {why}")
+class DamagedRunError(RunError):
+    """A run file that is missing, unreadable, too large, or holds a field that is not allowed.
+
+    ``problem`` names the file and the field, for a warning when a listing skips the run.
+    """
+
+    def __init__(self, path: Path, why: str):
+        self.problem = f"{path} {why}"
+        super().__init__(f"cannot use the run: {self.problem}")
+
+
+_bad = DamagedRunError
 
 
 def read_text(path: Path) -> str:
-    """Return the text of a run file; raise RunError naming it when missing or unreadable."""
+    """Return the text of a run file, within the size limit of its kind; raise RunError naming it
+    when it is missing, unreadable or too large."""
+    kind = {
+        METRICS_FILE: "metrics file",
+        SPLIT_FILE: "split file",
+        HISTORY_FILE: "history file",
+        PROBABILITIES_FILE: "probabilities file",
+    }.get(path.name, "config file")
     try:
-        return path.read_text(encoding="utf-8")
+        return limits.read_text(path, kind)
     except FileNotFoundError:
         raise _bad(path, "is missing") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise _bad(path, f"is unreadable ({e})") from None
+    except OSError as e:
+        raise _bad(path, f"is unreadable ({e.strerror or e})") from None
+    except UnicodeDecodeError:
+        raise _bad(path, "is unreadable (not UTF-8 text)") from None
 
 
 def _read_json(path: Path) -> Any:
     try:
-        return json.loads(read_text(path))
-    except json.JSONDecodeError:
+        return loads(read_text(path))
+    except ValueError:
         raise _bad(path, "is not valid JSON") from None
 
 
@@ -89,25 +109,224 @@ def _cell(x: float) -> str:
     return "" if not np.isfinite(x) else repr(float(x))
 
 
-def _float(text: str) -> float:
-    return float(text) if text.strip() else math.nan
-
-
 def _read_csv(path: Path, required: Sequence[str]) -> dict[str, Array]:
-    reader = csv.DictReader(read_text(path).splitlines())
-    missing = [c for c in required if c not in (reader.fieldnames or [])]
+    """Return the numeric columns of a run's CSV file, NaN for empty cells.
+
+    Every cell must be empty or a number (SPEC 7), every line as long as the header.
+    """
+    try:
+        rows = list(csv.reader(read_text(path).splitlines()))
+    except csv.Error as e:
+        raise _bad(path, f"is not a CSV file ({e})") from None
+    header, body = (rows[0], rows[1:]) if rows else ([], [])
+    missing = [c for c in required if c not in header]
     if missing:
         raise _bad(path, f"has no column {', '.join(missing)}")
-    try:
-        records = list(reader)
-        columns = {
-            c: np.array([_float(r[c] or "") for r in records]) for c in reader.fieldnames or []
-        }
-    except (ValueError, TypeError):
-        raise _bad(path, "holds a value that is not a number") from None
-    if not records:
+    if not body:
         raise _bad(path, "holds no rows")
+    for line, row in enumerate(body, start=2):
+        if len(row) != len(header):
+            raise _bad(path, f"line {line} has {len(row)} fields; the header has {len(header)}")
+    columns: dict[str, Array] = {}
+    for i, name in enumerate(header):
+        if name in columns:
+            raise _bad(path, f"has two columns {name}")
+        cells = [row[i] for row in body]
+        filled = [k for k, cell in enumerate(cells) if cell.strip()]
+        column = np.full(len(cells), math.nan)
+
+        def where(k: int, filled: list[int] = filled, name: str = name) -> str:
+            return f"line {filled[k] + 2}, column {name}"
+
+        try:
+            column[filled] = parse_numbers([cells[k] for k in filled], where)
+        except BadInputError as e:
+            raise _bad(path, str(e)) from None
+        columns[name] = column
     return columns
+
+
+# ----------------------------------------------------------------------------- checks
+# Run files may be edited by hand: every field a reader uses is checked as it is read, and a bad
+# one raises DamagedRunError naming the file and the field, never a bare Python error.
+
+MISSING = object()
+MAX_EPOCHS = 1_000_000  # SPEC 4's most epochs
+STATUSES = ("completed", "interrupted")
+STOP_REASONS = ("epochs", "early_stopping", "interrupted")
+
+
+def _shown(value: Any) -> str:
+    """Return a short text of a JSON value for a message (no megabytes, no recursion)."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    text = dumps(value) if value is None or isinstance(value, (bool, str)) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _is_int(x: Any, low: int = 0, high: float = math.inf) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool) and low <= x <= high
+
+
+def _is_real(x: Any, low: float = -math.inf, high: float = math.inf) -> bool:
+    return (
+        isinstance(x, (int, float))
+        and not isinstance(x, bool)
+        and math.isfinite(x)
+        and low <= x <= high
+    )
+
+
+def _is_score(x: Any) -> bool:
+    return x is None or _is_real(x, 0, 1)
+
+
+def _get(record: Any, field: str) -> Any:
+    for key in field.split("."):
+        if not isinstance(record, dict) or key not in record:
+            return MISSING
+        record = record[key]
+    return record
+
+
+def _check(path: Path, record: Any, field: str, ok: Callable[[Any], bool], expected: str) -> Any:
+    """Return ``record``'s dotted ``field``; raise DamagedRunError unless it is there and ok."""
+    value = _get(record, field)
+    if value is MISSING:
+        raise _bad(path, f"has no field {field}")
+    if not ok(value):
+        raise _bad(path, f"field {field} is {_shown(value)}; expected {expected}")
+    return value
+
+
+def _check_part(path: Path, metrics: dict[str, Any], part: str) -> None:
+    _check(path, metrics, part, lambda v: isinstance(v, dict), "an object")
+    _check(path, metrics, f"{part}.accuracy", _is_score, "a number 0 .. 1 or null")
+    _check(
+        path, metrics, f"{part}.log_loss", lambda v: v is None or _is_real(v, 0), "a number >= 0"
+    )
+    _check(path, metrics, f"{part}.n", _is_int, "an integer >= 0")
+
+
+def check_metrics(path: Path, metrics: Any) -> dict[str, Any]:
+    """Return ``metrics`` (``metrics.json`` at ``path``) if every field a reader uses is of the
+    right type and range; raise DamagedRunError naming the first that is not.
+
+    Fields added after the first release (``dead_units``, ``train_time_s``) may be absent.
+    """
+    if not isinstance(metrics, dict):
+        raise _bad(path, "is not a metrics record")
+    m = metrics
+    _check(path, m, "status", lambda v: v in STATUSES, " or ".join(STATUSES))
+    _check(path, m, "stop_reason", lambda v: v in STOP_REASONS, ", ".join(STOP_REASONS))
+    epochs = _check(
+        path, m, "epochs_run", lambda v: _is_int(v, 0, MAX_EPOCHS), f"an integer 0 .. {MAX_EPOCHS}"
+    )
+    _check(path, m, "best_epoch", lambda v: _is_int(v, 0, epochs), f"an integer 0 .. {epochs}")
+    for part in ("train", "test"):
+        _check_part(path, m, part)
+    if _check(path, m, "val", lambda v: v is None or isinstance(v, dict), "an object or null"):
+        _check_part(path, m, "val")
+    per_class = _check(path, m, "per_class", lambda v: isinstance(v, dict), "an object")
+    for name in per_class:
+        field = f"per_class.{name}"
+        _check(path, m, field, lambda v: isinstance(v, dict), "an object")
+        for score in ("precision", "recall", "f1"):
+            _check(path, m, f"{field}.{score}", _is_score, "a number 0 .. 1")
+        _check(path, m, f"{field}.support", _is_int, "an integer >= 0")
+    labels = _check(
+        path,
+        m,
+        "confusion_matrix.labels",
+        lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+        "a list of class names",
+    )
+    _check(
+        path,
+        m,
+        "confusion_matrix.matrix",
+        lambda v: (
+            isinstance(v, list)
+            and len(v) == len(labels)
+            and all(
+                isinstance(r, list) and len(r) == len(labels) and all(map(_is_int, r)) for r in v
+            )
+        ),
+        f"a {len(labels)} x {len(labels)} list of counts",
+    )
+    optional: dict[str, tuple[Callable[[Any], bool], str]] = {
+        "seed": (_is_int, "an integer >= 0"),
+        "wall_time_s": (lambda v: _is_real(v, 0), "a number >= 0"),
+        "train_time_s": (lambda v: _is_real(v, 0), "a number >= 0"),
+        "versions": (
+            lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()),
+            "an object of version strings",
+        ),
+        "dead_units": (
+            lambda v: (
+                isinstance(v, list)
+                and all(isinstance(d, dict) and _is_int(d.get("layer"), 1) for d in v)
+                and all(_is_int(d.get("unit"), 1) for d in v)
+            ),
+            'a list of {"layer", "unit"} (integers from 1)',
+        ),
+    }
+    for field, (ok, expected) in optional.items():
+        if field in m:
+            _check(path, m, field, ok, expected)
+    return m
+
+
+def check_summary(path: Path, metrics: Any) -> dict[str, Any]:
+    """Return ``metrics`` if the fields a listing of runs shows are right: ``status`` must be
+    there; ``epochs_run`` and ``test``'s accuracy and log loss, when there, must be allowed."""
+    if not isinstance(metrics, dict):
+        raise _bad(path, "is not a metrics record")
+    _check(path, metrics, "status", lambda v: v in STATUSES, " or ".join(STATUSES))
+    shown: dict[str, tuple[Callable[[Any], bool], str]] = {
+        "epochs_run": (lambda v: _is_int(v, 0, MAX_EPOCHS), f"an integer 0 .. {MAX_EPOCHS}"),
+        "test": (lambda v: v is None or isinstance(v, dict), "an object or null"),
+        "test.accuracy": (_is_score, "a number 0 .. 1 or null"),
+        "test.log_loss": (lambda v: v is None or _is_real(v, 0), "a number >= 0"),
+    }
+    for field, (ok, expected) in shown.items():
+        if _get(metrics, field) is not MISSING:
+            _check(path, metrics, field, ok, expected)
+    return metrics
+
+
+def _check_column(
+    path: Path, name: str, column: Array, ok: Callable[[Array], Any], expected: str
+) -> None:
+    """Raise DamagedRunError naming the first line of a CSV column whose value is not ok."""
+    bad = ~ok(column)
+    if bad.any():
+        k = int(np.argmax(bad))
+        shown = "empty" if np.isnan(column[k]) else f"{column[k]:g}"
+        raise _bad(path, f"line {k + 2}, column {name} is {shown}; expected {expected}")
+
+
+def _check_history(path: Path, columns: dict[str, Array]) -> None:
+    epoch = columns["epoch"]
+    _check_column(
+        path, "epoch", epoch, lambda e: e == np.arange(len(e)), "0, 1, 2, ...: one row per epoch"
+    )
+    scores = {
+        "loss": (lambda x: x >= 0, "a number >= 0"),
+        "accuracy": ((lambda x: (x >= 0) & (x <= 1)), "a number 0 .. 1"),
+    }
+    for part in ("train", "val", "test"):
+        for metric, (ok, expected) in scores.items():
+            name = f"{part}_{metric}"
+            if name not in columns:
+                continue  # the test columns came after the first release
+            column = columns[name]
+            if part != "train" and np.isnan(column).all():
+                continue  # no validation (or test) rows
+            _check_column(path, name, column, ok, expected)
+    _check_column(path, "lr", columns["lr"], lambda x: x > 0, "a number > 0")
 
 
 # ----------------------------------------------------------------------------- file pairs
@@ -154,9 +373,12 @@ def write_history(run: Path, columns: Mapping[str, Array]) -> None:
 
 
 def read_history(run: Path) -> dict[str, Array]:
-    """Return the columns of ``history.csv``, NaN for empty cells and for optional missing ones."""
+    """Return the columns of ``history.csv``, NaN for empty cells and for optional missing ones;
+    raise RunError naming the line and column of a value that is not allowed."""
+    path = run / HISTORY_FILE
     required = [c for c in HISTORY_COLUMNS if c not in HISTORY_OPTIONAL]
-    columns = _read_csv(run / HISTORY_FILE, required)
+    columns = _read_csv(path, required)
+    _check_history(path, columns)
     for c in HISTORY_OPTIONAL:
         columns.setdefault(c, np.full(len(columns["epoch"]), np.nan))
     return columns
@@ -167,13 +389,13 @@ def write_metrics(run: Path, metrics: Mapping[str, Any]) -> None:
     (run / METRICS_FILE).write_text(dumps(metrics) + "\n")
 
 
-def read_metrics(run: Path) -> dict[str, Any]:
-    """Return ``metrics.json``; raise RunError unless it is a metrics record."""
+def read_metrics(run: Path, summary: bool = False) -> dict[str, Any]:
+    """Return ``metrics.json``; raise RunError naming the first field that is not allowed.
+
+    With ``summary``, only the fields a listing shows are checked (see ``check_summary``).
+    """
     path = run / METRICS_FILE
-    metrics = _read_json(path)
-    if not isinstance(metrics, dict) or not isinstance(metrics.get("test"), dict):
-        raise _bad(path, "is not a metrics record")
-    return metrics
+    return (check_summary if summary else check_metrics)(path, _read_json(path))
 
 
 def write_split(run: Path, split: Split) -> None:
@@ -182,19 +404,26 @@ def write_split(run: Path, split: Split) -> None:
 
 
 def read_split(run: Path, n_rows: int) -> Split:
-    """Return the run's split; raise RunError unless each part is a list of row indices < n_rows."""
+    """Return the run's split; raise RunError unless each part is a list of row indices < n_rows
+    (integers: ``0.5`` or ``true`` is not a row)."""
     path = run / SPLIT_FILE
     raw = _read_json(path)
-    try:
-        parts = [np.asarray(raw[k], dtype=np.intp) for k in ("train", "val", "test")]
-    except (KeyError, TypeError, ValueError):
-        raise _bad(path, "is not a train/val/test split") from None
-    for a in parts:
-        if a.ndim != 1 or np.any((a < 0) | (a >= n_rows)):
-            raise _bad(path, f"holds row indices outside 0..{n_rows - 1}")
-    if not len(parts[0]) or not len(parts[2]):
+    if not isinstance(raw, dict):
+        raise _bad(path, "is not a train/val/test split")
+    expected = f"a list of row indices 0 .. {n_rows - 1}"
+    parts = [
+        _check(
+            path,
+            raw,
+            part,
+            lambda v: isinstance(v, list) and all(_is_int(i, 0, n_rows - 1) for i in v),
+            expected,
+        )
+        for part in ("train", "val", "test")
+    ]
+    if not parts[0] or not parts[2]:
         raise _bad(path, "has no training or no test rows")
-    return Split(*parts)
+    return Split(*(np.array(part, dtype=np.intp) for part in parts))
 
 
 def write_probabilities(
@@ -211,11 +440,19 @@ def read_probabilities(
     """Return the tracked epochs (m,), rows (m,) and probabilities (m, n_classes)."""
     path = run / PROBABILITIES_FILE
     columns = _read_csv(path, ("epoch", "row", *classes))
-    P = np.column_stack([columns[c] for c in classes])
-    rows = columns["row"].astype(np.intp)
-    if np.any((rows < 0) | (rows >= n_rows)) or not np.all(np.isfinite(P)):
-        raise _bad(path, f"holds rows outside 0..{n_rows - 1} or missing values")
-    return columns["epoch"].astype(np.int64), rows, P
+    whole = (lambda x: (x >= 0) & (x == np.round(x)), "an integer >= 0")
+    _check_column(path, "epoch", columns["epoch"], *whole)
+    _check_column(
+        path,
+        "row",
+        columns["row"],
+        lambda x: whole[0](x) & (x < n_rows),
+        f"a row index 0 .. {n_rows - 1}",
+    )
+    for c in classes:
+        _check_column(path, c, columns[c], lambda x: (x >= 0) & (x <= 1), "a probability 0 .. 1")
+    P = np.column_stack([columns[c] for c in classes])  # (m, n_classes)
+    return columns["epoch"].astype(np.int64), columns["row"].astype(np.intp), P
 
 
 def snapshot_capacity(n_params: int) -> int:
@@ -293,7 +530,7 @@ def read_run(run_dir: str | Path, n_rows: int, model: Model | None = None) -> Ru
     if not path.is_dir():
         raise RunError(f"run directory {str(run_dir)!r} does not exist")
     model = model or load_model(path)
-    return RunFiles(
+    run = RunFiles(
         path,
         model,
         read_history(path),
@@ -302,6 +539,23 @@ def read_run(run_dir: str | Path, n_rows: int, model: Model | None = None) -> Ru
         read_probabilities(path, model.classes, n_rows),
         read_config_text(path),
     )
+    last_epoch = len(run.history["epoch"]) - 1
+    metrics_path = path / METRICS_FILE
+    _check(
+        metrics_path,
+        run.metrics,
+        "best_epoch",
+        lambda v: v <= last_epoch,
+        f"an epoch of {HISTORY_FILE} (0 .. {last_epoch})",
+    )
+    _check(
+        metrics_path,
+        run.metrics,
+        "confusion_matrix.labels",
+        lambda v: v == model.classes,
+        f"the model's classes {model.classes}",
+    )
+    return run
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -321,12 +575,23 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def check_name(name: str) -> str:
     """Return ``name`` if it is a valid run name; raise BadInputError naming what is allowed."""
-    if not NAME_PATTERN.fullmatch(name) or name.startswith(".") or len(name) > 200:
+    if not NAME_PATTERN.fullmatch(name) or len(name) > 200:
         raise BadInputError(
-            f"run name {name!r} is not allowed; allowed: letters, digits, '.', '_', '-', "
-            "not starting with '.', at most 200 characters"
+            f"run name {name!r} is not allowed; allowed: a letter or digit, then letters, "
+            "digits, '.', '_', '-', at most 200 characters"
         )
     return name
+
+
+def _in_the_way(directory: Path) -> str | None:
+    """Return why ``directory`` cannot be made, or None: the nearest part of it that exists (or
+    is a link) must be a directory; a dangling link or a file is in the way."""
+    for part in (directory, *directory.parents):
+        if part.is_symlink() and not part.exists():
+            return f"{part} is a symbolic link to {os.readlink(part)}, which does not exist"
+        if part.exists():
+            return None if part.is_dir() else f"{part} is not a directory"
+    return None
 
 
 class RunDir:
@@ -335,6 +600,9 @@ class RunDir:
     def __init__(self, out: str | Path, name: str):
         self.out = Path(out)
         self.name = check_name(name)
+        blocked = _in_the_way(self.out)
+        if blocked:
+            raise RunError(f"cannot create output directory {str(out)!r}: {blocked}")
         try:
             self.out.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -389,53 +657,65 @@ class RunInfo:
         return str(self.meta.get("created", ""))
 
 
-def _read_meta(npz_path: Path) -> dict[str, Any] | None:
+def _read_meta(npz_path: Path) -> dict[str, Any]:
+    """Return the ``meta`` of a run's model, reading nothing else; raise DamagedRunError."""
     try:
-        with np.load(npz_path, allow_pickle=False) as npz:
-            meta = json.loads(str(npz["meta"]))
-    except Exception:  # a corrupt file is simply not a run to list
-        return None
-    if not isinstance(meta, dict) or meta_problem(meta):
-        return None
+        entry = limits.read_npz(npz_path, "model meta", ["meta"]).get("meta")
+    except Exception:  # zipfile and zlib raise a zoo of errors on corrupt data
+        entry = None
+    meta = parse_meta(entry) if entry is not None else None
+    if not isinstance(meta, dict):
+        raise _bad(npz_path, "is not a usable model (its meta is missing or not JSON)")
+    problem = meta_problem(meta)
+    if problem:
+        raise _bad(npz_path, f"is not a usable model: {problem}")
     return meta
 
 
-def iter_runs(out: str | Path) -> Iterator[RunInfo]:
-    """Yield the readable runs in ``out``: non-hidden directories with a model and metrics."""
+def scan_runs(out: str | Path) -> tuple[list[RunInfo], list[DamagedRunError]]:
+    """Return the runs in ``out``, newest (latest ``meta.created``) first, and the errors of the
+    damaged ones, each naming its file and field.
+
+    A run is a non-hidden directory holding a model and metrics; others are not runs at all.
+    """
     root = Path(out)
-    if not root.is_dir():
-        return
-    for child in sorted(root.iterdir()):
+    runs, damaged = [], []
+    for child in sorted(root.iterdir()) if root.is_dir() else []:
         if child.name.startswith(".") or not child.is_dir():
             continue
         model, metrics = child / MODEL_FILE, child / METRICS_FILE
         if not (model.is_file() and metrics.is_file()):
             continue
-        meta = _read_meta(model)
         try:
-            record = json.loads(metrics.read_text())
-        except (OSError, ValueError):
-            continue
-        if meta is not None and isinstance(record, dict):
-            if not isinstance(record.get("test"), (dict, type(None))):
-                continue  # a metrics.json that is not ours
-            yield RunInfo(child, meta, record)
+            runs.append(RunInfo(child, _read_meta(model), read_metrics(child, summary=True)))
+        except DamagedRunError as e:
+            damaged.append(e)
+    runs.sort(key=lambda r: r.created, reverse=True)
+    return runs, damaged
 
 
 def list_runs(out: str | Path) -> list[RunInfo]:
-    """Return the runs in ``out``, newest (latest ``meta.created``) first."""
-    return sorted(iter_runs(out), key=lambda r: r.created, reverse=True)
+    """Return the readable runs in ``out``, newest (latest ``meta.created``) first."""
+    return scan_runs(out)[0]
 
 
-def newest_run(out: str | Path) -> Path:
-    """Return the newest completed run in ``out``; raise RunError when there is none."""
-    runs = list_runs(out)
+def newest_run(out: str | Path, warn: Callable[[str], None] | None = None) -> Path:
+    """Return the newest completed run in ``out``; raise RunError when there is none.
+
+    Damaged runs are skipped, each reported through ``warn``.
+    """
+    runs, damaged = scan_runs(out)
+    if warn is not None:
+        for e in damaged:
+            warn(f"skipped a damaged run: {e.problem}")
     for run in runs:
-        if run.metrics.get("status") == "completed":
+        if run.metrics["status"] == "completed":
             return run.path
     if runs:
         raise RunError(
             f"no completed runs in {out}/ (only {len(runs)} interrupted): "
             "run `iris-nn train` first, or name one with --model"
         )
+    if damaged:
+        raise RunError(f"no usable runs in {out}/: {damaged[0].problem}")
     raise RunError(f"no runs in {out}/: run `iris-nn train` first")
