@@ -236,3 +236,172 @@ def test_fuzz_top_level(argv):
     if argv and argv[0] in cli.commands and argv[0] in ("train", "cv"):
         argv = ["--help"]  # commands are fuzzed above with cheap settings
     check_outcome(CliRunner().invoke(cli, argv, input=""))
+
+
+# ----------------------------------------------------------------------------- hand-edited runs
+# A copy of a run has one of its files edited at random (a JSON field replaced or deleted, a CSV
+# cell, line or header changed, the file cut short); then `runs`, the default `predict` and
+# `evaluate`, and `evaluate`/`plot` of that run must end in exit 0 or one Error line, and the other
+# run in the directory must stay usable.
+
+import io  # noqa: E402
+import json  # noqa: E402
+import shutil  # noqa: E402
+
+RUN_FILES = ("metrics.json", "split.json", "history.csv", "probabilities.csv")
+JSON_VALUES = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(10**30), 10**30),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.text(max_size=6),
+        st.sampled_from([5.0, 0.5, -1, 150, 10**400, "completed", "interrupted", "epochs"]),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+CELLS = st.one_of(
+    st.sampled_from(
+        ["", " ", "nan", "inf", "-1", "0", "1", "2", "0.5", "150", "1e999", "1e308", "5_1", "x"]
+    ),
+    st.sampled_from(["1e-320", "-0", "1.", ".5", "1E1", "٥", '"', '"1"', "1,2", "\x00"]),
+    st.text(max_size=6),
+    st.floats().map(repr),
+    st.integers(-(10**6), 10**20).map(str),
+)
+
+
+def _near_misses(value):
+    """Return values a hand edit might put in place of ``value``: its type changed slightly."""
+    misses = [None, True, "", [], {}, -1, 10**30, 1e308, float("nan"), float("inf"), "[" * 3000]
+    if isinstance(value, bool):
+        misses += [1, "true"]
+    elif isinstance(value, int):
+        misses += [float(value), value + 0.5, str(value), -value - 1, value * 10**6]
+    elif isinstance(value, float):
+        misses += [str(value), -value, value * 1e300, int(value) if abs(value) < 1e18 else 0]
+    elif isinstance(value, str):
+        misses += [value.upper(), value + "x", 1, [value]]
+    elif isinstance(value, list):
+        misses += [value[:1], value * 2, [str(v) for v in value], [[v] for v in value]]
+    elif isinstance(value, dict):
+        misses += [list(value), {k: str(v) for k, v in value.items()}]
+    return misses
+
+
+def _edit_json(text, data):
+    doc = json.loads(text)
+    how = data.draw(st.sampled_from(["field", "field", "field", "field", "whole"]))
+    if how == "whole":
+        return data.draw(
+            st.one_of(
+                JSON_VALUES.map(json.dumps),
+                st.sampled_from(["[" * 5000, "{", "", "1" * 5000, '{"status": "completed"}']),
+                st.just(text[: len(text) // 2]),
+            )
+        )
+    for _ in range(data.draw(st.integers(1, 3))):
+        record, key = None, None
+        node = doc
+        while isinstance(node, (dict, list)) and node:  # walk down, stopping anywhere
+            record, key = (
+                node,
+                data.draw(
+                    st.sampled_from(list(node) if isinstance(node, dict) else range(len(node)))
+                ),
+            )
+            node = node[key]
+            if not data.draw(st.booleans()):
+                break
+        if record is None:
+            break
+        if data.draw(st.integers(0, 4)) == 0:
+            del record[key]
+        else:
+            record[key] = data.draw(st.one_of(st.sampled_from(_near_misses(node)), JSON_VALUES))
+    return json.dumps(doc)
+
+
+def _edit_csv(text, data):
+    lines = text.splitlines()
+    how = data.draw(st.sampled_from(["cell", "cell", "cell", "drop", "copy", "cut", "header"]))
+    i = data.draw(st.integers(0, len(lines) - 1))
+    if how == "drop":
+        del lines[i]
+    elif how == "copy":
+        lines.insert(i, lines[i])
+    elif how == "cut":
+        return text[: data.draw(st.integers(0, len(text)))]
+    else:
+        cells = lines[0 if how == "header" else i].split(",")
+        cells[data.draw(st.integers(0, len(cells) - 1))] = data.draw(CELLS)
+        lines[0 if how == "header" else i] = ",".join(cells)
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    """Return the directories of two runs, ``good`` and the newer ``base`` (edited by copies)."""
+    out = tmp_path_factory.mktemp("fuzz-edited")
+    for name in ("good", "base"):
+        args = ["train", "--out", str(out), "--epochs", "20", "--no-plots", "-q", "--name", name]
+        assert CliRunner().invoke(cli, args).exit_code == 0
+    return out / "good", out / "base"
+
+
+def _edited_copy(two_runs, tmp_path, data):
+    """Return an --out holding ``good`` and ``edited``, a copy of ``base`` with one file edited."""
+    good, base = two_runs
+    out = tmp_path / f"out-{len(list(tmp_path.iterdir()))}"
+    shutil.copytree(good, out / "good")
+    edited = shutil.copytree(base, out / "edited")
+    name = data.draw(st.sampled_from(RUN_FILES))
+    path = edited / name
+    edit = _edit_json if name.endswith(".json") else _edit_csv
+    path.write_text(edit(path.read_text(), data), encoding="utf-8", errors="surrogatepass")
+    return out, edited
+
+
+EDITED_EXAMPLES = 200
+
+
+@settings(
+    max_examples=EDITED_EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+@given(data=st.data())
+def test_fuzz_hand_edited_run_files(two_runs, tmp_path_factory, data):
+    out, edited = _edited_copy(two_runs, tmp_path_factory.mktemp("e"), data)
+    runner = CliRunner()
+    listing = runner.invoke(cli, ["runs", "--out", str(out), "--format", "json"])
+    check_outcome(listing)
+    assert listing.exit_code == 0 and "good" in [r["name"] for r in json.loads(listing.stdout)]
+    table = runner.invoke(cli, ["runs", "--out", str(out)])
+    check_outcome(table)
+    assert table.exit_code == 0 and " good " in table.stdout
+    predicted = runner.invoke(cli, ["predict", "--out", str(out), "5.1", "3.5", "1.4", "0.2"])
+    check_outcome(predicted)
+    assert predicted.exit_code == 0  # the model is intact, whichever run is the default
+    for args in (["evaluate", "--out", str(out)], ["evaluate", str(edited)]):
+        check_outcome(runner.invoke(cli, args))
+
+
+def _small_png(fig):
+    """Draw the figure in full, as ``png_bytes`` does, but at 10 dpi: the fuzz is about the data."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=10)
+    return buf.getvalue()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(data=st.data())
+def test_fuzz_plot_of_hand_edited_run_files(two_runs, tmp_path_factory, data):
+    _, edited = _edited_copy(two_runs, tmp_path_factory.mktemp("p"), data)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("iris_nn.views.report.png_bytes", _small_png)
+        check_outcome(CliRunner().invoke(cli, ["plot", str(edited)]))

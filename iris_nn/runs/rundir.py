@@ -440,13 +440,18 @@ def read_probabilities(
     """Return the tracked epochs (m,), rows (m,) and probabilities (m, n_classes)."""
     path = run / PROBABILITIES_FILE
     columns = _read_csv(path, ("epoch", "row", *classes))
-    whole = (lambda x: (x >= 0) & (x == np.round(x)), "an integer >= 0")
-    _check_column(path, "epoch", columns["epoch"], *whole)
+    _check_column(
+        path,
+        "epoch",
+        columns["epoch"],
+        lambda x: (x >= 0) & (x <= MAX_EPOCHS) & (x == np.round(x)),
+        f"an epoch 0 .. {MAX_EPOCHS}",
+    )
     _check_column(
         path,
         "row",
         columns["row"],
-        lambda x: whole[0](x) & (x < n_rows),
+        lambda x: (x >= 0) & (x < n_rows) & (x == np.round(x)),
         f"a row index 0 .. {n_rows - 1}",
     )
     for c in classes:
