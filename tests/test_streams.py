@@ -131,3 +131,12 @@ def test_an_interrupt_wrapped_by_a_library_is_still_an_interrupt():
     except ImportError as wrapped:
         assert interrupt_behind(wrapped) == 15
     assert interrupt_behind(ValueError("x")) is None
+
+
+def test_softmax_json_stops_once_nobody_reads_it():
+    # 10,000 values make 100 million derivatives: written whole only while someone reads them
+    values = [str(k % 7) for k in range(10_000)]
+    proc = subprocess.Popen([EXE, "softmax", *values, "--format", "json"], stdout=subprocess.PIPE)
+    assert proc.stdout.read(100).startswith(b'{\n  "values"')
+    proc.stdout.close()
+    assert proc.wait(timeout=60) == 0

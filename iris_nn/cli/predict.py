@@ -15,6 +15,7 @@ from iris_nn.cli.options import (
     load_run_model,
     read_input,
 )
+from iris_nn.cli.streams import stdout_gone
 
 
 @cli.command(
@@ -113,6 +114,8 @@ def softmax_command(values: tuple[str, ...], labels: str | None, fmt: str) -> No
     if fmt == "json":  # whole, written a derivative row at a time
         for piece in lesson.steps_json(lesson.softmax_steps(z, names, jacobian=False)):
             click.echo(piece, nl=False)
+            if stdout_gone():  # `| head`: nobody reads the other rows of 10,000
+                break
         click.echo()
     else:
         steps = lesson.softmax_steps(z, names, len(z) <= lesson.MAX_TABLE_DERIVATIVES)

@@ -99,6 +99,11 @@ def courteous_streams() -> Iterator[None]:
         sys.stdout, sys.stderr = saved
 
 
+def stdout_gone() -> bool:
+    """Return whether stdout has stopped taking writes (a command made only of output can stop)."""
+    return bool(getattr(sys.stdout, "silenced", False))
+
+
 def reserve_standard_descriptors() -> None:
     """Open the null device on any of descriptors 0, 1, 2 that is closed (``2>&-``).
 
