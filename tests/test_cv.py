@@ -163,8 +163,8 @@ CV = ["cv", "--folds", "2", "--repeats", "1", "--epochs", "5", "--jobs", "1"]
             "cross-validation trains on 75 of the 150 rows, less 15 validation rows); allowed: "
             "0 (full batch) .. 60",
         ),
-        (["--plot", "cv"], "Error: --plot 'cv': its extension chooses the format; allowed: .png"),
-        (["--plot", "cv.gif"], "Error: --plot 'cv.gif': its extension chooses the format"),
+        (["--plot", "cv"], "Error: --plot 'cv': the extension chooses the format; allowed: .png"),
+        (["--plot", "cv.gif"], "Error: --plot 'cv.gif': the extension chooses the format"),
         (["--folds", "5_1"], "Error: Invalid value for '--folds': '5_1' is not an integer"),
     ],
 )

@@ -177,7 +177,7 @@ def _group_is_gone(pgid: int, within: float = 5.0) -> bool:
 )
 def test_interrupting_cv_is_one_error_line_and_leaves_no_worker(jobs, signum, whole_group):
     proc = subprocess.Popen(
-        [EXE, "cv", "--folds", "5", "--repeats", "20", "--jobs", jobs],
+        [EXE, "cv", "--folds", "5", "--repeats", "20", "--epochs", "200", "--jobs", jobs],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -398,7 +398,7 @@ def _small_png(fig):
     return buf.getvalue()
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(data=st.data())
 def test_fuzz_plot_of_hand_edited_run_files(two_runs, tmp_path_factory, data):
     _, edited = _edited_copy(two_runs, tmp_path_factory.mktemp("p"), data)

@@ -2,38 +2,10 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import click
 
-from iris_nn.cli.app import CONTEXT, Failure, cli, usage_error
-from iris_nn.cli.options import format_option, out_option
-
-PLOT_FORMATS = ("png", "svg", "pdf")
-
-
-def plot_target(plot_path: str) -> tuple[Path, str]:
-    """Return the ``--plot`` file and its format, checked before any work is done.
-
-    The extension chooses the format: another or none is bad usage (exit 2); a directory that
-    does not exist or cannot be written is exit 1.
-    """
-    path = Path(plot_path)
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt not in PLOT_FORMATS:
-        raise usage_error(
-            f"--plot {plot_path!r}: the extension chooses the format; allowed: "
-            + ", ".join(f".{f}" for f in PLOT_FORMATS)
-        )
-    folder = path.parent
-    if path.is_dir():
-        raise Failure(f"cannot write the plot {plot_path}: it is a directory")
-    if not folder.is_dir():
-        raise Failure(f"cannot write the plot {plot_path}: no directory {folder}")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise Failure(f"cannot write the plot {plot_path}: directory {folder} is not writable")
-    return path, fmt
+from iris_nn.cli.app import CONTEXT, Failure, cli
+from iris_nn.cli.options import format_option, out_option, plot_target
 
 
 @cli.command(

@@ -10,10 +10,10 @@ import click
 from iris_nn.cli.app import CONTEXT, Failure, cli
 from iris_nn.cli.options import (
     Number,
-    check_plot_path,
     config_options,
     format_option,
     plot_option,
+    plot_target,
 )
 from iris_nn.cli.progress import FoldProgress
 from iris_nn.cli.signals import SIGNAL_EXIT, Interrupted, raise_on_signals
@@ -70,7 +70,7 @@ def cv(
     from iris_nn.estimators.cv import cross_validate, format_table
     from iris_nn.runs.jsontext import dumps
 
-    plot_file, plot_format = check_plot_path(plot_path) if plot_path else (None, None)
+    target = plot_target(plot_path) if plot_path is not None else None
     progress = FoldProgress()
     try:
         with raise_on_signals():
@@ -90,14 +90,17 @@ def cv(
             click.echo(f"Note: {model} is absent: {why}", err=True)
     else:
         click.echo(format_table(result))
-    if plot_file:
+    if target is not None:
+        from iris_nn.runs.rundir import write_atomic
+        from iris_nn.views.compare_plot import figure_bytes
         from iris_nn.views.cv_plot import box_plot
 
+        path, plot_format = target
+        setup = f"{folds}-fold x {repeats} cross-validation, seed {result.seed}"
+        figure = box_plot(result.scores, setup, config.name)
         try:
-            setup = f"{folds}-fold x {repeats} cross-validation, seed {result.seed}"
-            figure = box_plot(result.scores, setup, config.name)
-            figure.savefig(plot_file, dpi=150, format=plot_format)
+            write_atomic(path, figure_bytes(figure, plot_format))
         except OSError as e:
-            raise Failure(f"could not write the plot {plot_file}: {e.strerror or e}") from None
+            raise Failure(f"could not write the plot {path}: {e.strerror or e}") from None
         if fmt != "json":
-            click.echo(f"plot: {plot_file}")
+            click.echo(f"plot: {path}")

@@ -202,34 +202,32 @@ PLOT_FORMATS = ("png", "svg", "pdf")
 
 
 def plot_option(help: str) -> Any:
-    """Return the ``--plot PATH`` option; the command checks it with ``check_plot_path``."""
+    """Return the ``--plot PATH`` option (``cv``, ``compare``); check it with ``plot_target``."""
     return click.option("--plot", "plot_path", metavar="PATH", help=help)
 
 
-def check_plot_path(text: str) -> tuple[Path, str]:
-    """Return the ``--plot`` path and its format, checked before any work is done (SPEC 10).
+def plot_target(plot_path: str) -> tuple[Path, str]:
+    """Return the ``--plot`` file and its format, checked before any work is done (SPEC 10).
 
-    The extension chooses png, svg or pdf; none or another is exit 2. A path that cannot be
-    written (no such directory, a directory itself, no permission) is exit 1.
+    The extension chooses the format: another or none is bad usage (exit 2), and nothing is
+    appended to it; a directory that does not exist or cannot be written is exit 1.
     """
-    path = Path(text)
-    fmt = path.suffix.lower().removeprefix(".")
+    path = Path(plot_path)
+    fmt = path.suffix.lower().lstrip(".")
     if fmt not in PLOT_FORMATS:
         raise usage_error(
-            f"--plot {text!r}: its extension chooses the format; allowed: .png, .svg or .pdf"
+            f"--plot {plot_path!r}: the extension chooses the format; allowed: "
+            + ", ".join(f".{f}" for f in PLOT_FORMATS)
         )
-    parent = path.parent
-    why = (
-        f"no directory {parent}"
-        if not parent.is_dir()
-        else "it is a directory"
-        if path.is_dir()
-        else "permission denied"
-        if not os.access(path if path.exists() else parent, os.W_OK)
-        else None
-    )
-    if why:
-        raise Failure(f"cannot write the plot {path}: {why}")
+    folder = path.parent
+    if path.is_dir():
+        raise Failure(f"cannot write the plot {plot_path}: it is a directory")
+    if not folder.is_dir():
+        raise Failure(f"cannot write the plot {plot_path}: no directory {folder}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise Failure(f"cannot write the plot {plot_path}: directory {folder} is not writable")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise Failure(f"cannot write the plot {plot_path}: it is not writable")
     return path, fmt
 
 

@@ -216,10 +216,7 @@ def check_metrics(path: Path, metrics: Any) -> dict[str, Any]:
 
     Fields added after the first release (``dead_units``, ``train_time_s``) may be absent.
     """
-    if not isinstance(metrics, dict):
-        raise _bad(path, "is not a metrics record")
-    m = metrics
-    _check(path, m, "status", lambda v: v in STATUSES, " or ".join(STATUSES))
+    m = check_summary(path, metrics)  # the fields a listing shows first, as a listing names them
     _check(path, m, "stop_reason", lambda v: v in STOP_REASONS, ", ".join(STOP_REASONS))
     epochs = _check(
         path, m, "epochs_run", lambda v: _is_int(v, 0, MAX_EPOCHS), f"an integer 0 .. {MAX_EPOCHS}"
@@ -281,11 +278,14 @@ def check_metrics(path: Path, metrics: Any) -> dict[str, Any]:
 
 def check_summary(path: Path, metrics: Any) -> dict[str, Any]:
     """Return ``metrics`` if the fields a listing of runs shows are right: ``status`` must be
-    there; ``epochs_run`` and ``test``'s accuracy and log loss, when there, must be allowed."""
+    there; ``epochs_run`` and ``test``'s accuracy and log loss, when there, must be allowed.
+
+    A value that is there but wrong is named before a field that is missing.
+    """
     if not isinstance(metrics, dict):
         raise _bad(path, "is not a metrics record")
-    _check(path, metrics, "status", lambda v: v in STATUSES, " or ".join(STATUSES))
     shown: dict[str, tuple[Callable[[Any], bool], str]] = {
+        "status": (lambda v: v in STATUSES, " or ".join(STATUSES)),
         "epochs_run": (lambda v: _is_int(v, 0, MAX_EPOCHS), f"an integer 0 .. {MAX_EPOCHS}"),
         "test": (lambda v: v is None or isinstance(v, dict), "an object or null"),
         "test.accuracy": (_is_score, "a number 0 .. 1 or null"),
@@ -294,6 +294,7 @@ def check_summary(path: Path, metrics: Any) -> dict[str, Any]:
     for field, (ok, expected) in shown.items():
         if _get(metrics, field) is not MISSING:
             _check(path, metrics, field, ok, expected)
+    _check(path, metrics, "status", *shown["status"])
     return metrics
 
 
