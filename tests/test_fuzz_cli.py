@@ -240,9 +240,9 @@ def test_fuzz_top_level(argv):
 
 # ----------------------------------------------------------------------------- hand-edited runs
 # A copy of a run has one of its files edited at random (a JSON field replaced or deleted, a CSV
-# cell, line or header changed, the file cut short); then `runs`, the default `predict` and
-# `evaluate`, and `evaluate`/`plot` of that run must end in exit 0 or one Error line, and the other
-# run in the directory must stay usable.
+# cell, line or header changed, the file cut short); then `runs`, the default `predict`, `evaluate`
+# and `compare`, and `evaluate`/`compare`/`plot` of that run must end in exit 0 or one Error line,
+# and the other run in the directory must stay usable.
 
 import io  # noqa: E402
 import json  # noqa: E402
@@ -387,7 +387,12 @@ def test_fuzz_hand_edited_run_files(two_runs, tmp_path_factory, data):
     predicted = runner.invoke(cli, ["predict", "--out", str(out), "5.1", "3.5", "1.4", "0.2"])
     check_outcome(predicted)
     assert predicted.exit_code == 0  # the model is intact, whichever run is the default
-    for args in (["evaluate", "--out", str(out)], ["evaluate", str(edited)]):
+    for args in (
+        ["evaluate", "--out", str(out)],
+        ["evaluate", str(edited)],
+        ["compare", "--out", str(out)],
+        ["compare", "good", "edited", "--out", str(out), "--format", "json"],
+    ):
         check_outcome(runner.invoke(cli, args))
 
 
