@@ -23,7 +23,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection, wait
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from iris_nn.core.errors import CannotUseError
 
@@ -127,10 +127,11 @@ def run_tasks(
 
         def give(conn: Connection) -> None:
             job = next(pending, None)
-            if job is None:
-                conn.send(None)  # no more work: the worker returns
-            else:
-                conn.send((function, *job))
+            try:
+                conn.send(None if job is None else (function, *job))  # None: the worker returns
+            except OSError:  # it died since its last result
+                _lost(workers[conn])
+            if job is not None:
                 busy[workers[conn].sentinel] = conn
 
         for conn in workers:
@@ -139,7 +140,10 @@ def run_tasks(
         while busy:
             for ready in wait([*busy.values(), *busy]):
                 if isinstance(ready, Connection):
-                    index, succeeded, value = ready.recv()
+                    try:
+                        index, succeeded, value = ready.recv()
+                    except EOFError:  # the worker died mid-task: its pipe closed with it
+                        _lost(workers[ready])
                     if not succeeded:
                         raise value
                     del busy[workers[ready].sentinel]
@@ -163,7 +167,7 @@ def run_tasks(
     return out
 
 
-def _lost(process: Any) -> None:
+def _lost(process: Any) -> NoReturn:
     """Raise WorkerLostError for a worker that ended mid-task. A worker killed by SIGINT or
     SIGTERM was most likely hit together with the parent (a signal to the whole group): wait a
     moment, so that the parent's own signal handler runs first and decides the exit."""
