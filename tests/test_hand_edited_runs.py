@@ -56,6 +56,10 @@ MISSING = object()
         ("confusion_matrix.labels", ["a", "b", "c"], "field confusion_matrix.labels is a list"),
         ("versions", ["python"], "field versions is a list; expected an object"),
         ("wall_time_s", "fast", 'field wall_time_s is "fast"; expected a number >= 0'),
+        ("kept_epoch", 1.5, "field kept_epoch is 1.5; expected an integer 0 .. 300"),
+        ("tracked", [{"row": "0"}], 'field tracked is a list; expected a list of {"row", '),
+        ("tracked", [{"row": 0, "first_right": 10**6}], "field tracked is a list; expected"),
+        ("dead_units", [{"layer": 0, "unit": 1}], "field dead_units is a list; expected a list"),
         ("test", MISSING, "has no field test"),
         ("per_class", MISSING, "has no field per_class"),
     ],
@@ -172,7 +176,7 @@ def test_a_csv_of_the_wrong_shape_is_named(trained_run, tmp_path):
     lines = path.read_text().splitlines()
     path.write_text("\n".join([lines[0], lines[1] + ",9", *lines[2:]]) + "\n")
     assert error(run("plot", edited), 1) == (
-        f"Error: cannot use the run: {path} line 2 has 7 fields; the header has 6"
+        f"Error: cannot use the run: {path} line 2 has 9 fields; the header has 8"
     )
     path.write_text(lines[0].replace("train_loss", "loss") + "\n" + "\n".join(lines[1:]))
     assert error(run("plot", edited), 1).endswith("has no column train_loss")
@@ -195,3 +199,12 @@ def test_the_listing_checks_only_what_it_shows(tmp_path, trained_run):
     _set(out / "r" / "metrics.json", "per_class", "not shown by runs")
     assert [r.path.name for r in rundir.list_runs(out)] == ["r"]
     assert "per_class" in error(run("plot", out / "r"), 1)
+
+
+def test_snapshots_past_their_limit_are_refused(trained_run, monkeypatch):
+    from iris_nn.data import limits
+
+    monkeypatch.setitem(limits.LIMITS, "snapshots file", 100)
+    model = rundir.load_model(trained_run)
+    with pytest.raises(rundir.RunError, match="snapshots.npz is unreadable .larger than 100 bytes"):
+        rundir.read_snapshots(trained_run, len(model.net.theta))

@@ -30,6 +30,7 @@ LIMITS: dict[str, int] = {
     "split file": 256 * MB,  # row indices: 10,000,000 rows take about 90 MB
     "history file": 512 * MB,  # 1,000,000 epochs of 8 columns take about 160 MB
     "probabilities file": 64 * MB,  # about 100 epochs of at most 10 tracked rows
+    "snapshots file": 128 * MB,  # the weights at those epochs: at most 100 MB as written
     "CSV line": 16 * MB,  # one line of a CSV, its header of thousands of columns included
 }
 

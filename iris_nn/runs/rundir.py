@@ -269,6 +269,19 @@ def check_metrics(path: Path, metrics: Any) -> dict[str, Any]:
             ),
             'a list of {"layer", "unit"} (integers from 1)',
         ),
+        "kept_epoch": (lambda v: _is_int(v, 0, epochs), f"an integer 0 .. {epochs}"),
+        "tracked": (
+            lambda v: (
+                isinstance(v, list)
+                and all(isinstance(t, dict) and _is_int(t.get("row")) for t in v)
+                and all(
+                    t.get(k) is None or _is_int(t.get(k), 0, epochs)
+                    for t in v
+                    for k in ("first_right", "right_for_good_from")
+                )
+            ),
+            'a list of {"row", "first_right", "right_for_good_from"} (epochs or null)',
+        ),
     }
     for field, (ok, expected) in optional.items():
         if field in m:
@@ -497,8 +510,10 @@ def read_snapshots(run: Path, n_params: int) -> tuple[NDArray[np.int64], Array]:
             )
         raise _bad(path, "is missing (a run from before snapshots: train it again)")
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            epochs, theta = npz["epochs"], npz["theta"]
+        arrays = limits.read_npz(path, "snapshots file", ("epochs", "theta"))
+        epochs, theta = arrays["epochs"], arrays["theta"]
+    except limits.TooLargeError as e:
+        raise _bad(path, f"is unreadable ({e.strerror})") from None
     except Exception:  # a zip error, a pickle, a missing array: all mean the same to the user
         raise _bad(path, "is not a snapshots file (epochs and theta arrays)") from None
     if (
@@ -547,13 +562,15 @@ def read_run(run_dir: str | Path, n_rows: int, model: Model | None = None) -> Ru
     )
     last_epoch = len(run.history["epoch"]) - 1
     metrics_path = path / METRICS_FILE
-    _check(
-        metrics_path,
-        run.metrics,
-        "best_epoch",
-        lambda v: v <= last_epoch,
-        f"an epoch of {HISTORY_FILE} (0 .. {last_epoch})",
-    )
+    for field in ("best_epoch", "kept_epoch"):
+        if field in run.metrics:
+            _check(
+                metrics_path,
+                run.metrics,
+                field,
+                lambda v: v <= last_epoch,
+                f"an epoch of {HISTORY_FILE} (0 .. {last_epoch})",
+            )
     _check(
         metrics_path,
         run.metrics,
