@@ -10,7 +10,7 @@ from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from iris_nn.core.errors import BadInputError
 from iris_nn.data import datasets, limits, split, values
-from iris_nn.data.prepare import prepare
+from iris_nn.data.prepare import open_dataset, prepare
 from iris_nn.data.scaler import Scaler
 from iris_nn.runs.config import DataConfig
 
@@ -70,7 +70,7 @@ def test_constant_column_does_not_divide_by_zero():
 
 def test_prepare_fits_scaler_on_training_rows_only():
     d = DataConfig()
-    ds = prepare(d.dataset, d.features, d.test_size, d.val_size, d.scaling, seed=3)
+    ds = prepare(open_dataset(d.dataset), d.features, d.test_size, d.val_size, d.scaling, seed=3)
     Xtr, _ = ds.scaled("train")
     np.testing.assert_allclose(Xtr.mean(axis=0), 0, atol=1e-12)
     np.testing.assert_allclose(Xtr.std(axis=0), 1, atol=1e-12)

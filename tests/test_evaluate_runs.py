@@ -10,6 +10,7 @@ from sklearn.datasets import load_iris
 KEYS = {
     "name",
     "created",
+    "dataset",
     "hidden",
     "activation",
     "epochs_run",
@@ -59,7 +60,7 @@ def test_evaluate_errors(trained_run, tmp_path):
     unlabelled.write_text("sepal_length,sepal_width,petal_length,petal_width\n1,2,3,4\n")
     assert error(run("evaluate", trained_run, "-i", unlabelled), 2) == (
         f"Error: --input: {str(unlabelled)!r} has no species column; evaluate needs the true "
-        "species (setosa, Iris-setosa or 0-2)"
+        "class of each row (setosa, versicolor, virginica)"
     )
     assert error(run("evaluate", trained_run, "-i", tmp_path / "nope.csv"), 2).startswith(
         "Error: --input: input file"
@@ -97,8 +98,28 @@ def test_runs_lists_newest_first_and_skips_hidden(trained_run, tmp_path):
     saved = json.loads((trained_run / "metrics.json").read_text())
     assert data[0]["test_accuracy"] == saved["test"]["accuracy"]
     assert data[0]["status"] == "completed" and data[0]["hidden"] == [16]
+    assert data[0]["dataset"] == "iris"
     table = ok("runs", "--out", out).splitlines()
+    assert table[0].split()[:4] == ["name", "created", "(UTC)", "data"]
     assert "newer" in table[1] and "older" in table[2] and ".tmp" not in "".join(table)
+
+
+def test_runs_of_an_older_version_are_iris_runs(trained_run, tmp_path):
+    out = tmp_path / "outputs"
+    shutil.copytree(trained_run, out / "old")
+    with np.load(out / "old" / "model.npz", allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    meta = json.loads(str(arrays["meta"]))
+    del meta["dataset"], meta["target"]  # the first release wrote neither
+    arrays["meta"] = np.array(json.dumps(meta))
+    np.savez(out / "old" / "model.npz", **arrays)
+    assert json.loads(ok("runs", "--out", out, "--format", "json"))[0]["dataset"] == "iris"
+    assert ok("evaluate", out / "old") == ok("evaluate", trained_run).replace("small,", "old,")
+    out_json = json.loads(
+        ok("predict", "-m", out / "old", "5.1", "3.5", "1.4", "0.2", "--format", "json")
+    )
+    assert out_json[0]["prediction"] == "setosa"
+    ok("plot", out / "old")
 
 
 def test_runs_empty_is_friendly(tmp_path):

@@ -1,4 +1,6 @@
-"""The figures: every PNG of a run decodes at 150 dpi and is not blank, for 1 to 4 inputs."""
+"""The figures: every PNG of a run decodes at 150 dpi and is not blank, for 1 to 64 inputs and 2 to
+20 classes; text is readable (at least 7 pt, inside the canvas, never overlapping); the decision
+regions say what they show."""
 
 import io
 from pathlib import Path
@@ -14,7 +16,7 @@ from textcheck import text_problems
 
 from iris_nn.cli import cli
 from iris_nn.data.datasets import get_dataset
-from iris_nn.views import outputs, style, training
+from iris_nn.views import influence, outputs, regions, style, training
 from iris_nn.views.figures import FIGURE_NAMES, FIGURES, load_view
 
 FIGURE_SPECS = {spec.name: spec for spec in FIGURES}
@@ -106,7 +108,7 @@ def test_each_figure_function_returns_a_figure(runs):
     figures = [
         training.loss_figure(run.history, 3, "early_stopping", "r"),
         outputs.probability_curves_figure(run.model, X, y, run.split, "r"),
-        outputs.decision_regions_figure(run.model, X, y, run.split, "r"),
+        regions.decision_regions_figure(run.model, X, y, run.split, "r"),
         outputs.confusion_matrix_figure(np.eye(3, dtype=int) * 10, run.model.classes, "r"),
         outputs.softmax_argmax_figure(run.model, X, y, [0, 50, 100], "r"),
         training.probability_evolution_figure(epochs, rows, P, y, run.model.classes, "r"),
@@ -119,25 +121,62 @@ def test_each_figure_function_returns_a_figure(runs):
 
 def test_axes_carry_units(runs):
     view = load_view(runs["statquest"])
-    run, X, y, label = view.run, view.X, view.y, view.info.label
-    fig = outputs.decision_regions_figure(run.model, X, y, run.split, "r", label)
+    run, X, y, info = view.run, view.X, view.y, view.info
+    fig = regions.decision_regions_figure(run.model, X, y, run.split, "r", info)
     ax = fig.axes[0]
     assert ax.get_xlabel() == "petal width (cm)" and ax.get_ylabel() == "sepal width (cm)"
-    fig = outputs.probability_curves_figure(run.model, X, y, run.split, "r", label)
+    fig = outputs.probability_curves_figure(run.model, X, y, run.split, "r", info)
     assert [a.get_xlabel() for a in fig.axes] == ["petal width (cm)", "sepal width (cm)"]
 
 
-def test_class_colours_are_distinct_and_fixed():
-    rgb = np.array([to_rgb(style.class_colour(k)) for k in range(3)])
-    distances = [np.abs(rgb[i] - rgb[j]).sum() for i in range(3) for j in range(i + 1, 3)]
-    assert min(distances) > 0.3  # blue and bluish green are the closest pair, still apart
-    assert len(set(style.CLASS_MARKERS)) == 3
+# Machado, Oliveira & Fernandes (2009): linear-RGB matrices simulating full protanopia,
+# deuteranopia and tritanopia; the oracle for "colour-blind-safe".
+VISION = {
+    "normal": np.eye(3),
+    "protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                   [-0.003882, -0.048116, 1.051998]],
+    "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                     [-0.011820, 0.042940, 0.968881]],
+    "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
+                   [0.004733, 0.691367, 0.303900]],
+}  # fmt: skip
+
+
+def cielab(rgb):
+    """Return CIELAB (D65) of sRGB colours (n, 3) in 0..1."""
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = linear @ np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722],
+                             [0.0193, 0.1192, 0.9505]]).T / [0.95047, 1.0, 1.08883]  # fmt: skip
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.stack(
+        [116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], axis=1
+    )
+
+
+@pytest.mark.parametrize("vision", list(VISION))
+def test_ten_class_colours_stay_apart_for_colour_blind_eyes(vision):
+    rgb = np.array([to_rgb(style.class_colour(k)) for k in range(10)])
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    seen = np.clip(linear @ np.array(VISION[vision]).T, 0, 1)
+    srgb = np.where(seen <= 0.0031308, 12.92 * seen, 1.055 * seen ** (1 / 2.4) - 0.055)
+    lab = cielab(srgb)
+    distance = np.sqrt(((lab[:, None] - lab[None]) ** 2).sum(-1)) + np.eye(10) * 1e9
+    assert distance.min() > 15  # CIELAB units: a clear difference, even side by side
+    assert style.class_colour(10) == style.class_colour(0)  # ten, then they come back
+
+
+def test_classes_differ_in_colour_or_marker_up_to_fifty():
+    looks = {(style.class_colour(k), style.class_marker(k)) for k in range(50)}
+    assert len(looks) == 50 and len(set(style.CLASS_MARKERS)) == len(style.CLASS_MARKERS)
+    assert style.CLASS_COLOURS[:3] == ("#0072B2", "#E69F00", "#009E73")  # Iris keeps its own
 
 
 def test_plane_features_prefers_the_data_sets_pair():
     petals = get_dataset("iris").plane
-    assert outputs.plane_features(["sepal_length", "petal_width", "petal_length"], petals) == (2, 1)
-    assert outputs.plane_features(["petal_width", "sepal_width"], petals) == (0, 1)
+    features = ["sepal_length", "petal_width", "petal_length"]
+    assert influence.plane_features(features, [0, 1, 2], petals) == (2, 1)
+    assert influence.plane_features(["petal_width", "sepal_width"], [1, 0], petals) == (0, 1)
+    assert influence.plane_features(["a", "b", "c", "d"], [3, 1, 0, 2]) == (1, 3)
 
 
 def test_sweep_range_reaches_beyond_the_data():

@@ -16,9 +16,10 @@ from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
-from iris_nn.data.values import normalise_name
+from iris_nn.data.csvfile import parse_header
+from iris_nn.data.values import feature_name, names_match
 from iris_nn.runs.model_file import load_model
-from iris_nn.runs.predict import Inputs, parse_values, predict, read_csv
+from iris_nn.runs.predict import Inputs, parse_values, predict, read_inputs
 
 FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 CLASSES = ["setosa", "versicolor", "virginica"]
@@ -173,9 +174,13 @@ def test_csv_quoted_fields_extra_columns_reordered_and_stdin(trained_run, tmp_pa
     assert [o["prediction"] for o in json.loads(from_file)] == ["setosa", "virginica"]
 
 
-def test_normalise_name():
-    for name in ("petal width (cm)", "Petal.Width", "PetalWidthCm", "petal-width", " petal_width "):
-        assert normalise_name(name) == "petal_width"
+def test_headings_match_features_by_the_name_function():
+    for name in ("petal width (cm)", "Petal.Width", "petal-width", " petal_width "):
+        assert feature_name(name) == "petal_width"
+    assert feature_name("PetalWidthCm") == "petal_width_cm"  # camelCase split (SPEC 7) ...
+    for name in ("PetalWidthCm", "petal_width_mm", "Petal Width In"):
+        assert names_match(name, "petal_width")  # ... and a unit word dropped to match
+    assert not names_match("petal_length", "petal_width")
 
 
 # ----------------------------------------------------------------------------- errors
@@ -235,11 +240,7 @@ def test_values_and_input_together_and_explain_csv(trained_run, tmp_path):
 @pytest.mark.parametrize(
     "text, message",
     [
-        (
-            "",
-            "Error: --input: 'f.csv' is empty; expected a header row naming sepal_length, "
-            "sepal_width, petal_length, petal_width",
-        ),
+        ("", "Error: --input: 'f.csv' is empty; expected a header row naming the columns"),
         (
             "sepal_length,sepal_width,petal_length,petal_width\n",
             "Error: --input: 'f.csv' has a header but no rows",
@@ -251,22 +252,22 @@ def test_values_and_input_together_and_explain_csv(trained_run, tmp_path):
         ),
         (
             "sepal_length,sepal_width,petal_length,petal_width,species\n1,2,3,4,rose\n",
-            "Error: --input: 'f.csv' row 1: unknown species 'rose'; allowed: setosa, versicolor, "
-            "virginica (also Iris-setosa style, or 0-2)",
+            "Error: --input: 'f.csv' line 2, column 'species': unknown species 'rose'; allowed: "
+            "setosa, versicolor, virginica (or 0-2), also Iris-setosa style",
         ),
         (
             "sepal_length,sepal_width,petal_length,petal_width\n1,2,3,4\n1,2,x,4\n",
-            "Error: --input: 'f.csv' row 2, petal_length: 'x' is not a number; allowed: numbers "
-            "such as 5.1, -0.4 or 1e-3 ([+-]digits[.digits][e[+-]digits])",
+            "Error: --input: 'f.csv' line 3, column 'petal_length': 'x' is not a number; allowed: "
+            "numbers such as 5.1, -0.4 or 1e-3 ([+-]digits[.digits][e[+-]digits])",
         ),
         (
             "sepal_length,sepal_width,petal_length,petal_width\n1,2,3,inf\n",
-            "Error: --input: 'f.csv' row 1, petal_width: 'inf' is not finite; allowed: finite "
-            "numbers (no nan or inf)",
+            "Error: --input: 'f.csv' line 2, column 'petal_width': 'inf' is not finite; allowed: "
+            "finite numbers",
         ),
         (
             "sepal_length,sepal_width,petal_length,petal_width\n1,2,3\n",
-            "Error: --input: 'f.csv' row 1 has 3 fields; the header has 4",
+            "Error: --input: 'f.csv' line 2 has 3 fields; the header (line 1) has 4",
         ),
         (
             "petal_width,petal width (cm),sepal_length,sepal_width,petal_length\n1,2,3,4,5\n",
@@ -356,8 +357,8 @@ def test_100k_rows_in_one_pass(trained_run):
     text = "sepal_length,sepal_width,petal_length,petal_width\n" + "\n".join(
         ",".join(f"{x:.2f}" for x in row) for row in X
     )
-    inputs = read_csv(io.StringIO(text), FEATURES, CLASSES)
-    assert inputs.X.shape == (100_000, 4) and inputs.species is None
+    inputs = read_inputs(parse_header(text.encode(), "text"), model)
+    assert inputs.X.shape == (100_000, 4) and inputs.truth is None
     calls = []
     forward = model.net.forward_layers
     model.net.forward_layers = lambda A: calls.append(len(A)) or forward(A)  # type: ignore[method-assign]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import warnings
 from typing import Any
 
 import click
@@ -21,7 +22,7 @@ import click
 from iris_nn import __version__
 from iris_nn.cli.signals import SIGNAL_EXIT, Interrupted, raise_on_signals
 from iris_nn.cli.streams import courteous_streams, reserve_standard_descriptors
-from iris_nn.core.errors import BadInputError, CannotUseError
+from iris_nn.core.errors import BadInputError, CannotUseError, IrisNNWarning
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 EXIT_USAGE, EXIT_FAILURE = 2, 1
@@ -50,6 +51,19 @@ def usage_error(message: str) -> Failure:
     return Failure(message, EXIT_USAGE)
 
 
+def warning_printer(original: Any) -> Any:
+    """Return a ``warnings.showwarning`` that prints the package's warnings as one ``Warning: ...``
+    line on stderr, and hands the others to ``original``."""
+
+    def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, IrisNNWarning):
+            click.echo(f"Warning: {message}", err=True)
+        else:
+            original(message, category, *args, **kwargs)
+
+    return show
+
+
 class IrisGroup(click.Group):
     """A group whose every error, click's own usage errors included, is one ``Error:`` line."""
 
@@ -61,7 +75,10 @@ class IrisGroup(click.Group):
 
     def _main(self, args: Any, prog_name: str | None, **extra: Any) -> None:
         try:
-            code = super().main(args, prog_name or "iris-nn", standalone_mode=False, **extra)
+            with warnings.catch_warnings():
+                warnings.showwarning = warning_printer(warnings.showwarning)
+                warnings.simplefilter("always", IrisNNWarning)
+                code = super().main(args, prog_name or "iris-nn", standalone_mode=False, **extra)
             sys.exit(code if isinstance(code, int) else 0)
         except click.exceptions.NoArgsIsHelpError as e:
             click.echo(e.ctx.get_help() if e.ctx else str(e))
@@ -131,6 +148,7 @@ def cli() -> None:
     \b
     Examples:
       iris-nn train                       train the default network, write outputs/<run>/
+      iris-nn train --data wine           the same on another data set (or your own CSV)
       iris-nn predict 5.1 3.5 1.4 0.2     species and SoftMax probabilities of one flower
       iris-nn softmax 1.43 -0.4 0.23      the lesson's SoftMax and ArgMax on raw outputs
       iris-nn evaluate                    metrics of the newest run on its test flowers

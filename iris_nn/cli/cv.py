@@ -54,16 +54,18 @@ def cv(
 ) -> None:
     """Cross-validate the network beside scikit-learn baselines on the same folds.
 
-    Repeated stratified K-fold over all 150 flowers: in each fold the network trains with the
-    config (its validation rows and scaler from the training fold only), and so do
-    mlp_classifier (mirroring the config), logistic_regression, svc, lda and dummy, each with
-    the same scaling. Prints mean and std of accuracy and log loss, and mean fit time. --seed
-    seeds the folds and the network alike; the results are the same for every --jobs.
+    Repeated stratified K-fold over all rows of the data set: in each fold the network trains
+    with the config (its validation rows and scaler from the training fold only), and so do
+    mlp_classifier (mirroring the config), logistic_regression, svc (left out above 20,000
+    rows), lda and dummy, each with the same scaling. Prints mean and std of accuracy and log
+    loss, and mean fit time. --seed seeds the folds and the network alike; the results are the
+    same for every --jobs.
 
     \b
     Examples:
       iris-nn cv --folds 5 --repeats 5 --seed 0
       iris-nn cv -c configs/statquest.toml --jobs 1 --format json
+      iris-nn cv --data wine --folds 3 --repeats 2
       iris-nn cv --set train.l2=0.01 --plot cv.png
     """
     from iris_nn.core.errors import DivergenceError

@@ -69,6 +69,17 @@ def config_options(f: Any) -> Any:
         ),
         click.option("--seed", type=INTEGER, help="Seed of split, initialisation and shuffling."),
         click.option(
+            "--data",
+            metavar="NAME|CSV",
+            help="Data set (data.dataset): iris, wine, breast_cancer, digits, or a .csv file.",
+        ),
+        click.option(
+            "--target",
+            metavar="COLUMN",
+            help="The CSV's class column (data.target) [default: species, class, label, target "
+            "or y, else the last column].",
+        ),
+        click.option(
             "--set",
             "sets",
             multiple=True,
@@ -88,6 +99,8 @@ def config_options(f: Any) -> Any:
         optimizer: str | None,
         batch_size: int | None,
         seed: int | None,
+        data: str | None,
+        target: str | None,
         sets: tuple[str, ...],
         **kwargs: Any,
     ) -> Any:
@@ -99,6 +112,8 @@ def config_options(f: Any) -> Any:
             "train.optimizer": optimizer,
             "train.batch_size": batch_size,
             "seed": seed,
+            "data.dataset": data,
+            "data.target": target,
         }
         return f(*args, config=resolve_config(config_path, sets, named), **kwargs)
 
@@ -119,6 +134,8 @@ def resolve_config(config_path: str | None, sets: tuple[str, ...], named: dict[s
         "train.optimizer": "--optimizer",
         "train.batch_size": "--batch-size",
         "seed": "--seed",
+        "data.dataset": "--data",
+        "data.target": "--target",
     }
     try:
         options: dict[str, Any] = {}
@@ -182,12 +199,12 @@ def load_run_model(model_path: str | None, out: str) -> tuple[Any, Path]:
 
 
 def read_input(input_path: str, model: Any) -> Any:
-    """Return the flowers of the ``--input`` CSV (``-`` = stdin); bad content exits 2."""
+    """Return the rows of the ``--input`` CSV (``-`` = stdin); bad content exits 2."""
     from iris_nn.core.errors import BadInputError
     from iris_nn.runs.predict import read_csv_file
 
     try:
-        return read_csv_file(input_path, model.features, model.classes, sys.stdin)
+        return read_csv_file(input_path, model, sys.stdin)
     except BadInputError as e:
         raise usage_error(f"--input: {e}") from None
 
@@ -263,6 +280,6 @@ INPUT_OPTION = click.option(
     "input_path",
     metavar="CSV|-",
     help="CSV with a header row, or - for standard input; columns matched by feature name "
-    "('petal width (cm)' matches petal_width); a species column (setosa, Iris-setosa or 0-2) "
-    "gives the true species.",
+    "('petal width (cm)' matches petal_width); a column named as the model's target (species "
+    "for Iris: setosa, Iris-setosa or 0-2) gives the true classes.",
 )

@@ -21,7 +21,7 @@ from iris_nn.cli.streams import stdout_gone
 @cli.command(
     cls=NumbersCommand,
     context_settings=CONTEXT,
-    short_help="Predict species: ArgMax of the SoftMax probabilities.",
+    short_help="Predict classes: ArgMax of the SoftMax probabilities.",
 )
 @click.argument("values", nargs=-1, metavar="[VALUES]...")
 @click.option(
@@ -37,7 +37,7 @@ from iris_nn.cli.streams import stdout_gone
 @click.option(
     "--explain",
     is_flag=True,
-    help="Walk each flower through the lesson's steps: inputs, scaled inputs, raw outputs, "
+    help="Walk each row through the lesson's steps: inputs, scaled inputs, raw outputs, "
     "SoftMax probabilities, ArgMax one-hot.",
 )
 def predict(
@@ -48,11 +48,11 @@ def predict(
     fmt: str,
     explain: bool,
 ) -> None:
-    """Predict the species of flowers: the ArgMax of the SoftMax probabilities.
+    """Predict the class of rows (an Iris flower's species): ArgMax of the SoftMax probabilities.
 
-    VALUES are one flower's measurements in cm: numbers in the model's feature order (the
-    default model: sepal_length sepal_width petal_length petal_width), or name=value pairs in
-    any order. Negative numbers need no --. Many flowers: --input CSV, one vectorised pass.
+    VALUES are one row's inputs: numbers in the model's feature order (an Iris model:
+    sepal_length sepal_width petal_length petal_width, in cm), or name=value pairs in any order.
+    Negative numbers need no --. Many rows: --input CSV, one vectorised pass.
 
     \b
     Examples:

@@ -29,8 +29,9 @@ def evaluate(run_dir: str | None, out: str, input_path: str | None, fmt: str) ->
     """Score a saved model on its run's test split, or on a labelled CSV.
 
     Accuracy, log loss, per-class precision, recall and F1, and the confusion matrix (rows =
-    true species, columns = predicted). RUN_DIR defaults to the newest completed run in --out; it may
-    also name a model.npz.
+    true classes, columns = predicted). RUN_DIR defaults to the newest completed run in --out; it
+    may also name a model.npz. A run trained on a CSV reads that file again: it must still be
+    where it was, unchanged.
 
     \b
     Examples:
@@ -47,10 +48,11 @@ def evaluate(run_dir: str | None, out: str, input_path: str | None, fmt: str) ->
     model, path = load_run_model(run_dir, out)
     if input_path is not None:
         inputs = read_input(input_path, model)
-        if inputs.species is None:
+        if inputs.truth is None:
             raise usage_error(
-                f"--input: {input_path!r} has no species column; evaluate needs the true "
-                "species (setosa, Iris-setosa or 0-2)"
+                f"--input: {input_path!r} has no {model.target} column; evaluate needs the true "
+                f"class of each row ({', '.join(model.classes[:5])}"
+                f"{', ...' if len(model.classes) > 5 else ''})"
             )
         source = "standard input" if input_path == "-" else input_path
     else:
@@ -58,7 +60,10 @@ def evaluate(run_dir: str | None, out: str, input_path: str | None, fmt: str) ->
         inputs = held_out_rows(model, run)
         source = f"{run.name}, test split"
     metrics = score(model, inputs)
-    click.echo(dumps(metrics) if fmt == "json" else format_metrics(metrics, source))
+    if fmt == "json":
+        click.echo(dumps(metrics))
+    else:
+        click.echo(format_metrics(metrics, source, model.noun + "s", model.target))
 
 
 @cli.command(context_settings=CONTEXT)
@@ -67,8 +72,8 @@ def evaluate(run_dir: str | None, out: str, input_path: str | None, fmt: str) ->
 def runs(out: str, fmt: str) -> None:
     """List the runs in --out, newest first.
 
-    Each run: name, creation time (UTC), hidden widths, activation, epochs run, test accuracy
-    and log loss, status. Temporary (hidden) directories of runs in progress are not runs.
+    Each run: name, creation time (UTC), data set, hidden widths, activation, epochs run, test
+    accuracy and log loss, status. Temporary (hidden) directories of runs in progress are not runs.
 
     \b
     Examples:

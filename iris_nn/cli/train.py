@@ -112,12 +112,15 @@ def train(
 
     The run holds the model, its resolved config, per-epoch history, metrics, the split, the
     tracked SoftMax probabilities, plots and report.html. Precedence: built-in defaults <
-    --config file < --set (last wins) < named options.
+    --config file < --set (last wins) < named options. The data: Iris by default, or --data
+    wine, breast_cancer, digits, or a CSV file with a class column (--target).
 
     \b
     Examples:
       iris-nn train
       iris-nn train -c configs/statquest.toml
+      iris-nn train -c configs/wine.toml
+      iris-nn train --data examples/wine.csv --target Cultivar
       iris-nn train --hidden 16,16 --optimizer adam --lr 0.01 --epochs 500
       iris-nn train --set train.l2=0.001 --set data.scaling=minmax -q
       iris-nn train -c configs/lesson.toml

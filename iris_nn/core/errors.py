@@ -26,3 +26,10 @@ class CannotUseError(IrisNNError):
 
 class DivergenceError(CannotUseError):
     """Training produced a non-finite loss or weight."""
+
+
+class IrisNNWarning(UserWarning):
+    """Something the user should know about their data or run that does not stop it.
+
+    The command line prints each as one ``Warning: ...`` line on stderr.
+    """

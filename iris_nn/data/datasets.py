@@ -1,8 +1,9 @@
-"""The registry of data sets: one entry each, with its loader, feature names, units and classes.
+"""The data sets: the registry of scikit-learn's bundled tables, and CSV files (SPEC 7).
 
-Nothing outside this module names a feature or a class of a particular data set: config checks,
-model files, predict, figures and the report read them from the entry. scikit-learn serves the
-bundled tables (no network is needed); it is imported only when rows are loaded.
+Nothing outside this package names a feature or a class of a particular data set: config checks,
+model files, predict, figures and the report read them from a ``DatasetInfo``. Every feature name
+is made from its column heading by the one name function, ``values.feature_name``. scikit-learn
+serves the bundled tables (no network is needed); it is imported only when rows are loaded.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from numpy.typing import NDArray
 
 from iris_nn.core.errors import BadInputError
 from iris_nn.core.functional import Array
+from iris_nn.data.values import feature_name, unit_of
 
 Labels = NDArray[np.intp]
 
@@ -23,14 +25,20 @@ Labels = NDArray[np.intp]
 class DatasetInfo:
     """One data set: how to load it and what its columns and classes are called."""
 
-    name: str
-    load: Callable[[], tuple[Array, Labels]]  # all rows: X (n_samples, n_features), y (n_samples,)
+    name: str  # the registry name, or the CSV's file name
+    load: Callable[[Sequence[str]], tuple[Array, Labels]]  # X (n_samples, n_features), y
     features: tuple[str, ...]  # snake_case, in the table's column order
     units: tuple[str, ...]  # one per feature; "" when it has none
     classes: tuple[str, ...]  # in class-index order
     target: str  # the name of the class column, e.g. "species"
     noun: str = "row"  # what one row is, for text: "flower"
     plane: tuple[str, ...] = ()  # the two features the decision-regions figure prefers
+    sha256: str = ""  # a CSV file's SHA-256; "" for a bundled table
+
+    @property
+    def nouns(self) -> str:
+        """Return the plural of ``noun``: ``flowers``."""
+        return self.noun + "s"
 
     def unit(self, feature: str) -> str:
         """Return the unit of ``feature`` ("" when it has none)."""
@@ -42,34 +50,134 @@ class DatasetInfo:
         words = feature.replace("_", " ")
         return f"{words} ({unit})" if unit else words
 
+    def feature(self, given: str, key: str = "data.features") -> str:
+        """Return the feature that ``given`` names (a feature name or a column heading)."""
+        name = feature_name(given)
+        if given in self.features:
+            return given
+        if name in self.features:
+            return name
+        raise BadInputError(
+            f"{key}: {given!r} is not a feature of data set {self.name!r}; allowed: "
+            f"{', '.join(self.features)}"
+        )
+
     def rows(self, features: Sequence[str] = ()) -> tuple[Array, Labels]:
-        """Return the inputs in ``features`` order (all when empty) and the class indices."""
-        X, y = self.load()
-        if features:
-            X = X[:, [self.features.index(f) for f in features]]
-        return np.ascontiguousarray(X, dtype=np.float64), np.asarray(y, dtype=np.intp)
+        """Return the inputs in ``features`` order (all when empty) and the class indices.
+
+        Rows dropped for a missing cell (a CSV with ``data.missing = "drop"``) stay in place as NaN
+        with class -1, so that row ``i`` is always data row ``i`` of the file.
+        """
+        names = tuple(self.feature(f) for f in features) or self.features
+        X, y = self.load(names)
+        return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.intp)
 
 
-def _load_iris() -> tuple[Array, Labels]:
-    from sklearn.datasets import load_iris
+def _bundled(loader: str) -> Callable[[Sequence[str]], tuple[Array, Labels]]:
+    def load(features: Sequence[str]) -> tuple[Array, Labels]:
+        import sklearn.datasets
 
-    bunch = load_iris()
-    return np.asarray(bunch.data, dtype=np.float64), np.asarray(bunch.target, dtype=np.intp)
+        bunch = getattr(sklearn.datasets, loader)()
+        names = [feature_name(c) for c in bunch.feature_names]
+        X = np.asarray(bunch.data, dtype=np.float64)[:, [names.index(f) for f in features]]
+        return np.ascontiguousarray(X), np.asarray(bunch.target, dtype=np.intp)
+
+    return load
 
 
+def bundled(
+    name: str,
+    loader: str,
+    columns: Sequence[str],
+    classes: Sequence[str],
+    target: str,
+    noun: str,
+    plane: tuple[str, ...] = (),
+) -> DatasetInfo:
+    """Return the entry of one of scikit-learn's tables; ``columns`` are its own headings."""
+    return DatasetInfo(
+        name=name,
+        load=_bundled(loader),
+        features=tuple(feature_name(c) for c in columns),
+        units=tuple(unit_of(c) for c in columns),
+        classes=tuple(classes),
+        target=target,
+        noun=noun,
+        plane=plane,
+    )
+
+
+_MEASURES = (
+    "radius",
+    "texture",
+    "perimeter",
+    "area",
+    "smoothness",
+    "compactness",
+    "concavity",
+    "concave points",
+    "symmetry",
+    "fractal dimension",
+)
+
+# scikit-learn's headings, written out so that the registry needs no import of scikit-learn
 DATASETS: dict[str, DatasetInfo] = {
-    "iris": DatasetInfo(
-        name="iris",
-        load=_load_iris,
-        features=("sepal_length", "sepal_width", "petal_length", "petal_width"),
-        units=("cm", "cm", "cm", "cm"),
-        classes=("setosa", "versicolor", "virginica"),
+    "iris": bundled(
+        "iris",
+        "load_iris",
+        [f"{part} {size} (cm)" for part in ("sepal", "petal") for size in ("length", "width")],
+        ("setosa", "versicolor", "virginica"),
         target="species",
         noun="flower",
         plane=("petal_length", "petal_width"),
     ),
+    "wine": bundled(
+        "wine",
+        "load_wine",
+        (
+            "alcohol",
+            "malic_acid",
+            "ash",
+            "alcalinity_of_ash",
+            "magnesium",
+            "total_phenols",
+            "flavanoids",
+            "nonflavanoid_phenols",
+            "proanthocyanins",
+            "color_intensity",
+            "hue",
+            "od280/od315_of_diluted_wines",
+            "proline",
+        ),
+        ("class_0", "class_1", "class_2"),
+        target="cultivar",
+        noun="wine",
+    ),
+    "breast_cancer": bundled(
+        "breast_cancer",
+        "load_breast_cancer",
+        [f"mean {m}" for m in _MEASURES]
+        + [f"{m} error" for m in _MEASURES]
+        + [f"worst {m}" for m in _MEASURES],
+        ("malignant", "benign"),
+        target="diagnosis",
+        noun="tumour",
+    ),
+    "digits": bundled(
+        "digits",
+        "load_digits",
+        [f"pixel_{row}_{column}" for row in range(8) for column in range(8)],
+        tuple(str(d) for d in range(10)),
+        target="digit",
+        noun="image",
+    ),
 }
 DEFAULT_DATASET = "iris"
+
+
+def is_csv(dataset: str) -> bool:
+    """Return whether ``data.dataset`` names a CSV file rather than a bundled table."""
+    return dataset.lower().endswith(".csv")
 
 
 def get_dataset(name: str) -> DatasetInfo:
@@ -77,4 +185,6 @@ def get_dataset(name: str) -> DatasetInfo:
     try:
         return DATASETS[name]
     except KeyError:
-        raise BadInputError(f"unknown data set {name!r}; allowed: {', '.join(DATASETS)}") from None
+        raise BadInputError(
+            f"unknown data set {name!r}; allowed: {', '.join(DATASETS)}, or a .csv file"
+        ) from None

@@ -6,6 +6,7 @@ scikit-learn's ``train_test_split`` makes the stratified parts (it gets integer 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,11 +53,32 @@ def _part_size(fraction: float, n: int, key: str, n_classes: int) -> int:
     return size
 
 
-def split_rows(y: Labels, test_size: float, val_size: float, seed: int) -> Split:
-    """Return a stratified split of the rows of ``y`` into train, validation and test parts."""
+def check_class_sizes(y: Labels, classes: Sequence[str], validation: bool) -> None:
+    """Raise BadInputError naming a class with too few rows to split: 2, or 3 with validation."""
+    need = 3 if validation else 2
+    counts = np.bincount(y[y >= 0], minlength=len(classes))
+    for k, count in enumerate(counts.tolist()):
+        if count < need:
+            parts = "training, validation and test" if validation else "training and test"
+            name = classes[k] if k < len(classes) else str(k)
+            raise BadInputError(
+                f"class {name!r} has {count} row{'s' * (count != 1)}; every class needs at least "
+                f"{need} (one each for the {parts} parts)"
+            )
+
+
+def split_rows(
+    y: Labels, test_size: float, val_size: float, seed: int, classes: Sequence[str] = ()
+) -> Split:
+    """Return a stratified split of the rows of ``y`` into train, validation and test parts.
+
+    Rows of class -1 (dropped for a missing cell) belong to no part.
+    """
     from sklearn.model_selection import train_test_split
 
-    n, n_classes = len(y), len(np.unique(y))
+    check_class_sizes(y, classes or [str(k) for k in range(int(y.max()) + 1)], val_size > 0)
+    kept = np.flatnonzero(y >= 0)
+    n, n_classes = len(kept), len(np.unique(y[kept]))
     n_test = _part_size(test_size, n, "data.test_size", n_classes)
     n_val = _part_size(val_size, n, "data.val_size", n_classes) if val_size > 0 else 0
     if n - n_test - n_val < n_classes:
@@ -64,8 +86,7 @@ def split_rows(y: Labels, test_size: float, val_size: float, seed: int) -> Split
             f"data.test_size + data.val_size = {test_size} + {val_size} leaves "
             f"{n - n_test - n_val} training rows; allowed: at least {n_classes}"
         )
-    rows = np.arange(n)
-    rest, test = train_test_split(rows, test_size=n_test, stratify=y, random_state=seed)
+    rest, test = train_test_split(kept, test_size=n_test, stratify=y[kept], random_state=seed)
     val = np.array([], dtype=np.intp)
     if n_val:
         rest, val = train_test_split(rest, test_size=n_val, stratify=y[rest], random_state=seed)

@@ -1,4 +1,11 @@
-"""Names and numbers as the tool reads them from text: one place for each rule."""
+"""Names and numbers as the tool reads them from text: one place for each rule (SPEC 7).
+
+``feature_name`` turns any column heading into a feature name (``petal width (cm)`` ->
+``petal_width``); training, ``predict`` and ``evaluate`` all use it, so a name means the same thing
+everywhere. ``parse_number`` reads the one number grammar the tool accepts outside TOML: ASCII
+decimals ``[+-]digits[.digits][e[+-]digits]``, so ``5_1``, ``.5``, ``0x10`` and ``١`` are not numbers
+even though Python's ``float`` takes some of them.
+"""
 
 from __future__ import annotations
 
@@ -24,13 +31,60 @@ def normalise_name(name: str) -> str:
     return name.removesuffix("_cm")
 
 
+UNIT_WORDS = ("cm", "mm", "in")  # dropped from the end of a name when matching columns to features
+
+_TRAILING_PARENS = re.compile(r"\s*\(([^()]*)\)\s*$")
+
+
+def unit_of(heading: str) -> str:
+    """Return the trailing parenthesised part of a column heading: ``cm`` for ``petal width (cm)``."""
+    match = _TRAILING_PARENS.search(heading)
+    return match.group(1).strip() if match else ""
+
+
+def feature_name(heading: str, position: int = 0) -> str:
+    """Return the feature name of a column heading (SPEC 7): ``petal width (cm)`` -> ``petal_width``.
+
+    Drop a trailing parenthesised part, split camelCase (``PetalWidthCm`` -> ``petal_width_cm``),
+    turn every run of characters other than ASCII letters and digits into ``_``, lower-case, and
+    strip ``_`` at the ends. An empty result is ``column_<position>`` (1-based).
+    """
+    name = _TRAILING_PARENS.sub("", heading.replace("\ufeff", ""))
+    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)  # camelCase -> camel_Case
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)  # HTMLParser -> HTML_Parser
+    name = re.sub(r"[^A-Za-z0-9]+", "_", name).lower().strip("_")
+    return name or f"column_{position}"
+
+
+def without_unit(name: str) -> str:
+    """Return a feature name without a trailing unit word: ``petal_width_cm`` -> ``petal_width``."""
+    for unit in UNIT_WORDS:
+        if name.endswith("_" + unit):
+            return name[: -len(unit) - 1]
+    return name
+
+
+def names_match(heading: str, feature: str) -> bool:
+    """Return whether a column heading names ``feature`` (SPEC 7): equal after ``feature_name``, or
+    after also dropping a trailing unit word on either side (``PetalWidthCm`` is ``petal_width``)."""
+    name = feature_name(heading)
+    return name == feature or without_unit(name) == without_unit(feature)
+
+
+def is_number(text: str) -> bool:
+    """Return whether ``text`` (surrounding spaces aside) is a number of the tool's grammar."""
+    return NUMBER.fullmatch(text.strip()) is not None
+
+
 # SPEC 7: how the tool reads a number anywhere outside TOML (predict and softmax values, CSV
 # cells, numeric options, run files): ASCII decimals. Python's float() would also take "5_1" (as
 # 51), "١٢" (Arabic-Indic digits), "infinity" and " 5 \n"; none of those is a number here.
-NUMBER = r"[+-]?[0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?"
-INTEGER = r"[+-]?[0-9]+"
+NUMBER_PATTERN = r"[+-]?[0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?"
+INTEGER_PATTERN = r"[+-]?[0-9]+"
 NUMBER_FORM = "numbers such as 5.1, -0.4 or 1e-3 ([+-]digits[.digits][e[+-]digits])"
-_NUMBER, _INTEGER = re.compile(NUMBER), re.compile(INTEGER)
+NUMBER_HELP = NUMBER_FORM
+NUMBER, _INTEGER = re.compile(NUMBER_PATTERN, re.ASCII), re.compile(INTEGER_PATTERN, re.ASCII)
+_NUMBER = NUMBER
 _NON_FINITE = ("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan", "+nan", "-nan")
 
 

@@ -1,7 +1,7 @@
 """Repeated stratified K-fold cross-validation of the network beside scikit-learn baselines.
 
-Every model sees identical folds of all 150 rows (``RepeatedStratifiedKFold`` seeded with the config's
-seed). In each fold the network trains as the config says, its validation rows (``val_size`` of all
+Every model sees identical folds of all rows (``RepeatedStratifiedKFold`` seeded with the config's
+seed; rows a CSV drops for a missing cell take no part). In each fold the network trains as the config says, its validation rows (``val_size`` of all
 rows, stratified) taken from the training fold, its scaler fitted on its training rows; each baseline
 is a pipeline of the same scaling, fitted on the training fold. A fold's seeds derive from the seed
 and the fold's index alone, so the results are the same however many processes share the folds.
@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from iris_nn.core.errors import BadInputError
 from iris_nn.core.optim import FULL_BATCH
-from iris_nn.data.datasets import get_dataset
+from iris_nn.data.prepare import open_dataset
 from iris_nn.data.split import int_seed
 from iris_nn.runs.config import Config
 from iris_nn.runs.workers import run_tasks
@@ -29,6 +29,7 @@ from iris_nn.runs.workers import run_tasks
 MODEL_NAMES = ("iris_nn", "mlp_classifier", "logistic_regression", "svc", "lda", "dummy")
 METRICS = ("accuracy", "log_loss", "fit_time")
 FOLDS_RANGE, REPEATS_RANGE = (2, 50), (1, 100)
+SVC_MAX_ROWS = 20_000  # SVC's fit is quadratic in the rows: above this it would take hours
 
 # our activation name -> MLPClassifier's; the others have no scikit-learn counterpart
 MLP_ACTIVATIONS = {"relu": "relu", "tanh": "tanh", "sigmoid": "logistic", "identity": "identity"}
@@ -89,41 +90,53 @@ def mlp_classifier(config: Config, n_train: int, n_val: int, seed: int) -> Any:
     )
 
 
-def baselines(config: Config, n_train: int, n_val: int, seed: int) -> dict[str, Any]:
-    """Return the scikit-learn baselines of one fold, each in a pipeline with the config's scaling."""
+def baselines(
+    config: Config, n_train: int, n_val: int, seed: int, models: Sequence[str] = MODEL_NAMES
+) -> dict[str, Any]:
+    """Return the scikit-learn baselines of one fold, each in a pipeline with the config's scaling.
+
+    Only those of ``models`` are built.
+    """
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
     from sklearn.dummy import DummyClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.svm import SVC
 
-    models = {
-        "mlp_classifier": mlp_classifier(config, n_train, n_val, seed),
-        "logistic_regression": LogisticRegression(max_iter=1000),
-        "svc": SVC(probability=True, random_state=seed),
-        "lda": LinearDiscriminantAnalysis(),
-        "dummy": DummyClassifier(strategy="prior"),
+    makers = {
+        "mlp_classifier": lambda: mlp_classifier(config, n_train, n_val, seed),
+        "logistic_regression": lambda: LogisticRegression(max_iter=1000),
+        "svc": lambda: SVC(probability=True, random_state=seed),
+        "lda": LinearDiscriminantAnalysis,
+        "dummy": lambda: DummyClassifier(strategy="prior"),
     }
+    built = {name: make() for name, make in makers.items() if name in models}
     return {
         name: make_pipeline(scaler(config.data.scaling), model)
-        for name, model in models.items()
+        for name, model in built.items()
         if model is not None
     }
 
 
-def missing_models(config: Config) -> dict[str, str]:
-    """Return the models left out for ``config``, each with the reason."""
+def missing_models(config: Config, n_rows: int = 0) -> dict[str, str]:
+    """Return the models left out for ``config`` on ``n_rows`` rows, each with the reason."""
+    missing = {}
     if config.model.activation not in MLP_ACTIVATIONS:
-        return {
-            "mlp_classifier": f"scikit-learn's MLPClassifier has no {config.model.activation!r} "
+        missing["mlp_classifier"] = (
+            f"scikit-learn's MLPClassifier has no {config.model.activation!r} "
             "activation (it has relu, tanh, logistic, identity)"
-        }
-    if config.train.optimizer not in MLP_SOLVERS:
-        return {
-            "mlp_classifier": f"scikit-learn's MLPClassifier has no solver like the "
+        )
+    elif config.train.optimizer not in MLP_SOLVERS:
+        missing["mlp_classifier"] = (
+            f"scikit-learn's MLPClassifier has no solver like the "
             f"{config.train.optimizer!r} optimizer"
-        }
-    return {}
+        )
+    if n_rows > SVC_MAX_ROWS:
+        missing["svc"] = (
+            f"left out above {SVC_MAX_ROWS:,} rows (this data has {n_rows:,}): its fit time grows "
+            "with the square of the rows"
+        )
+    return missing
 
 
 def run_fold(
@@ -147,7 +160,10 @@ def run_fold(
     net = IrisNNClassifier.from_config(
         config, val_size=n_val / len(train), random_state=int_seed(net_seq)
     )
-    candidates = {"iris_nn": net, **baselines(config, len(train), n_val, int_seed(sk_seq))}
+    candidates = {
+        "iris_nn": net,
+        **baselines(config, len(train), n_val, int_seed(sk_seq), models),
+    }
     labels = np.unique(y)
     out: dict[str, tuple[float, float, float]] = {}
     for name, model in candidates.items():
@@ -158,6 +174,8 @@ def run_fold(
             # max_iter = epochs is the mirror, not a mistake; SPEC 5 asks for probability=True
             warnings.simplefilter("ignore", ConvergenceWarning)
             warnings.filterwarnings("ignore", "The `probability` parameter", FutureWarning)
+            # LDA on constant or collinear inputs (digits' blank pixels) still fits; say nothing
+            warnings.filterwarnings("ignore", "Variables are collinear", UserWarning)
             model.fit(X[train], y[train])
         fit_time = time.perf_counter() - started
         P = model.predict_proba(X[test])  # (n_test, n_classes)
@@ -255,7 +273,22 @@ def cross_validate(
     unknown = sorted(set(models) - set(MODEL_NAMES))
     if unknown:
         raise BadInputError(f"unknown models {unknown}; allowed: {', '.join(MODEL_NAMES)}")
-    X, y = get_dataset(config.data.dataset).rows(config.data.features)
+    d = config.data
+    info = open_dataset(d.dataset, d.features, d.target, d.missing, d.exclude)
+    X, y = info.rows(d.features)
+    kept = y >= 0  # rows a CSV dropped for a missing cell take no part
+    X, y = X[kept], y[kept]
+    counts = np.bincount(y, minlength=len(info.classes)).tolist()
+    fewest = min(counts)
+    if fewest < folds:
+        name = info.classes[counts.index(fewest)]
+        raise BadInputError(
+            f"--folds {folds}: class {name!r} has {fewest} row{'s' * (fewest != 1)}; "
+            f"stratified {folds}-fold needs at least {folds} of every class; allowed: "
+            + (f"--folds {fewest} or fewer" if fewest >= 2 else "more rows of that class")
+        )
+    missing = {m: why for m, why in missing_models(config, len(y)).items() if m in models}
+    models = [m for m in models if m not in missing]
     splits = make_folds(y, folds, repeats, config.seed)
     check_fold_sizes(config, y, min(len(train) for train, _ in splits), folds)
     fold_seeds = np.random.SeedSequence(config.seed).spawn(len(splits))
@@ -269,7 +302,7 @@ def cross_validate(
         for name in MODEL_NAMES
         if name in results[0]
     }
-    return CVResult(folds, repeats, config.seed, scores, missing_models(config))
+    return CVResult(folds, repeats, config.seed, scores, missing)
 
 
 def format_table(result: CVResult) -> str:

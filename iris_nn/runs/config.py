@@ -22,10 +22,11 @@ from iris_nn.core.errors import BadInputError
 from iris_nn.core.functional import ACTIVATIONS
 from iris_nn.core.optim import OPTIMIZERS
 from iris_nn.core.train import TrainSettings
-from iris_nn.data.datasets import DATASETS, DEFAULT_DATASET, get_dataset
+from iris_nn.data.csvfile import MISSING_POLICIES
+from iris_nn.data.datasets import DATASETS, DEFAULT_DATASET, get_dataset, is_csv
 from iris_nn.data.limits import read_text
 from iris_nn.data.scaler import SCALINGS
-from iris_nn.data.values import parse_integer
+from iris_nn.data.values import feature_name, parse_integer
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # SPEC 4: names start alphanumeric
 
@@ -36,7 +37,10 @@ class ConfigError(BadInputError):
 
 @dataclass(frozen=True)
 class DataConfig:
-    dataset: str = DEFAULT_DATASET  # a registered data set (data/datasets.py)
+    dataset: str = DEFAULT_DATASET  # a registered data set (data/datasets.py) or a .csv file
+    target: str = ""  # CSV only: the class column; "" = species, class, label, target, y, or last
+    missing: str = "error"  # CSV only: a row with a missing cell is an error, or is dropped
+    exclude: tuple[str, ...] = ()  # CSV only: columns that are not features (an id, say)
     features: tuple[str, ...] = ()  # network inputs, in this order; () = all of the data set's
     test_size: float = 0.2  # fraction of all rows held out for the final test, stratified
     val_size: float = 0.0  # fraction of all rows for validation (0 = none), stratified
@@ -102,7 +106,22 @@ FIELDS: dict[str, Field] = {
         "a letter or digit, then letters, digits, '.', '_', '-', at most 100 characters",
     ),
     "seed": Field("int", lambda v: 0 <= v <= 2**32 - 1, "an integer 0 .. 4294967295"),
-    "data.dataset": _choice(DATASETS),
+    "data.dataset": Field(
+        "str",
+        lambda v: v in DATASETS or is_csv(v),
+        f"{', '.join(DATASETS)}, or a path to a .csv file",
+    ),
+    "data.target": Field(
+        "str",
+        lambda v: True,
+        "a column of the CSV; empty: species, class, label, target or y, else the last column",
+    ),
+    "data.missing": _choice(MISSING_POLICIES),
+    "data.exclude": Field(
+        "list[str]",
+        lambda v: len(v) == len(set(v)),
+        "a list of distinct columns of the CSV",
+    ),
     "data.features": Field(
         "list[str]",
         lambda v: len(v) == len(set(v)),
@@ -139,7 +158,8 @@ ABSENT_BY_DEFAULT = frozenset({"train.init_seed"})
 SECTIONS = ("data", "model", "train")
 # Keys holding a path: relative to the config file that names them, else to the current
 # directory; the resolved config holds them absolute, so a run's config.toml works from anywhere.
-PATH_KEYS = ("model.init",)
+# (data.dataset is a path only when it names a .csv file.)
+PATH_KEYS = ("data.dataset", "model.init")
 
 
 def _show(value: Any, limit: int = 80) -> str:
@@ -245,12 +265,35 @@ def apply(config: Config, overrides: Mapping[str, Any]) -> Config:
 def check_consistency(config: Config) -> None:
     """Raise ConfigError where keys that are fine alone do not fit together."""
     d, t = config.data, config.train
-    known = get_dataset(d.dataset).features
-    unknown = [f for f in d.features if f not in known]
-    if unknown:
+    if is_csv(d.dataset):
+        path = Path(d.dataset)
+        if not path.is_file():
+            why = "is a directory" if path.is_dir() else "does not exist"
+            raise ConfigError(f"data.dataset = {d.dataset!r}: the CSV file {why}")
+    else:
+        info = get_dataset(d.dataset)
+        known = info.features
+        unknown = [f for f in d.features if f not in known and feature_name(f) not in known]
+        if unknown:
+            raise ConfigError(
+                f"data.features = {_show(d.features)}: {_show(unknown)} not in data set "
+                f"{d.dataset!r}; allowed: a list of distinct names from {', '.join(known)}; "
+                "[] = all"
+            )
+        if d.target not in ("", info.target):
+            raise ConfigError(
+                f"data.target = {d.target!r} is for CSV files; data set {d.dataset!r} has its "
+                f"class column {info.target!r}"
+            )
+        if d.exclude:
+            raise ConfigError(
+                f"data.exclude = {_show(d.exclude)} is for CSV files; with data set "
+                f"{d.dataset!r} choose inputs with data.features"
+            )
+    names = [feature_name(f) for f in d.features]
+    if len(set(names)) != len(names):
         raise ConfigError(
-            f"data.features = {_show(d.features)}: {_show(unknown)} not in data set "
-            f"{d.dataset!r}; allowed: a list of distinct names from {', '.join(known)}; [] = all"
+            f"data.features = {_show(d.features)} names a feature twice; allowed: distinct names"
         )
     if d.test_size + d.val_size >= 1:
         raise ConfigError(
@@ -332,7 +375,10 @@ def load(
     sets: Iterable[str] = (),
     options: Mapping[str, Any] | None = None,
 ) -> Config:
-    """Return the resolved config: defaults < file < ``--set`` assignments < named options."""
+    """Return the resolved config: defaults < file < ``--set`` assignments < named options.
+
+    Paths in the file are relative to the file; the others to the current directory.
+    """
     overrides: dict[str, Any] = {}
     if path is not None:
         base = Path(path).parent
@@ -351,6 +397,8 @@ def absolute_path(key: str, value: Any, base: Path = Path()) -> Any:
     """Return the path ``value`` of a PATH_KEYS ``key`` made absolute from ``base``; others as is."""
     if key not in PATH_KEYS or not value or Path(value).is_absolute():
         return value
+    if key == "data.dataset" and not is_csv(value):
+        return value  # a bundled data set's name
     return os.path.abspath(base / value)
 
 

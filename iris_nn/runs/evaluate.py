@@ -1,4 +1,4 @@
-"""Evaluate a saved model: metrics on its run's own test split or on labelled flowers.
+"""Evaluate a saved model: metrics on its run's own test split or on labelled rows of a CSV.
 
 The metrics are those ``metrics.json`` holds for the test split (accuracy, log loss, n, per-class
 precision, recall and F1, confusion matrix), computed by ``metrics.classification_metrics``.
@@ -11,11 +11,11 @@ from typing import Any
 
 from iris_nn.core.errors import BadInputError
 from iris_nn.core.functional import softmax
-from iris_nn.data.datasets import get_dataset
 from iris_nn.runs import rundir
 from iris_nn.runs.metrics import classification_metrics
 from iris_nn.runs.model_file import Model
 from iris_nn.runs.predict import Inputs, check_finite_outputs
+from iris_nn.runs.rundata import check_rows_kept, run_rows
 
 
 def held_out_rows(model: Model, run_dir: Path) -> Inputs:
@@ -25,16 +25,17 @@ def held_out_rows(model: Model, run_dir: Path) -> Inputs:
             f"{run_dir} has no {rundir.SPLIT_FILE}, so its test rows are unknown; "
             "evaluate a labelled CSV with --input instead"
         )
-    X, y = get_dataset(model.dataset).rows(model.features)
+    _, X, y = run_rows(run_dir, model)
     index = rundir.read_split(run_dir, len(y)).test
+    check_rows_kept(index, y, run_dir / rundir.SPLIT_FILE)
     return Inputs(X[index], y[index])
 
 
 def evaluate(model: Model, inputs: Inputs) -> dict[str, Any]:
     """Return ``{accuracy, log_loss, n, per_class, confusion_matrix}`` of ``model`` on ``inputs``."""
-    if inputs.species is None:
+    if inputs.truth is None:
         raise BadInputError("the rows have no class column; evaluate needs the true classes")
     Z = model.logits(inputs.X)  # (n, n_classes)
     check_finite_outputs(Z, inputs.X, model.features)
     P = softmax(Z)
-    return classification_metrics(inputs.species, P, model.classes)
+    return classification_metrics(inputs.truth, P, model.classes)

@@ -15,7 +15,7 @@ from iris_nn import __version__
 from iris_nn.core.functional import softmax
 from iris_nn.core.network import Network
 from iris_nn.core.train import Control, History, Progress, Tracked, fit
-from iris_nn.data.prepare import Dataset, prepare
+from iris_nn.data.prepare import Dataset, open_dataset, prepare
 from iris_nn.data.split import int_seed, seeds
 from iris_nn.runs import rundir
 from iris_nn.runs.config import Config, to_toml
@@ -86,7 +86,8 @@ def build(config: Config) -> tuple[Dataset, Network, np.random.Generator]:
     if config.train.init_seed is not None:
         init_seq, shuffle_seq = np.random.SeedSequence(config.train.init_seed).spawn(2)
     d = config.data
-    data = prepare(d.dataset, d.features, d.test_size, d.val_size, d.scaling, int_seed(split_seq))
+    info = open_dataset(d.dataset, d.features, d.target, d.missing, d.exclude)
+    data = prepare(info, d.features, d.test_size, d.val_size, d.scaling, int_seed(split_seq))
     sizes = [len(data.features), *config.model.hidden, len(data.classes)]
     net = Network.initialised(sizes, config.model.activation, np.random.default_rng(init_seq))
     if config.model.init:
@@ -110,6 +111,7 @@ def write_run_files(run: RunDir, config: Config, result: RunResult, created: str
         classes=data.classes,
         dataset=data.info.name,
         target=data.info.target,
+        sha256=data.info.sha256,
     )
     save_model(run.path(MODEL_FILE), net, data.scaler, meta)
     rundir.write_config(run.tmp, to_toml(config))

@@ -6,14 +6,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from iris_nn.data.datasets import DEFAULT_DATASET
 from iris_nn.runs.rundir import scan_runs
 
 
 def run_summaries(
     out: str | Path, warn: Callable[[str], None] | None = None
 ) -> list[dict[str, Any]]:
-    """Return ``{name, created, hidden, activation, epochs_run, test_accuracy, test_log_loss,
-    status}`` for every run in ``out``, newest first.
+    """Return ``{name, created, dataset, hidden, activation, epochs_run, test_accuracy,
+    test_log_loss, status}`` for every run in ``out``, newest first (a run without a data set in
+    its meta is an Iris run).
 
     A damaged run (a hand-edited field of the wrong type, say) is left out and reported through
     ``warn``, naming its file and field; it never stops the others from being listed.
@@ -29,6 +31,7 @@ def run_summaries(
             {
                 "name": run.path.name,
                 "created": run.created,
+                "dataset": run.meta.get("dataset", DEFAULT_DATASET),
                 "hidden": run.meta.get("hidden"),
                 # none without hidden layers, also for older runs whose meta named one
                 "activation": run.meta.get("activation") if run.meta.get("hidden") != [] else None,

@@ -19,7 +19,7 @@ import numpy as np
 from iris_nn.core.errors import BadInputError, CannotUseError
 from iris_nn.core.functional import ACTIVATIONS, Array
 from iris_nn.core.network import Network
-from iris_nn.data.datasets import DEFAULT_DATASET
+from iris_nn.data.datasets import DATASETS, DEFAULT_DATASET, DatasetInfo
 from iris_nn.data.limits import LIMITS, TooLargeError, read_npz
 from iris_nn.data.scaler import Scaler
 from iris_nn.runs.jsontext import json_safe, loads
@@ -55,6 +55,28 @@ class Model:
     def dataset(self) -> str:
         """Return the name of the data set it was trained on (a model without one is Iris's)."""
         return str(self.meta.get("dataset", DEFAULT_DATASET))
+
+    @property
+    def info(self) -> DatasetInfo | None:
+        """Return the registry entry of its data set, or None for a CSV's model."""
+        return DATASETS.get(self.dataset)
+
+    @property
+    def target(self) -> str:
+        """Return the name of its class column (``species`` for a model without one: Iris)."""
+        info = self.info
+        return str(self.meta.get("target") or (info.target if info else "class"))
+
+    @property
+    def noun(self) -> str:
+        """Return what one row of its data is, for text: ``flower``, ``wine``, ``row``."""
+        info = self.info
+        return info.noun if info else "row"
+
+    def unit(self, feature: str) -> str:
+        """Return the unit of ``feature`` ("" when the data set names none)."""
+        info = self.info
+        return info.unit(feature) if info else ""
 
     @property
     def temperature(self) -> float:
@@ -228,7 +250,7 @@ def meta_problem(meta: dict[str, Any]) -> str | None:
         isinstance(w, int) and not isinstance(w, bool) for w in hidden
     ):
         return f"meta hidden {hidden!r} is not a list of widths"
-    for key in ("created", "version", "scaling", "dataset", "target"):
+    for key in ("created", "version", "scaling", "dataset", "target", "dataset_sha256"):
         if key in meta and not isinstance(meta[key], str):
             return f"meta {key} {meta[key]!r} is not a string"
     return None
@@ -245,12 +267,15 @@ def model_meta(
     classes: tuple[str, ...],
     dataset: str,
     target: str,
+    sha256: str = "",
 ) -> dict[str, Any]:
     """Return the ``meta`` record of a model file (``temperature`` is never written: it is 1).
 
     Without hidden layers ``activation`` is stored as null: there is nothing to apply it to.
+    ``sha256`` is a CSV data set's hash (``dataset_sha256``), so that commands that read the data
+    again can tell when the file has changed.
     """
-    return {
+    meta = {
         "format": MODEL_FORMAT,
         "version": version,
         "activation": activation if hidden else None,
@@ -262,6 +287,9 @@ def model_meta(
         "dataset": dataset,
         "target": target,
     }
+    if sha256:
+        meta["dataset_sha256"] = sha256
+    return meta
 
 
 def utc_now() -> str:

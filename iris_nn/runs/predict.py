@@ -1,40 +1,35 @@
-"""Predict: measurements in, SoftMax probabilities and the ArgMax species out.
+"""Predict: inputs in, SoftMax probabilities and the ArgMax class out.
 
 Inputs come as command-line values (numbers in the model's feature order, or ``name=value`` pairs)
-or as a CSV with a header; either way they become one array ``X (n_samples, n_features)`` in cm that
-goes through the network in one vectorised forward pass. Bad input raises BadInputError naming the bad
+or as a CSV with a header (read as SPEC 7 says, by ``data.csvfile``); either way they become one
+array ``X (n_samples, n_features)`` in the data set's units that goes through the network in one
+vectorised forward pass. Bad input raises BadInputError naming the bad
 value and what is allowed. This module imports neither scikit-learn nor matplotlib, so
 ``iris-nn predict`` starts fast.
 """
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 import numpy as np
 from numpy.typing import NDArray
 
 from iris_nn.core.errors import BadInputError
 from iris_nn.core.functional import Array, argmax, softmax
-from iris_nn.data.limits import Lines, TooLargeError, bounded_lines
-from iris_nn.data.values import normalise_name, parse_number, parse_numbers
+from iris_nn.data.csvfile import CsvFile, LabelCode, open_csv, parse_header
+from iris_nn.data.values import feature_name, is_number, names_match, parse_number
 from iris_nn.runs.model_file import Model
-
-# The header of a true-species column, in order of preference (R and Kaggle call it "Species",
-# scikit-learn's data frame "target", some copies "variety" or "class").
-SPECIES_COLUMNS = ("species", "target", "variety", "class")
 
 
 @dataclass(frozen=True)
 class Inputs:
-    """Flowers to predict: measurements and, when known, their true species."""
+    """Rows to predict: their inputs and, when known, their true classes."""
 
-    X: Array  # (n_samples, n_features), cm, in the model's feature order
-    species: NDArray[np.intp] | None = None  # (n_samples,) class indices
+    X: Array  # (n_samples, n_features), in the model's feature order and units
+    truth: NDArray[np.intp] | None = None  # (n_samples,) class indices
 
 
 @dataclass(frozen=True)
@@ -54,13 +49,16 @@ class Prediction:
 
     features: list[str]
     classes: list[str]
-    X: Array  # (n, n_features), cm
+    X: Array  # (n, n_features), in the data set's units
     X_scaled: Array  # (n, n_features), what the network sees
     Z: Array  # (n, n_classes), raw outputs (logits), divided by the temperature
     P: Array  # (n, n_classes), SoftMax probabilities
-    species: NDArray[np.intp] | None  # (n,) true classes when known
+    truth: NDArray[np.intp] | None  # (n,) true classes when known
     temperature: float = 1.0
     layers: tuple[LayerStep, ...] = ()  # every layer, hidden ones first, the output layer last
+    target: str = "species"  # the name of the class column, for headings
+    noun: str = "flower"  # what one row is, for text
+    units: tuple[str, ...] = ()  # one per feature; "" when it has none
 
     @property
     def hidden(self) -> tuple[LayerStep, ...]:
@@ -102,9 +100,12 @@ def predict(model: Model, inputs: Inputs) -> Prediction:
         X_scaled,
         Z,
         P,
-        inputs.species,
+        inputs.truth,
         model.temperature,
         layers,
+        model.target,
+        model.noun,
+        tuple(model.unit(f) for f in model.features),
     )
 
 
@@ -132,7 +133,10 @@ def _expects(features: Sequence[str]) -> str:
 
 
 def parse_values(tokens: Sequence[str], features: Sequence[str]) -> Inputs:
-    """Return one flower from ``tokens``: numbers in ``features`` order, or ``name=value`` pairs."""
+    """Return one row from ``tokens``: numbers in ``features`` order, or ``name=value`` pairs.
+
+    Names match features as CSV headings do (``petal_width``, ``PetalWidthCm``, ``petal.width``).
+    """
     if not tokens:
         raise BadInputError(f"no values given; {_expects(features)}")
     named = [t for t in tokens if "=" in t]
@@ -153,9 +157,10 @@ def parse_values(tokens: Sequence[str], features: Sequence[str]) -> Inputs:
     values: dict[str, float] = {}
     for token in tokens:
         name, _, text = token.partition("=")
-        key = normalise_name(name)
-        if key not in features:
+        found = [f for f in features if names_match(name, f)]
+        if len(found) != 1:
             raise BadInputError(f"unknown feature {name!r} in {token!r}; {_expects(features)}")
+        key = found[0]
         if key in values:
             raise BadInputError(f"feature {key!r} given twice; give each feature once")
         values[key] = parse_number(text, key)
@@ -167,132 +172,91 @@ def parse_values(tokens: Sequence[str], features: Sequence[str]) -> Inputs:
 
 # ----------------------------------------------------------------------------- CSV
 
+# Columns that give the true class when none is named as the model's target: SPEC 4's usual class
+# column names, and "variety", as some copies of the Iris data call it.
+TRUTH_COLUMNS = ("species", "class", "label", "target", "y", "variety")
 
-def species_aliases(classes: Sequence[str]) -> dict[str, int]:
-    """Return the accepted spellings (lower case) of each class: ``setosa``, ``iris-setosa``, ``0``."""
-    aliases: dict[str, int] = {}
+
+def class_codes(classes: Sequence[str], dataset: str = "", target: str = "class") -> LabelCode:
+    """Return the function that turns a cell into a class index, for a model's ``classes``.
+
+    A cell equal to a class name is that class (in any case, when that is unambiguous); a 0-based
+    class index is accepted only when no class name is an integer; Iris also takes the UCI
+    spelling ``Iris-setosa``.
+    """
+    exact = {c: i for i, c in enumerate(classes)}
+    folded: dict[str, int] = {}
     for i, c in enumerate(classes):
-        for alias in (c, f"iris-{c}", f"iris {c}", f"iris_{c}", f"iris.{c}", str(i), f"{i}.0"):
-            aliases[alias.lower()] = i
-    return aliases
+        folded[c.lower()] = i if c.lower() not in folded else -1  # -1: two classes fold together
+    if not any(is_number(c) and float(c) == int(float(c)) for c in classes):
+        for i in range(len(classes)):
+            exact.setdefault(str(i), i)
+            exact.setdefault(f"{i}.0", i)
+    if dataset == "iris":
+        for i, c in enumerate(classes):
+            for sep in "- _.":
+                folded.setdefault(f"iris{sep}{c}".lower(), i)
+    allowed = ", ".join(classes)
+    if "0" in exact and "0" not in classes:
+        allowed += f" (or 0-{len(classes) - 1})"
+    if dataset == "iris":
+        allowed += f", also Iris-{classes[0]} style"
+
+    def code(cell: str) -> int:
+        i = exact.get(cell, folded.get(cell.lower(), -1))
+        if i < 0:
+            raise BadInputError(f"unknown {target} {cell!r}; allowed: {allowed}")
+        return i
+
+    return code
 
 
-def _species_codes(cells: list[str], classes: Sequence[str], where: str) -> NDArray[np.intp]:
-    aliases = species_aliases(classes)
-    codes: dict[str, int] = {}
-    for cell in set(cells):  # a handful of distinct labels, however many rows
-        code = aliases.get(cell.strip().lower())
-        if code is None:
-            row = cells.index(cell) + 1
-            allowed = ", ".join(classes)
-            raise BadInputError(
-                f"{where} row {row}: unknown species {cell!r}; allowed: {allowed} "
-                f"(also Iris-{classes[0]} style, or 0-{len(classes) - 1})"
-            )
-        codes[cell] = code
-    return np.fromiter(map(codes.__getitem__, cells), dtype=np.intp, count=len(cells))
-
-
-def _column(keys: list[str], header: list[str], wanted: str, where: str) -> int | None:
-    found = [i for i, k in enumerate(keys) if k == wanted]
+def _matching(file: CsvFile, wanted: str, match: Callable[[str, str], bool]) -> int | None:
+    found = [k for k, h in enumerate(file.header) if match(h, wanted)]
     if len(found) > 1:
-        names = ", ".join(repr(header[i]) for i in found)
-        raise BadInputError(f"{where}: columns {names} all match {wanted}; keep one of them")
+        names = ", ".join(repr(file.header[k]) for k in found)
+        raise BadInputError(f"{file.where}: columns {names} all match {wanted}; keep one of them")
     return found[0] if found else None
 
 
-def read_csv(
-    stream: Lines, features: Sequence[str], classes: Sequence[str], where: str = "CSV"
-) -> Inputs:
-    """Return the flowers of a CSV with a header; columns are matched by feature name.
+def read_inputs(file: CsvFile, model: Model) -> Inputs:
+    """Return the rows of a CSV for ``model``: its features, matched by name, and the true class.
 
-    Extra columns are ignored; a species column (``setosa``, ``Iris-setosa`` or 0-2) gives the
-    true classes. ``where`` names the source in error messages.
+    Columns match features by SPEC 7's name function (``petal width (cm)`` is ``petal_width``);
+    other columns are ignored, but a column named as the model's target (else ``species``,
+    ``class``, ``label``, ``target``, ``y`` or ``variety``) gives the true classes.
     """
-    try:
-        rows = list(csv.reader(bounded_lines(stream)))
-    except TooLargeError as e:
-        raise BadInputError(f"{where} has a line {e.strerror}") from None
-    while rows and not rows[0]:  # blank lines before the header
-        rows.pop(0)
-    if not rows:
-        raise BadInputError(f"{where} is empty; expected a header row naming {', '.join(features)}")
-    header, rows = rows[0], rows[1:]
-    if [] in rows:  # blank lines between rows
-        rows = [r for r in rows if r]
-    if not rows:
-        raise BadInputError(f"{where} has a header but no rows")
-    keys = [normalise_name(h) for h in header]
+    features = model.features
     columns = []
     for f in features:
-        i = _column(keys, header, f, where)
-        if i is None:
-            shown = ", ".join(repr(h) for h in header)
+        k = _matching(file, f, names_match)
+        if k is None:
+            shown = ", ".join(repr(h) for h in file.header)
             raise BadInputError(
-                f"{where} has no {f} column (columns: {shown}); {_expects(features)}; "
+                f"{file.where} has no {f} column (columns: {shown}); {_expects(features)}; "
                 "'petal width (cm)' style names match too"
             )
-        columns.append(i)
-    species_col = None
-    for name in SPECIES_COLUMNS:
-        species_col = _column(keys, header, name, where)
-        if species_col is not None:
+        columns.append(k)
+    label = None
+    for name in (model.target, *TRUTH_COLUMNS):
+        label = _matching(file, name, lambda h, n: feature_name(h) == n)
+        if label is not None and label not in columns:
             break
-    needed = max(columns + ([species_col] if species_col is not None else []))
-    if min(map(len, rows)) <= needed:
-        row = next(n for n, r in enumerate(rows, 1) if len(r) <= needed)
-        raise BadInputError(
-            f"{where} row {row} has {len(rows[row - 1])} fields; the header has {len(header)}"
-        )
-    n_features = len(features)
-    cells = [row[i] for row in rows for i in columns]  # row by row, so the first bad cell is named
-
-    def cell(k: int) -> str:
-        return f"{where} row {k // n_features + 1}, {features[k % n_features]}"
-
-    X = parse_numbers(cells, cell).reshape(len(rows), n_features)  # one conversion for all rows
-    species = None
-    if species_col is not None:
-        species = _species_codes([r[species_col] for r in rows], classes, where)
-    return Inputs(X, species)
+        label = None
+    code = class_codes(model.classes, model.dataset, model.target)
+    read = file.read(columns, label, code)
+    if not len(read.X):
+        raise BadInputError(f"{file.where} has a header but no rows")
+    return Inputs(read.X, read.labels)
 
 
-def read_csv_file(
-    path: str, features: Sequence[str], classes: Sequence[str], stdin: TextIO | None = None
-) -> Inputs:
-    """Return the flowers of the CSV file at ``path``, or of ``stdin`` when ``path`` is ``-``."""
-    if path == "-":
-        if stdin is None:
-            raise BadInputError("no standard input to read the CSV from")
-        return _read_utf8(stdin, features, classes, "standard input")
-    p = Path(path)
-    if not p.exists():
-        raise BadInputError(f"input file {path!r} does not exist")
-    if p.is_dir():
-        raise BadInputError(f"input {path!r} is a directory, not a CSV file")
-    # utf-8-sig drops a byte order mark; newline="" lets csv handle CRLF and quoted newlines
-    with open(p, encoding="utf-8-sig", newline="") as f:
-        return _read_utf8(f, features, classes, repr(path))
-
-
-def _read_utf8(
-    stream: TextIO, features: Sequence[str], classes: Sequence[str], where: str
-) -> Inputs:
-    try:
-        return read_csv(_without_bom(stream), features, classes, where)
-    except UnicodeDecodeError:
-        raise BadInputError(f"{where} is not UTF-8 text; expected a CSV") from None
-
-
-class _without_bom:  # noqa: N801 - a thin stream
-    """A text stream whose first line loses a byte order mark (standard input keeps it)."""
-
-    def __init__(self, stream: TextIO):
-        self.stream, self.first = stream, True
-
-    def readline(self, size: int = -1, /) -> str:
-        line = self.stream.readline(size)
-        if self.first:
-            self.first = False
-            line = line.removeprefix("\ufeff")
-        return line
+def read_csv_file(path: str, model: Model, stdin: BinaryIO | TextIO | None = None) -> Inputs:
+    """Return the rows of the CSV file at ``path`` for ``model``, or of ``stdin`` when ``path`` is ``-``."""
+    if path != "-":
+        return read_inputs(open_csv(path), model)
+    if stdin is None:
+        raise BadInputError("no standard input to read the CSV from")
+    stream = getattr(stdin, "buffer", stdin)
+    data = stream.read()
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return read_inputs(parse_header(raw, "standard input"), model)

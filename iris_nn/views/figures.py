@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TypeGuard
 
@@ -15,10 +16,11 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from iris_nn.core.functional import Array
-from iris_nn.data.datasets import DatasetInfo, Labels, get_dataset
+from iris_nn.data.datasets import DatasetInfo, Labels
 from iris_nn.runs.model_file import load_model
-from iris_nn.runs.rundir import RunError, RunFiles, read_run
-from iris_nn.views import network_diagram, node_surfaces, outputs, training
+from iris_nn.runs.rundata import check_rows_kept, run_rows
+from iris_nn.runs.rundir import SPLIT_FILE, RunError, RunFiles, read_run
+from iris_nn.views import influence, network_diagram, node_surfaces, outputs, regions, training
 
 
 @dataclass(frozen=True)
@@ -31,26 +33,41 @@ class RunView:
     y: Labels  # (n_samples,)
     name: str
 
+    @cached_property
+    def ranking(self) -> list[int]:
+        """Return the feature columns from the most influential (``influence.ranked``)."""
+        return influence.ranked(self.run.model, self.X[self.run.split.train])
+
 
 def load_view(run_dir: str | Path, run_name: str | None = None) -> RunView:
     """Return the run in ``run_dir`` with its data set's rows; raise RunError or ModelError."""
     if not Path(run_dir).is_dir():
         raise RunError(f"run directory {str(run_dir)!r} does not exist")
     model = load_model(run_dir)
-    info = get_dataset(model.dataset)
-    X, y = info.rows(model.features)
+    info, X, y = run_rows(run_dir, model)
     run = read_run(run_dir, len(y), model)
+    split = run.split
+    check_rows_kept(np.concatenate([split.train, split.val, split.test]), y, run.path / SPLIT_FILE)
     return RunView(run, info, X, y, run_name or run.path.resolve().name)
 
 
 @dataclass(frozen=True)
 class FigureSpec:
-    """One figure: its file name under ``plots/``, its heading and a line on how to read it."""
+    """One figure: its file name under ``plots/``, its heading and a line on how to read it.
+
+    ``how_to_read`` may say ``{noun}``, ``{nouns}`` and ``{target}``: ``reading`` fills in the data
+    set's words (flower, flowers, species for Iris).
+    """
 
     name: str
     title: str
     how_to_read: str
     draw: Callable[[RunView], Figure]
+
+    def reading(self, info: DatasetInfo) -> str:
+        """Return ``how_to_read`` in the words of the data set ``info``."""
+        words = {"noun": info.noun, "nouns": info.nouns, "target": info.target.replace("_", " ")}
+        return self.how_to_read.format(**words)
 
 
 def _whole(value: object) -> TypeGuard[int]:
@@ -74,12 +91,12 @@ def _confusion(v: RunView) -> Figure:
     classes = v.run.model.classes
     cm = v.run.metrics.get("confusion_matrix") or {}
     matrix = np.asarray(cm.get("matrix", np.zeros((len(classes),) * 2)))
-    return outputs.confusion_matrix_figure(matrix, classes, v.name)
+    return outputs.confusion_matrix_figure(matrix, classes, v.name, v.info)
 
 
 def _softmax_argmax(v: RunView) -> Figure:
     rows = outputs.example_rows(v.y, v.run.split.test, len(v.run.model.classes))
-    return outputs.softmax_argmax_figure(v.run.model, v.X, v.y, rows, v.name, v.info.label)
+    return outputs.softmax_argmax_figure(v.run.model, v.X, v.y, rows, v.name, v.info)
 
 
 def _network(v: RunView) -> Figure:
@@ -94,7 +111,7 @@ def _surfaces(v: RunView) -> Figure:
     if len(model.features) == 1:
         plane = (0, 0)
     else:
-        plane = outputs.plane_features(model.features, v.info.plane)
+        plane = influence.plane_features(model.features, v.ranking, v.info.plane)
     return node_surfaces.node_surfaces_figure(
         model, v.X, v.run.split.train, plane, v.name, v.info.label, v.info.noun
     )
@@ -140,49 +157,53 @@ FIGURES: tuple[FigureSpec, ...] = (
     FigureSpec(
         "probability_curves.png",
         "SoftMax probability curves",
-        "Move along one measurement with the others held at their training median: the curves are "
+        "Move along one input with the others held at their training median: the curves are "
         "the SoftMax probabilities (they add up to 1 at every point), the shade behind is the "
-        "species ArgMax picks, and the ticks below are the training flowers of each species.",
+        "{target} ArgMax picks, and the ticks below are the training {nouns} of each {target}. "
+        "With more than eight inputs, the eight that move the probabilities most get a panel.",
         lambda v: outputs.probability_curves_figure(
-            v.run.model, v.X, v.y, v.run.split, v.name, v.info.label
+            v.run.model, v.X, v.y, v.run.split, v.name, v.info, v.ranking
         ),
     ),
     FigureSpec(
         "decision_regions.png",
         "Decision regions",
-        "Each point of the plane is coloured by the species ArgMax picks there, paler where "
-        "SoftMax is less sure; training flowers have a white edge, test flowers a black one, and "
-        "ringed flowers are the ones the model gets wrong (judged on all their measurements).",
-        lambda v: outputs.decision_regions_figure(
-            v.run.model, v.X, v.y, v.run.split, v.name, v.info.label, v.info.plane
+        "Each point of the plane is coloured by the {target} ArgMax picks there, paler where "
+        "SoftMax is less sure. Each {noun} is coloured by its true {target} and shaped as the "
+        "network's prediction from all of its inputs; training {nouns} have a white edge, "
+        "validation ones a grey edge, test ones a black edge, and ringed ones are wrong. With "
+        "more than two inputs the plane is a slice (the others at their training median), so a "
+        "{noun} can sit on another colour and still be predicted right.",
+        lambda v: regions.decision_regions_figure(
+            v.run.model, v.X, v.y, v.run.split, v.name, v.info, v.ranking
         ),
     ),
     FigureSpec(
         "confusion_matrix.png",
         "Confusion matrix",
-        "Rows are the true species of the test flowers, columns the species ArgMax predicted: "
+        "Rows are the true {target} of the test {nouns}, columns the {target} ArgMax predicted: "
         "everything off the diagonal is a mistake.",
         _confusion,
     ),
     FigureSpec(
         "softmax_argmax.png",
         "From raw outputs to a prediction",
-        "For one test flower of each species, read left to right: the raw outputs of the network, "
-        "SoftMax turning them into probabilities between 0 and 1 that add up to 1, and ArgMax "
-        "setting the largest to 1 and the rest to 0.",
+        "For one test {noun} of each {target}, read left to right: the raw outputs of the "
+        "network, SoftMax turning them into probabilities between 0 and 1 that add up to 1, and "
+        "ArgMax setting the largest to 1 and the rest to 0.",
         _softmax_argmax,
     ),
     FigureSpec(
         "probability_evolution.png",
         "SoftMax probabilities during training",
-        "Each panel follows one training flower: its probabilities start wherever the random "
-        "initial weights put them (the grey line is 1/3, no preference) and the true species' "
-        "curve (the thicker one) should climb towards 1. Training checks ArgMax at every epoch: "
-        "the solid line is the epoch from which it names the right species until the end; when "
-        "an earlier right answer did not last, a dashed line marks the first. With early "
-        "stopping, the dotted line is the epoch whose weights were kept. The curves join the "
-        "recorded epochs: every epoch of a short run, 100 spread evenly on the log scale of a "
-        "long one.",
+        "Each panel follows one training {noun}: its probabilities start wherever the random "
+        "initial weights put them (the grey line is 1 over the number of classes, no preference) "
+        "and the true {target}'s curve (the thicker one) should climb towards 1. Training checks "
+        "ArgMax at every epoch: the solid line is the epoch from which it names the right "
+        "{target} until the end; when an earlier right answer did not last, a dashed line marks "
+        "the first. With early stopping, the dotted line is the epoch whose weights were kept. "
+        "The curves join the recorded epochs: every epoch of a short run, 100 spread evenly on "
+        "the log scale of a long one.",
         _evolution,
     ),
     FigureSpec(
@@ -192,7 +213,7 @@ FIGURES: tuple[FigureSpec, ...] = (
         "weights on its edges (blue positive, red negative, thicker = larger), adds its bias b and "
         "applies its activation (the curve drawn in it); each raw output does the same with the "
         "last hidden layer, then SoftMax turns the raw outputs into probabilities and ArgMax picks "
-        "the largest, shown on the right for one test flower. Wide layers show their 12 units with "
+        "the largest, shown on the right for one test {noun}. Wide layers show their 12 units with "
         "the largest weights.",
         _network,
     ),
@@ -203,7 +224,7 @@ FIGURES: tuple[FigureSpec, ...] = (
         "first hidden layer's units (blue where positive, white where 0, red where negative), "
         "each class's raw output adding those surfaces up with its weights, and each class's "
         "SoftMax probability, which add up to 1 at every point; the dots are the training "
-        "flowers.",
+        "{nouns}.",
         _surfaces,
     ),
 )

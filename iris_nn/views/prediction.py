@@ -23,7 +23,9 @@ def _finite(A: Array) -> bool:
 
 
 def to_json(pred: Prediction, explain: bool = False) -> str:
-    """Return a JSON list with one object per row: prediction, probabilities, logits (+species).
+    """Return a JSON list with one object per row: prediction, probabilities, logits (+ the truth).
+
+    The true class, when known, is under the model's target name (``species`` for Iris).
 
     With ``explain``, each object also holds ``inputs``, ``scaled_inputs``, ``layers`` (each
     hidden layer's ``{"layer", "activation", "z", "a"}``, ``z = w . x + b`` and ``a = f(z)`` one value
@@ -40,9 +42,9 @@ def to_json(pred: Prediction, explain: bool = False) -> str:
         }
         for n in range(len(pred))
     ]
-    if pred.species is not None:
-        for obj, s in zip(objects, pred.species.tolist(), strict=True):
-            obj["species"] = classes[s]
+    if pred.truth is not None:
+        for obj, s in zip(objects, pred.truth.tolist(), strict=True):
+            obj[pred.target] = classes[s]
     if explain:
         X, S, H = pred.X.tolist(), pred.X_scaled.tolist(), argmax_one_hot(pred.P).tolist()
         hidden = [(step.activation, step.Z.tolist(), step.A.tolist()) for step in pred.hidden]
@@ -63,18 +65,18 @@ def to_json(pred: Prediction, explain: bool = False) -> str:
 
 
 def to_csv(pred: Prediction) -> str:
-    """Return ``prediction,p_<class>...`` rows (plus ``species`` when known) with a header."""
+    """Return ``prediction,p_<class>...`` rows (plus the target column when known) with a header."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     header = ["prediction", *(f"p_{c}" for c in pred.classes)]
     names = [pred.classes[i] for i in pred.predicted]
     P = pred.P.tolist()
-    if pred.species is None:
+    if pred.truth is None:
         writer.writerow(header)
         writer.writerows([name, *p] for name, p in zip(names, P, strict=True))
     else:
-        writer.writerow([*header, "species"])
-        truth = [pred.classes[i] for i in pred.species]
+        writer.writerow([*header, pred.target])
+        truth = [pred.classes[i] for i in pred.truth]
         writer.writerows([name, *p, s] for name, p, s in zip(names, P, truth, strict=True))
     return out.getvalue().rstrip("\n")
 
@@ -86,9 +88,9 @@ def confusion(y: NDArray[np.intp], pred: NDArray[np.intp], n_classes: int) -> ND
 
 
 def to_table(pred: Prediction, numbered: bool) -> str:
-    """Return the predicted species and every class's probability as aligned columns, for people.
+    """Return the predicted class and every class's probability as aligned columns, for people.
 
-    With true species, each row shows it (wrong predictions marked), then accuracy and a
+    With true classes, each row shows its own (wrong predictions marked), then accuracy and a
     confusion matrix follow.
     """
     classes, predicted = pred.classes, pred.predicted
@@ -97,10 +99,10 @@ def to_table(pred: Prediction, numbered: bool) -> str:
     rows = [
         [classes[i], *(f"{p:.3f}" for p in ps)] for i, ps in zip(predicted, pred.P, strict=True)
     ]
-    if pred.species is not None:
-        header.append("species")
+    if pred.truth is not None:
+        header.append(pred.target)
         align += "l"
-        for row, s, i in zip(rows, pred.species, predicted, strict=True):
+        for row, s, i in zip(rows, pred.truth, predicted, strict=True):
             row.append(classes[s] + ("  <- wrong" if s != i else ""))
     if numbered:
         header.insert(0, "row")
@@ -108,12 +110,13 @@ def to_table(pred: Prediction, numbered: bool) -> str:
         for n, row in enumerate(rows, 1):
             row.insert(0, str(n))
     lines = aligned(header, rows, align)
-    if pred.species is not None:
-        correct = int(np.count_nonzero(predicted == pred.species))
+    if pred.truth is not None:
+        correct = int(np.count_nonzero(predicted == pred.truth))
+        matrix = confusion(pred.truth, predicted, len(classes))
         lines += [
             "",
             f"accuracy {correct / len(pred):.3f} ({correct}/{len(pred)} right)",
-            *confusion_lines(confusion(pred.species, predicted, len(classes)), classes),
+            *confusion_lines(matrix, classes, pred.target),
         ]
     return "\n".join(lines)
 
@@ -202,28 +205,31 @@ def _layer_lines(pred: Prediction, n: int, names: Sequence[str]) -> list[str]:
 
 
 def explain(pred: Prediction) -> str:
-    """Return each row walked through the lesson's steps, from inputs (cm) to the ArgMax one-hot.
+    """Return each row walked through the lesson's steps, from its inputs to the ArgMax one-hot.
 
     Every layer is shown: for at most 8 units, each unit's ``z = w . x + b`` with the numbers and
     its activation; wider layers as rounded vectors.
     """
     features, classes = pred.features, pred.classes
     raw = "raw outputs" + (f" / temperature {pred.temperature:g}" if pred.temperature != 1 else "")
+    units = set(pred.units)
+    inputs = f"inputs ({units.pop()})" if len(units) == 1 and "" not in units else "inputs"
+    target = pred.target.replace("_", " ")
     if pred.hidden:
         f = pred.hidden[0].activation
         network = [
             "  2. each hidden unit adds up its inputs times its weights, plus its bias,",
             f"     z = w . x + b, and passes on {f}(z); each output unit does the same with the",
-            "     last hidden layer's values, without an activation: one raw output per species",
+            f"     last hidden layer's values, without an activation: one raw output per {target}",
         ]
     else:
         network = [
             "  2. each output unit adds up the scaled inputs times its weights, plus its bias,",
-            "     z = w . x + b: one raw output per species (no hidden layer)",
+            f"     z = w . x + b: one raw output per {target} (no hidden layer)",
         ]
     lines = [
-        "Each flower goes through the lesson's steps:",
-        "  1. inputs (cm) are scaled as the training rows were: (x - center) / scale",
+        f"Each {pred.noun} goes through the lesson's steps:",
+        f"  1. {inputs} are scaled as the training rows were: (x - center) / scale",
         *network,
         "  3. SoftMax turns the raw outputs into probabilities between 0 and 1 that sum to 1:",
         "     SoftMax(i) = e^(raw output i) / sum over j of e^(raw output j)",
@@ -234,15 +240,15 @@ def explain(pred: Prediction) -> str:
         i = int(pred.predicted[n])
         lines += [
             "",
-            f"flower {n + 1}",
-            f"  inputs (cm)     {_named(features, pred.X[n], 'g')}",
+            f"{pred.noun} {n + 1}",
+            f"  {inputs:<15} {_named(features, pred.X[n], 'g')}",
             f"  scaled inputs   {_named(features, pred.X_scaled[n], '.4g')}",
             *_layer_lines(pred, n, classes),
             f"  {raw:<15} {_named(classes, pred.Z[n], '.4g')}",
             f"  SoftMax         {_named(classes, pred.P[n], '.3f')}   (sum {pred.P[n].sum():.3f})",
             f"  ArgMax          {hot[n].tolist()}  ->  {classes[i]}",
         ]
-        if pred.species is not None:
-            s = int(pred.species[n])
-            lines[-1] += f"  (true species: {classes[s]}{', right' if s == i else ', wrong'})"
+        if pred.truth is not None:
+            s = int(pred.truth[n])
+            lines[-1] += f"  (true {target}: {classes[s]}{', right' if s == i else ', wrong'})"
     return "\n".join(lines)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from iris_nn.core.network import describe
+from iris_nn.data.datasets import DatasetInfo, get_dataset
 from iris_nn.runs.rundir import PLOTS_DIR, REPORT_FILE, SNAPSHOTS_FILE, RunFiles, write_atomic
 from iris_nn.views.figures import FIGURES, load_view
 from iris_nn.views.style import png_bytes, vector_bytes
@@ -57,7 +58,8 @@ def render_run(
             write_atomic(path, vector_bytes(fig, fmt))
             written.append(path)
     report = view.run.path / REPORT_FILE
-    page = report_html(view.run, view.name, images, motion_section(view.run.path / PLOTS_DIR))
+    motion = motion_section(view.run.path / PLOTS_DIR)
+    page = report_html(view.run, view.name, images, motion, view.info)
     write_atomic(report, page.encode("utf-8"))
     written.append(report)
     return written
@@ -100,7 +102,7 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _summary(run: RunFiles) -> str:
+def _summary(run: RunFiles, info: DatasetInfo) -> str:
     """Return the run's summary as a two-column table, every value escaped."""
     m, meta = run.metrics, run.model.meta
     net = run.model.net
@@ -113,6 +115,7 @@ def _summary(run: RunFiles) -> str:
         network = f"{describe(net.sizes, None)}, SoftMax outputs"
     rows = [
         ("status", _e(m.get("status"))),
+        ("data", _e(f"{info.name}: {len(info.classes)} classes of {info.target}")),
         ("network", _e(network)),
         ("inputs", _e(", ".join(run.model.features))),
         ("scaling", _e(meta.get("scaling"))),
@@ -132,7 +135,7 @@ def _summary(run: RunFiles) -> str:
     return f"<table><tbody>{body}</tbody></table>"
 
 
-def _metrics(run: RunFiles) -> str:
+def _metrics(run: RunFiles, info: DatasetInfo) -> str:
     m = run.metrics
     parts = []
     for part in ("train", "val", "test"):
@@ -148,6 +151,7 @@ def _metrics(run: RunFiles) -> str:
             )
         else:
             parts.append([_e(part), "0", "—", "—"])
+    target = info.target.replace("_", " ")
     per_class = [
         [_e(c)]
         + [_num(v.get(k), "{:.3f}") for k in ("precision", "recall", "f1")]
@@ -157,9 +161,9 @@ def _metrics(run: RunFiles) -> str:
     ]
     return (
         '<div class="grid"><div><h3>Per split</h3>'
-        + _table(["split", "flowers", "accuracy", "log loss"], parts)
-        + "</div><div><h3>Per species, on the test flowers</h3>"
-        + _table(["species", "precision", "recall", "F1", "support"], per_class)
+        + _table(["split", info.nouns, "accuracy", "log loss"], parts)
+        + f"</div><div><h3>Per {_e(target)}, on the test {_e(info.nouns)}</h3>"
+        + _table([target, "precision", "recall", "F1", "support"], per_class)
         + "</div></div>"
     )
 
@@ -236,8 +240,20 @@ def motion_section(plots: Path) -> str:
     )
 
 
-def report_html(run: RunFiles, name: str, images: dict[str, bytes], motion: str = "") -> str:
-    """Return the self-contained report page of ``run`` with the PNGs in ``images`` embedded."""
+def report_html(
+    run: RunFiles,
+    name: str,
+    images: dict[str, bytes],
+    motion: str = "",
+    info: DatasetInfo | None = None,
+) -> str:
+    """Return the self-contained report page of ``run`` with the PNGs in ``images`` embedded.
+
+    ``motion`` is the "Training, epoch by epoch" section (empty without an animation); ``info`` is
+    the run's data set (the registry's entry of the model's data set when omitted).
+    """
+    info = info or get_dataset(run.model.dataset)
+    data = "the Iris flowers" if info.name == "iris" else f"the {info.name} data"
     figures = []
     for f in FIGURES:
         if f.name not in images:
@@ -246,7 +262,7 @@ def report_html(run: RunFiles, name: str, images: dict[str, bytes], motion: str 
         figures.append(
             f'<figure id="{_e(f.name[:-4])}"><h3>{_e(f.title)}</h3>'
             f'<img src="data:image/png;base64,{data}" alt="{_e(f.title)}">'
-            f"<figcaption>{_e(f.how_to_read)}</figcaption></figure>"
+            f"<figcaption>{_e(f.reading(info))}</figcaption></figure>"
         )
     return (
         "<!DOCTYPE html>\n"
@@ -254,11 +270,11 @@ def report_html(run: RunFiles, name: str, images: dict[str, bytes], motion: str 
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>iris-nn run {_e(name)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
         f"<h1>iris-nn run {_e(name)}</h1>\n"
-        '<p class="sub">A neural network trained on the Iris flowers: a forward pass to raw '
+        f'<p class="sub">A neural network trained on {_e(data)}: a forward pass to raw '
         "outputs, SoftMax to probabilities, cross-entropy loss, backpropagation and gradient "
-        "descent; ArgMax picks the species.</p>\n"
-        f"<h2>Summary</h2>\n{_summary(run)}\n"
-        f"<h2>Metrics</h2>\n{_metrics(run)}\n"
+        f"descent; ArgMax picks the {_e(info.target.replace('_', ' '))}.</p>\n"
+        f"<h2>Summary</h2>\n{_summary(run, info)}\n"
+        f"<h2>Metrics</h2>\n{_metrics(run, info)}\n"
         f"<h2>Plots</h2>\n{''.join(figures)}\n"
         f"{motion}"
         "<h2>Config</h2>\n<p>The resolved config, saved as the run's <code>config.toml</code>: "

@@ -20,18 +20,23 @@ def aligned(header: list[str], rows: list[list[str]], align: str) -> list[str]:
     ]
 
 
-def confusion_lines(matrix: Any, classes: Sequence[str]) -> list[str]:
+def confusion_lines(matrix: Any, classes: Sequence[str], target: str = "species") -> list[str]:
     """Return a confusion matrix (rows = true, columns = predicted) as aligned text with a title."""
     counts = np.asarray(matrix).tolist()
     rows = [[c, *map(str, row)] for c, row in zip(classes, counts, strict=True)]
     return [
-        "confusion matrix (rows = true species, columns = predicted):",
+        f"confusion matrix (rows = true {target.replace('_', ' ')}, columns = predicted):",
         *aligned(["", *classes], rows, "l" + "r" * len(classes)),
     ]
 
 
-def format_metrics(metrics: dict[str, Any], source: str) -> str:
-    """Return the metrics as text for people: a summary line, per-class scores, confusion matrix."""
+def format_metrics(
+    metrics: dict[str, Any], source: str, nouns: str = "flowers", target: str = "species"
+) -> str:
+    """Return the metrics as text for people: a summary line, per-class scores, confusion matrix.
+
+    ``nouns`` says what the rows are (``flowers``); ``target`` names the class column.
+    """
     n = metrics["n"]
     correct = round(metrics["accuracy"] * n)
     per_class = metrics["per_class"]
@@ -42,13 +47,13 @@ def format_metrics(metrics: dict[str, Any], source: str) -> str:
     cm = metrics["confusion_matrix"]
     return "\n".join(
         [
-            f"{source}: {n} flowers",
+            f"{source}: {n} {nouns if n != 1 else nouns.removesuffix('s')}",
             f"accuracy {metrics['accuracy']:.3f} ({correct}/{n} right)   "
             f"log loss {metrics['log_loss']:.4f}",
             "",
             *aligned(["", "precision", "recall", "f1", "support"], rows, "lrrrr"),
             "",
-            *confusion_lines(cm["matrix"], cm["labels"]),
+            *confusion_lines(cm["matrix"], cm["labels"], target),
         ]
     )
 
@@ -68,6 +73,7 @@ def format_runs(summaries: list[dict[str, Any]]) -> str:
             [
                 ("* " if s["name"] == default else "  ") + s["name"],
                 s["created"][:19].replace("T", " "),  # to the second; ISO 8601 UTC
+                str(s["dataset"]),
                 shape,
                 str(s["activation"] or "-"),
                 _number(s["epochs_run"], "d"),
@@ -76,8 +82,8 @@ def format_runs(summaries: list[dict[str, Any]]) -> str:
                 str(s["status"] or "-"),
             ]
         )
-    header = ["  name", "created (UTC)", "hidden", "activation", "epochs", "test acc", "log loss"]
-    lines = aligned([*header, "status"], rows, "llllrrrl")
+    header = ["  name", "created (UTC)", "data", "hidden", "activation", "epochs", "test acc"]
+    lines = aligned([*header, "log loss", "status"], rows, "lllllrrrl")
     notes = [""]
     if default is None:
         notes.append("no completed run: predict and evaluate need --model")

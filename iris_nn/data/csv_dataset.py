@@ -1,0 +1,198 @@
+"""A CSV file as a data set (SPEC 7): its class column, its feature columns, its classes.
+
+The class column is ``data.target``, else the first column called ``species``, ``class``,
+``label``, ``target`` or ``y`` (in that order of preference, any case), else the last one. The
+features are the other columns less ``data.exclude``, or ``data.features``. Class names are the
+class column's distinct values as text, sorted (as numbers when they all are integers).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from iris_nn.core.errors import BadInputError, IrisNNWarning
+from iris_nn.core.functional import Array
+from iris_nn.data.csvfile import CsvFile, open_csv
+from iris_nn.data.datasets import DatasetInfo, Labels
+from iris_nn.data.values import feature_name
+
+TARGET_NAMES = ("species", "class", "label", "target", "y")
+MAX_CLASSES = 50
+
+
+def _columns(file: CsvFile) -> str:
+    return ", ".join(repr(h) for h in file.header)
+
+
+def find_column(file: CsvFile, given: str, key: str) -> int:
+    """Return the index of the column ``given`` names (its heading, or its feature name)."""
+    for k, heading in enumerate(file.header):
+        if heading == given:
+            return k
+    name = feature_name(given)
+    for k, column in enumerate(file.names):
+        if column == name:
+            return k
+    raise BadInputError(
+        f"{key} = {given!r}: {file.where} has no such column; columns: {_columns(file)}"
+    )
+
+
+def target_column(file: CsvFile, target: str = "") -> int:
+    """Return the index of the class column: ``target``, else a usual name, else the last."""
+    if target:
+        return find_column(file, target, "data.target")
+    names = [n.lower() for n in file.names]
+    for usual in TARGET_NAMES:
+        if usual in names:
+            return names.index(usual)
+    return len(file.header) - 1
+
+
+def feature_columns(
+    file: CsvFile, target: int, exclude: Sequence[str] = (), features: Sequence[str] = ()
+) -> list[int]:
+    """Return the indices of the feature columns, in ``features`` order (file order when empty)."""
+    excluded = {find_column(file, e, "data.exclude") for e in exclude}
+    if target in excluded:
+        raise BadInputError(
+            f"data.exclude names the class column {file.header[target]!r}; it is never a feature"
+        )
+    if features:
+        chosen = [find_column(file, f, "data.features") for f in features]
+        for k in chosen:
+            if k == target or k in excluded:
+                why = "the class column" if k == target else "excluded by data.exclude"
+                raise BadInputError(
+                    f"data.features names {file.header[k]!r}, which is {why}; allowed: "
+                    f"{', '.join(repr(file.header[c]) for c in range(len(file.header)) if c != target and c not in excluded)}"
+                )
+    else:
+        chosen = [k for k in range(len(file.header)) if k != target and k not in excluded]
+    if not chosen:
+        raise BadInputError(
+            f"{file.where} has no feature column besides the class column "
+            f"{file.header[target]!r}; columns: {_columns(file)}"
+        )
+    names = file.names
+    seen: dict[str, int] = {}
+    for k in chosen:
+        if names[k] in seen:
+            first = file.header[seen[names[k]]]
+            raise BadInputError(
+                f"{file.where}: columns {first!r} and {file.header[k]!r} both make the feature "
+                f"name {names[k]!r}; rename one, or leave one out with data.exclude"
+            )
+        seen[names[k]] = k
+    return chosen
+
+
+def class_order(names: Sequence[str]) -> list[str]:
+    """Return class names sorted: as numbers when all are integers (2 before 10), else as text."""
+    try:
+        return sorted(names, key=int)
+    except ValueError:
+        return sorted(names)
+
+
+def read_csv_dataset(
+    path: str | Path,
+    features: Sequence[str] = (),
+    target: str = "",
+    missing: str = "error",
+    exclude: Sequence[str] = (),
+) -> DatasetInfo:
+    """Return the CSV file at ``path`` as a data set, its rows read and checked.
+
+    Raise BadInputError for a file that cannot be used; warn (IrisNNWarning) about dropped rows
+    and about a feature column that looks like a row id.
+    """
+    file = open_csv(path)
+    if len(file.header) < 2:
+        raise BadInputError(
+            f"{file.where} has {len(file.header)} column; expected a class column and at least "
+            "one feature column (comma, semicolon or tab separated)"
+        )
+    t = target_column(file, target)
+    chosen = feature_columns(file, t, exclude, features)
+    found: dict[str, int] = {}  # class name -> code, in order of first appearance
+
+    def code(cell: str) -> int:
+        if cell not in found:
+            if len(found) == MAX_CLASSES:
+                raise BadInputError(
+                    f"the class column {file.header[t]!r} has more than {MAX_CLASSES} distinct "
+                    f"values, so it is probably not a class column (an id?); name the class "
+                    f"column with --target (data.target); columns: {_columns(file)}"
+                )
+            found[cell] = len(found)
+        return found[cell]
+
+    hint = (
+        "; to leave a text column out, list the features to use in data.features "
+        "(or name it in data.exclude)"
+    )
+    columns = file.read(chosen, t, code, missing, hint)
+    if columns.labels is None or not len(columns.labels):
+        raise BadInputError(f"{file.where} has a header but no rows to learn from")
+    present = np.unique(columns.labels)
+    names = [name for name, c in found.items() if c in set(present.tolist())]
+    classes = class_order(names)
+    if len(classes) < 2:
+        raise BadInputError(
+            f"{file.where}: the class column {file.header[t]!r} holds one class only "
+            f"({classes[0]!r}); a classifier needs at least 2 (name another column with --target)"
+        )
+    remap = np.full(len(found), -1, dtype=np.intp)
+    for name in names:
+        remap[found[name]] = classes.index(name)
+    X = np.full((columns.n_rows, len(chosen)), np.nan)  # (n_rows, n_features), NaN where dropped
+    y = np.full(columns.n_rows, -1, dtype=np.intp)
+    X[columns.rows] = columns.X
+    y[columns.rows] = remap[columns.labels]
+    if columns.dropped_lines:
+        n = len(columns.dropped_lines)
+        shown = ", ".join(map(str, columns.dropped_lines[:5])) + (" ..." if n > 5 else "")
+        warnings.warn(
+            f"dropped {n} row{'s' * (n != 1)} of {file.where} with a missing cell "
+            f'(data.missing = "drop"): line{"s" * (n != 1)} {shown}',
+            IrisNNWarning,
+            stacklevel=2,
+        )
+    for j, k in enumerate(chosen):
+        if looks_like_row_id(columns.X[:, j]):
+            warnings.warn(
+                f"column {file.header[k]!r} of {file.where} looks like a row id (strictly "
+                "increasing integers): as a feature it would leak the row order; leave it out "
+                f'with data.exclude = ["{file.header[k]}"]',
+                IrisNNWarning,
+                stacklevel=2,
+            )
+    feature_names = tuple(file.names[k] for k in chosen)
+
+    def load(wanted: Sequence[str]) -> tuple[Array, Labels]:
+        return X[:, [feature_names.index(f) for f in wanted]], y
+
+    return DatasetInfo(
+        name=Path(path).name,
+        load=load,
+        features=feature_names,
+        units=tuple(file.units[k] for k in chosen),
+        classes=tuple(classes),
+        target=file.names[t],
+        noun="row",
+        sha256=file.sha256,
+    )
+
+
+def looks_like_row_id(column: Array) -> bool:
+    """Return whether a column holds strictly increasing integers (at least 3 of them)."""
+    return (
+        len(column) >= 3
+        and bool(np.all(column == np.round(column)))
+        and bool(np.all(np.diff(column) > 0))
+    )

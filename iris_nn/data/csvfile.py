@@ -1,0 +1,478 @@
+"""Reading CSV files of examples (SPEC 7), for training and for ``predict``/``evaluate -i`` alike.
+
+A CSV has a header row, then one row per example: comma-separated (a ``;`` or tab file is detected
+from the header), optionally quoted, UTF-8 with or without a byte order mark, CRLF or LF line ends.
+Headings become names by ``values.feature_name``; numbers follow ``values.NUMBER``; a cell is missing
+when, stripped, it is empty or one of ``MISSING``. Every error is a BadInputError that names the
+file's line (1-based, the header is line 1), the column and the text, and reading stops at the first
+bad cell.
+
+Two readers give the same result. The fast one hands an unquoted file to numpy's C parser
+(``numpy.loadtxt``, with one Python call per row for the class column) and then checks the one thing
+that parser accepts beyond our grammar (a ``.`` without digits on both sides, ``.5`` or ``5.``) and
+the cells it reads as not finite (``nan``, ``inf``). Anything it cannot settle (quotes, missing
+cells, a bad cell) goes to the plain reader: Python's ``csv`` module and one cell at a time, which
+names the first bad cell exactly.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import re
+import threading
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from iris_nn.core.errors import BadInputError
+from iris_nn.core.functional import Array
+from iris_nn.data.values import NUMBER, NUMBER_HELP, feature_name, unit_of
+
+DELIMITERS = (",", ";", "\t")
+MISSING = frozenset(("", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "?"))
+MISSING_POLICIES = ("error", "drop")
+
+# A label converter turns a stripped class cell into a class code, or -1 for a missing cell; it
+# raises BadInputError (without a line: the reader adds it) for a label it refuses.
+LabelCode = Callable[[str], int]
+
+_DIGIT = np.zeros(256, dtype=bool)
+_DIGIT[ord("0") : ord("9") + 1] = True
+_CHUNK = 1 << 20  # bytes per step of the byte scans: big enough to be fast, small enough for cache
+
+
+def _show(names: Sequence[str]) -> str:
+    return ", ".join(repr(n) for n in names)
+
+
+@dataclass(frozen=True)
+class CsvFile:
+    """A CSV file read into memory with its header parsed; the columns are read on demand."""
+
+    where: str  # how messages name it: the path as given, or "standard input"
+    path: Path | None  # None for standard input
+    raw: bytes  # the whole file, byte order mark removed
+    delimiter: str
+    header: tuple[str, ...]  # headings as written, stripped
+    digest: _Digest  # SHA-256 of the file's bytes as stored
+
+    @property
+    def sha256(self) -> str:
+        """Return the SHA-256 of the file's bytes (hex), as the model's meta records it."""
+        return self.digest.hexdigest()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Return the feature name of every heading (SPEC 7's name function)."""
+        return tuple(feature_name(h, k) for k, h in enumerate(self.header, 1))
+
+    @property
+    def units(self) -> tuple[str, ...]:
+        """Return the unit of every heading: its trailing parenthesised part, else ""."""
+        return tuple(unit_of(h) for h in self.header)
+
+    def column(self, k: int) -> str:
+        """Return column ``k`` (0-based) as messages name it: its heading, quoted."""
+        return repr(self.header[k])
+
+    def read(
+        self,
+        numeric: Sequence[int],
+        label: int | None = None,
+        code: LabelCode | None = None,
+        missing: str = "error",
+        hint: str = "",
+    ) -> Columns:
+        """Return the ``numeric`` columns as numbers and the ``label`` column as class codes.
+
+        ``code`` turns a label cell into its class code (-1 = missing). With ``missing = "drop"``,
+        rows with a missing cell in these columns are dropped; with ``"error"`` the first one is
+        an error. ``hint`` ends the message about a cell that is not a number (what to try).
+        """
+        if missing not in MISSING_POLICIES:
+            raise BadInputError(f"data.missing = {missing!r}; allowed: error, drop")
+        read = _Reader(self, list(numeric), label, code, missing, hint)
+        return read.fast() or read.plain()
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Columns of a CSV: numbers, class codes, and which data rows were kept."""
+
+    X: Array  # (n_kept, n_numeric)
+    labels: NDArray[np.intp] | None  # (n_kept,) class codes
+    rows: NDArray[np.intp]  # (n_kept,) 0-based data-row numbers (header and blank lines excluded)
+    n_rows: int  # data rows in the file, dropped ones included
+    dropped_lines: tuple[int, ...]  # 1-based lines of the dropped rows
+
+
+# ----------------------------------------------------------------------------- opening
+
+
+def open_csv(path: str | Path) -> CsvFile:
+    """Return the CSV file at ``path`` with its header parsed; raise BadInputError if unusable."""
+    p = Path(path)
+    where = repr(str(path))
+    if not p.exists():
+        raise BadInputError(f"CSV file {where} does not exist")
+    if p.is_dir():
+        raise BadInputError(f"CSV file {where} is a directory")
+    try:
+        raw = p.read_bytes()
+    except OSError as e:
+        raise BadInputError(f"cannot read CSV file {where}: {e.strerror}") from None
+    return parse_header(raw, where, p)
+
+
+class _Digest:
+    """The SHA-256 of some bytes, computed in a thread while the columns are parsed.
+
+    hashlib releases the GIL on large inputs, so on a second core the hash costs no time.
+    """
+
+    def __init__(self, data: bytes):
+        self._hash = hashlib.sha256()
+        self._thread = threading.Thread(target=self._hash.update, args=(data,), daemon=True)
+        self._thread.start()
+
+    def hexdigest(self) -> str:
+        self._thread.join()
+        return self._hash.hexdigest()
+
+
+def parse_header(raw: bytes, where: str, path: Path | None = None) -> CsvFile:
+    """Return ``raw`` (a CSV file's bytes) with its header parsed; ``where`` names it in messages."""
+    digest = _Digest(raw)
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    if not raw.isascii():  # ASCII is UTF-8: only other text needs the full check
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            line = raw.count(b"\n", 0, e.start) + 1
+            raise BadInputError(
+                f"{where} is not UTF-8 text (line {line}); save it as UTF-8 CSV"
+            ) from None
+    first = _first_record(raw)
+    if first is None:
+        raise BadInputError(f"{where} is empty; expected a header row naming the columns")
+    delimiter = _detect_delimiter(first)
+    try:
+        header = next(csv.reader([first], delimiter=delimiter))
+    except (csv.Error, StopIteration) as e:
+        raise BadInputError(f"{where} line 1 (the header): {e}") from None
+    header = [h.strip() for h in header]
+    return CsvFile(where, path, raw, delimiter, tuple(header), digest)
+
+
+def _first_record(raw: bytes) -> str | None:
+    """Return the header row's text: the first line that is not blank."""
+    start = 0
+    while start < len(raw):
+        end = raw.find(b"\n", start)
+        end = len(raw) if end < 0 else end
+        text = raw[start:end].decode("utf-8", errors="replace").strip("\r")
+        if text.strip():
+            return text
+        start = end + 1
+    return None
+
+
+def _detect_delimiter(header: str) -> str:
+    """Return the delimiter of a header row: the most frequent of ``,`` ``;`` tab outside quotes."""
+    bare = re.sub(r'"[^"]*"', "", header)
+    counts = [bare.count(d) for d in DELIMITERS]
+    return DELIMITERS[counts.index(max(counts))] if max(counts) else ","
+
+
+# ----------------------------------------------------------------------------- reading columns
+
+
+class _Reader:
+    """One read of some columns of a CsvFile: the fast path, and the plain one behind it."""
+
+    def __init__(
+        self,
+        file: CsvFile,
+        numeric: list[int],
+        label: int | None,
+        code: LabelCode | None,
+        missing: str,
+        hint: str,
+    ):
+        self.file, self.numeric, self.label, self.missing, self.hint = (
+            file,
+            numeric,
+            label,
+            missing,
+            hint,
+        )
+        self.code: LabelCode = code or (lambda cell: 0)
+        self.n_columns = len(file.header)
+
+    # -- messages
+
+    def _bad_number(self, line: int, column: int, text: str) -> BadInputError:
+        what = f"{self.file.where} line {line}, column {self.file.column(column)}"
+        stripped = text.strip()
+        if re.fullmatch(r"[+-]?(?:inf|infinity)", stripped, re.IGNORECASE):
+            why = "is not finite; allowed: finite numbers"
+        elif NUMBER.fullmatch(stripped):
+            why = "is too large; allowed: finite numbers (at most about 1.8e308)"
+        else:
+            why = f"is not a number; allowed: {NUMBER_HELP}"
+        return BadInputError(f"{what}: {text!r} {why}{self.hint}")
+
+    def _missing(self, line: int, column: int, text: str) -> BadInputError:
+        shown = "an empty cell" if not text.strip() else f"a missing value {text.strip()!r}"
+        return BadInputError(
+            f"{self.file.where} line {line}, column {self.file.column(column)}: {shown}; "
+            'fill it in, or drop such rows with data.missing = "drop"'
+        )
+
+    def _fields(self, line: int, got: int) -> BadInputError:
+        return BadInputError(
+            f"{self.file.where} line {line} has {got} field{'s' * (got != 1)}; "
+            f"the header (line 1) has {self.n_columns}"
+        )
+
+    def _label(self, line: int, cell: str) -> int:
+        try:
+            return self.code(cell)
+        except BadInputError as e:
+            raise BadInputError(
+                f"{self.file.where} line {line}, column {self.file.column(self.label or 0)}: {e}"
+            ) from None
+
+    # -- one record, exactly
+
+    def _check_record(self, line: int, cells: Sequence[str]) -> tuple[list[float], int] | None:
+        """Return a record's numbers and class code, None to drop it; raise at a bad cell."""
+        if len(cells) != self.n_columns:
+            raise self._fields(line, len(cells))
+        values = []
+        drop = False
+        for k in self.numeric:
+            text = cells[k]
+            stripped = text.strip()
+            if stripped in MISSING:
+                if self.missing == "error":
+                    raise self._missing(line, k, text)
+                drop = True
+                continue
+            if not NUMBER.fullmatch(stripped):
+                raise self._bad_number(line, k, text)
+            x = float(stripped)
+            if math.isinf(x):
+                raise self._bad_number(line, k, text)
+            values.append(x)
+        code = 0
+        if self.label is not None:
+            cell = cells[self.label].strip()
+            if cell in MISSING:
+                if self.missing == "error":
+                    raise self._missing(line, self.label, cells[self.label])
+                drop = True
+            else:
+                code = self._label(line, cell)
+        return None if drop else (values, code)
+
+    # -- the plain reader
+
+    def plain(self) -> Columns:
+        """Return the columns read one record at a time with Python's csv module."""
+        text = self.file.raw.decode("utf-8")
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.file.delimiter)
+        header_seen = False
+        values: list[list[float]] = []
+        codes: list[int] = []
+        rows: list[int] = []
+        dropped: list[int] = []
+        n_rows = 0
+        line = 1
+        try:
+            for record in reader:
+                start, line = line, reader.line_num + 1
+                if not record:
+                    continue  # a blank line
+                if not header_seen:
+                    header_seen = True
+                    continue
+                checked = self._check_record(start, record)
+                if checked is None:
+                    dropped.append(start)
+                else:
+                    values.append(checked[0])
+                    codes.append(checked[1])
+                    rows.append(n_rows)
+                n_rows += 1
+        except csv.Error as e:
+            raise BadInputError(f"{self.file.where} line {line}: {e}") from None
+        X = np.array(values, dtype=np.float64).reshape(len(values), len(self.numeric))
+        return Columns(
+            X,
+            np.array(codes, dtype=np.intp) if self.label is not None else None,
+            np.array(rows, dtype=np.intp),
+            n_rows,
+            tuple(dropped),
+        )
+
+    # -- the fast reader
+
+    def fast(self) -> Columns | None:
+        """Return the columns read by numpy's C parser, or None when the plain reader must decide."""
+        raw = self.file.raw
+        if self.file.path is None or b'"' in raw or raw.count(b"\r") != raw.count(b"\r\n"):
+            return None  # quotes, old Mac line ends, or no file for numpy to read
+        if raw[:1] in (b"\r", b"\n"):
+            return None  # blank lines before the header
+        bad_dot = self._first_bad_dot()
+        if bad_dot is not None and self.missing == "drop":
+            return None
+        columns = self._load(bad_dot[0] if bad_dot else None)
+        if bad_dot is not None and columns is not None:
+            raise bad_dot[1]  # every row before it is fine
+        return columns
+
+    def _load(self, max_rows: int | None) -> Columns | None:
+        """Return the first ``max_rows`` data rows (all when None) read by numpy.
+
+        Raise the exact error of the first bad row, or return None when only the plain reader can
+        tell (or drop rows).
+        """
+        label = self.label
+        if max_rows == 0:
+            return self._empty()
+
+        def skip(cell: str) -> float:
+            return 0.0
+
+        converters: dict[int | str, Callable[[str], float]] = {
+            k: skip for k in range(self.n_columns) if k not in self.numeric and k != label
+        }
+        if label is not None:
+            converters[label] = _Codes(self.code).__getitem__  # C lookups but for new labels
+        assert self.file.path is not None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # "input contained no data"
+                A = np.loadtxt(
+                    str(self.file.path.resolve()),  # absolute: numpy never takes it for a URL
+                    delimiter=self.file.delimiter,
+                    skiprows=1,
+                    comments=None,
+                    encoding="utf-8",
+                    converters=converters,
+                    ndmin=2,
+                    max_rows=max_rows,
+                    dtype=np.float64,
+                )
+        except ValueError as e:
+            if self.missing == "drop":
+                return None  # rows to drop: the plain reader decides which and why
+            match = re.search(r"at row (\d+)", str(e))
+            if isinstance(e.__cause__, BadInputError) or not match:
+                return None  # a class label the caller refuses: the plain reader says where
+            near = int(match.group(1))  # numpy counts from 0 or 1, depending on the error
+            for row in (near - 1, near, near + 1):
+                if row >= 0 and (max_rows is None or row < max_rows):
+                    self._load(row)  # raises at an earlier bad row, if there is one
+                    self._check_row(row)
+            return None
+        if not len(A):
+            return self._empty()
+        if A.shape[1] != self.n_columns:  # numpy counts the first row's fields
+            self._check_row(0)
+            return None
+        first = self.numeric[0] if self.numeric else 0
+        if self.numeric == list(range(first, first + len(self.numeric))):
+            X = A[:, first : first + len(self.numeric)]  # (n_rows, n_numeric), a view: no copy
+        else:
+            X = A[:, self.numeric]
+        labels = A[:, label].astype(np.intp) if label is not None else None
+        bad = ~np.isfinite(X).all(axis=1)
+        if labels is not None:
+            bad |= labels < 0
+        if bad.any():
+            if self.missing == "error":
+                self._check_row(int(np.argmax(bad)))
+            return None  # rows to drop: the plain reader decides which and why
+        n = len(X)
+        return Columns(X, labels, np.arange(n, dtype=np.intp), n, ())
+
+    def _empty(self) -> Columns:
+        labels = np.empty(0, dtype=np.intp) if self.label is not None else None
+        rows = np.empty(0, dtype=np.intp)
+        return Columns(np.empty((0, len(self.numeric))), labels, rows, 0, ())
+
+    def _line_starts(self) -> NDArray[np.intp]:
+        """Return the byte offset of every data row (non-empty line after the header)."""
+        b = np.frombuffer(self.file.raw, dtype=np.uint8)
+        starts = np.concatenate(([0], np.flatnonzero(b == 10) + 1))
+        starts = starts[starts < len(b)]
+        second = b[np.minimum(starts + 1, len(b) - 1)]
+        blank = (b[starts] == 10) | ((b[starts] == 13) & (second == 10))
+        return starts[~blank][1:]
+
+    def _record_at(self, offset: int) -> tuple[int, list[str]]:
+        """Return the 1-based line and the cells of the unquoted line starting at ``offset``."""
+        raw = self.file.raw
+        end = raw.find(b"\n", offset)
+        text = raw[offset : end if end >= 0 else len(raw)].decode("utf-8").removesuffix("\r")
+        return raw.count(b"\n", 0, offset) + 1, text.split(self.file.delimiter)
+
+    def _check_row(self, row: int) -> None:
+        """Raise the error of data row ``row`` (0-based), if it has one."""
+        starts = self._line_starts()
+        if 0 <= row < len(starts):
+            self._check_record(*self._record_at(int(starts[row])))
+
+    def _first_bad_dot(self) -> tuple[int, BadInputError] | None:
+        """Return the data row and error of the first number such as ``.5`` or ``5.``, if any.
+
+        numpy reads those, SPEC 7 does not: a ``.`` in a number needs a digit on both sides. Text
+        columns may hold dots anywhere, so each line with a suspicious dot is checked exactly.
+        """
+        raw = self.file.raw
+        b = np.frombuffer(raw, dtype=np.uint8)
+        n = len(b)
+        checked = -1
+        for start in range(1, n, _CHUNK):
+            block = b[start - 1 : min(start + _CHUNK + 1, n)]  # one byte of context each side
+            digit = (block - 48) < 10  # uint8 arithmetic wraps: only '0'..'9' stay below 10
+            bad = (block[1:-1] == 46) & ~(digit[:-2] & digit[2:])
+            at = np.flatnonzero(bad) + start
+            if start + _CHUNK >= n and raw.endswith(b"."):  # the last byte has no right neighbour
+                at = np.append(at, n - 1)
+            for position in at:
+                offset = raw.rfind(b"\n", 0, int(position)) + 1
+                if offset == 0 or offset <= checked:
+                    continue  # the header, or a line already checked
+                checked = offset
+                try:
+                    self._check_record(*self._record_at(offset))
+                except BadInputError as e:
+                    return int(np.searchsorted(self._line_starts(), offset)), e
+        return None
+
+
+class _Codes(dict[str, float]):
+    """The class code of each raw label cell, worked out once per distinct cell.
+
+    numpy calls ``__getitem__`` once per row; for a label seen before that is a lookup in C.
+    """
+
+    def __init__(self, code: LabelCode):
+        super().__init__()
+        self.code = code
+
+    def __missing__(self, cell: str) -> float:
+        stripped = cell.strip()
+        value = self[cell] = -1.0 if stripped in MISSING else float(self.code(stripped))
+        return value
