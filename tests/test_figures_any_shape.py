@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import ok
-from figure_text import text_problems
 from matplotlib.collections import PathCollection
+from textcheck import text_problems
 
 from iris_nn.core.network import Network
 from iris_nn.data.scaler import Scaler
@@ -80,14 +80,7 @@ def views(shaped):
     return {name: load_view(path) for name, path in shaped.items()}
 
 
-CASES = [
-    (run, spec.name)
-    for run in ("iris", "wine", "digits", "blobs")
-    for spec in FIGURES
-    # probability_evolution.png belongs to views/training.py, being reworked on another branch:
-    # its one-row legend cannot hold twenty classes yet
-    if not (run == "blobs" and spec.name == "probability_evolution.png")
-]
+CASES = [(run, spec.name) for run in ("iris", "wine", "digits", "blobs") for spec in FIGURES]
 
 
 @pytest.mark.parametrize(("run", "figure"), CASES)

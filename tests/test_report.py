@@ -200,5 +200,7 @@ def test_plot_refuses_other_formats(run_dir):
 def test_the_report_says_how_to_read_every_figure(run_dir):
     page = parse(run_dir / "report.html")
     text = " ".join(" ".join(page.text).split())
+    info = load_view(run_dir).info  # captions speak of the data set's rows: flowers, species
     for spec in FIGURES:
-        assert spec.title in text and " ".join(spec.how_to_read.split()) in text, spec.name
+        assert spec.title in text and " ".join(spec.reading(info).split()) in text, spec.name
+        assert "{" not in spec.reading(info), spec.name

@@ -14,7 +14,6 @@ axes with their own ticks would cost several times the drawing itself, so the fe
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -23,7 +22,9 @@ from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.colors import Colormap, Normalize
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Rectangle
+from matplotlib.textpath import TextToPath
 from matplotlib.ticker import MaxNLocator
 from numpy.typing import NDArray
 
@@ -117,9 +118,32 @@ def _limits(panels: Sequence[Panel], row: str) -> tuple[float, float]:
 
 
 def _wrap(text: str, inches: float) -> str:
-    """Return ``text`` broken between terms to fit ``inches`` at the panel font size."""
-    chars = max(int(inches * 72 / (PT * 0.52)), 12)
-    lines = textwrap.wrap(text, chars, break_long_words=False, break_on_hyphens=False)
+    """Return ``text`` broken between terms to fit ``inches`` at the panel font size.
+
+    Widths are measured in the font; a term too long for a line on its own (an input such as
+    ``od280_od315_of_diluted_wines``) breaks after an underscore.
+    """
+    font = FontProperties(size=PT)
+
+    def fits(line: str) -> bool:
+        shown = line.replace(NBSP, " ")
+        return TextToPath().get_text_width_height_descent(shown, font, False)[0] <= inches * 72
+
+    pieces: list[tuple[str, str]] = []  # (text, what joins it to the piece before)
+    for word in text.split(" "):
+        joiner = " "
+        while not fits(word) and "_" in word[:-1]:
+            cuts = [k + 1 for k, c in enumerate(word[:-1]) if c == "_" and fits(word[: k + 1])]
+            cut = cuts[-1] if cuts else word.index("_") + 1
+            pieces.append((word[:cut], joiner))
+            word, joiner = word[cut:], ""
+        pieces.append((word, joiner))
+    lines: list[str] = []
+    for piece, joiner in pieces:
+        if lines and fits(lines[-1] + joiner + piece):
+            lines[-1] += joiner + piece
+        else:
+            lines.append(piece)
     return "\n".join(lines).replace(NBSP, " ")
 
 
@@ -138,7 +162,15 @@ class Box:
 
 
 def _axis_ticks(ax: Axes, box: Box, lo: float, hi: float, vertical: bool, name: str) -> None:
-    """Draw hand-made ticks and an axis label along the left (vertical) or bottom of ``box``."""
+    """Draw hand-made ticks and an axis label along the left (vertical) or bottom of ``box``.
+
+    A vertical label stands clear of the widest tick label (``1600`` is wider than ``4``).
+    """
+    font = FontProperties(size=PT)
+    widest = max(
+        TextToPath().get_text_width_height_descent(f"{t:g}", font, False)[0] / 72
+        for t in _ticks(lo, hi)
+    )
     for t in _ticks(lo, hi):
         f = (t - lo) / (hi - lo)
         if vertical:
@@ -151,7 +183,7 @@ def _axis_ticks(ax: Axes, box: Box, lo: float, hi: float, vertical: bool, name: 
             ax.text(x, box.y - 0.06, f"{t:g}", ha="center", va="top", fontsize=PT)
     if vertical:
         ax.text(
-            box.x - 0.36,
+            box.x - max(0.36, 0.06 + widest + 0.1),
             box.y + box.h / 2,
             name,
             ha="center",
