@@ -70,6 +70,10 @@ def test_train_predict_evaluate_on_each_data_set(trained, name):
     assert scored["accuracy"] == saved["test"]["accuracy"] and scored["n"] == len(split["test"])
     table = ok("evaluate", run_dir)
     assert f"{info.nouns}" in table.splitlines()[0] and f"rows = true {TARGETS[name]}" in table
+    steps = ok("predict", "-m", run_dir, *values, "--explain").split("\n\nprediction")[0]
+    assert steps.startswith(f"Each {info.noun} goes through")
+    assert max(map(len, steps.splitlines())) <= 110  # digits' 64 inputs wrap
+    assert "(cm)" not in steps and "flower" not in steps
 
 
 def test_runs_lists_the_data_set(trained):

@@ -121,8 +121,21 @@ def to_table(pred: Prediction, numbered: bool) -> str:
     return "\n".join(lines)
 
 
-def _named(names: Sequence[str], values: Iterable[float], fmt: str) -> str:
-    return "   ".join(f"{n} {v:{fmt}}" for n, v in zip(names, values, strict=True))
+def _named_lines(label: str, names: Sequence[str], values: Iterable[float], fmt: str) -> list[str]:
+    """Return ``label  name value   name value ...`` wrapped at LINE_WIDTH between the pairs
+    (digits' 64 inputs take several lines, Iris's four one)."""
+    indent = 18  # "  " + the label padded to 15 + " "
+    lines: list[str] = []
+    current = ""
+    for name, v in zip(names, values, strict=True):
+        pair = f"{name} {v:{fmt}}"
+        if current and indent + len(current) + 3 + len(pair) > LINE_WIDTH:
+            lines.append(current)
+            current = pair
+        else:
+            current = f"{current}   {pair}" if current else pair
+    lines.append(current)
+    return [f"  {label:<15} {lines[0]}", *(" " * indent + line for line in lines[1:])]
 
 
 SPELLED_UNITS = 8  # layers up to this wide show each unit's arithmetic; wider ones a vector
@@ -238,14 +251,16 @@ def explain(pred: Prediction) -> str:
     hot = argmax_one_hot(pred.P)
     for n in range(len(pred)):
         i = int(pred.predicted[n])
+        softmax = _named_lines("SoftMax", classes, pred.P[n], ".3f")
+        softmax[-1] += f"   (sum {pred.P[n].sum():.3f})"
         lines += [
             "",
             f"{pred.noun} {n + 1}",
-            f"  {inputs:<15} {_named(features, pred.X[n], 'g')}",
-            f"  scaled inputs   {_named(features, pred.X_scaled[n], '.4g')}",
+            *_named_lines(inputs, features, pred.X[n], "g"),
+            *_named_lines("scaled inputs", features, pred.X_scaled[n], ".4g"),
             *_layer_lines(pred, n, classes),
-            f"  {raw:<15} {_named(classes, pred.Z[n], '.4g')}",
-            f"  SoftMax         {_named(classes, pred.P[n], '.3f')}   (sum {pred.P[n].sum():.3f})",
+            *_named_lines(raw, classes, pred.Z[n], ".4g"),
+            *softmax,
             f"  ArgMax          {hot[n].tolist()}  ->  {classes[i]}",
         ]
         if pred.truth is not None:
