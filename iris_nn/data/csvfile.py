@@ -326,8 +326,9 @@ class _Reader:
     def fast(self) -> Columns | None:
         """Return the columns read by numpy's C parser, or None when the plain reader must decide."""
         raw = self.file.raw
-        if self.file.path is None or b'"' in raw or raw.count(b"\r") != raw.count(b"\r\n"):
-            return None  # quotes, old Mac line ends, or no file for numpy to read
+        lone_cr = b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n")  # old Mac line ends
+        if self.file.path is None or b'"' in raw or lone_cr:
+            return None  # no file for numpy to read, quotes, or old Mac line ends
         if raw[:1] in (b"\r", b"\n"):
             return None  # blank lines before the header
         bad_dot = self._first_bad_dot()
