@@ -502,7 +502,7 @@ def test_explain_spells_out_narrow_layers_and_rounds_wide_ones(out):
 NAMED = ["sepal_width=3.5", "petal_length=1.4", "petal_width=0.2"]
 
 
-@pytest.mark.parametrize("bad", ["5_1", "٥", ".5", "1E1"])
+@pytest.mark.parametrize("bad", ["5_1", "٥", ".5", "5."])
 def test_numbers_outside_specs_grammar_are_refused_everywhere(trained_run, tmp_path, bad):
     expected = f"'{bad}' is not a number; allowed: numbers such as 5.1"
     assert expected in error(run("predict", "-m", trained_run, bad, "3.5", "1.4", "0.2"))
@@ -510,7 +510,8 @@ def test_numbers_outside_specs_grammar_are_refused_everywhere(trained_run, tmp_p
     csv_text = f"{','.join(FEATURES)}\n5.1,3.5,1.4,0.2\n{bad},3.5,1.4,0.2\n"
     line = error(run("predict", "-m", trained_run, "-i", "-", input=csv_text))
     assert (
-        line.startswith("Error: --input: standard input row 2, sepal_length: ") and expected in line
+        line.startswith("Error: --input: standard input line 3, column 'sepal_length': ")
+        and expected in line
     )
 
 
@@ -529,5 +530,5 @@ def test_a_csv_line_past_the_limit_is_one_error(trained_run, monkeypatch):
     monkeypatch.setitem(limits.LIMITS, "CSV line", 1000)
     text = f"{','.join(FEATURES)}\n" + "1," * 600 + "\n"
     assert error(run("predict", "-m", trained_run, "-i", "-", input=text)) == (
-        "Error: --input: standard input has a line longer than 1000 bytes, the limit for a CSV line"
+        "Error: --input: standard input line 2 is longer than 1000 bytes, the limit for a CSV line"
     )

@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 
 from iris_nn.core.errors import BadInputError
 from iris_nn.core.functional import Array
+from iris_nn.data.limits import LIMITS, size_text
 from iris_nn.data.values import NUMBER, NUMBER_HELP, feature_name, unit_of
 
 DELIMITERS = (",", ";", "\t")
@@ -129,6 +130,21 @@ def open_csv(path: str | Path) -> CsvFile:
     return parse_header(raw, where, p)
 
 
+def _check_line_lengths(raw: bytes, where: str) -> None:
+    """Raise BadInputError when a line of ``raw`` passes the CSV line limit (a field the size of a
+    book is a wrong file, and the csv module refuses fields past 128 KB anyway)."""
+    limit = min(LIMITS["CSV line"], csv.field_size_limit())
+    if len(raw) <= limit:  # no line can be longer than the file: nothing to scan
+        return
+    ends = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == 10)  # (n_lines,)
+    lengths = np.diff(ends, prepend=-1, append=len(raw)) - 1  # (n_lines + 1,), without "\n"
+    line = int(lengths.argmax())
+    if lengths[line] > limit:
+        raise BadInputError(
+            f"{where} line {line + 1} is longer than {size_text(limit)}, the limit for a CSV line"
+        )
+
+
 class _Digest:
     """The SHA-256 of some bytes, computed in a thread while the columns are parsed.
 
@@ -149,6 +165,7 @@ def parse_header(raw: bytes, where: str, path: Path | None = None) -> CsvFile:
     """Return ``raw`` (a CSV file's bytes) with its header parsed; ``where`` names it in messages."""
     digest = _Digest(raw)
     raw = raw.removeprefix(b"\xef\xbb\xbf")
+    _check_line_lengths(raw, where)
     if not raw.isascii():  # ASCII is UTF-8: only other text needs the full check
         try:
             raw.decode("utf-8")

@@ -79,7 +79,7 @@ def is_number(text: str) -> bool:
 # SPEC 7: how the tool reads a number anywhere outside TOML (predict and softmax values, CSV
 # cells, numeric options, run files): ASCII decimals. Python's float() would also take "5_1" (as
 # 51), "١٢" (Arabic-Indic digits), "infinity" and " 5 \n"; none of those is a number here.
-NUMBER_PATTERN = r"[+-]?[0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?"
+NUMBER_PATTERN = r"[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"  # e or E, as spreadsheets write it
 INTEGER_PATTERN = r"[+-]?[0-9]+"
 NUMBER_FORM = "numbers such as 5.1, -0.4 or 1e-3 ([+-]digits[.digits][e[+-]digits])"
 NUMBER_HELP = NUMBER_FORM
@@ -124,7 +124,7 @@ def parse_integer(text: str, what: str) -> int:
     return int(text)
 
 
-_NUMBER_BYTES = b"0123456789+-.e \t"
+_NUMBER_BYTES = b"0123456789+-.eE \t"
 
 
 def _all_numbers(cells: Sequence[str]) -> bool:

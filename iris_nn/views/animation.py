@@ -21,7 +21,8 @@ from iris_nn.core.functional import Array, softmax
 from iris_nn.core.network import Network
 from iris_nn.runs.rundir import PLOTS_DIR, read_snapshots, write_atomic
 from iris_nn.views.figures import RunView, load_view
-from iris_nn.views.outputs import _shaded_regions, plane_features
+from iris_nn.views.influence import plane_features
+from iris_nn.views.regions import shaded_regions
 from iris_nn.views.style import (
     TEST_COLOUR,
     TRAIN_COLOUR,
@@ -68,7 +69,7 @@ def draw_frames(view: RunView) -> tuple[list[int], list[Image.Image]]:
 
     # The plane: the decision-regions figure's pair of features, the others at the median.
     one_feature = len(model.features) == 1
-    i, j = (0, 0) if one_feature else plane_features(model.features, view.info.plane)
+    i, j = (0, 0) if one_feature else plane_features(model.features, view.ranking, view.info.plane)
     (x0, x1) = sweep_range(X[:, i], 0.05)
     (y0, y1) = (-0.6, n_classes - 0.4) if one_feature else sweep_range(X[:, j], 0.05)
     gx, gy = np.linspace(x0, x1, GRID), np.linspace(y0, y1, GRID)
@@ -175,7 +176,7 @@ def draw_frames(view: RunView) -> tuple[list[int], list[Image.Image]]:
         epoch = int(epochs[index])
         net = Network(model.net.sizes, model.net.activation, theta[index].copy())
         P = softmax(net.forward(grid_inputs))  # (GRID * GRID, n_classes)
-        image.set_data(_shaded_regions(P, GX.shape) if not one_feature else _strip(P))
+        image.set_data(shaded_regions(P, GX.shape) if not one_feature else _strip(P))
         for k, group in enumerate(bars):
             for bar, p in zip(group, softmax(net.forward(row_inputs))[:, k], strict=True):
                 bar.set_height(p)
@@ -197,7 +198,7 @@ def draw_frames(view: RunView) -> tuple[list[int], list[Image.Image]]:
 
 def _strip(P: Array) -> Array:
     """Return a one-feature model's regions: the same colour in every row of the strip."""
-    line = _shaded_regions(P.reshape(GRID, GRID, -1)[0], (1, GRID))
+    line = shaded_regions(P.reshape(GRID, GRID, -1)[0], (1, GRID))
     return np.repeat(line, GRID, axis=0)
 
 

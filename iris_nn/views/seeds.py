@@ -15,9 +15,11 @@ import numpy as np
 from matplotlib.figure import Figure, SubFigure
 
 from iris_nn.core.functional import Array, softmax
+from iris_nn.runs.model_file import Model
 from iris_nn.runs.rundir import PLOTS_DIR, REPORT_FILE, write_atomic
 from iris_nn.runs.seeds import SeedsStudy
-from iris_nn.views.outputs import _shaded_regions, plane_features
+from iris_nn.views.influence import plane_features, ranked
+from iris_nn.views.regions import shaded_regions
 from iris_nn.views.style import (
     TRAIN_COLOUR,
     class_colour,
@@ -87,7 +89,7 @@ def _regions(result: SeedsStudy, i: int, j: int, extent: tuple[float, ...]) -> l
     Xg[:, i], Xg[:, j] = GX.ravel(), GY.ravel()
     inputs = data.scaler(Xg)
     return [
-        _shaded_regions(softmax(n.network().forward(inputs)), GX.shape)
+        shaded_regions(softmax(n.network().forward(inputs)), GX.shape)
         for n in result.networks[:MAX_REGIONS]
     ]
 
@@ -150,7 +152,11 @@ def seeds_figure(result: SeedsStudy, name: str) -> Figure:
     )
     loss_ax.tick_params(labelsize=8)
     if bottom is not None:
-        i, j = plane_features(list(data.features), data.info.plane)
+        # the decision-regions figure's plane: the data set's pair, else the features that move
+        # network 0's probabilities most
+        first = Model(result.networks[0].network(), data.scaler, {"features": list(data.features)})
+        ranking = ranked(first, data.X[data.split.train])
+        i, j = plane_features(list(data.features), ranking, data.info.plane)
         (x0, x1), (y0, y1) = sweep_range(data.X[:, i], 0.05), sweep_range(data.X[:, j], 0.05)
         images = _regions(result, i, j, (x0, x1, y0, y1))
         panels = bottom.subplots(region_rows, region_cols, squeeze=False).ravel()
