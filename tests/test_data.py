@@ -9,7 +9,7 @@ from sklearn.datasets import load_iris
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from iris_nn.core.errors import BadInputError
-from iris_nn.data import datasets, limits, split, values
+from iris_nn.data import datasets, limits, scaler, split, values
 from iris_nn.data.prepare import open_dataset, prepare
 from iris_nn.data.scaler import Scaler
 from iris_nn.runs.config import DataConfig
@@ -56,6 +56,18 @@ def test_scalers_match_sklearn(scaling, oracle):
     X, _ = datasets.get_dataset("iris").rows()
     center, scale = fit_scaler(X[:100], scaling)
     np.testing.assert_allclose((X - center) / scale, oracle().fit(X[:100]).transform(X), atol=1e-12)
+
+
+@pytest.mark.parametrize("block", [7, 100, 65536])
+def test_standard_scaler_in_blocks_matches_sklearn_and_scales_in_place(monkeypatch, block):
+    monkeypatch.setattr(scaler, "STD_BLOCK", block)  # big data: the deviations a block at a time
+    X = np.random.default_rng(3).normal(5.0, 2.0, size=(1000, 3))
+    s = Scaler.fit(X, "standard")
+    oracle = StandardScaler().fit(X)
+    np.testing.assert_allclose(s.scale, oracle.scale_, rtol=1e-14)
+    copy = X.copy()
+    assert s(copy, out=copy) is copy  # in place: a big part needs no second copy
+    np.testing.assert_allclose(copy, oracle.transform(X), atol=1e-13)
 
 
 def test_constant_column_does_not_divide_by_zero():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from test_network import X_STD, Y_IRIS, _net
 
-from iris_nn.core.engine import MAX_TRACKED, Batch, tracked_right
+from iris_nn.core.engine import CHUNK_PRODUCT, MAX_TRACKED, Batch, Rows, chunk_rows, tracked_right
 from iris_nn.core.functional import ACTIVATIONS, cross_entropy, softmax
 from iris_nn.core.network import Network
 
@@ -58,6 +58,57 @@ def test_batch_accuracy_follows_argmax_on_ties():
     assert accuracy == np.mean(Y_IRIS == 0)
     assert loss == pytest.approx(np.log(3), rel=1e-14)
     assert np.isnan(batch.metrics()[:, 1]).all()  # no validation rows
+
+
+def test_accuracy_takes_the_first_of_tied_maxima():
+    # zero weights and biases (0, 1, 1): classes 1 and 2 tie for the max; ArgMax names class 1
+    net = Network([4, 3], "relu")
+    net.b(1)[...] = [0.0, 1.0, 1.0]
+    y = np.array([0, 1, 2, 1])
+    batch = Batch(net, X_STD[:4], y)
+    batch.forward()
+    assert batch.loss_accuracy()[1] == 0.5
+    assert np.array_equal(net.predict(X_STD[:4]) == y, [False, True, False, True])
+
+
+def test_load_gathers_rows_as_a_new_batch_would():
+    net = _net([6], "tanh", seed=2)
+    rows = np.array([140, 3, 77, 3, 56])
+    reused = Batch(net, X_STD[:5], Y_IRIS[:5])
+    reused.forward()
+    reused.softmax()
+    reused.output_delta()  # its one-hot is built for the first rows
+    reused.load(X_STD, Y_IRIS[rows], rows)
+    fresh = Batch(net, X_STD[rows], Y_IRIS[rows])
+    for batch in (reused, fresh):
+        batch.forward()
+    np.testing.assert_array_equal(reused.metrics(), fresh.metrics())
+    np.testing.assert_array_equal(
+        reused.backward(reused.output_delta(), 0.1).copy(),
+        fresh.backward(fresh.output_delta(), 0.1),
+    )
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, 150, 1000])
+def test_chunked_passes_add_up_to_the_whole(chunk):
+    net = _net([5, 4], "sigmoid", seed=5)
+    rows = Rows(net, X_STD, Y_IRIS, chunk)
+    assert len(rows.bounds) == -(-150 // chunk)
+    whole = Batch(net, X_STD, Y_IRIS)
+    whole.forward()
+    expected = whole.metrics()[:, 0].copy()
+    np.testing.assert_allclose(rows.metrics(np.empty(2)), expected, rtol=1e-14)
+    out = np.empty(2)
+    grad = rows.gradient(0.3, out)
+    np.testing.assert_allclose(out, expected, rtol=1e-14)
+    np.testing.assert_allclose(grad, net.gradient(X_STD, Y_IRIS, 0.3)[1], rtol=0, atol=1e-15)
+
+
+def test_chunks_keep_to_small_products():
+    net = Network([20, 64, 3], "relu")
+    rows = chunk_rows(net)
+    assert rows * 21 * 64 <= CHUNK_PRODUCT < (rows + 1) * 21 * 64
+    assert chunk_rows(Network([4, 3], "relu")) == CHUNK_PRODUCT // 15
 
 
 def test_tracked_right_unpacks_every_bit_exactly():

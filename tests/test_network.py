@@ -69,7 +69,7 @@ def test_gradient_matches_central_differences(source, activation, hidden, l2):
     assert rel.max() < 1e-6
 
 
-def _sklearn_with(net, activation, lr=0.1):
+def _sklearn_with(net, activation, lr=0.1, batch_size=None):
     n = len(X_STD)
     clf = MLPClassifier(
         hidden_layer_sizes=tuple(net.hidden),
@@ -78,7 +78,7 @@ def _sklearn_with(net, activation, lr=0.1):
         momentum=0.0,
         nesterovs_momentum=False,
         alpha=0.0,
-        batch_size=n,
+        batch_size=batch_size or n,
         learning_rate_init=lr,
         max_iter=1,
         shuffle=False,
@@ -108,6 +108,28 @@ def test_predict_proba_and_one_step_equal_sklearn(source, activation, hidden):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.partial_fit(X_STD, Y_IRIS)  # one epoch of one full batch: one step
+    for i in range(1, net.n_layers + 1):
+        np.testing.assert_allclose(net.W(i), clf.coefs_[i - 1], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(net.b(i), clf.intercepts_[i - 1], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("activation", list(SKLEARN_NAMES))
+def test_one_mini_batch_step_equals_sklearn(activation):
+    # As training does it: one Batch per batch length, loaded with each mini-batch's rows.
+    net = _net([8, 5], activation, seed=6)
+    rows = np.random.default_rng(0).permutation(len(X_STD))[:32]
+    clf = _sklearn_with(net, activation, batch_size=32)
+    batch = Batch(net, X_STD[:32], Y_IRIS[:32])
+    batch.forward()
+    batch.softmax()
+    batch.output_delta()  # the one-hot of the previous rows is built
+    batch.load(X_STD, Y_IRIS[rows], rows)
+    batch.forward()
+    batch.softmax()
+    net.theta -= 0.1 * batch.backward(batch.output_delta())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.partial_fit(X_STD[rows], Y_IRIS[rows])  # 32 rows, batch_size 32: one step
     for i in range(1, net.n_layers + 1):
         np.testing.assert_allclose(net.W(i), clf.coefs_[i - 1], rtol=0, atol=1e-12)
         np.testing.assert_allclose(net.b(i), clf.intercepts_[i - 1], rtol=0, atol=1e-12)

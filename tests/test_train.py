@@ -1,10 +1,15 @@
 """The training loop: optimisers learn, early stopping restores the best weights, divergence stops."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_iris
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
+from iris_nn.core import train
 from iris_nn.core.errors import DivergenceError
 from iris_nn.core.functional import cross_entropy
 from iris_nn.core.network import Network
@@ -136,7 +141,8 @@ def test_stop_request_ends_after_the_current_epoch():
     control = Control()
 
     def progress(epoch, history):
-        control.stop = True  # as a signal handler would, mid-run
+        if epoch > 0:  # epoch 0 is reported at once, as training starts
+            control.stop = True  # as a signal handler would, mid-run
 
     cfg = TrainConfig(epochs=10**6)
     net = Network.initialised([4, 8, 3], "tanh", np.random.default_rng(0))
@@ -219,6 +225,107 @@ def test_history_accuracies_are_exact_fractions():
     # the last row measures the final weights; count / n exactly, not a sum of 1 / n
     assert h.columns["train_accuracy"][-1] == np.mean(net.predict(X[TRAIN]) == Y[TRAIN])
     assert h.columns["val_accuracy"][-1] == np.mean(net.predict(X[VAL]) == Y[VAL])
+
+
+class InOrder:
+    """Stands in for the shuffling generator: mini-batches in row order (scikit-learn's
+    ``shuffle=False``)."""
+
+    def permutation(self, n):
+        return np.arange(n)
+
+
+def test_mini_batch_epochs_and_their_history_equal_sklearn():
+    X_train, y_train = X[TRAIN], Y[TRAIN]  # 75 rows: batches of 32, 32 and 11
+    net = Network.initialised([4, 8, 3], "relu", np.random.default_rng(0))
+    clf = MLPClassifier(
+        (8,),
+        solver="sgd",
+        momentum=0,
+        nesterovs_momentum=False,
+        alpha=0,
+        batch_size=32,
+        learning_rate_init=0.1,
+        max_iter=1,
+        shuffle=False,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X_train, y_train)  # builds its structures; the weights are replaced below
+        clf.coefs_ = [net.W(i).copy() for i in (1, 2)]
+        clf.intercepts_ = [net.b(i).copy() for i in (1, 2)]
+        clf.partial_fit(X_train, y_train)
+        clf.partial_fit(X_train, y_train)
+    # the textbook network, by hand: accuracy of each mini-batch before its step
+    ref = Network([4, 8, 3], "relu", net.theta.copy())
+    correct = []
+    for _ in range(2):
+        correct.append(0)
+        for start in range(0, 75, 32):
+            Xb, yb = X_train[start : start + 32], y_train[start : start + 32]
+            correct[-1] += int(np.sum(ref.predict(Xb) == yb))
+            ref.theta -= 0.1 * ref.gradient(Xb, yb)[1]
+
+    net0 = Network([4, 8, 3], "relu", net.theta.copy())
+    cfg = TrainConfig(optimizer="sgd", lr=0.1, epochs=2, batch_size=32, l2=0.0)
+    h = fit(net, X_train, y_train, cfg, InOrder(), X[VAL], Y[VAL])
+    for i in (1, 2):
+        np.testing.assert_allclose(net.W(i), clf.coefs_[i - 1], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(net.b(i), clf.intercepts_[i - 1], rtol=0, atol=1e-12)
+    # rows 1 and 2: the means over each epoch's mini-batches as trained, as loss_curve_
+    np.testing.assert_allclose(h.columns["train_loss"][1:], clf.loss_curve_[1:], rtol=1e-12)
+    assert h.columns["train_accuracy"][1:].tolist() == [c / 75 for c in correct]
+    # row 0 and the validation columns: exact passes at that row's weights
+    assert h.columns["train_loss"][0] == pytest.approx(
+        cross_entropy(net0.forward(X_train), y_train), rel=1e-13
+    )
+    assert h.columns["train_accuracy"][0] == np.mean(net0.predict(X_train) == y_train)
+    assert h.columns["val_loss"][2] == pytest.approx(cross_entropy(net.forward(X[VAL]), Y[VAL]))
+    assert h.columns["val_accuracy"][2] == np.mean(net.predict(X[VAL]) == Y[VAL])
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "sgd"])
+def test_chunked_exact_passes_train_as_one_batch(monkeypatch, optimizer):
+    cfg = TrainConfig(optimizer=optimizer, lr=0.1, epochs=20, batch_size=16, l2=0.2)
+    index = np.array([0, 25, 50])
+    kw = {"track": Tracked(index, TRAIN[index]), "X_test": X[TEST], "y_test": Y[TEST]}
+    one_batch, h1 = _fit(cfg, max_snapshots=5, **kw)
+    monkeypatch.setattr(train, "chunk_rows", lambda net: 7)  # every exact pass in chunks of 7
+    chunked, h2 = _fit(cfg, max_snapshots=5, **kw)
+    np.testing.assert_allclose(chunked.theta, one_batch.theta, rtol=0, atol=1e-13)
+    for name, column in h1.columns.items():
+        np.testing.assert_allclose(h2.columns[name], column, rtol=1e-13, err_msg=name)
+    assert [(e, r) for e, r, _ in h2.probabilities] == [(e, r) for e, r, _ in h1.probabilities]
+    for (_, _, p2), (_, _, p1) in zip(h2.probabilities, h1.probabilities, strict=True):
+        np.testing.assert_allclose(p2, p1, rtol=1e-13)
+    assert (h2.first_right, h2.right_from) == (h1.first_right, h1.right_from)
+    assert h2.snapshot_epochs == h1.snapshot_epochs
+    np.testing.assert_allclose(h2.snapshots, h1.snapshots, rtol=0, atol=1e-13)
+
+
+def test_progress_inside_long_epochs(monkeypatch):
+    monkeypatch.setattr(train, "REPORT_EVERY_S", 0.0)  # every report that training offers
+    calls = []
+
+    def progress(epoch, history):
+        calls.append((epoch, history.done, history.columns["train_loss"][epoch]))
+
+    cfg = TrainConfig(optimizer="sgd", lr=0.1, epochs=2, batch_size=32)
+    net = Network.initialised([4, 8, 3], "relu", np.random.default_rng(0))
+    h = fit(net, X[TRAIN], Y[TRAIN], cfg, np.random.default_rng(1), progress=progress)
+    assert [(e, d) for e, d, _ in calls] == [
+        (0, 0),  # at once: the epochs start
+        (1, 32 / 75),  # after each mini-batch of epoch 1, with its share done
+        (1, 64 / 75),
+        (1, 1.0),
+        (1, 1),  # after epoch 1's exact passes
+        (2, 1 + 32 / 75),
+        (2, 1 + 64 / 75),
+        (2, 2.0),
+        (2, 2),
+        (2, 2),  # when training ends
+    ]
+    assert calls[3][2] == calls[4][2] == h.columns["train_loss"][1]  # the epoch's mean, when done
 
 
 @pytest.mark.parametrize("early_stopping", [False, True])

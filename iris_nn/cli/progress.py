@@ -6,8 +6,10 @@ and what the line says are the caller's.
 
 from __future__ import annotations
 
+import math
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -38,36 +40,43 @@ def stderr_is_terminal() -> bool:
 
 class Bar:
     """Progress of ``total`` steps on stderr: a live bar on a terminal, else a line at most every
-    ``every`` seconds; both say how long is left."""
+    ``every`` seconds; both say how long is left once a step is done. ``clock`` (seconds) is
+    ``time.perf_counter`` unless a test gives its own."""
 
     WIDTH = 20
 
-    def __init__(self, total: int, quiet: bool = False, every: float = 2.0):
-        self.total, self.quiet, self.every = total, quiet, every
+    def __init__(
+        self,
+        total: int,
+        quiet: bool = False,
+        every: float = 2.0,
+        clock: Callable[[], float] = time.perf_counter,
+    ):
+        self.total, self.quiet, self.every, self.clock = total, quiet, every, clock
         self.tty = stderr_is_terminal()
-        self.started = time.perf_counter()
-        self.last_line = -1e9  # the first report prints at once
+        self.started = clock()
+        self.last_line = -math.inf  # the first report prints at once
         self.shown = False
 
-    def show(self, done: int, text: str) -> None:
-        """Report ``done`` of ``total`` steps with ``text``."""
+    def show(self, done: float, text: str) -> None:
+        """Report ``done`` of ``total`` steps (fractions allowed) with ``text``."""
         if self.quiet:
             return
-        now = time.perf_counter()
+        now = self.clock()
         if not self.tty and now - self.last_line < self.every and done < self.total:
             return
         self.last_line = now
         fraction = done / self.total if self.total else 1.0
-        left = (now - self.started) * (1 - fraction) / fraction if fraction > 0 else 0.0
+        left = ""  # unknown until a step is done
+        if 0 < fraction < 1:
+            left = f"{duration_text((now - self.started) * (1 - fraction) / fraction)} left"
         if self.tty:
             filled = int(fraction * self.WIDTH)
             bar = "#" * filled + "-" * (self.WIDTH - filled)
-            click.echo(f"\r[{bar}] {text}  {duration_text(left)} left ", err=True, nl=False)
+            click.echo(f"\r\033[K[{bar}] {text}  {left}", err=True, nl=False)
             self.shown = True
-        elif done < self.total:
-            click.echo(f"{text}  ({duration_text(left)} left)", err=True)
         else:
-            click.echo(text, err=True)
+            click.echo(f"{text}  ({left})" if left else text, err=True)
 
     def close(self) -> None:
         """End the live line so what follows starts on a fresh one."""
@@ -76,18 +85,55 @@ class Bar:
             self.shown = False
 
 
+LONG_RUN_S = 600.0  # a training projected to take longer than this gets a warning
+PROJECT_AFTER_S = 1.0  # seconds of epochs before the projection is trusted
+
+
 class EpochProgress(Bar):
-    """``train``'s progress: epoch, train loss, and validation loss and accuracy when present."""
+    """``train``'s progress: epoch, train loss, and validation loss and accuracy when present.
+
+    The clock starts with the epochs (training reports epoch 0 at once), not with loading the
+    data; lines start with the next report.
+    Once the epochs have run ``PROJECT_AFTER_S``, the pace so far projects the whole training,
+    and a projection beyond ``LONG_RUN_S`` is a warning (also with ``quiet``), so that nobody waits
+    hours unknowingly.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.projected = False
 
     def __call__(self, epoch: int, history: Any) -> None:
+        now = self.clock()
+        if epoch == 0 and history.done == 0:  # training calls at once: the epochs start now
+            self.started = now
+            return
+        done = min(history.done, self.total)
+        if not self.projected and now - self.started >= PROJECT_AFTER_S and done > 0:
+            self.projected = True
+            self.warn_if_long((now - self.started) * self.total / done)
         c = history.columns
-        text = f"epoch {epoch}/{self.total}  train loss {loss_text(c['train_loss'][epoch])}"
-        if c["val_loss"][epoch] == c["val_loss"][epoch]:  # not NaN: there are validation rows
+        text = f"epoch {epoch}/{self.total}"
+        if done < epoch:  # inside a long epoch: its share done, its loss so far
+            text += f" {done - (epoch - 1):.0%}"
+        text += f"  train loss {loss_text(c['train_loss'][epoch])}"
+        if c["val_loss"][epoch] == c["val_loss"][epoch]:  # not NaN: measured validation rows
             text += (
                 f"  val loss {loss_text(c['val_loss'][epoch])}"
                 f"  val acc {c['val_accuracy'][epoch]:.3f}"
             )
-        self.show(epoch, text)
+        self.show(done, text)
+
+    def warn_if_long(self, projected: float) -> None:
+        """Print one warning line when ``projected`` seconds exceed ``LONG_RUN_S``."""
+        if projected > LONG_RUN_S:
+            self.close()
+            click.echo(
+                f"Warning: at this pace the {self.total} epochs take about "
+                f"{duration_text(projected)}; Ctrl-C stops training and saves the run so far, "
+                "or train fewer --epochs",
+                err=True,
+            )
 
 
 class FoldProgress(Bar):

@@ -6,7 +6,7 @@ fewer numpy calls per epoch, and the tests hold it to that reference and to scik
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,6 +26,12 @@ def tracked_right(codes: Array, n_track: int) -> NDArray[np.bool_]:
     return (bits & 1).astype(bool)
 
 
+def _relu_against(zeros: Array) -> Callable[[Array, Array], Array]:
+    """Return relu(Z, out) as max(zeros, Z): numpy's SIMD maximum covers two arrays, not an array
+    and a scalar, and runs twice as fast."""
+    return lambda Z, out: np.maximum(zeros, Z, out=out)
+
+
 class Batch:
     """A forward and backward pass over fixed rows, with every buffer allocated once.
 
@@ -41,11 +47,15 @@ class Batch:
     Inside, samples run along the columns: ``AT_i = A_i.T (n_units, N)``, ``ZT_i = Wb_i.T @ AT_aug``.
     Each unit's values are then one contiguous row, so activations write contiguous memory (numpy's
     SIMD loops) even though a row of ones sits under them for the biases, and each sample's max over
-    the classes is k - 1 elementwise maximums of rows. Products use ``np.dot`` with ``out=``: on
-    matrices this small it costs about 0.3 us less per call than ``@`` / ``np.matmul``.
+    the classes is k - 1 elementwise maximums of rows. Only the inputs keep one sample per row,
+    ``X_aug (N, n_features + 1)`` with a column of ones: a mini-batch gathers its rows of the data
+    set straight into it, and BLAS reads ``X_aug.T`` without a copy. Products use ``np.dot`` with
+    ``out=``: on matrices this small it costs about 0.3 us less per call than ``@`` / ``np.matmul``.
 
     Per epoch: ``forward()``, then ``metrics()`` (or ``softmax()`` alone), then
-    ``backward(output_delta(), l2)``.
+    ``backward(output_delta(), l2)``. ``load()`` puts other rows of the same count in (one Batch
+    serves every mini-batch of a length). A batch that is one chunk of ``divisor`` rows reports
+    its share of their means and gradient, so that the chunks' results add up to the whole's.
 
     ``softmax()`` and ``metrics()`` repeat the max-subtraction and log-sum-exp of ``functional``
     inline, into these buffers, because calls dominate an epoch; the tests hold them to
@@ -62,6 +72,7 @@ class Batch:
         track: Sequence[int] | NDArray[np.integer] = (),
         X_test: Array | None = None,
         y_test: NDArray[np.integer] | None = None,
+        divisor: int | None = None,
     ):
         self.net = net
         n = len(X)
@@ -80,18 +91,26 @@ class Batch:
         ends = np.cumsum(sizes).tolist()
         self.parts = [slice(end - size, end) for size, end in zip(sizes, ends, strict=True)]
         self.n, self.n_val, self.n_test = sizes
+        self.N = N
+        self.divisor = float(divisor or n)  # the rows whose mean the fitted rows are a part of
         # AT_aug[i] = [A_i.T; 1]: the row of ones turns W.T @ A.T + b into one product with Wb.T.
-        self.AT_aug = [np.ones((s + 1, N)) for s in net.sizes[:-1]]
-        self.AT = [a[:-1] for a in self.AT_aug]  # (s, N), contiguous
+        self.X_aug = np.ones((N, net.sizes[0] + 1))  # one sample per row, then a 1
+        self.X_fit = self.X_aug[:n, :-1]  # (n, n_features), where load() puts the fitted rows
+        self.AT_aug = [self.X_aug.T] + [np.ones((s + 1, N)) for s in net.sizes[1:-1]]
+        self.AT = [a[:-1] for a in self.AT_aug]  # (s, N), contiguous from layer 1 on
         self.ZT = [np.empty((s, N)) for s in net.sizes[1:]]
         WbT = [Wb.T for Wb in net.layers]  # (n_out, n_in + 1) views into theta
-        self._forward_plan = list(zip(WbT, self.AT_aug, self.ZT, self.AT[1:], strict=False))
+        acts = [net.act.forward] * (net.n_layers - 1)  # act(Z, out) of each hidden layer
+        if net.activation == "relu":
+            zeros = np.zeros((max(net.hidden, default=0), N))
+            acts = [_relu_against(zeros[:s]) for s in net.hidden]
+        self._forward_plan = list(zip(WbT, self.AT_aug, self.ZT, self.AT[1:], acts, strict=False))
         self._logits_plan = WbT[-1], self.AT_aug[-1], self.ZT[-1]
-        self.y_all = np.zeros(N, dtype=np.intp)
+        y_all = np.zeros(N, dtype=np.intp)
         for part, (Xp, yp) in zip(self.parts[1:], measured, strict=True):
-            if part.stop > part.start:
-                self.AT[0][:, part] = np.asarray(Xp).T
-                self.y_all[part] = np.asarray(yp)
+            if Xp is not None and yp is not None:
+                self.X_aug[part, :-1] = Xp
+                y_all[part] = yp
         # Part weights: metrics = [ce_i; correct_i] (2, N) @ weights (N, 4) gives the means of the
         # train, val and test parts in one product; NaN weights make a part without rows NaN.
         # Column 3 packs which tracked rows ArgMax gets right into one exact integer,
@@ -99,11 +118,13 @@ class Batch:
         self.weights = np.zeros((N, 4))
         for j, (part, size) in enumerate(zip(self.parts, sizes, strict=True)):
             if size:
-                self.weights[part, j] = 1.0 / size
+                self.weights[part, j] = 1.0 / (self.divisor if j == 0 else size)
             else:
                 self.weights[:, j] = np.nan
         self.weights[self.track, 3] = 2.0 ** np.arange(len(self.track))
-        self.YT_over_n = np.zeros((k, n))
+        self.columns = np.arange(N)
+        self.target = y_all * N + self.columns  # flat index of each true logit in DT (k, N)
+        self.YT = np.zeros((k, N))  # one-hot of the fitted rows' classes, over divisor
         self.load(X, y)
         # The backward pass runs over all N columns with zero deltas outside the fitted ones:
         # the extra columns add exact zeros to the gradient, and contiguous rows make every
@@ -137,27 +158,32 @@ class Batch:
         self.sums = np.empty((2, N))
         self.s, self.ns_fit = self.sums[0], self.sums[1, :n]  # (N,), (n,)
         self.ET_fit = self.ET[:, :n]
-        self.one_and_n = np.array([[1.0] * k, [float(n)] * k])  # (2, k)
+        self.YT_fit = self.YT[:, :n]
+        self.one_and_n = np.array([[1.0] * k, [self.divisor] * k])  # (2, k)
         self.C = np.empty((2, N))  # per sample: cross-entropy, 1.0 if ArgMax is right
         self.z_true = np.empty(N)  # z_true - m of each sample
+        self.is_max = np.empty((k, N), dtype=bool)
         self.pred = np.empty(N, dtype=np.intp)
         self._l2_scaled: tuple[float, Array] | None = None
         self._l2_term = np.empty_like(net.theta)
 
-    def load(self, X: Array, y: NDArray[np.integer]) -> None:
-        """Put new fitted rows of the same count into the buffers (mini-batches reuse one Batch)."""
-        n, N = self.n, len(self.y_all)
-        self.AT[0][:, :n] = np.asarray(X).T
-        self.y = self.y_all[:n]
-        self.y[:] = y
-        self.target = self.y_all * N + np.arange(N)  # flat index of each true logit in DT
-        self.YT_over_n.fill(0.0)
-        self.YT_over_n[self.y, np.arange(n)] = 1.0 / n
+    def load(self, X: Array, y: NDArray[np.integer], rows: NDArray[np.intp] | None = None) -> None:
+        """Make ``X[rows]`` (all of ``X`` without ``rows``) the fitted rows, ``y`` their classes.
+
+        Their count must be ``n``. Only the fitted rows' inputs, classes and one-hot change.
+        """
+        if rows is None:
+            np.copyto(self.X_fit, X)
+        else:  # "clip" gathers straight into the strided buffer; rows are in range anyway
+            np.take(X, rows, axis=0, out=self.X_fit, mode="clip")
+        target = self.target[: self.n]
+        np.multiply(y, self.N, out=target)
+        np.add(target, self.columns[: self.n], out=target)
+        self._stale_onehot = True  # output_delta() rebuilds YT; passes that only measure never do
 
     def forward(self) -> Array:
         """Return the logits (N, n_classes) of every row at the current parameters (a view)."""
-        act = self.net.act.forward
-        for WbT, AT_aug, ZT, AT in self._forward_plan:
+        for WbT, AT_aug, ZT, AT, act in self._forward_plan:
             np.dot(WbT, AT_aug, out=ZT)  # (hidden_i, N)
             act(ZT, AT)
         WbT, AT_aug, ZT = self._logits_plan
@@ -187,7 +213,12 @@ class Batch:
         C, DT = self.C, self.DT
         ce, correct = C
         np.subtract(np.log(self.s, out=ce), DT.take(self.target, out=self.z_true), out=ce)
-        np.equal(DT.argmax(axis=0, out=self.pred), self.y_all, out=correct)
+        # ArgMax is right where the true logit is the max (z_true - m = 0), unless it ties with
+        # an earlier class's: argmax settles ties (the first max wins) but costs 20 times more
+        # on many rows, so it runs only when some sample has two maxima.
+        np.equal(self.z_true, 0.0, out=correct)
+        if np.count_nonzero(np.equal(DT, 0.0, out=self.is_max)) != len(self.m):
+            np.equal(DT.argmax(axis=0, out=self.pred), self.target // self.N, out=correct)
         return np.dot(C, self.weights, out=out)  # (2, 4)
 
     def loss_accuracy(self) -> tuple[float, float]:
@@ -205,10 +236,15 @@ class Batch:
     def output_delta(self) -> Array:
         """Return ((SoftMax(Z) - onehot(y)) / n).T of the fitted rows, zeros for the others.
 
-        Needs ``softmax()`` (or ``metrics()``) since the last forward pass.
+        ``n`` is the divisor (the fitted rows' count unless they are a chunk of more). Needs
+        ``softmax()`` (or ``metrics()``) since the last forward pass.
         """
+        if self._stale_onehot:
+            self.YT.fill(0.0)
+            self.YT.put(self.target[: self.n], 1.0 / self.divisor)
+            self._stale_onehot = False
         dZT = np.divide(self.ET_fit, self.ns_fit, out=self.dZT_fit)  # (n_classes, n)
-        np.subtract(dZT, self.YT_over_n, out=dZT)
+        np.subtract(dZT, self.YT_fit, out=dZT)
         return self.dZT  # (n_classes, N), zero outside the fitted columns
 
     def backward(self, dZT: Array, l2: float = 0.0) -> Array:
@@ -224,5 +260,68 @@ class Batch:
 
     def _l2_scale(self, l2: float) -> Array:
         if self._l2_scaled is None or self._l2_scaled[0] != l2:
-            self._l2_scaled = (l2, self.net.weight_mask * (l2 / self.n))
+            self._l2_scaled = (l2, self.net.weight_mask * (l2 / self.divisor))
         return self._l2_scaled[1]
+
+
+CHUNK_PRODUCT = 2**19  # multiply-adds of a chunk's largest product
+
+
+def chunk_rows(net: Network) -> int:
+    """Return the rows of one chunk of an exact pass: its largest product is ``CHUNK_PRODUCT``.
+
+    Large enough that numpy's per-call cost is small against the arithmetic, small enough that
+    the buffers stay in cache and that BLAS keeps to its single-threaded kernels for small
+    matrices: its threads, on a machine whose other core is busy, cost far more than they save.
+    """
+    return max(1, CHUNK_PRODUCT // max(Wb.size for Wb in net.layers))
+
+
+class Rows:
+    """Exact passes over fixed rows, a chunk at a time, in memory bounded by the chunk.
+
+    A pass yields the mean cross-entropy and accuracy of all the rows at the current parameters,
+    and for full-batch training their gradient. Each chunk is the fitted part of a ``Batch`` whose
+    divisor is the number of rows, so the chunks' shares add up to the whole's means and gradient;
+    one Batch serves every chunk of a length, and a single chunk stays loaded between passes.
+    """
+
+    def __init__(self, net: Network, X: Array, y: NDArray[np.integer], chunk: int):
+        self.net, self.X, self.y, self.n = net, X, y, len(X)
+        self.bounds = [(s, min(s + chunk, self.n)) for s in range(0, self.n, chunk)]
+        self.batches: dict[int, Batch] = {}
+        for start, stop in self.bounds[:1] + self.bounds[-1:]:
+            if stop - start not in self.batches:
+                rows = slice(start, stop)
+                self.batches[stop - start] = Batch(net, X[rows], y[rows], divisor=self.n)
+        self.grad = np.empty_like(net.theta)
+
+    def _forward(self) -> Iterator[Batch]:
+        """Yield the batch of each chunk in turn, after its forward pass."""
+        reload = len(self.bounds) > 1
+        for start, stop in self.bounds:
+            batch = self.batches[stop - start]
+            if reload:
+                batch.load(self.X[start:stop], self.y[start:stop])
+            batch.forward()
+            yield batch
+
+    def metrics(self, out: Array) -> Array:
+        """Write [mean cross-entropy, accuracy] (2,) of all the rows into ``out``; return it."""
+        out[:] = 0.0
+        for batch in self._forward():
+            out += batch.metrics()[:, 0]
+        return out
+
+    def gradient(self, l2: float, out: Array) -> Array:
+        """Return the full-batch gradient (a buffer laid out like theta) as ``Batch.backward``.
+
+        The same forward passes write [mean cross-entropy, accuracy] (2,) into ``out``.
+        """
+        out[:] = 0.0
+        self.grad[:] = 0.0
+        for batch in self._forward():
+            out += batch.metrics()[:, 0]
+            self.grad += batch.backward(batch.output_delta(), l2)
+            l2 = 0.0  # the penalty's gradient belongs to the whole, once
+        return self.grad

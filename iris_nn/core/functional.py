@@ -44,7 +44,7 @@ def _sigmoid(Z: Array, out: Array) -> Array:
 
 
 def _relu_backward(dA: Array, Z: Array, A: Array) -> Array:
-    np.sign(A, out=Z)  # 1.0 where z > 0, else 0.0: a float mask multiplies faster than a bool one
+    np.greater(A, 0.0, out=Z)  # 1.0 where z > 0, else 0.0: a float mask multiplies faster
     return np.multiply(dA, Z, out=dA)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from iris_nn.core.engine import Batch, tracked_right
+from iris_nn.core.engine import Batch, Rows, chunk_rows, tracked_right
 from iris_nn.core.errors import BadInputError, DivergenceError
 from iris_nn.core.functional import Array
 from iris_nn.core.network import Network
@@ -65,6 +65,7 @@ class History:
     stop_reason: str
     restored: bool = False  # early stopping put the best epoch's weights back
     probabilities: list[tuple[int, int, Array]] = field(default_factory=list)  # (epoch, row, p)
+    done: float = 0.0  # epochs of updates done, fractional inside a long epoch
     # Per tracked row, from every epoch's pass: the first epoch whose ArgMax names its class, and
     # the epoch from which ArgMax names it at every epoch up to the last one run (None: never).
     first_right: list[int | None] = field(default_factory=list)
@@ -114,6 +115,7 @@ def thin_evenly(epochs: Sequence[int], keep: int) -> list[int]:
 
 
 Progress = Callable[[int, History], None]
+REPORT_EVERY_S = 0.05  # how often training calls its progress callback
 
 
 @np.errstate(over="ignore", invalid="ignore", divide="ignore")  # divergence is checked, not warned
@@ -134,40 +136,44 @@ def fit(
 ) -> History:
     """Train ``net`` in place on ``X`` (n_samples, n_features), ``y``; return the history.
 
-    Every epoch's forward pass also measures the validation rows (early stopping watches them),
-    the test rows (recorded for display only: nothing here reads them to train, stop or choose
-    weights) and the ``track`` rows, whose SoftMax probabilities are recorded at 100 log-spaced
-    epochs (``log_spaced_epochs``), plus the last epoch run and the kept one, and whose ArgMax is
-    checked at every epoch. At most ``max_snapshots`` copies of all parameters are kept: at those
-    log-spaced epochs (thinned evenly when they do not all fit), the last row being the weights
-    the network ends with; fewer than two keep none. ``rng`` reshuffles mini-batches.
-    ``progress(epoch, history)`` is called about every 50 ms. Raises DivergenceError when the loss
-    or a weight stops being finite.
+    Row ``e`` of the history is the state after ``e`` updates (epochs). Every row measures the
+    validation rows (early stopping watches them), the test rows (recorded for display only:
+    nothing here reads them to train, stop or choose weights) and the ``track`` rows, whose
+    SoftMax probabilities are recorded at 100 log-spaced epochs (``log_spaced_epochs``), plus the
+    last epoch run and the kept one, and whose ArgMax is checked at every epoch. With full batches
+    the train columns are exact passes at that state too; with mini-batches the train columns of
+    rows >= 1 are the means over that epoch's mini-batches as they were trained (scikit-learn's
+    ``loss_curve_``), and row 0's an exact pass.
+
+    At most ``max_snapshots`` copies of all parameters are kept: at those log-spaced epochs
+    (thinned evenly when they do not all fit), the last row being the weights the network ends
+    with; fewer than two keep none. ``rng`` reshuffles mini-batches. ``progress(epoch, history)``
+    is called as the epochs start and then about every 50 ms, also inside long epochs
+    (``history.done`` then says how far). Raises DivergenceError when the loss or a weight stops
+    being finite.
     """
     control = control or Control()
     epochs, n = config.epochs, len(X)
-    has_val = X_val is not None and y_val is not None and len(X_val) > 0
-    has_test = X_test is not None and y_test is not None and len(X_test) > 0
+    if X_val is None or y_val is None or len(X_val) == 0:
+        X_val = y_val = None
+    if X_test is None or y_test is None or len(X_test) == 0:
+        X_test = y_test = None
+    has_val = X_val is not None
     full_batch = config.optimizer in FULL_BATCH or config.batch_size == 0
     batch_size = n if full_batch else config.batch_size
     if batch_size > n:
         raise BadInputError(f"train.batch_size = {batch_size} is larger than the {n} training rows")
-    # Validation, test and tracked rows ride in the training batch: one forward pass measures all.
-    full = Batch(
-        net,
-        X,
-        y,
-        X_val if has_val else None,
-        y_val if has_val else None,
-        track.index if track is not None else (),
-        X_test if has_test else None,
-        y_test if has_test else None,
-    )
     opt = make_optimizer(config.optimizer, net.theta, config.lr, config.momentum, config.nesterov)
-    l2 = config.l2
+    parts = Parts(X, y, X_val, y_val, X_test, y_test, track)
+    chunk = chunk_rows(net)
+    epoch_runner: OneBatchEpochs | ChunkedEpochs
+    if full_batch and parts.rows <= chunk:
+        epoch_runner = OneBatchEpochs(net, parts, opt.step, config.l2)
+    else:
+        epoch_runner = ChunkedEpochs(net, parts, opt.step, config.l2, batch_size, chunk, rng)
 
-    # metrics[e] = Batch.metrics(): losses and accuracies of train, val and test, and which
-    # tracked rows are right, filled by one product per epoch
+    # metrics[e]: losses and accuracies of train, val and test, and which tracked rows are right
+    # (Batch.metrics' layout)
     metrics = np.full((epochs + 1, 2, 4), np.nan)
     cols = {
         "epoch": np.arange(epochs + 1, dtype=np.float64),
@@ -187,25 +193,30 @@ def fit(
     snap_row = {e: i for i, e in enumerate(snap_epochs)}
     snaps = np.empty((len(snap_epochs), len(net.theta)))  # filled as training passes them
 
-    # Mini-batches: one reusable Batch per batch length (a shorter last batch gets its own).
-    batches: dict[int, Batch] = {}
     best_loss, best_theta, wait = math.inf, None, 0
     watch = config.early_stopping and has_val
     min_delta = config.min_delta if watch else 0.0
     monitor = 1 if has_val else 0  # the column of metrics[e, 0] that decides the best epoch
-    next_report = time.perf_counter() + 0.05 if progress else math.inf
-    forward, measure, step = full.forward, full.metrics, opt.step
+    clock = time.perf_counter
+    next_report = clock()  # epoch 0 reports at once: the epochs start
+
+    def report(e: int, done: float) -> None:
+        """Call ``progress`` with row ``e`` and ``done`` epochs of updates, now and then."""
+        nonlocal next_report
+        if progress is not None and clock() >= next_report:
+            history.done = done
+            progress(e, history)
+            next_report = clock() + REPORT_EVERY_S
 
     e = 0
     while True:
-        forward()
-        measure(metrics[e])
+        epoch_runner.measure(e, metrics[e])
         loss = metrics[e, 0, 0]
         if not math.isfinite(loss):
             raise DivergenceError(f"the training loss became {loss} at epoch {e}")
         if e in record:
             if track is not None:
-                history.probabilities += _tracked(e, track, full.probabilities())
+                history.probabilities += _tracked(e, track, epoch_runner.probabilities())
             if e in snap_row:
                 snaps[snap_row[e]] = net.theta
         monitored = metrics[e, 0, monitor]
@@ -216,9 +227,7 @@ def fit(
         else:
             wait += 1
         history.epochs_run = e
-        if progress and time.perf_counter() >= next_report:
-            progress(e, history)
-            next_report = time.perf_counter() + 0.05
+        report(e, e)
         if e == epochs:
             break
         if watch and wait >= config.patience:
@@ -227,31 +236,17 @@ def fit(
         if control.stop:
             history.stop_reason = "interrupted"
             break
-
-        if batch_size == n:
-            step(full.backward(full.output_delta(), l2))
-        else:
-            order = rng.permutation(n)
-            for start in range(0, n, batch_size):
-                rows = order[start : start + batch_size]
-                b = batches.get(len(rows))
-                if b is None:
-                    b = batches[len(rows)] = Batch(net, X[rows], y[rows])
-                else:
-                    b.load(X[rows], y[rows])
-                b.forward()
-                b.softmax()
-                step(b.backward(b.output_delta(), l2))
         e += 1
+        epoch_runner.update(e, metrics[e], report)
 
     if not np.all(np.isfinite(net.theta)):
         raise DivergenceError(f"a weight became non-finite by epoch {e}")
     last = history.epochs_run + 1
     history.columns = {k: np.ascontiguousarray(c[:last]) for k, c in cols.items()}
     # Means by matmul can miss count / n by an ulp; accuracies are exact fractions.
-    for part, rows_in_part in (("train", n), ("val", full.n_val), ("test", full.n_test)):
-        if rows_in_part:
-            acc = history.columns[f"{part}_accuracy"]
+    for part, Xp in (("train", X), ("val", X_val), ("test", X_test)):
+        if Xp is not None:
+            acc, rows_in_part = history.columns[f"{part}_accuracy"], len(Xp)
             history.columns[f"{part}_accuracy"] = np.round(acc * rows_in_part) / rows_in_part
     if track is not None:
         if history.epochs_run not in record:
@@ -271,8 +266,142 @@ def fit(
         history.snapshot_epochs = [snap_epochs[i] for i in earlier] + [kept]
         history.snapshots = np.vstack([snaps[earlier], net.theta])
     if progress:
+        history.done = history.epochs_run
         progress(history.epochs_run, history)
     return history
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The rows training fits (``X``, ``y``) and those it only measures, absent ones None."""
+
+    X: Array
+    y: NDArray[np.intp]
+    X_val: Array | None
+    y_val: NDArray[np.intp] | None
+    X_test: Array | None
+    y_test: NDArray[np.intp] | None
+    track: Tracked | None
+
+    @property
+    def rows(self) -> int:
+        """Return how many rows a Batch holding every part needs."""
+        return len(self.X) + sum(0 if Xp is None else len(Xp) for Xp in (self.X_val, self.X_test))
+
+
+Report = Callable[[int, float], None]  # (row being filled, epochs of updates done)
+
+
+class OneBatchEpochs:
+    """Full-batch epochs when every row fits one Batch, as on Iris.
+
+    The training, validation and test rows ride in one Batch, so one forward pass per epoch
+    measures every part and the tracked rows, and its output feeds the update.
+    """
+
+    def __init__(self, net: Network, parts: Parts, step: Callable[[Array], None], l2: float):
+        p = parts
+        track = () if p.track is None else p.track.index
+        self.batch = Batch(net, p.X, p.y, p.X_val, p.y_val, track, p.X_test, p.y_test)
+        self.step, self.l2 = step, l2
+        self.probabilities = self.batch.probabilities
+
+    def measure(self, e: int, row: Array) -> None:
+        """Fill ``row`` (2, 4) with the metrics of state ``e`` (the current weights)."""
+        self.batch.forward()
+        self.batch.metrics(row)
+
+    def update(self, e: int, row: Array, report: Report) -> None:
+        """Make epoch ``e``'s update from the last measured forward pass."""
+        batch = self.batch
+        self.step(batch.backward(batch.output_delta(), self.l2))
+
+
+class ChunkedEpochs:
+    """Epochs in mini-batches, or full-batch epochs over more rows than one Batch holds.
+
+    Exact passes (row 0, the validation and test rows, and every epoch's training rows with full
+    batches) go chunk by chunk through ``Rows``; no buffer grows with the data set. The tracked
+    rows have a Batch of their own. Mini-batches gather their rows straight into one Batch per
+    batch length, and their losses and accuracies as trained make the epoch's train columns.
+    """
+
+    def __init__(
+        self,
+        net: Network,
+        parts: Parts,
+        step: Callable[[Array], None],
+        l2: float,
+        batch_size: int,
+        chunk: int,
+        rng: np.random.Generator,
+    ):
+        X, y, self.step, self.l2, self.batch_size, self.rng = (
+            parts.X,
+            parts.y,
+            step,
+            l2,
+            batch_size,
+            rng,
+        )
+        self.X, self.y = X, y
+        self.train_rows = Rows(net, X, y, chunk)
+        measured = [(parts.X_val, parts.y_val), (parts.X_test, parts.y_test)]
+        self.measured = [
+            None if Xp is None or yp is None else Rows(net, Xp, yp, chunk) for Xp, yp in measured
+        ]
+        index = None if parts.track is None else parts.track.index
+        self.tracked = (
+            None if index is None else Batch(net, X[index], y[index], track=range(len(index)))
+        )
+        self.full_batch = batch_size == len(X)
+        self.grad: Array | None = None
+        # One Batch per mini-batch length: the batch size, and a shorter last one.
+        n, b = len(X), batch_size
+        lengths = {b, n % b} - {0} if not self.full_batch else set()
+        self.batches = {m: Batch(net, X[:m], y[:m]) for m in lengths}
+
+    def measure(self, e: int, row: Array) -> None:
+        """Fill ``row`` (2, 4) with what exact passes measure of state ``e``."""
+        if self.full_batch:
+            self.grad = self.train_rows.gradient(self.l2, row[:, 0])
+        elif e == 0:
+            self.train_rows.metrics(row[:, 0])
+        for column, rows in enumerate(self.measured, start=1):
+            if rows is not None:
+                rows.metrics(row[:, column])
+        if self.tracked is not None:
+            self.tracked.forward()
+            row[1, 3] = self.tracked.metrics()[1, 3]
+
+    def probabilities(self) -> Array:
+        """Return the SoftMax probabilities of the tracked rows at the last measured state."""
+        assert self.tracked is not None
+        return self.tracked.probabilities()
+
+    def update(self, e: int, row: Array, report: Report) -> None:
+        """Make epoch ``e``'s updates; with mini-batches, fill the train column of ``row``."""
+        if self.full_batch:
+            assert self.grad is not None
+            self.step(self.grad)
+            return
+        X, b, n, step, l2 = self.X, self.batch_size, len(self.X), self.step, self.l2
+        batches = self.batches
+        order = self.rng.permutation(n)
+        y_order = self.y[order]  # one gather per epoch instead of one per mini-batch
+        loss = correct = 0.0
+        for start in range(0, n, b):
+            rows = order[start : start + b]
+            batch = batches[len(rows)]
+            batch.load(X, y_order[start : start + b], rows)
+            batch.forward()
+            M = batch.metrics()  # the mini-batch's mean loss and accuracy, as trained
+            loss += M[0, 0] * len(rows)
+            correct += M[1, 0] * len(rows)
+            step(batch.backward(batch.output_delta(), l2))
+            seen = start + len(rows)
+            row[0, 0], row[1, 0] = loss / seen, correct / seen  # the means so far
+            report(e, e - 1 + seen / n)
 
 
 def _tracked(epoch: int, track: Tracked, P: Array) -> list[tuple[int, int, Array]]:
