@@ -9,7 +9,9 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
-@pytest.mark.parametrize("script", ["bench_train.py", "bench_cli.py", "bench_csv.py"])
+@pytest.mark.parametrize(
+    "script", ["bench_train.py", "bench_cli.py", "bench_csv.py", "bench_scale.py"]
+)
 def test_benchmark_quick_mode_prints_ratios(script):
     done = subprocess.run(
         [sys.executable, str(BENCHMARKS / script), "--quick"],
