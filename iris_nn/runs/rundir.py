@@ -105,10 +105,6 @@ def _write_csv(path: Path, header: Sequence[str], rows: list[list[Any]]) -> None
         writer.writerows(rows)
 
 
-def _cell(x: float) -> str:
-    return "" if not np.isfinite(x) else repr(float(x))
-
-
 def _read_csv(path: Path, required: Sequence[str]) -> dict[str, Array]:
     """Return the numeric columns of a run's CSV file, NaN for empty cells.
 
@@ -378,12 +374,16 @@ def read_config(run: Path) -> dict[str, Any]:
 
 def write_history(run: Path, columns: Mapping[str, Array]) -> None:
     """Write ``history.csv``: one row per epoch, empty cells for NaN."""
-    n = len(columns["epoch"])
-    rows = [
-        [int(columns["epoch"][i]), *(_cell(columns[c][i]) for c in HISTORY_COLUMNS[1:])]
-        for i in range(n)
+    # Python floats (.tolist()) format many times faster than numpy scalars: long runs have
+    # hundreds of thousands of cells
+    cells = [
+        ["" if not math.isfinite(x) else repr(x) for x in np.asarray(columns[c], float).tolist()]
+        for c in HISTORY_COLUMNS[1:]
     ]
-    _write_csv(run / HISTORY_FILE, HISTORY_COLUMNS, rows)
+    epochs = np.asarray(columns["epoch"]).astype(int).tolist()
+    _write_csv(
+        run / HISTORY_FILE, HISTORY_COLUMNS, [list(r) for r in zip(epochs, *cells, strict=True)]
+    )
 
 
 def read_history(run: Path) -> dict[str, Array]:
