@@ -10,7 +10,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from iris_nn.estimators.classifier import PARAM_KEYS, IrisNNClassifier
+from iris_nn.estimators.classifier import PARAM_KEYS, IrisNNClassifier, class_indices
 from iris_nn.runs.config import Config, apply
 
 # Few epochs at a higher rate keep scikit-learn's ~50 checks fast; the checks pass as they are.
@@ -50,6 +50,35 @@ def test_string_labels_fit_predict_score(iris):
     np.testing.assert_allclose(P.sum(axis=1), 1.0)
     np.testing.assert_array_equal(clf.predict(X), clf.classes_[P.argmax(axis=1)])
     assert clf.score(X, y) > 0.95
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        np.array([3, 7, 42]),  # integers with gaps: counted, not sorted
+        np.array([0, 1, 2], dtype=np.uint8),
+        np.array([0, 1, 2], dtype=np.uint64),  # beyond bincount: sorted
+        np.array([-5, 0, 5]),
+        np.array([0.0, 1.0, 2.0]),
+    ],
+)
+def test_labels_of_every_integer_kind_map_to_classes_as_np_unique_does(iris, labels):
+    X, y = iris
+    y = labels[np.searchsorted(["setosa", "versicolor", "virginica"], y)]
+    classes, index = class_indices(y)
+    expected_classes, expected_index = np.unique(y, return_inverse=True)
+    assert classes.dtype == expected_classes.dtype
+    np.testing.assert_array_equal(classes, expected_classes)
+    np.testing.assert_array_equal(index, expected_index)
+    clf = IrisNNClassifier(**FAST).fit(X, y)
+    np.testing.assert_array_equal(clf.classes_, labels)
+    assert clf.score(X, y) > 0.95
+
+
+def test_continuous_labels_are_refused(iris):
+    X, _ = iris
+    with pytest.raises(ValueError, match="Unknown label type"):
+        IrisNNClassifier(**FAST).fit(X, np.linspace(0, 1, len(X)))
 
 
 def test_any_number_of_classes_and_features():
