@@ -3,7 +3,14 @@
 Epoch ``e`` of the history is the state after ``e`` updates: its forward pass sees the weights before
 update ``e + 1``, and row 0 is the initialised network. A run of ``E`` epochs makes ``E`` updates and
 ``E + 1`` forward passes; the last one measures the final weights. Early stopping watches the
-validation loss of each state and restores the best one.
+validation loss of each state and restores the best one. With mini-batches, the training rows are
+not passed over again: their columns of row ``e >= 1`` are the means over epoch ``e``'s
+mini-batches as they were trained.
+
+Two ways to run the epochs share the loop: ``OneBatchEpochs`` when every row fits one ``Batch``
+(Iris: call overhead dominates, so one fused pass per epoch), ``ChunkedEpochs`` otherwise (a
+million rows: arithmetic and memory dominate, so mini-batches gather their rows and exact passes go
+in chunks).
 """
 
 from __future__ import annotations
@@ -336,15 +343,8 @@ class ChunkedEpochs:
         chunk: int,
         rng: np.random.Generator,
     ):
-        X, y, self.step, self.l2, self.batch_size, self.rng = (
-            parts.X,
-            parts.y,
-            step,
-            l2,
-            batch_size,
-            rng,
-        )
-        self.X, self.y = X, y
+        X, y = self.X, self.y = parts.X, parts.y
+        self.step, self.l2, self.batch_size, self.rng = step, l2, batch_size, rng
         self.train_rows = Rows(net, X, y, chunk)
         measured = [(parts.X_val, parts.y_val), (parts.X_test, parts.y_test)]
         self.measured = [
