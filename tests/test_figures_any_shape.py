@@ -65,8 +65,8 @@ def shaped(tmp_path_factory):
     blobs = blobs_csv(out / "blobs.csv")
     runs = {}
     for name, args in {
-        "iris": ["--set", "data.val_size=0.2"],
-        "wine": ["--data", "wine"],
+        "iris": ["--set", "data.val_size=0.2", "--no-plots"],  # the tests below draw these two
+        "wine": ["--data", "wine", "--no-plots"],
         "digits": ["--data", "digits"],
         "blobs": ["--data", blobs],
     }.items():
@@ -84,14 +84,14 @@ CASES = [(run, spec.name) for run in ("iris", "wine", "digits", "blobs") for spe
 
 
 @pytest.mark.parametrize(("run", "figure"), CASES)
-def test_text_is_readable_inside_the_canvas_and_apart(views, shaped, run, figure):
-    assert (shaped[run] / "plots" / figure).is_file()
+def test_text_is_readable_inside_the_canvas_and_apart(views, run, figure):
     spec = next(s for s in FIGURES if s.name == figure)
     assert text_problems(spec.draw(views[run])) == []
 
 
-def test_every_run_has_every_figure_and_report(shaped):
-    for path in shaped.values():
+def test_train_writes_every_figure_and_the_report(shaped):
+    for run in ("digits", "blobs"):
+        path = shaped[run]
         assert sorted(p.name for p in (path / "plots").iterdir()) == sorted(FIGURE_NAMES)
         assert (path / "report.html").is_file()
 
