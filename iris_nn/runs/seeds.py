@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from iris_nn.core.errors import BadInputError
+from iris_nn.core.errors import BadInputError, IrisNNWarning
 from iris_nn.core.functional import Array, softmax
 from iris_nn.core.network import Network
 from iris_nn.core.train import fit
@@ -73,7 +74,9 @@ def with_init_seed(config: Config, seed: int) -> Config:
 def train_one(task: tuple[Config, int]) -> SeedNetwork:
     """Train network ``seed`` of the study as ``train`` would, and return what the study keeps."""
     config, seed = task
-    data, net, shuffle_rng = build(with_init_seed(config, seed))
+    with warnings.catch_warnings():  # the study says them once, when it reads the data itself
+        warnings.simplefilter("ignore", IrisNNWarning)
+        data, net, shuffle_rng = build(with_init_seed(config, seed))
     X, y = data.scaled("train")
     X_val, y_val = data.scaled("val")
     X_test, y_test = data.scaled("test")
