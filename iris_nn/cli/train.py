@@ -66,11 +66,11 @@ def divergence_hint(config: Any, folds: int | None = None) -> str:
     rate.
     """
     from iris_nn.core.optim import FULL_BATCH
-    from iris_nn.data.datasets import get_dataset
+    from iris_nn.data.prepare import open_dataset
     from iris_nn.runs.config import TrainConfig
 
     d, t = config.data, config.train
-    n = len(get_dataset(d.dataset).rows(d.features)[1])
+    n = len(open_dataset(d.dataset, d.features, d.target, d.missing, d.exclude).rows(d.features)[1])
     held_out = -(-n // folds) if folds else round(d.test_size * n)
     rows = n - held_out - round(d.val_size * n)
     if t.optimizer not in FULL_BATCH and 0 < t.batch_size < rows:
