@@ -23,6 +23,7 @@ TINY = ("--epochs", "5", "--no-plots", "-q")
 RUNS = {  # name -> train options; each differs from "base" in the keys its name says
     "base": [],
     "same": [],
+    "wine": ["--data", "wine"],  # another data set: 13 features and other classes
     "lr": ["--lr", "0.1"],
     "lr-hidden": ["--lr", "0.1", "--hidden", "4"],
     "petals": ["--hidden", "none", "--set", 'data.features=["petal_width", "petal_length"]'],
@@ -72,6 +73,7 @@ def compare_json(*args):
     ("other", "keys"),
     [
         ("same", set()),
+        ("wine", {"data.dataset"}),
         ("lr", {"train.lr"}),
         ("lr-hidden", {"train.lr", "model.hidden"}),
         ("petals", {"data.features", "model.hidden"}),

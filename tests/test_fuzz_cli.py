@@ -112,6 +112,15 @@ VALID = {  # plausible values, so that a fair share of the random commands is ac
     "--folds": ["2", "3"],
     "--repeats": ["1"],
     "--jobs": ["1"],
+    # the data-set options and CSV files (SPEC 7): bundled tables, shipped CSVs, class columns
+    "--data": [
+        "iris",
+        "wine",
+        str(ROOT / "examples" / "wine.csv"),
+        str(ROOT / "examples" / "flowers.csv"),
+    ],
+    "--target": ["cultivar", "species", "class", "no_such_column"],
+    "--init": [str(ROOT / "configs" / "lesson-weights.toml")],
 }
 
 
