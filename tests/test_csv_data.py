@@ -396,3 +396,12 @@ def test_a_changed_or_missing_csv_is_exit_1_for_commands_that_read_it(tmp_path, 
         f"Error: the run's data file '{tmp_path / 'f.csv'}' is missing; this command reads the "
         "rows again"
     )
+
+
+def test_a_csv_that_never_ends_is_refused_at_once(tmp_path):
+    from conftest import error, run
+
+    endless = tmp_path / "endless.csv"
+    endless.symlink_to("/dev/zero")
+    assert "endless.csv" in error(run("train", "--data", endless, "--out", tmp_path / "o"), 2)
+    assert not (tmp_path / "o").exists()

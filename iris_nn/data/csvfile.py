@@ -123,6 +123,8 @@ def open_csv(path: str | Path) -> CsvFile:
         raise BadInputError(f"CSV file {where} does not exist")
     if p.is_dir():
         raise BadInputError(f"CSV file {where} is a directory")
+    if not p.is_file():  # a device or a pipe may never end: read whole only what has an end
+        raise BadInputError(f"CSV file {where} is not a regular file; allowed: a .csv file")
     try:
         raw = p.read_bytes()
     except OSError as e:
