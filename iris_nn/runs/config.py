@@ -268,7 +268,12 @@ def check_consistency(config: Config) -> None:
     if is_csv(d.dataset):
         path = Path(d.dataset)
         if not path.is_file():
-            why = "is a directory" if path.is_dir() else "does not exist"
+            if path.is_dir():
+                why = "is a directory"
+            elif path.exists():  # a device or a pipe: it may never end
+                why = "is not a regular file; allowed: a .csv file"
+            else:
+                why = "does not exist"
             raise ConfigError(f"data.dataset = {d.dataset!r}: the CSV file {why}")
     else:
         info = get_dataset(d.dataset)
