@@ -406,3 +406,36 @@ def test_a_csv_that_never_ends_is_refused_at_once(tmp_path):
     line = error(run("train", "--data", endless, "--out", tmp_path / "o"), 2)
     assert line.endswith("endless.csv': the CSV file is not a regular file; allowed: a .csv file")
     assert not (tmp_path / "o").exists()
+
+
+def test_spaces_round_a_number_are_stripped_by_both_readers(tmp_path):
+    rows = iris_rows()
+    rows[0][0], rows[1][1], rows[2][2] = " 5.1\t", "3\x0c", "\xa01.3"  # a cell is stripped
+    fast, plain = both_readers(write_csv(tmp_path / "s.csv", rows), [0, 1, 2, 3], 4)
+    same(fast, plain)
+    np.testing.assert_array_equal(fast.X, IRIS.data)
+
+
+def test_standard_input_that_never_ends_is_refused_at_once():
+    class Endless:  # cat /dev/zero | iris-nn predict -i -
+        def read(self, size):
+            return b"\0" * size
+
+    with pytest.raises(BadInputError, match="standard input line 1 is longer than 128 KB"):
+        csvfile.read_stream(Endless(), "standard input")
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_line_limit_agrees_with_measuring_every_line(monkeypatch, seed):
+    from iris_nn.data import limits
+
+    monkeypatch.setitem(limits.LIMITS, "CSV line", 50)
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(0, 60, size=rng.integers(1, 40))
+    raw = b"\n".join(b"x" * int(n) for n in lengths)
+    too_long = [k for k, n in enumerate(lengths) if n > 50]  # the oracle: every line measured
+    if too_long:
+        with pytest.raises(BadInputError, match=rf"f line {too_long[0] + 1} is longer than 50"):
+            csvfile._check_line_lengths(raw, "f")
+    else:
+        csvfile._check_line_lengths(raw, "f")

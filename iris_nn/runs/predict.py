@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from iris_nn.core.errors import BadInputError
 from iris_nn.core.functional import Array, argmax, softmax
-from iris_nn.data.csvfile import CsvFile, LabelCode, open_csv, parse_header
+from iris_nn.data.csvfile import CsvFile, LabelCode, open_csv, parse_header, read_stream
 from iris_nn.data.values import feature_name, is_number, names_match, parse_number
 from iris_nn.runs.model_file import Model
 
@@ -256,7 +256,10 @@ def read_csv_file(path: str, model: Model, stdin: BinaryIO | TextIO | None = Non
         return read_inputs(open_csv(path), model)
     if stdin is None:
         raise BadInputError("no standard input to read the CSV from")
-    stream = getattr(stdin, "buffer", stdin)
-    data = stream.read()
-    raw = data.encode("utf-8") if isinstance(data, str) else data
+    buffer = getattr(stdin, "buffer", None)
+    if buffer is not None:
+        raw = read_stream(buffer, "standard input")
+    else:  # a text stream without bytes underneath (io.StringIO)
+        text = stdin.read()
+        raw = text.encode("utf-8") if isinstance(text, str) else text
     return read_inputs(parse_header(raw, "standard input"), model)
