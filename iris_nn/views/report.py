@@ -253,7 +253,7 @@ def report_html(
     the run's data set (the registry's entry of the model's data set when omitted).
     """
     info = info or get_dataset(run.model.dataset)
-    data = "the Iris flowers" if info.name == "iris" else f"the {info.name} data"
+    trained_on = "the Iris flowers" if info.name == "iris" else f"the {info.name} data"
     figures = []
     for f in FIGURES:
         if f.name not in images:
@@ -270,7 +270,7 @@ def report_html(
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>iris-nn run {_e(name)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
         f"<h1>iris-nn run {_e(name)}</h1>\n"
-        f'<p class="sub">A neural network trained on {_e(data)}: a forward pass to raw '
+        f'<p class="sub">A neural network trained on {_e(trained_on)}: a forward pass to raw '
         "outputs, SoftMax to probabilities, cross-entropy loss, backpropagation and gradient "
         f"descent; ArgMax picks the {_e(info.target.replace('_', ' '))}.</p>\n"
         f"<h2>Summary</h2>\n{_summary(run, info)}\n"
