@@ -439,3 +439,15 @@ def test_the_line_limit_agrees_with_measuring_every_line(monkeypatch, seed):
             csvfile._check_line_lengths(raw, "f")
     else:
         csvfile._check_line_lengths(raw, "f")
+
+
+def test_a_csv_with_dropped_rows_draws_every_figure_the_animation_and_seeds(tmp_path, monkeypatch):
+    rows = iris_rows()
+    rows[0][0] = "NA"  # data row 0 is dropped: it stays in the data as NaN, in no part
+    monkeypatch.chdir(tmp_path)
+    write_csv(Path("m.csv"), rows)
+    drop = ("--data", "m.csv", "--set", "data.missing=drop", "--epochs", "5", "--out", "o")
+    run_dir = Path(ok("train", *drop, "--name", "r", "--animate", "-q").strip())
+    assert (run_dir / "plots" / "training.gif").is_file() and (run_dir / "report.html").is_file()
+    ok("seeds", *drop, "--n", "2", "--jobs", "1", "--name", "s")
+    assert (Path("o") / "s" / "plots" / "seeds.png").is_file()

@@ -65,12 +65,18 @@ def divergence_hint(config: Any, folds: int | None = None) -> str:
     rate does for the loss, so a smaller ``train.l2`` is the cure. Otherwise, a lower learning
     rate.
     """
+    import warnings
+
+    from iris_nn.core.errors import IrisNNWarning
     from iris_nn.core.optim import FULL_BATCH
     from iris_nn.data.prepare import open_dataset
     from iris_nn.runs.config import TrainConfig
 
     d, t = config.data, config.train
-    n = len(open_dataset(d.dataset, d.features, d.target, d.missing, d.exclude).rows(d.features)[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IrisNNWarning)  # said when the data was first read
+        info = open_dataset(d.dataset, d.features, d.target, d.missing, d.exclude)
+    n = int((info.rows(d.features)[1] >= 0).sum())  # rows a CSV dropped do not count
     held_out = -(-n // folds) if folds else round(d.test_size * n)
     rows = n - held_out - round(d.val_size * n)
     if t.optimizer not in FULL_BATCH and 0 < t.batch_size < rows:

@@ -245,8 +245,9 @@ def node_surfaces_figure(
     features = model.features
     i, j = plane
     flat = len(features) == 1  # curves along the one input, not surfaces
-    (x0, x1) = sweep_range(X[:, i], 0.05)
-    (y0, y1) = (0.0, 1.0) if flat else sweep_range(X[:, j], 0.05)
+    kept = np.isfinite(X).all(axis=1)  # rows a CSV dropped for a missing cell are NaN
+    (x0, x1) = sweep_range(X[kept, i], 0.05)
+    (y0, y1) = (0.0, 1.0) if flat else sweep_range(X[kept, j], 0.05)
     gx, gy = np.linspace(x0, x1, GRID), np.linspace(y0, y1, 1 if flat else GRID)
     Xg = np.tile(np.median(X[train], axis=0), (len(gx) * len(gy), 1))  # (points, n_features)
     Xg[:, i] = np.tile(gx, len(gy))

@@ -157,7 +157,11 @@ def seeds_figure(result: SeedsStudy, name: str) -> Figure:
         first = Model(result.networks[0].network(), data.scaler, {"features": list(data.features)})
         ranking = ranked(first, data.X[data.split.train])
         i, j = plane_features(list(data.features), ranking, data.info.plane)
-        (x0, x1), (y0, y1) = sweep_range(data.X[:, i], 0.05), sweep_range(data.X[:, j], 0.05)
+        shown = np.concatenate([data.split.train, data.split.val, data.split.test])  # not NaN
+        (x0, x1), (y0, y1) = (
+            sweep_range(data.X[shown, i], 0.05),
+            sweep_range(data.X[shown, j], 0.05),
+        )
         images = _regions(result, i, j, (x0, x1, y0, y1))
         panels = bottom.subplots(region_rows, region_cols, squeeze=False).ravel()
         train = data.split.train
