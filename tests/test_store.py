@@ -11,6 +11,7 @@ import pytest
 
 from iris_nn.core.network import Network
 from iris_nn.data.scaler import Scaler
+from iris_nn.data.split import Split
 from iris_nn.runs import jsontext, rundir
 from iris_nn.runs import model_file as mf
 
@@ -277,3 +278,19 @@ def test_a_dangling_out_link_is_named(tmp_path):
 def test_run_names_start_with_a_letter_or_digit(tmp_path, name):
     with pytest.raises(ValueError, match="allowed: a letter or digit, then"):
         rundir.RunDir(tmp_path, name)
+
+
+def test_split_json_round_trips_one_line_per_part(tmp_path):
+    rng = np.random.default_rng(0)
+    rows = rng.permutation(100_000)
+    split = Split(np.sort(rows[:70_000]), np.array([], dtype=np.intp), np.sort(rows[70_000:]))
+    rundir.write_split(tmp_path, split)
+    text = (tmp_path / "split.json").read_text()
+    assert len(text.splitlines()) == 5  # {, train, val, test, }
+    as_json = json.loads(text)
+    assert as_json == {"train": split.train.tolist(), "val": [], "test": split.test.tolist()}
+    again = rundir.read_split(tmp_path, 100_000)
+    for part in ("train", "val", "test"):
+        np.testing.assert_array_equal(getattr(again, part), getattr(split, part))
+    with pytest.raises(rundir.RunError, match="row indices 0 .. 99998"):
+        rundir.read_split(tmp_path, 99_999)  # one row fewer: the largest index is out of range

@@ -38,10 +38,6 @@ class Split:
     val: NDArray[np.intp]
     test: NDArray[np.intp]
 
-    def as_dict(self) -> dict[str, list[int]]:
-        """Return the indices as plain lists, as ``split.json`` holds them."""
-        return {k: [int(i) for i in getattr(self, k)] for k in ("train", "val", "test")}
-
 
 def _part_size(fraction: float, n: int, key: str, n_classes: int) -> int:
     size = round(fraction * n)
