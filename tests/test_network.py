@@ -12,6 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
+from iris_nn.core import network
 from iris_nn.core.engine import Batch
 from iris_nn.core.functional import ACTIVATIONS
 from iris_nn.core.network import Network
@@ -111,6 +112,20 @@ def test_predict_proba_and_one_step_equal_sklearn(source, activation, hidden):
     for i in range(1, net.n_layers + 1):
         np.testing.assert_allclose(net.W(i), clf.coefs_[i - 1], rtol=0, atol=1e-12)
         np.testing.assert_allclose(net.b(i), clf.intercepts_[i - 1], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("activation", list(SKLEARN_NAMES))
+def test_forward_a_chunk_at_a_time_equals_sklearn(activation, monkeypatch):
+    # 40 values per chunk of a 4-8-7-3 network: 5 rows at a time, the last chunk of 150 full
+    monkeypatch.setattr(network, "FORWARD_CHUNK", 40)
+    net = _net([8, 7], activation, seed=4)
+    assert net.chunk_rows() == 5
+    np.testing.assert_allclose(
+        net.predict_proba(X_STD), _sklearn_with(net, activation).predict_proba(X_STD), atol=1e-12
+    )
+    assert net.forward(X_STD[:0]).shape == (0, 3)
+    rows = [(r.start, len(h[0]), [a.shape[1] for a in h]) for r, h in net.hidden_chunks(X_STD[:12])]
+    assert rows == [(0, 5, [4, 8, 7]), (5, 5, [4, 8, 7]), (10, 2, [4, 8, 7])]
 
 
 @pytest.mark.parametrize("activation", list(SKLEARN_NAMES))

@@ -9,9 +9,10 @@ import pytest
 from conftest import error, run
 from sklearn.datasets import load_iris
 
+from iris_nn.core import network
 from iris_nn.core.network import Network
 from iris_nn.data.split import seeds
-from iris_nn.runs import rundir
+from iris_nn.runs import experiment, rundir
 from iris_nn.runs.model_file import load_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -183,6 +184,28 @@ def test_dead_units_are_named_in_metrics_and_warned_about(out):
     before, after = (Network(model.net.sizes, "relu", t).layers[0] for t in theta[-2:])
     np.testing.assert_array_equal(before[:, 0], after[:, 0])
     assert not np.array_equal(before[:, 1], after[:, 1])
+
+
+def test_dead_units_are_found_a_chunk_at_a_time(monkeypatch):
+    # 2-3-2-2: layer 1's unit 1 is never positive, unit 2 only on the last row (alone in the
+    # last chunk of 3 rows), unit 3 everywhere; layer 2's unit 2 gets no positive input
+    monkeypatch.setattr(network, "FORWARD_CHUNK", 9)
+    net = Network([2, 3, 2, 2], "relu")
+    net.W(1)[...] = [[-1.0, 0.0, 1.0], [-1.0, 1.0, 1.0]]
+    net.b(1)[...] = [0.0, -8.5, 0.0]
+    net.W(2)[...] = [[0.0, -1.0], [1.0, -1.0], [1.0, -1.0]]
+    X = np.column_stack([np.ones(10), np.arange(10.0)])  # the second input reaches 9 on the last
+    assert net.chunk_rows() == 3
+    A1 = np.maximum(X @ net.W(1) + net.b(1), 0.0)
+    A2 = np.maximum(A1 @ net.W(2) + net.b(2), 0.0)
+    assert [c for c in range(3) if not A1[:, c].any()] == [0]  # the oracle, in one pass
+    assert [c for c in range(2) if not A2[:, c].any()] == [1]
+    assert experiment.dead_units(net, X) == [{"layer": 1, "unit": 1}, {"layer": 2, "unit": 2}]
+    assert experiment.dead_units(net, X[:9]) == [
+        {"layer": 1, "unit": 1},
+        {"layer": 1, "unit": 2},
+        {"layer": 2, "unit": 2},
+    ]
 
 
 def test_a_live_network_has_no_dead_units(out):

@@ -10,7 +10,7 @@ with one vector operation.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,6 +26,8 @@ from iris_nn.core.functional import (
     log_softmax,
     softmax,
 )
+
+FORWARD_CHUNK = 2**18  # values in a chunk's widest layer (2 MB): forward passes over many rows
 
 
 def describe(sizes: Sequence[int], activation: str | None) -> str:
@@ -146,12 +148,35 @@ class Network:
         return net
 
     def forward(self, X: Array) -> Array:
-        """Return the raw outputs (logits), shape (n_samples, n_classes), of inputs ``X``."""
-        A = np.asarray(X, dtype=np.float64)  # (n, n_features)
-        for i in range(1, self.n_layers):
-            Z = A @ self.W(i) + self.b(i)  # (n, hidden_i)
-            A = self.act.forward(Z, Z)
-        return A @ self.W(self.n_layers) + self.b(self.n_layers)  # (n, n_classes)
+        """Return the raw outputs (logits), shape (n_samples, n_classes), of inputs ``X``.
+
+        Many rows go through a chunk at a time, so memory beyond the result stays a few MB.
+        """
+        X = np.asarray(X, dtype=np.float64)  # (n, n_features)
+        out = np.empty((len(X), self.sizes[-1]))  # (n, n_classes)
+        for rows, hidden in self.hidden_chunks(X):
+            out[rows] = hidden[-1] @ self.W(self.n_layers) + self.b(self.n_layers)
+        return out
+
+    def chunk_rows(self) -> int:
+        """Return the rows of one chunk of a forward pass over many rows (at least 1)."""
+        return max(1, FORWARD_CHUNK // max(self.sizes))
+
+    def hidden_chunks(self, X: Array) -> Iterator[tuple[slice, list[Array]]]:
+        """Yield, a chunk of rows of ``X`` at a time, the rows and their activations per layer.
+
+        The list holds the chunk's inputs, then each hidden layer's outputs ``A_i`` (rows,
+        sizes[i]); only one chunk's activations are alive at a time.
+        """
+        X = np.asarray(X, dtype=np.float64)  # (n, n_features)
+        step = self.chunk_rows()
+        for start in range(0, max(len(X), 1), step):
+            rows = slice(start, start + step)
+            hidden = [X[rows]]
+            for i in range(1, self.n_layers):
+                Z = hidden[-1] @ self.W(i) + self.b(i)  # (rows, hidden_i)
+                hidden.append(self.act.forward(Z, Z))
+            yield rows, hidden
 
     def forward_layers(self, X: Array) -> tuple[list[Array], list[Array]]:
         """Return every layer's ``Z`` and every ``A`` of a forward pass, to show or backpropagate.

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from iris_nn.core.functional import Array
 from iris_nn.data.datasets import DatasetInfo, Labels, get_dataset, is_csv
 from iris_nn.data.scaler import Scaler
@@ -49,7 +51,8 @@ class Dataset:
     def scaled(self, part: str) -> tuple[Array, Labels]:
         """Return the scaled inputs and the labels of ``part`` (train, val or test)."""
         rows = getattr(self.split, part)
-        return self.scaler(self.X[rows]), self.y[rows]
+        X = np.asarray(self.X[rows], dtype=np.float64)  # a new array already: scaled in place
+        return self.scaler(X, out=X), self.y[rows]
 
 
 def prepare(

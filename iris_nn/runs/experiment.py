@@ -130,19 +130,27 @@ def dead_units(net: Network, X: np.ndarray) -> list[dict[str, int]]:
     """
     if net.activation != "relu":
         return []
-    dead, A = [], np.asarray(X, dtype=np.float64)  # (n, n_features)
-    for i in range(1, net.n_layers):
-        Z = A @ net.W(i) + net.b(i)  # (n, hidden_i)
-        A = net.act.forward(Z, Z)
-        dead += [{"layer": i, "unit": int(u) + 1} for u in np.flatnonzero(np.all(A == 0, axis=0))]
-    return dead
+    alive = [np.zeros(n, dtype=bool) for n in net.hidden]  # per layer: some row's output > 0
+    for _, hidden in net.hidden_chunks(X):
+        for seen, A in zip(alive, hidden[1:], strict=True):
+            seen |= (A != 0).any(axis=0)
+    return [
+        {"layer": i, "unit": int(u) + 1}
+        for i, seen in enumerate(alive, 1)
+        for u in np.flatnonzero(~seen)
+    ]
 
 
-def evaluate_parts(net: Network, data: Dataset) -> dict[str, Any]:
-    """Return ``train``, ``val`` and ``test`` metrics, with per-class and confusion on test."""
+def evaluate_parts(
+    net: Network, data: Dataset, parts: dict[str, tuple[np.ndarray, np.ndarray]]
+) -> dict[str, Any]:
+    """Return ``train``, ``val`` and ``test`` metrics, with per-class and confusion on test.
+
+    ``parts`` maps each part to its scaled inputs and labels, as ``data.scaled`` returns them.
+    """
     out: dict[str, Any] = {}
     for part in ("train", "val", "test"):
-        X, y = data.scaled(part)
+        X, y = parts[part]
         out[part] = (
             classification_metrics(y, softmax(net.forward(X)), data.classes, detail=part == "test")
             if len(y)
@@ -180,9 +188,8 @@ def train_run(
     try:
         started = time.perf_counter()
         data, net, shuffle_rng = build(config)
-        X, y = data.scaled("train")
-        X_val, y_val = data.scaled("val")
-        X_test, y_test = data.scaled("test")  # measured every epoch, for display only
+        parts = {part: data.scaled(part) for part in ("train", "val", "test")}
+        (X, y), (X_val, y_val), (X_test, y_test) = parts.values()  # test: for display only
         track = tracked_rows(data)
         fit_started = time.perf_counter()
         history = fit(
@@ -214,7 +221,7 @@ def train_run(
             "tracked": tracked_summary(history, data, track),
             "dead_units": dead_units(net, X),
         }
-        metrics.update(evaluate_parts(net, data))
+        metrics.update(evaluate_parts(net, data, parts))
         metrics["wall_time_s"] = round(time.perf_counter() - started, 4)
         result = RunResult(run.tmp, metrics, history, net, data)
         write_run_files(run, config, result, utc_now())
