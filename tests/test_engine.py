@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from test_network import X_STD, Y_IRIS, _net
 
-from iris_nn.core.engine import CHUNK_PRODUCT, MAX_TRACKED, Batch, Rows, chunk_rows, tracked_right
+from iris_nn.core.engine import MAX_TRACKED, Batch, Rows, tracked_right
 from iris_nn.core.functional import ACTIVATIONS, cross_entropy, softmax
-from iris_nn.core.network import Network
+from iris_nn.core.network import CHUNK_PRODUCT, Network
 
 
 @pytest.mark.parametrize("activation", list(ACTIVATIONS))
@@ -106,9 +106,9 @@ def test_chunked_passes_add_up_to_the_whole(chunk):
 
 def test_chunks_keep_to_small_products():
     net = Network([20, 64, 3], "relu")
-    rows = chunk_rows(net)
+    rows = net.chunk_rows()
     assert rows * 21 * 64 <= CHUNK_PRODUCT < (rows + 1) * 21 * 64
-    assert chunk_rows(Network([4, 3], "relu")) == CHUNK_PRODUCT // 15
+    assert Network([4, 3], "relu").chunk_rows() == CHUNK_PRODUCT // 15
 
 
 def test_tracked_right_unpacks_every_bit_exactly():

@@ -4,6 +4,7 @@ import json
 import shutil
 
 import numpy as np
+import pytest
 from conftest import error, ok, run
 from sklearn.datasets import load_iris
 
@@ -126,3 +127,21 @@ def test_runs_empty_is_friendly(tmp_path):
     out = tmp_path / "none"
     assert ok("runs", "--out", out) == f"no runs in {out}/ yet: run `iris-nn train` to make one\n"
     assert json.loads(ok("runs", "--out", out, "--format", "json")) == []
+
+
+def test_log_loss_in_blocks_equals_scikit_learns(monkeypatch):
+    from sklearn.metrics import log_loss
+
+    from iris_nn.runs import metrics
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 150)
+    P = rng.dirichlet([1.0, 1.0, 1.0], 150)
+    P[7] = [0.0, 0.0, 1.0]  # a certain mistake: scikit-learn clips it, block or not
+    y[7] = 0
+    whole = metrics.classification_metrics(y, P, ("a", "b", "c"), detail=False)
+    assert whole["log_loss"] == log_loss(y, P, labels=[0, 1, 2])  # one block: the same call
+    monkeypatch.setattr(metrics, "LOG_LOSS_ROWS", 7)  # 22 blocks, the last of 3 rows
+    blocks = metrics.classification_metrics(y, P, ("a", "b", "c"), detail=False)
+    assert blocks["log_loss"] == pytest.approx(whole["log_loss"], rel=1e-15)
+    assert blocks["accuracy"] == whole["accuracy"] == np.mean(P.argmax(axis=1) == y)

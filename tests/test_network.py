@@ -116,8 +116,8 @@ def test_predict_proba_and_one_step_equal_sklearn(source, activation, hidden):
 
 @pytest.mark.parametrize("activation", list(SKLEARN_NAMES))
 def test_forward_a_chunk_at_a_time_equals_sklearn(activation, monkeypatch):
-    # 40 values per chunk of a 4-8-7-3 network: 5 rows at a time, the last chunk of 150 full
-    monkeypatch.setattr(network, "FORWARD_CHUNK", 40)
+    # a 4-8-7-3 network's largest product is 8 + 1 by 7: 5 rows at a time, the last chunk full
+    monkeypatch.setattr(network, "CHUNK_PRODUCT", 5 * 63)
     net = _net([8, 7], activation, seed=4)
     assert net.chunk_rows() == 5
     np.testing.assert_allclose(

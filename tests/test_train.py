@@ -290,7 +290,7 @@ def test_chunked_exact_passes_train_as_one_batch(monkeypatch, optimizer):
     index = np.array([0, 25, 50])
     kw = {"track": Tracked(index, TRAIN[index]), "X_test": X[TEST], "y_test": Y[TEST]}
     one_batch, h1 = _fit(cfg, max_snapshots=5, **kw)
-    monkeypatch.setattr(train, "chunk_rows", lambda net: 7)  # every exact pass in chunks of 7
+    monkeypatch.setattr(Network, "chunk_rows", lambda net: 7)  # every exact pass in chunks of 7
     chunked, h2 = _fit(cfg, max_snapshots=5, **kw)
     np.testing.assert_allclose(chunked.theta, one_batch.theta, rtol=0, atol=1e-13)
     for name, column in h1.columns.items():

@@ -264,19 +264,6 @@ class Batch:
         return self._l2_scaled[1]
 
 
-CHUNK_PRODUCT = 2**19  # multiply-adds of a chunk's largest product
-
-
-def chunk_rows(net: Network) -> int:
-    """Return the rows of one chunk of an exact pass: its largest product is ``CHUNK_PRODUCT``.
-
-    Large enough that numpy's per-call cost is small against the arithmetic, small enough that
-    the buffers stay in cache and that BLAS keeps to its single-threaded kernels for small
-    matrices: its threads, on a machine whose other core is busy, cost far more than they save.
-    """
-    return max(1, CHUNK_PRODUCT // max(Wb.size for Wb in net.layers))
-
-
 class Rows:
     """Exact passes over fixed rows, a chunk at a time, in memory bounded by the chunk.
 

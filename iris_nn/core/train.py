@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from iris_nn.core.engine import Batch, Rows, chunk_rows, tracked_right
+from iris_nn.core.engine import Batch, Rows, tracked_right
 from iris_nn.core.errors import BadInputError, DivergenceError
 from iris_nn.core.functional import Array
 from iris_nn.core.network import Network
@@ -172,7 +172,7 @@ def fit(
         raise BadInputError(f"train.batch_size = {batch_size} is larger than the {n} training rows")
     opt = make_optimizer(config.optimizer, net.theta, config.lr, config.momentum, config.nesterov)
     parts = Parts(X, y, X_val, y_val, X_test, y_test, track)
-    chunk = chunk_rows(net)
+    chunk = net.chunk_rows()
     epoch_runner: OneBatchEpochs | ChunkedEpochs
     if full_batch and parts.rows <= chunk:
         epoch_runner = OneBatchEpochs(net, parts, opt.step, config.l2)

@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 
 from iris_nn import __version__
-from iris_nn.core.functional import softmax
 from iris_nn.core.network import Network
 from iris_nn.core.train import Control, History, Progress, Tracked, fit
 from iris_nn.data.prepare import Dataset, open_dataset, prepare
@@ -152,7 +151,7 @@ def evaluate_parts(
     for part in ("train", "val", "test"):
         X, y = parts[part]
         out[part] = (
-            classification_metrics(y, softmax(net.forward(X)), data.classes, detail=part == "test")
+            classification_metrics(y, net.predict_proba(X), data.classes, detail=part == "test")
             if len(y)
             else None
         )

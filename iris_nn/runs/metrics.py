@@ -13,6 +13,8 @@ from numpy.typing import NDArray
 
 from iris_nn.core.functional import Array
 
+LOG_LOSS_ROWS = 1 << 16  # rows per call of scikit-learn's log_loss: its temporaries stay ~10 MB
+
 
 def classification_metrics(
     y: NDArray[np.integer], P: Array, classes: Sequence[str], detail: bool = True
@@ -22,14 +24,14 @@ def classification_metrics(
     With ``detail``, also ``per_class`` (precision, recall, f1, support) and ``confusion_matrix``
     (rows = true class, columns = predicted).
     """
-    from sklearn.metrics import confusion_matrix, log_loss, precision_recall_fscore_support
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
     labels = list(range(len(classes)))
     y = np.asarray(y)
     pred = np.asarray(P).argmax(axis=1)
     out: dict[str, Any] = {
         "accuracy": float(np.mean(pred == y)) if len(y) else None,
-        "log_loss": float(log_loss(y, P, labels=labels)) if len(y) else None,
+        "log_loss": _log_loss(y, np.asarray(P), labels) if len(y) else None,
         "n": len(y),
     }
     if detail:
@@ -50,3 +52,20 @@ def classification_metrics(
             "matrix": confusion_matrix(y, pred, labels=labels).tolist(),
         }
     return out
+
+
+def _log_loss(y: NDArray[np.integer], P: Array, labels: list[int]) -> float:
+    """Return scikit-learn's mean log loss of ``P`` against ``y``, a block of rows at a time.
+
+    Its temporaries are several times the size of ``P``; in blocks they stay small. One block
+    (up to 65,536 rows) is exactly ``log_loss``; more add up its per-block sums.
+    """
+    from sklearn.metrics import log_loss
+
+    if len(y) <= LOG_LOSS_ROWS:
+        return float(log_loss(y, P, labels=labels))
+    total = sum(
+        log_loss(y[i : i + LOG_LOSS_ROWS], P[i : i + LOG_LOSS_ROWS], labels=labels, normalize=False)
+        for i in range(0, len(y), LOG_LOSS_ROWS)
+    )
+    return float(total) / len(y)

@@ -36,6 +36,7 @@ METRICS_FILE = "metrics.json"
 SPLIT_FILE = "split.json"
 PROBABILITIES_FILE = "probabilities.csv"
 SNAPSHOTS_FILE = "snapshots.npz"
+SPLIT_BLOCK = 65_536  # row indices written at a time
 SNAPSHOTS_LIMIT = 100_000_000  # bytes: at most 100 MB of snapshots.npz
 PLOTS_DIR = "plots"
 REPORT_FILE = "report.html"
@@ -415,13 +416,17 @@ def read_metrics(run: Path, summary: bool = False) -> dict[str, Any]:
 def write_split(run: Path, split: Split) -> None:
     """Write ``split.json``: the row indices of the train, validation and test parts.
 
-    Each part is one line (a million indices would be a million lines, and slow to write).
+    Each part is one line (a million indices would be a million lines, and slow to write),
+    written a block of indices at a time (their text would take 70 MB at once).
     """
-    parts = (
-        f'  "{part}": [{", ".join(map(str, getattr(split, part).tolist()))}]'
-        for part in ("train", "val", "test")
-    )
-    (run / SPLIT_FILE).write_text("{\n" + ",\n".join(parts) + "\n}\n")
+    with open(run / SPLIT_FILE, "w") as f:
+        for opening, part in (("{\n", "train"), (",\n", "val"), (",\n", "test")):
+            rows = getattr(split, part)
+            f.write(f'{opening}  "{part}": [')
+            for i in range(0, len(rows), SPLIT_BLOCK):
+                f.write(", " * (i > 0) + ", ".join(map(str, rows[i : i + SPLIT_BLOCK].tolist())))
+            f.write("]")
+        f.write("\n}\n")
 
 
 def read_split(run: Path, n_rows: int) -> Split:
