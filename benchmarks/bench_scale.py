@@ -13,10 +13,10 @@ alternate, and the figures are medians over the repeats:
 
 Rows per second count the fit alone, in wall time and in CPU time (the process's own, which a busy
 machine disturbs less); peak memory is the ``ru_maxrss`` of that process, against SPEC 11's limit
-of twice the data's float64 size plus 200 MB. When this iris-nn reads CSV files,
-a 1,000,000-row CSV (20 numeric columns and a text class) is also read by iris-nn's reader and by
-``numpy.loadtxt`` (its numeric columns), and trained on end to end: ``iris-nn train --data big.csv
-... --epochs 1`` against a script doing ``numpy.loadtxt`` and ``MLPClassifier.fit``.
+of twice the data's float64 size plus 200 MB. A 1,000,000-row CSV (20 numeric columns and a
+text class) is also read by iris-nn's reader and by ``numpy.loadtxt`` (its numeric columns), and
+trained on end to end, wall time and peak memory: ``iris-nn train --data big.csv ... --epochs 1``
+against a script doing ``numpy.loadtxt`` and ``MLPClassifier.fit``.
 
 Run ``python benchmarks/bench_scale.py`` (``--quick`` for a few-second smoke run on 20,000 rows).
 Timings on a shared machine are noisy: the spread of the repeats is printed beside each median.
@@ -33,7 +33,6 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -193,15 +192,6 @@ print("test accuracy", clf.score(X_test, y_test))
 """
 
 
-def csv_reader() -> Callable[[Path], object] | None:
-    """Return iris-nn's CSV reader (a path's rows and classes), or None when it has none yet."""
-    try:
-        from iris_nn.data.prepare import open_dataset  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return lambda path: open_dataset(str(path)).rows()
-
-
 def make_csv(path: Path, rows: int) -> None:
     """Write ``rows`` rows of 20 numeric columns and a text class column, with a header."""
     rng = np.random.default_rng(1)
@@ -220,28 +210,30 @@ def read_child(kind: str, path: Path) -> dict[str, float]:
     """Read the CSV once with iris-nn's reader or ``numpy.loadtxt``; return seconds and memory."""
     started = time.perf_counter()
     if kind == "iris-nn":
-        reader = csv_reader()
-        assert reader is not None
-        reader(path)
+        from iris_nn.data.prepare import open_dataset
+
+        open_dataset(str(path)).rows()
     else:
         np.loadtxt(path, delimiter=",", skiprows=1, usecols=range(FEATURES))
     return {"seconds": time.perf_counter() - started, "peak_mb": peak_mb()}
 
 
-def timed(cmd: list[str], cwd: Path) -> float:
-    """Return the wall time of ``cmd``; raise if it fails."""
+def measure_child(cmd: list[str], cwd: Path) -> dict[str, float]:
+    """Run ``cmd`` in ``cwd``; return its wall time and its peak memory (its own ``ru_maxrss``).
+
+    This process runs nothing else, so the largest resident size of its children is the command's.
+    """
     started = time.perf_counter()
     done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed: {done.stderr.strip()}")
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024 / MB
+    return {"seconds": seconds, "peak_mb": peak}
 
 
 def bench_csv(directory: Path, rows: int, repeats: int) -> None:
     """Read a CSV with iris-nn and numpy.loadtxt, and train on it end to end against a script."""
-    if csv_reader() is None:
-        print("CSV: this iris-nn reads no CSV files yet (skipped)")
-        return
     path = directory / "big.csv"
     make_csv(path, rows)
     reads: dict[str, list[float]] = {"iris-nn": [], "numpy.loadtxt": []}
@@ -261,20 +253,31 @@ def bench_csv(directory: Path, rows: int, repeats: int) -> None:
     train = [*iris, "train", "--data", str(path), "--hidden", str(HIDDEN), "--activation", "relu"]
     train += ["--optimizer", "sgd", "--batch-size", str(BATCH), "--lr", str(LR), "--epochs", "1"]
     train += ["--set", "train.l2=0", "--set", "data.scaling=none", "--no-plots", "-q"]
-    walls: dict[str, list[float]] = {"train": [], "script": []}
+    runs: dict[str, list[dict[str, float]]] = {"train": [], "script": []}
+    commands = {
+        "train": [*train, "--out", str(directory / "outputs")],
+        "script": [sys.executable, str(script), str(path)],
+    }
     for _ in range(repeats):
-        walls["train"].append(timed([*train, "--out", str(directory / "outputs")], directory))
-        walls["script"].append(timed([sys.executable, str(script), str(path)], directory))
-    t_train, t_script = (statistics.median(v) for v in walls.values())
+        for kind, cmd in commands.items():
+            runs[kind].append(run_child("--measure", str(directory), *cmd))
+    t_train, t_script = (statistics.median(r["seconds"] for r in v) for v in runs.values())
+    m_train, m_script = (statistics.median(r["peak_mb"] for r in v) for v in runs.values())
     print(
-        f"  iris-nn train --data big.csv ... --epochs 1: {t_train:.2f} s; numpy.loadtxt + "
-        f"MLPClassifier.fit script: {t_script:.2f} s"
+        f"  iris-nn train --data big.csv ... --epochs 1: {t_train:.2f} s, peak {m_train:.0f} MB; "
+        f"numpy.loadtxt + MLPClassifier.fit script: {t_script:.2f} s, peak {m_script:.0f} MB"
     )
-    print(f"  ratio train/script {t_train / t_script:.2f}x")
+    print(f"  ratio train/script {t_train / t_script:.2f}x (wall time)")
 
 
 def main() -> None:
-    """Print the scale benchmarks, or with ``--child`` run one timed fit and print its JSON."""
+    """Print the scale benchmarks; with ``--child``, ``--read`` or ``--measure``, time one thing.
+
+    Each of those runs in a fresh process and prints its seconds and peak memory as JSON.
+    """
+    if sys.argv[1:2] == ["--measure"]:  # --measure DIR CMD...: CMD's options are not ours
+        print(json.dumps(measure_child(sys.argv[3:], Path(sys.argv[2]))))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20,000 rows, one repeat: a smoke run")
     parser.add_argument("--rows", type=int, default=1_000_000)
