@@ -97,6 +97,56 @@ def build(config: Config) -> tuple[Dataset, Network, np.random.Generator]:
     return data, net, np.random.default_rng(shuffle_seq)
 
 
+Parts = dict[str, tuple[np.ndarray, np.ndarray]]  # part -> scaled inputs, labels
+
+
+@dataclass
+class Trained:
+    """A network trained from a config, with the data, scaled parts and tracked rows it used."""
+
+    data: Dataset
+    net: Network
+    history: History
+    parts: Parts  # train, val and test: as ``data.scaled`` returns them
+    track: Tracked
+    fit_seconds: float  # the epochs alone
+
+
+def train_network(
+    config: Config,
+    control: Control | None = None,
+    progress: Progress | None = None,
+    snapshots: bool = False,
+) -> Trained:
+    """Build ``config``'s data and network and train it as ``iris-nn train`` does.
+
+    The test rows ride along (measured every epoch, for display only), so every caller trains
+    exactly the same network from the same config. With ``snapshots``, the history keeps the
+    weights at epochs spread on a log scale, as many as ``snapshots.npz`` may hold.
+    """
+    data, net, shuffle_rng = build(config)
+    parts = {part: data.scaled(part) for part in ("train", "val", "test")}
+    (X, y), (X_val, y_val), (X_test, y_test) = parts.values()
+    track = tracked_rows(data)
+    started = time.perf_counter()
+    history = fit(
+        net,
+        X,
+        y,
+        config.train.settings(),
+        shuffle_rng,
+        X_val=X_val,
+        y_val=y_val,
+        track=track,
+        control=control,
+        progress=progress,
+        X_test=X_test,
+        y_test=y_test,
+        max_snapshots=rundir.snapshot_capacity(len(net.theta)) if snapshots else 0,
+    )
+    return Trained(data, net, history, parts, track, time.perf_counter() - started)
+
+
 def write_run_files(run: RunDir, config: Config, result: RunResult, created: str) -> None:
     """Write model, config, history, metrics, split, probabilities and snapshots into ``run``."""
     net, data, history = result.net, result.data, result.history
@@ -140,9 +190,7 @@ def dead_units(net: Network, X: np.ndarray) -> list[dict[str, int]]:
     ]
 
 
-def evaluate_parts(
-    net: Network, data: Dataset, parts: dict[str, tuple[np.ndarray, np.ndarray]]
-) -> dict[str, Any]:
+def evaluate_parts(net: Network, data: Dataset, parts: Parts) -> dict[str, Any]:
     """Return ``train``, ``val`` and ``test`` metrics, with per-class and confusion on test.
 
     ``parts`` maps each part to its scaled inputs and labels, as ``data.scaled`` returns them.
@@ -186,26 +234,8 @@ def train_run(
     run = RunDir(out, name or default_run_name(config))
     try:
         started = time.perf_counter()
-        data, net, shuffle_rng = build(config)
-        parts = {part: data.scaled(part) for part in ("train", "val", "test")}
-        (X, y), (X_val, y_val), (X_test, y_test) = parts.values()  # test: for display only
-        track = tracked_rows(data)
-        fit_started = time.perf_counter()
-        history = fit(
-            net,
-            X,
-            y,
-            config.train.settings(),
-            shuffle_rng,
-            X_val=X_val,
-            y_val=y_val,
-            track=track,
-            control=control,
-            progress=progress,
-            X_test=X_test,
-            y_test=y_test,
-            max_snapshots=rundir.snapshot_capacity(len(net.theta)),
-        )
+        trained = train_network(config, control, progress, snapshots=True)
+        data, net, history = trained.data, trained.net, trained.history
         interrupted = history.stop_reason == "interrupted"
         metrics: dict[str, Any] = {
             "status": "interrupted" if interrupted else "completed",
@@ -214,13 +244,13 @@ def train_run(
             "kept_epoch": history.kept_epoch,
             "stop_reason": history.stop_reason,
             "seed": config.seed,
-            "train_time_s": round(time.perf_counter() - fit_started, 4),  # the epochs alone
+            "train_time_s": round(trained.fit_seconds, 4),  # the epochs alone
             "wall_time_s": 0.0,
             "versions": versions(),
-            "tracked": tracked_summary(history, data, track),
-            "dead_units": dead_units(net, X),
+            "tracked": tracked_summary(history, data, trained.track),
+            "dead_units": dead_units(net, trained.parts["train"][0]),
         }
-        metrics.update(evaluate_parts(net, data, parts))
+        metrics.update(evaluate_parts(net, data, trained.parts))
         metrics["wall_time_s"] = round(time.perf_counter() - started, 4)
         result = RunResult(run.tmp, metrics, history, net, data)
         write_run_files(run, config, result, utc_now())

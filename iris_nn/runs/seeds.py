@@ -19,13 +19,12 @@ from typing import Any
 import numpy as np
 
 from iris_nn.core.errors import BadInputError, IrisNNWarning
-from iris_nn.core.functional import Array, softmax
+from iris_nn.core.functional import Array
 from iris_nn.core.network import Network
-from iris_nn.core.train import fit
 from iris_nn.data.prepare import Dataset
 from iris_nn.runs import rundir
 from iris_nn.runs.config import Config, to_flat, to_toml
-from iris_nn.runs.experiment import build, dead_units, tracked_rows
+from iris_nn.runs.experiment import build, dead_units, tracked_rows, train_network
 from iris_nn.runs.jsontext import dumps
 from iris_nn.runs.metrics import classification_metrics
 from iris_nn.runs.rundir import RunDir, RunError
@@ -76,34 +75,19 @@ def train_one(task: tuple[Config, int]) -> SeedNetwork:
     config, seed = task
     with warnings.catch_warnings():  # the study says them once, when it reads the data itself
         warnings.simplefilter("ignore", IrisNNWarning)
-        data, net, shuffle_rng = build(with_init_seed(config, seed))
-    X, y = data.scaled("train")
-    X_val, y_val = data.scaled("val")
-    X_test, y_test = data.scaled("test")
-    track = tracked_rows(data)
-    # The test rows ride along as in ``train`` (display only), so the training is the same.
-    history = fit(
-        net,
-        X,
-        y,
-        config.train.settings(),
-        shuffle_rng,
-        X_val=X_val,
-        y_val=y_val,
-        track=track,
-        X_test=X_test,
-        y_test=y_test,
-    )
+        trained = train_network(with_init_seed(config, seed))
+    net, X = trained.net, trained.parts["train"][0]
+    X_test = trained.parts["test"][0]
     return SeedNetwork(
         seed,
         list(net.sizes),
         net.activation,
         net.theta.copy(),
-        history.epochs_run,
+        trained.history.epochs_run,
         dead_units(net, X),
-        np.asarray(history.columns["train_loss"]),
-        softmax(net.forward(X_test)),
-        softmax(net.forward(X[track.index])),
+        np.asarray(trained.history.columns["train_loss"]),
+        net.predict_proba(X_test),
+        net.predict_proba(X[trained.track.index]),
     )
 
 
