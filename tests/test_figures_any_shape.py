@@ -113,7 +113,7 @@ def test_at_most_eight_feature_panels_the_most_influential(views):
     v = views["digits"]
     fig = draw(views, "digits", "probability_curves.png")
     shown = [ax.get_xlabel() for ax in fig.axes if ax.get_visible()]
-    top = influence.ranked(v.run.model, v.X[v.run.split.train])[:8]
+    top = influence.ranked(v.run.model, v.training)[:8]
     assert shown == [v.info.label(v.run.model.features[j]) for j in top]
     assert "the 8 of 64 inputs that move it most" in fig.get_suptitle()
 
@@ -185,6 +185,6 @@ def test_influence_finds_the_one_input_that_matters():
     net = Network.from_state_dict({"W1": W, "b1": np.zeros(3)}, "identity")
     model = Model(net, Scaler(np.zeros(5), np.ones(5)), {"features": list("abcde"), "classes": []})
     X = np.random.default_rng(0).normal(size=(50, 5))
-    swing = influence.influence(model, X)
+    swing = influence.influence(model, influence.spread(X))
     assert swing[3] > 0.5 and np.all(swing[[0, 1, 2, 4]] == 0)
-    assert influence.ranked(model, X) == [3, 0, 1, 2, 4]
+    assert influence.ranked(model, influence.spread(X)) == [3, 0, 1, 2, 4]

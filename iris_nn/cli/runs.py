@@ -120,14 +120,16 @@ def plot(run_dir: str, fmt: str, animate: bool) -> None:
       iris-nn plot --animate outputs/default-20260101-120000
       iris-nn plot "$(iris-nn train -q --no-plots)"
     """
+    from iris_nn.views.figures import load_view
     from iris_nn.views.report import render_run
 
     try:
+        view = load_view(run_dir)  # the data set read once, for the animation too
         if animate:
             from iris_nn.views.animation import render_animation
 
-            render_animation(run_dir)
-        written = render_run(run_dir, formats=[fmt] if fmt != "png" else [])
+            render_animation(run_dir, view=view)
+        written = render_run(run_dir, formats=[fmt] if fmt != "png" else [], view=view)
     except OSError as e:
         raise Failure(f"could not write the plots of {run_dir}: {e.strerror or e}") from None
     click.echo(str(written[-1]))
@@ -151,11 +153,13 @@ def animate(run_dir: str) -> None:
       iris-nn train --animate
     """
     from iris_nn.views.animation import render_animation
+    from iris_nn.views.figures import load_view
     from iris_nn.views.report import render_run
 
     try:
-        gif = render_animation(run_dir)
-        render_run(run_dir)
+        view = load_view(run_dir)  # the data set read once for both
+        gif = render_animation(run_dir, view=view)
+        render_run(run_dir, view=view)
     except OSError as e:
         raise Failure(f"could not write the animation of {run_dir}: {e.strerror or e}") from None
     click.echo(str(gif))

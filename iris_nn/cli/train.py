@@ -47,13 +47,28 @@ def dead_units_warning(dead: list[dict[str, int]], noun: str, config: Any) -> st
     )
 
 
-def draw_with_animation(run_dir: Any, run_name: str | None = None) -> list[Any]:
-    """Draw the run's animation, then its figures and report (which shows the animation)."""
-    from iris_nn.views.animation import render_animation
+def draw_run(run_dir: Any, run_name: str | None = None, data: Any = None) -> list[Any]:
+    """Draw the run's figures and report; ``data`` is the run's ``Dataset`` when in memory."""
+    from iris_nn.views.figures import load_view
     from iris_nn.views.report import render_run
 
-    render_animation(run_dir, run_name)
-    return render_run(run_dir, run_name)
+    return render_run(run_dir, run_name, view=load_view(run_dir, run_name, _rows(data)))
+
+
+def draw_with_animation(run_dir: Any, run_name: str | None = None, data: Any = None) -> list[Any]:
+    """Draw the run's animation, then its figures and report (which shows the animation)."""
+    from iris_nn.views.animation import render_animation
+    from iris_nn.views.figures import load_view
+    from iris_nn.views.report import render_run
+
+    view = load_view(run_dir, run_name, _rows(data))  # the data set read once for both
+    render_animation(run_dir, run_name, view)
+    return render_run(run_dir, run_name, view=view)
+
+
+def _rows(data: Any) -> Any:
+    """Return a ``Dataset``'s rows as ``load_view`` takes them, or None to read them again."""
+    return None if data is None else (data.info, data.X, data.y)
 
 
 def divergence_hint(config: Any, folds: int | None = None) -> str:
@@ -152,9 +167,7 @@ def train(
     if animate:
         finish = draw_with_animation
     elif not no_plots:
-        from iris_nn.views.report import render_run  # matplotlib only when drawing
-
-        finish = render_run
+        finish = draw_run
     control = Control()
     progress = EpochProgress(config.train.epochs, quiet)
     try:

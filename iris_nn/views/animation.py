@@ -29,6 +29,8 @@ from iris_nn.views.style import (
     class_colour,
     class_handles,
     class_marker,
+    sample_rows,
+    sampled_note,
     sweep_range,
 )
 
@@ -75,7 +77,7 @@ def draw_frames(view: RunView) -> tuple[list[int], list[Image.Image]]:
     (y0, y1) = (-0.6, n_classes - 0.4) if one_feature else sweep_range(X[shown, j], 0.05)
     gx, gy = np.linspace(x0, x1, GRID), np.linspace(y0, y1, GRID)
     GX, GY = np.meshgrid(gx, gy)
-    grid = np.tile(np.median(X[split.train], axis=0), (GX.size, 1))  # (points, n_features)
+    grid = np.tile(view.training.median, (GX.size, 1))  # (points, n_features)
     grid[:, i] = GX.ravel()
     if not one_feature:
         grid[:, j] = GY.ravel()
@@ -88,7 +90,8 @@ def draw_frames(view: RunView) -> tuple[list[int], list[Image.Image]]:
         interpolation="bilinear",
     )
     flowers = []  # drawn again over the regions' image in every frame
-    shown = np.concatenate([split.train, split.test])
+    everyone = np.concatenate([split.train, split.test])
+    shown = sample_rows(everyone, y)  # at most MAX_SCATTER: every frame draws them
     ys = y[shown] + np.random.default_rng(0).uniform(-0.2, 0.2, len(shown)) if one_feature else None
     for k in range(n_classes):
         m = y[shown] == k
@@ -109,7 +112,11 @@ def draw_frames(view: RunView) -> tuple[list[int], list[Image.Image]]:
         ax_regions.set_yticks(range(n_classes), classes)
     else:
         ax_regions.set_ylabel(view.info.label(model.features[j]))
-    ax_regions.set_title("decision regions (ArgMax, shade = SoftMax)", fontsize=9)
+    sample = sampled_note(len(shown), len(everyone), f"training and test {view.info.nouns}")
+    ax_regions.set_title(
+        "decision regions (ArgMax, shade = SoftMax)" + (f"\n{sample}" if sample else ""),
+        fontsize=9 if not sample else 8,
+    )
 
     # The tracked rows' SoftMax bars: one group per row, one bar per class.
     _, tracked_rows, _ = view.run.tracked
@@ -215,9 +222,15 @@ def gif_bytes(frames: list[Image.Image]) -> bytes:
     return buf.getvalue()
 
 
-def render_animation(run_dir: str | Path, run_name: str | None = None) -> Path:
-    """Write ``run_dir/plots/training.gif`` from the run's snapshots; return its path."""
-    view = load_view(run_dir, run_name)
+def render_animation(
+    run_dir: str | Path, run_name: str | None = None, view: RunView | None = None
+) -> Path:
+    """Write ``run_dir/plots/training.gif`` from the run's snapshots; return its path.
+
+    ``view`` is the run already loaded (``load_view``), so that drawing the figures as well reads
+    its data set once.
+    """
+    view = view or load_view(run_dir, run_name)
     _, frames = draw_frames(view)
     plots = view.run.path / PLOTS_DIR
     plots.mkdir(exist_ok=True)

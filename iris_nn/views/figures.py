@@ -34,17 +34,31 @@ class RunView:
     name: str
 
     @cached_property
+    def training(self) -> influence.Spread:
+        """Return the training rows' medians and percentiles: one exact pass for every figure."""
+        return influence.spread(self.X, self.run.split.train)
+
+    @cached_property
     def ranking(self) -> list[int]:
         """Return the feature columns from the most influential (``influence.ranked``)."""
-        return influence.ranked(self.run.model, self.X[self.run.split.train])
+        return influence.ranked(self.run.model, self.training)
 
 
-def load_view(run_dir: str | Path, run_name: str | None = None) -> RunView:
-    """Return the run in ``run_dir`` with its data set's rows; raise RunError or ModelError."""
+def load_view(
+    run_dir: str | Path,
+    run_name: str | None = None,
+    rows: tuple[DatasetInfo, Array, Labels] | None = None,
+) -> RunView:
+    """Return the run in ``run_dir`` with its data set's rows; raise RunError or ModelError.
+
+    ``rows`` are the data set, ``X`` (in the model's feature order) and ``y`` when the caller
+    holds them already (``train`` drawing the run it has just trained): a million rows are then
+    not read and parsed again.
+    """
     if not Path(run_dir).is_dir():
         raise RunError(f"run directory {str(run_dir)!r} does not exist")
     model = load_model(run_dir)
-    info, X, y = run_rows(run_dir, model)
+    info, X, y = rows or run_rows(run_dir, model)
     run = read_run(run_dir, len(y), model)
     split = run.split
     check_rows_kept(np.concatenate([split.train, split.val, split.test]), y, run.path / SPLIT_FILE)
@@ -113,7 +127,15 @@ def _surfaces(v: RunView) -> Figure:
     else:
         plane = influence.plane_features(model.features, v.ranking, v.info.plane)
     return node_surfaces.node_surfaces_figure(
-        model, v.X, v.run.split.train, plane, v.name, v.info.label, v.info.noun
+        model,
+        v.X,
+        v.run.split.train,
+        plane,
+        v.name,
+        v.info.label,
+        v.info.noun,
+        y=v.y,
+        median=v.training.median,
     )
 
 
@@ -162,7 +184,7 @@ FIGURES: tuple[FigureSpec, ...] = (
         "{target} ArgMax picks, and the ticks below are the training {nouns} of each {target}. "
         "With more than eight inputs, the eight that move the probabilities most get a panel.",
         lambda v: outputs.probability_curves_figure(
-            v.run.model, v.X, v.y, v.run.split, v.name, v.info, v.ranking
+            v.run.model, v.X, v.y, v.run.split, v.name, v.info, v.ranking, v.training.median
         ),
     ),
     FigureSpec(
@@ -175,7 +197,7 @@ FIGURES: tuple[FigureSpec, ...] = (
         "more than two inputs the plane is a slice (the others at their training median), so a "
         "{noun} can sit on another colour and still be predicted right.",
         lambda v: regions.decision_regions_figure(
-            v.run.model, v.X, v.y, v.run.split, v.name, v.info, v.ranking
+            v.run.model, v.X, v.y, v.run.split, v.name, v.info, v.ranking, v.training.median
         ),
     ),
     FigureSpec(

@@ -29,16 +29,17 @@ from matplotlib.ticker import MaxNLocator
 from numpy.typing import NDArray
 
 from iris_nn.core.functional import Array, softmax
+from iris_nn.data.datasets import Labels
 from iris_nn.runs.model_file import Model
+from iris_nn.views.influence import spread
 from iris_nn.views.network_diagram import unit_name
-from iris_nn.views.style import DPI, sweep_range, title
+from iris_nn.views.style import DPI, MAX_SCATTER, sample_rows, sampled_note, sweep_range, title
 
 MAX_UNITS = 8  # first-layer units drawn: those with the largest outgoing weights
 MAX_CLASSES = 10
 MAX_TERMS = 4  # terms of a formula written out; the rest are "+ k more"
 GRID = 120  # points per side of a surface: a cell is about 2 pixels, so no smoothing is needed
 # (smoothed images cost a quarter more to draw and twice the bytes)
-MAX_ROWS = 2000  # training rows drawn on top
 PT = 7.5  # panel titles, ticks and labels
 MIN_SIDE, MAX_SIDE = 1.2, 2.3  # a panel's width, inches
 MAX_HEIGHT = (10.5, 13.5)  # inches, for at most 4 lines of panels, and for more
@@ -222,6 +223,8 @@ def node_surfaces_figure(
     run_name: str,
     label: Callable[[str], str] = str,
     noun: str = "row",
+    y: Labels | None = None,
+    median: Array | None = None,
 ) -> Figure:
     """Return every first-layer hidden unit, raw output and SoftMax probability as a surface.
 
@@ -232,7 +235,8 @@ def node_surfaces_figure(
     X : ndarray of shape (n_samples, n_features)
         All rows, raw measurements, in the model's feature order.
     train : ndarray of int
-        The training rows: they give the medians of the other inputs, and are drawn on top.
+        The training rows: they give the medians of the other inputs, and are drawn on top (at
+        most ``MAX_SCATTER``: a stratified sample by ``y``, else the first ones).
     plane : (int, int)
         The inputs on the x and y axes; a one-input model draws curves along its input instead.
     run_name : str
@@ -241,6 +245,10 @@ def node_surfaces_figure(
         Turns a feature name into an axis label with its unit.
     noun : str
         What a row is ("flower"), for the key.
+    y : ndarray of shape (n_samples,), optional
+        Every row's class: the sample of training rows drawn keeps each class's share.
+    median : ndarray of shape (n_features,), optional
+        The training rows' medians (``influence.spread``); computed when omitted.
     """
     features = model.features
     i, j = plane
@@ -249,7 +257,9 @@ def node_surfaces_figure(
     (x0, x1) = sweep_range(X[kept, i], 0.05)
     (y0, y1) = (0.0, 1.0) if flat else sweep_range(X[kept, j], 0.05)
     gx, gy = np.linspace(x0, x1, GRID), np.linspace(y0, y1, 1 if flat else GRID)
-    Xg = np.tile(np.median(X[train], axis=0), (len(gx) * len(gy), 1))  # (points, n_features)
+    if median is None:
+        median = spread(X, train).median
+    Xg = np.tile(median, (len(gx) * len(gy), 1))  # (points, n_features)
     Xg[:, i] = np.tile(gx, len(gy))
     if not flat:
         Xg[:, j] = np.repeat(gy, len(gx))
@@ -291,7 +301,8 @@ def node_surfaces_figure(
     ax.set_axis_off()
 
     # ------------------------------------------------------------------ panels, line by line
-    train_x, train_y = X[train][:MAX_ROWS, i], X[train][:MAX_ROWS, j]
+    drawn = sample_rows(train, y) if y is not None else np.asarray(train)[:MAX_SCATTER]
+    train_x, train_y = X[drawn, i], X[drawn, j]
     dots: list[Array] = []  # (n_rows, 2) canvas positions of the training rows, per panel
     cursor = height - top
     for name, caption, value, cmap_name in rows:
@@ -361,7 +372,10 @@ def node_surfaces_figure(
         )
     # ------------------------------------------------------------------ the key
     hidden = model.net.hidden
-    notes = [f"{'Ticks along the bottom' if flat else 'Dots'}: the training {noun}s."]
+    sample = sampled_note(len(drawn), len(train), f"training {noun}s")
+    notes = [
+        f"{'Ticks along the bottom' if flat else 'Dots'}: {sample or f'the training {noun}s'}."
+    ]
     if len(hidden) == 1:
         notes.append("h1, h2, ...: the hidden units.")
     elif hidden:

@@ -21,7 +21,7 @@ from iris_nn.core.functional import Array, argmax_one_hot, softmax
 from iris_nn.data.datasets import DatasetInfo
 from iris_nn.data.split import Split
 from iris_nn.runs.model_file import Model
-from iris_nn.views.influence import ranked
+from iris_nn.views.influence import ranked, spread
 from iris_nn.views.style import (
     MAX_CLASSES_SHOWN,
     MAX_FEATURE_PANELS,
@@ -77,6 +77,7 @@ def probability_curves_figure(
     run_name: str,
     info: DatasetInfo | None = None,
     ranking: Sequence[int] | None = None,
+    median: Array | None = None,
 ) -> Figure:
     """Return one panel per input feature: the SoftMax probability of each class along it.
 
@@ -102,17 +103,20 @@ def probability_curves_figure(
         The data set: axis labels with units, and words.
     ranking : sequence of int, optional
         The features from the most influential (``influence.ranked``); computed when needed.
+    median : ndarray of shape (n_features,), optional
+        The training rows' medians (``influence.spread``); computed when omitted.
     """
     features, classes = model.features, model.classes
     _, nouns, target = _words(info, model)
     label = info.label if info else str
     train = split.train
-    X_train = X[train]
-    if len(features) > MAX_FEATURE_PANELS and ranking is None:
-        ranking = ranked(model, X_train)
+    if median is None or (len(features) > MAX_FEATURE_PANELS and ranking is None):
+        training = spread(X, train)
+        median = training.median
+        if ranking is None and len(features) > MAX_FEATURE_PANELS:
+            ranking = ranked(model, training)
     shown = panel_features(len(features), ranking or [])
     rows, cols = _grid_shape(len(shown))
-    median = np.median(X_train, axis=0)
     sweeps = []
     for j in shown:
         lo, hi = sweep_range(X[:, j][train])

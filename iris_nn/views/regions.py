@@ -26,7 +26,7 @@ from iris_nn.core.functional import Array
 from iris_nn.data.datasets import DatasetInfo, Labels
 from iris_nn.data.split import Split
 from iris_nn.runs.model_file import Model
-from iris_nn.views.influence import plane_features, ranked
+from iris_nn.views.influence import plane_features, ranked, spread
 from iris_nn.views.style import (
     MAX_SCATTER,
     MISS_COLOUR,
@@ -214,6 +214,7 @@ def decision_regions_figure(
     run_name: str,
     info: DatasetInfo | None = None,
     ranking: Sequence[int] | None = None,
+    median: Array | None = None,
 ) -> Figure:
     """Return the plane of two inputs coloured by ArgMax class, shaded by SoftMax confidence.
 
@@ -234,6 +235,8 @@ def decision_regions_figure(
         The data set: axis labels with units, words, and its preferred plane.
     ranking : sequence of int, optional
         The features from the most influential (``influence.ranked``); computed when omitted.
+    median : ndarray of shape (n_features,), optional
+        The training rows' medians (``influence.spread``); computed when omitted.
 
     A one-input model gets the same as a strip along its axis, one row per true class.
     """
@@ -242,8 +245,10 @@ def decision_regions_figure(
     label = info.label if info else str
     noun, nouns = (info.noun, info.nouns) if info else ("row", "rows")
     target = (info.target if info else model.target).replace("_", " ")
-    X_train = X[split.train]
-    median = np.median(X_train, axis=0)
+    if median is None or ranking is None:
+        training = spread(X, split.train)
+        median = training.median
+        ranking = ranking if ranking is not None else ranked(model, training)
     drawn = shown_rows(split, y)
     n_drawn = sum(len(r) for r in drawn.values())
     n_total = len(split.train) + len(split.val) + len(split.test)
@@ -262,10 +267,10 @@ def decision_regions_figure(
         ax.imshow(
             image, extent=(lo, hi, -0.6, n_classes - 0.4), aspect="auto", interpolation="nearest"
         )
-        spread = np.random.default_rng(0).uniform(-0.22, 0.22, len(y))  # fixed: redraws match
+        lift = np.random.default_rng(0).uniform(-0.22, 0.22, len(y))  # fixed: redraws match
         for part, rows in drawn.items():
             predicted = probabilities(model, X[rows]).argmax(axis=1)
-            _rows(ax, X[rows, 0], y[rows] + spread[rows], y[rows], predicted, part)
+            _rows(ax, X[rows, 0], y[rows] + lift[rows], y[rows], predicted, part)
         ax.set_xlim(lo, hi)
         ax.set_ylim(-0.6, n_classes - 0.4)
         ax.set_yticks(range(n_classes), classes, fontsize=8 if n_classes <= 12 else 7)
@@ -275,8 +280,7 @@ def decision_regions_figure(
     else:
         fig = new_figure(width, 6.0 + 0.25 * (legend_rows - 1))
         ax = fig.subplots()
-        order = list(ranking) if ranking is not None else ranked(model, X_train)
-        i, j = plane_features(features, order, info.plane if info else ())
+        i, j = plane_features(features, ranking, info.plane if info else ())
         every = np.concatenate(list(drawn.values()))
         x_range, y_range = sweep_range(X[every, i], 0.05), sweep_range(X[every, j], 0.05)
         _, _, Xg = plane_grid(median, i, j, x_range, y_range)

@@ -20,12 +20,15 @@ import numpy as np
 from iris_nn.core.network import describe
 from iris_nn.data.datasets import DatasetInfo, get_dataset
 from iris_nn.runs.rundir import PLOTS_DIR, REPORT_FILE, SNAPSHOTS_FILE, RunFiles, write_atomic
-from iris_nn.views.figures import FIGURES, load_view
+from iris_nn.views.figures import FIGURES, RunView, load_view
 from iris_nn.views.style import png_bytes, vector_bytes
 
 
 def render_run(
-    run_dir: str | Path, run_name: str | None = None, formats: Sequence[str] = ()
+    run_dir: str | Path,
+    run_name: str | None = None,
+    formats: Sequence[str] = (),
+    view: RunView | None = None,
 ) -> list[Path]:
     """Draw every figure of the run into ``run_dir/plots/`` and write ``run_dir/report.html``.
 
@@ -37,13 +40,15 @@ def render_run(
         The name shown in titles; the directory's name when omitted.
     formats : sequence of str
         ``svg`` and/or ``pdf``: each figure is also written in these formats beside its PNG.
+    view : RunView, optional
+        The run already loaded (``load_view``): its data set is then not read again.
 
     Returns
     -------
     list of Path
         The files written: the figures, then the report.
     """
-    view = load_view(run_dir, run_name)
+    view = view or load_view(run_dir, run_name)
     out = view.run.path / PLOTS_DIR
     out.mkdir(exist_ok=True)
     written, images = [], {}

@@ -18,7 +18,7 @@ from iris_nn.core.functional import Array, softmax
 from iris_nn.runs.model_file import Model
 from iris_nn.runs.rundir import PLOTS_DIR, REPORT_FILE, write_atomic
 from iris_nn.runs.seeds import SeedsStudy
-from iris_nn.views.influence import plane_features, ranked
+from iris_nn.views.influence import plane_features, ranked, spread
 from iris_nn.views.regions import shaded_regions
 from iris_nn.views.style import (
     TRAIN_COLOUR,
@@ -155,7 +155,7 @@ def seeds_figure(result: SeedsStudy, name: str) -> Figure:
         # the decision-regions figure's plane: the data set's pair, else the features that move
         # network 0's probabilities most
         first = Model(result.networks[0].network(), data.scaler, {"features": list(data.features)})
-        ranking = ranked(first, data.X[data.split.train])
+        ranking = ranked(first, spread(data.X, data.split.train))
         i, j = plane_features(list(data.features), ranking, data.info.plane)
         shown = np.concatenate([data.split.train, data.split.val, data.split.test])  # not NaN
         (x0, x1), (y0, y1) = (
