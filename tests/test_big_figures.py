@@ -123,13 +123,16 @@ def test_a_csv_data_set_is_held_once(big_run, view):
 
 
 def test_train_draws_from_the_rows_it_trained_on(big_run, monkeypatch):
-    """``train`` hands its rows to the figures (when the run hands them on): the same rows."""
-    from iris_nn.cli import train
-
-    view = load_view(big_run)
-    rows = (view.info, view.X, view.y)
+    """``train`` hands its rows to the figures: the data set is read once, to train."""
+    csv_file = big_run.parent / "many.csv"
     monkeypatch.setattr(figures, "run_rows", lambda *a: pytest.fail("read again"))
-    data = type("Data", (), {"info": view.info, "X": view.X, "y": view.y})()
-    written = train.draw_run(big_run, "many", data)
-    assert written[-1].name == "report.html"
-    assert load_view(big_run, rows=rows).X is view.X
+    args = ["--data", csv_file, "--optimizer", "sgd", "--batch-size", "256", "--epochs", "1"]
+    ok("train", "--out", big_run.parent, "--name", "drawn", "-q", "--animate", *args)
+    drawn = big_run.parent / "drawn"
+    assert {"report.html", "plots"} <= {p.name for p in drawn.iterdir()}
+    assert (drawn / "plots" / "training.gif").is_file()
+    monkeypatch.undo()
+    again = load_view(drawn)  # the rows the figures were drawn from are the file's rows
+    view = load_view(big_run)
+    np.testing.assert_array_equal(again.X, view.X)
+    np.testing.assert_array_equal(again.y, view.y)

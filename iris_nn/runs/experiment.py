@@ -219,13 +219,13 @@ def train_run(
     name: str | None = None,
     control: Control | None = None,
     progress: Progress | None = None,
-    finish: Callable[[Path, str], Any] | None = None,
+    finish: Callable[[Path, str, Dataset], Any] | None = None,
 ) -> RunResult:
     """Train ``config`` and write its run directory under ``out``; return the result.
 
-    ``finish(directory, run name)`` runs on the saved files before the run is renamed into place
-    (the command line draws the figures and ``report.html`` there), so a visible run always has
-    its report.
+    ``finish(directory, run name, data)`` runs on the saved files before the run is renamed into
+    place (the command line draws the figures and ``report.html`` there, from the rows in memory),
+    so a visible run always has its report.
 
     The directory is created first (so an unwritable ``out`` fails before training), filled under a
     hidden temporary name, and renamed when complete. On any failure nothing visible is left.
@@ -251,11 +251,12 @@ def train_run(
             "dead_units": dead_units(net, trained.parts["train"][0]),
         }
         metrics.update(evaluate_parts(net, data, trained.parts))
+        del trained  # the scaled parts: as large as the data, and no longer needed
         metrics["wall_time_s"] = round(time.perf_counter() - started, 4)
         result = RunResult(run.tmp, metrics, history, net, data)
         write_run_files(run, config, result, utc_now())
         if finish is not None:
-            finish(run.tmp, run.name)
+            finish(run.tmp, run.name, data)
         result.path = run.commit()
         return result
     except OSError as e:
