@@ -7,6 +7,7 @@ fewer numpy calls per epoch, and the tests hold it to that reference and to scik
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,10 +27,39 @@ def tracked_right(codes: Array, n_track: int) -> NDArray[np.bool_]:
     return (bits & 1).astype(bool)
 
 
-def _relu_against(zeros: Array) -> Callable[[Array, Array], Array]:
-    """Return relu(Z, out) as max(zeros, Z): numpy's SIMD maximum covers two arrays, not an array
-    and a scalar, and runs twice as fast."""
-    return lambda Z, out: np.maximum(zeros, Z, out=out)
+def _activation_call(net: Network, zeros: Array) -> Callable[..., Array]:
+    """Return f(Z, out) of the hidden layers, as a call straight into numpy where one exists.
+
+    A ufunc or a ``partial`` of one is called from C, without the Python frame of a lambda. Relu
+    is max(zeros, Z): numpy's SIMD maximum covers two arrays, not an array and a scalar, and runs
+    twice as fast. Each gives the same values as ``functional.ACTIVATIONS``.
+    """
+    if net.activation == "relu":
+        return partial(np.maximum, zeros)
+    if net.activation == "tanh":
+        return np.tanh
+    return net.act.forward
+
+
+def _tanh_slope(A: Array, out: Array) -> Array:
+    return np.subtract(1.0, np.multiply(A, A, out), out)  # 1 - tanh(z)**2
+
+
+def _relu_slope(A: Array, out: Array) -> Array:
+    return np.greater(A, 0.0, out)  # 1.0 where z > 0, else 0.0: a float mask multiplies faster
+
+
+def _sigmoid_slope(A: Array, out: Array) -> Array:
+    return np.multiply(np.subtract(1.0, A, out), A, out)  # sigma(z) (1 - sigma(z))
+
+
+# f'(Z) from A = f(Z), written into ``out``, for the activations whose derivative A gives: the
+# same operations as their ``backward`` in ``functional.ACTIVATIONS``, so the same values.
+SLOPES: dict[str, Callable[[Array, Array], Array]] = {
+    "relu": _relu_slope,
+    "tanh": _tanh_slope,
+    "sigmoid": _sigmoid_slope,
+}
 
 
 class Batch:
@@ -96,14 +126,18 @@ class Batch:
         # AT_aug[i] = [A_i.T; 1]: the row of ones turns W.T @ A.T + b into one product with Wb.T.
         self.X_aug = np.ones((N, net.sizes[0] + 1))  # one sample per row, then a 1
         self.X_fit = self.X_aug[:n, :-1]  # (n, n_features), where load() puts the fitted rows
-        self.AT_aug = [self.X_aug.T] + [np.ones((s + 1, N)) for s in net.sizes[1:-1]]
+        # The hidden layers' [A_i.T; 1] lie in one block, and their Z_i.T in a block shaped
+        # alike: f'(Z) of every hidden layer then takes one elementwise pass, not one per layer.
+        rows = [0, *np.cumsum([s + 1 for s in net.hidden]).tolist()]  # first row of each layer
+        self.A_block = np.ones((rows[-1], N))
+        self.Z_block = np.empty((rows[-1], N))
+        layers = list(zip(rows[:-1], net.hidden, strict=True))
+        self.AT_aug = [self.X_aug.T] + [self.A_block[r : r + s + 1] for r, s in layers]
         self.AT = [a[:-1] for a in self.AT_aug]  # (s, N), contiguous from layer 1 on
-        self.ZT = [np.empty((s, N)) for s in net.sizes[1:]]
+        self.ZT = [self.Z_block[r : r + s] for r, s in layers] + [np.empty((k, N))]
         WbT = [Wb.T for Wb in net.layers]  # (n_out, n_in + 1) views into theta
-        acts = [net.act.forward] * (net.n_layers - 1)  # act(Z, out) of each hidden layer
-        if net.activation == "relu":
-            zeros = np.zeros((max(net.hidden, default=0), N))
-            acts = [_relu_against(zeros[:s]) for s in net.hidden]
+        zeros = np.zeros((max(net.hidden, default=0), N))
+        acts = [_activation_call(net, zeros[:s]) for s in net.hidden]  # act(Z, out=A) of each
         self._forward_plan = list(zip(WbT, self.AT_aug, self.ZT, self.AT[1:], acts, strict=False))
         self._logits_plan = WbT[-1], self.AT_aug[-1], self.ZT[-1]
         y_all = np.zeros(N, dtype=np.intp)
@@ -134,16 +168,16 @@ class Batch:
         self.grad = np.empty_like(net.theta)  # laid out like theta
         self.grad_layers = Network(net.sizes, net.activation, self.grad).layers
         # Per layer i from the top down to 2: [A_{i-1}.T; 1] (n_in + 1, N), dWb_i,
-        # W_i (n_in, n_out), and the dA.T, Z.T, A.T of layer i - 1; layer 1 needs only its
-        # inputs: no gradient reaches X.
+        # W_i (n_in, n_out), the dA.T of layer i - 1 and how to multiply it by f'(Z); layer 1
+        # needs only its inputs: no gradient reaches X.
+        self._slopes = SLOPES.get(net.activation)
         self._backward_plan = [
             (
                 self.AT_aug[i],
                 self.grad_layers[i],
                 net.layers[i][:-1],
                 np.empty((net.sizes[i], N)),
-                self.ZT[i - 1],
-                self.AT[i],
+                self._times_slope(i - 1),
             )
             for i in range(net.n_layers - 1, 0, -1)
         ]
@@ -158,11 +192,12 @@ class Batch:
         self.sums = np.empty((2, N))
         self.s, self.ns_fit = self.sums[0], self.sums[1, :n]  # (N,), (n,)
         self.ET_fit = self.ET[:, :n]
-        self.YT_fit = self.YT[:, :n]
         self.one_and_n = np.array([[1.0] * k, [self.divisor] * k])  # (2, k)
         self.C = np.empty((2, N))  # per sample: cross-entropy, 1.0 if ArgMax is right
         self.z_true = np.empty(N)  # z_true - m of each sample
-        self.is_max = np.empty((k, N), dtype=bool)
+        # Each sample's max gives one zero of D = Z - m, and a tie more: without ties, D has
+        # exactly (k - 1) N nonzero entries (a NaN counts as nonzero, as it is no maximum).
+        self.nonzero_without_ties = (k - 1) * N
         self.pred = np.empty(N, dtype=np.intp)
         self._l2_scaled: tuple[float, Array] | None = None
         self._l2_term = np.empty_like(net.theta)
@@ -183,22 +218,22 @@ class Batch:
 
     def forward(self) -> Array:
         """Return the logits (N, n_classes) of every row at the current parameters (a view)."""
+        dot = np.dot  # positional ``out``: numpy parses keywords more slowly
         for WbT, AT_aug, ZT, AT, act in self._forward_plan:
-            np.dot(WbT, AT_aug, out=ZT)  # (hidden_i, N)
-            act(ZT, AT)
+            act(dot(WbT, AT_aug, ZT), out=AT)  # (hidden_i, N)
         WbT, AT_aug, ZT = self._logits_plan
-        return np.dot(WbT, AT_aug, out=ZT).T  # (N, n_classes)
+        return dot(WbT, AT_aug, ZT).T  # (N, n_classes)
 
     def softmax(self) -> None:
         """Keep the max ``m``, ``D = Z - m``, ``E = exp(D)`` and the sums ``s`` of each row."""
-        m = self.m
+        m, maximum = self.m, np.maximum
         # k - 1 elementwise maximums of contiguous rows: a reduction over a 3-long axis costs 5x more
-        np.maximum(*self._first_pair, out=m)
+        maximum(*self._first_pair, out=m)  # numpy deprecates a positional ``out`` for maximum
         for z in self._more_rows:
-            np.maximum(m, z, out=m)
-        np.subtract(self.ZT[-1], m, out=self.DT)  # <= 0: exp cannot overflow
-        np.exp(self.DT, out=self.ET)
-        np.dot(self.one_and_n, self.ET, out=self.sums)  # [s; n s], cheaper than E.sum(axis=1)
+            maximum(m, z, out=m)
+        np.subtract(self.ZT[-1], m, self.DT)  # <= 0: exp cannot overflow
+        np.exp(self.DT, self.ET)
+        np.dot(self.one_and_n, self.ET, self.sums)  # [s; n s], cheaper than E.sum(axis=1)
 
     def metrics(self, out: Array | None = None) -> Array:
         """Return the metrics (2, 4) of the last forward pass: one column per part.
@@ -212,14 +247,17 @@ class Batch:
         self.softmax()
         C, DT = self.C, self.DT
         ce, correct = C
-        np.subtract(np.log(self.s, out=ce), DT.take(self.target, out=self.z_true), out=ce)
+        np.subtract(np.log(self.s, ce), DT.take(self.target, out=self.z_true), ce)
         # ArgMax is right where the true logit is the max (z_true - m = 0), unless it ties with
         # an earlier class's: argmax settles ties (the first max wins) but costs 20 times more
-        # on many rows, so it runs only when some sample has two maxima.
-        np.equal(self.z_true, 0.0, out=correct)
-        if np.count_nonzero(np.equal(DT, 0.0, out=self.is_max)) != len(self.m):
-            np.equal(DT.argmax(axis=0, out=self.pred), self.target // self.N, out=correct)
-        return np.dot(C, self.weights, out=out)  # (2, 4)
+        # on many rows, so it runs only when some sample has two maxima. As z_true - m <= 0,
+        # heaviside(z_true - m, 1) is 1.0 just where it is 0: the test ``== 0`` with no cast from
+        # bool to float (a third faster). A NaN there comes from a non-finite logit, whose
+        # sample has no zero in D: argmax then answers instead.
+        np.heaviside(self.z_true, 1.0, correct)
+        if np.count_nonzero(DT) != self.nonzero_without_ties:
+            np.equal(DT.argmax(axis=0, out=self.pred), self.target // self.N, correct)
+        return np.dot(C, self.weights, out)  # (2, 4)
 
     def loss_accuracy(self) -> tuple[float, float]:
         """Return the mean cross-entropy and ArgMax accuracy of the fitted rows (after forward)."""
@@ -243,17 +281,26 @@ class Batch:
             self.YT.fill(0.0)
             self.YT.put(self.target[: self.n], 1.0 / self.divisor)
             self._stale_onehot = False
-        dZT = np.divide(self.ET_fit, self.ns_fit, out=self.dZT_fit)  # (n_classes, n)
-        np.subtract(dZT, self.YT_fit, out=dZT)
-        return self.dZT  # (n_classes, N), zero outside the fitted columns
+        np.divide(self.ET_fit, self.ns_fit, self.dZT_fit)  # (n_classes, n)
+        # Over all N columns, where 0 - 0 keeps the zeros: contiguous rows subtract 3x faster.
+        return np.subtract(self.dZT, self.YT, self.dZT)  # (n_classes, N)
+
+    def _times_slope(self, i: int) -> Callable[[Array, Array], Array]:
+        """Return how to write dA * f'(Z) of hidden layer ``i`` (from 0) into a buffer."""
+        if self._slopes is not None:  # f'(Z) is computed for all layers first, into Z_block
+            return partial(np.multiply, self.ZT[i])
+        backward, ZT, AT = self.net.act.backward, self.ZT[i], self.AT[i + 1]
+        return lambda dAT, out: backward(dAT, ZT, AT)
 
     def backward(self, dZT: Array, l2: float = 0.0) -> Array:
         """Return the gradient of the loss (a buffer laid out like theta), given ``output_delta()``."""
-        act_backward = self.net.act.backward
-        for AT_aug, grad_Wb, W, dAT, ZT, AT in self._backward_plan:
-            np.dot(AT_aug, dZT.T, out=grad_Wb)  # (n_in + 1, n_out): dW and db at once
-            dZT = act_backward(np.dot(W, dZT, out=dAT), ZT, AT)  # (n_in, N)
-        np.dot(self.AT_aug[0], dZT.T, out=self.grad_layers[0])
+        dot = np.dot
+        if self._slopes is not None:
+            self._slopes(self.A_block, self.Z_block)  # f'(Z) of every hidden layer, over Z
+        for AT_aug, grad_Wb, W, dAT, times_slope in self._backward_plan:
+            dot(AT_aug, dZT.T, grad_Wb)  # (n_in + 1, n_out): dW and db at once
+            dZT = times_slope(dot(W, dZT, dAT), dAT)  # (n_in, N)
+        dot(self.AT_aug[0], dZT.T, self.grad_layers[0])
         if l2:
             self.grad += np.multiply(self._l2_scale(l2), self.net.theta, out=self._l2_term)
         return self.grad

@@ -217,8 +217,10 @@ def fit(
 
     e = 0
     while True:
-        epoch_runner.measure(e, metrics[e])
-        loss = metrics[e, 0, 0]
+        row = metrics[e]
+        epoch_runner.measure(e, row)
+        losses = row[0].tolist()  # Python floats compare faster than numpy scalars, every epoch
+        loss = losses[0]
         if not math.isfinite(loss):
             raise DivergenceError(f"the training loss became {loss} at epoch {e}")
         if e in record:
@@ -226,7 +228,7 @@ def fit(
                 history.probabilities += _tracked(e, track, epoch_runner.probabilities())
             if e in snap_row:
                 snaps[snap_row[e]] = net.theta
-        monitored = metrics[e, 0, monitor]
+        monitored = losses[monitor]
         if monitored < best_loss - min_delta:
             best_loss, history.best_epoch, wait = monitored, e, 0
             if watch:
