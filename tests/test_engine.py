@@ -71,6 +71,22 @@ def test_accuracy_takes_the_first_of_tied_maxima():
     assert np.array_equal(net.predict(X_STD[:4]) == y, [False, True, False, True])
 
 
+def test_a_measured_row_with_infinite_logits_is_scored_by_argmax():
+    # A validation row of 1e308 overflows a logit to inf: D = Z - m is NaN there, and the sample
+    # has no maximum at 0, so accuracy comes from ArgMax, as the textbook's, never NaN.
+    net = Network([4, 3], "identity")
+    net.W(1)[...] = [[10.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]]
+    X_val = np.array([[1e308, 5.0, 0.0, 0.0], [0.0, 0.0, 2.0, 0.0]])
+    with np.errstate(over="ignore"):
+        assert np.isinf(net.forward(X_val)[0, 0])
+    for y_val in ([0, 2], [1, 2], [2, 1]):
+        batch = Batch(net, X_STD[:4], Y_IRIS[:4], X_val, np.array(y_val))
+        with np.errstate(over="ignore", invalid="ignore"):
+            batch.forward()
+            accuracy = batch.metrics()[1, 1]
+            assert accuracy == np.mean(net.predict(X_val) == y_val), y_val
+
+
 def test_load_gathers_rows_as_a_new_batch_would():
     net = _net([6], "tanh", seed=2)
     rows = np.array([140, 3, 77, 3, 56])

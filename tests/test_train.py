@@ -10,6 +10,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
 from iris_nn.core import train
+from iris_nn.core.engine import Batch
 from iris_nn.core.errors import DivergenceError
 from iris_nn.core.functional import cross_entropy
 from iris_nn.core.network import Network
@@ -218,6 +219,37 @@ def test_early_stopping_records_the_kept_epoch_too():
     assert epochs == sorted(epochs) and {h.best_epoch, h.epochs_run} <= set(epochs)
     at_kept = [p for e, _, p in h.probabilities if e == h.kept_epoch]
     np.testing.assert_allclose(at_kept, net.predict_proba(X[TRAIN][index]), atol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "activation, hidden",
+    [("tanh", [16, 16]), ("relu", [8]), ("sigmoid", [5, 4]), ("softplus", [5])],
+)
+def test_every_history_row_is_a_pass_over_every_part_at_that_epochs_weights(activation, hidden):
+    # The engine reuses its buffers every epoch; each row must still be what a fresh pass at that
+    # row's weights (the snapshots: every epoch of so short a run) measures: to the bit with a new
+    # Batch, and against the textbook network and cross-entropy (the oracle).
+    cfg = TrainConfig(optimizer="gd", lr=0.5, epochs=8, l2=0.01)
+    net = Network.initialised([4, *hidden, 3], activation, np.random.default_rng(3))
+    index = np.array([0, 9, 40])
+    parts = {"train": (X[TRAIN], Y[TRAIN]), "val": (X[VAL], Y[VAL]), "test": (X[TEST], Y[TEST])}
+    h = fit(
+        net, *parts["train"], cfg, np.random.default_rng(1), *parts["val"],
+        Tracked(index, TRAIN[index]), X_test=X[TEST], y_test=Y[TEST], max_snapshots=100,
+    )  # fmt: skip
+    assert h.snapshot_epochs == list(range(cfg.epochs + 1))
+    for e, theta in enumerate(h.snapshots):
+        at_e = Network(net.sizes, activation, theta)
+        batch = Batch(at_e, *parts["train"], *parts["val"], X_test=X[TEST], y_test=Y[TEST])
+        batch.forward()
+        M = batch.metrics()
+        for j, (part, (Xp, yp)) in enumerate(parts.items()):
+            loss, accuracy = h.columns[f"{part}_loss"][e], h.columns[f"{part}_accuracy"][e]
+            assert loss == M[0, j] and accuracy == round(M[1, j] * len(yp)) / len(yp), (e, part)
+            assert loss == pytest.approx(cross_entropy(at_e.forward(Xp), yp), rel=1e-13)
+            assert accuracy == np.mean(at_e.predict(Xp) == yp)
+        recorded = [p for epoch, _, p in h.probabilities if epoch == e]
+        np.testing.assert_allclose(recorded, at_e.predict_proba(X[TRAIN][index]), atol=1e-14)
 
 
 def test_history_accuracies_are_exact_fractions():

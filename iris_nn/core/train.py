@@ -215,10 +215,10 @@ def fit(
             progress(e, history)
             next_report = clock() + REPORT_EVERY_S
 
-    e = 0
+    measure, update = epoch_runner.measure, epoch_runner.update  # looked up once, not per epoch
+    e, row = 0, metrics[0]
     while True:
-        row = metrics[e]
-        epoch_runner.measure(e, row)
+        measure(e, row)
         losses = row[0].tolist()  # Python floats compare faster than numpy scalars, every epoch
         loss = losses[0]
         if not math.isfinite(loss):
@@ -246,7 +246,8 @@ def fit(
             history.stop_reason = "interrupted"
             break
         e += 1
-        epoch_runner.update(e, metrics[e], report)
+        row = metrics[e]
+        update(e, row, report)
 
     if not np.all(np.isfinite(net.theta)):
         raise DivergenceError(f"a weight became non-finite by epoch {e}")
