@@ -181,8 +181,8 @@ class Batch:
             )
             for i in range(net.n_layers - 1, 0, -1)
         ]
-        logits = self.ZT[-1]
-        self._first_pair = logits[0], logits[1 % k]  # k = 1: max(z, z)
+        self.logits = logits = self.ZT[-1]  # (k, N)
+        self._z0, self._z1 = logits[0], logits[1 % k]  # k = 1: max(z, z)
         self._more_rows = list(logits[2:])
         self.m = np.empty(N)  # each sample's largest logit
         self.DT = np.empty((k, N))  # Z - m, <= 0
@@ -194,6 +194,7 @@ class Batch:
         self.ET_fit = self.ET[:, :n]
         self.one_and_n = np.array([[1.0] * k, [self.divisor] * k])  # (2, k)
         self.C = np.empty((2, N))  # per sample: cross-entropy, 1.0 if ArgMax is right
+        self.ce, self.correct = self.C  # views kept: unpacking an array every epoch costs
         self.z_true = np.empty(N)  # z_true - m of each sample
         # Each sample's max gives one zero of D = Z - m, and a tie more: without ties, D has
         # exactly (k - 1) N nonzero entries (a NaN counts as nonzero, as it is no maximum).
@@ -226,14 +227,15 @@ class Batch:
 
     def softmax(self) -> None:
         """Keep the max ``m``, ``D = Z - m``, ``E = exp(D)`` and the sums ``s`` of each row."""
-        m, maximum = self.m, np.maximum
+        m, maximum, z0, z1 = self.m, np.maximum, self._z0, self._z1
         # k - 1 elementwise maximums of contiguous rows: a reduction over a 3-long axis costs 5x more
-        maximum(*self._first_pair, out=m)  # numpy deprecates a positional ``out`` for maximum
+        maximum(z0, z1, out=m)  # numpy deprecates a positional ``out`` for maximum
         for z in self._more_rows:
             maximum(m, z, out=m)
-        np.subtract(self.ZT[-1], m, self.DT)  # <= 0: exp cannot overflow
-        np.exp(self.DT, self.ET)
-        np.dot(self.one_and_n, self.ET, self.sums)  # [s; n s], cheaper than E.sum(axis=1)
+        DT, ET = self.DT, self.ET
+        np.subtract(self.logits, m, DT)  # <= 0: exp cannot overflow
+        np.exp(DT, ET)
+        np.dot(self.one_and_n, ET, self.sums)  # [s; n s], cheaper than E.sum(axis=1)
 
     def metrics(self, out: Array | None = None) -> Array:
         """Return the metrics (2, 4) of the last forward pass: one column per part.
@@ -245,19 +247,18 @@ class Batch:
         unpacks it); ``[0, 3]`` means nothing. Writes into ``out`` (2, 4) when given.
         """
         self.softmax()
-        C, DT = self.C, self.DT
-        ce, correct = C
-        np.subtract(np.log(self.s, ce), DT.take(self.target, out=self.z_true), ce)
+        DT, ce, correct, z_true = self.DT, self.ce, self.correct, self.z_true
+        np.subtract(np.log(self.s, ce), DT.take(self.target, out=z_true), ce)
         # ArgMax is right where the true logit is the max (z_true - m = 0), unless it ties with
         # an earlier class's: argmax settles ties (the first max wins) but costs 20 times more
         # on many rows, so it runs only when some sample has two maxima. As z_true - m <= 0,
         # heaviside(z_true - m, 1) is 1.0 just where it is 0: the test ``== 0`` with no cast from
         # bool to float (a third faster). A NaN there comes from a non-finite logit, whose
         # sample has no zero in D: argmax then answers instead.
-        np.heaviside(self.z_true, 1.0, correct)
+        np.heaviside(z_true, 1.0, correct)
         if np.count_nonzero(DT) != self.nonzero_without_ties:
             np.equal(DT.argmax(axis=0, out=self.pred), self.target // self.N, correct)
-        return np.dot(C, self.weights, out)  # (2, 4)
+        return np.dot(self.C, self.weights, out)  # (2, 4)
 
     def loss_accuracy(self) -> tuple[float, float]:
         """Return the mean cross-entropy and ArgMax accuracy of the fitted rows (after forward)."""
