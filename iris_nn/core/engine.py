@@ -170,7 +170,7 @@ class Batch:
         # Per layer i from the top down to 2: [A_{i-1}.T; 1] (n_in + 1, N), dWb_i,
         # W_i (n_in, n_out), the dA.T of layer i - 1 and how to multiply it by f'(Z); layer 1
         # needs only its inputs: no gradient reaches X.
-        self._slopes = SLOPES.get(net.activation)
+        self._slopes = SLOPES.get(net.activation) if net.hidden else None
         self._backward_plan = [
             (
                 self.AT_aug[i],
@@ -291,7 +291,7 @@ class Batch:
         if self._slopes is not None:  # f'(Z) is computed for all layers first, into Z_block
             return partial(np.multiply, self.ZT[i])
         backward, ZT, AT = self.net.act.backward, self.ZT[i], self.AT[i + 1]
-        return lambda dAT, out: backward(dAT, ZT, AT)
+        return lambda dAT, out: backward(dAT, ZT, AT)  # in place: ``out`` is ``dAT`` here
 
     def backward(self, dZT: Array, l2: float = 0.0) -> Array:
         """Return the gradient of the loss (a buffer laid out like theta), given ``output_delta()``."""
