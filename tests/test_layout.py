@@ -16,7 +16,16 @@ from iris_nn.runs import config as C
 PACKAGE = Path(iris_nn.__file__).parent
 # Lowest first: a module may import its own layer and those below it, never one above.
 LAYERS = ("core", "data", "runs", "views", "estimators", "cli")
-STDLIB_AND_NUMPY = {"__future__", "numpy", "collections", "dataclasses", "math", "time", "typing"}
+STDLIB_AND_NUMPY = {
+    "__future__",
+    "numpy",
+    "collections",
+    "dataclasses",
+    "functools",
+    "math",
+    "time",
+    "typing",
+}
 
 
 def imports(path: Path) -> set[str]:
