@@ -6,7 +6,7 @@ from test_network import X_STD, Y_IRIS, _net
 
 from iris_nn.core.engine import MAX_TRACKED, Batch, Rows, tracked_right
 from iris_nn.core.functional import ACTIVATIONS, cross_entropy, softmax
-from iris_nn.core.network import CHUNK_PRODUCT, Network
+from iris_nn.core.network import CHUNK_PRODUCT, MIN_CHUNK_ROWS, Network
 
 
 @pytest.mark.parametrize("activation", list(ACTIVATIONS))
@@ -71,15 +71,17 @@ def test_accuracy_takes_the_first_of_tied_maxima():
     assert np.array_equal(net.predict(X_STD[:4]) == y, [False, True, False, True])
 
 
-def test_a_measured_row_with_infinite_logits_is_scored_by_argmax():
+@pytest.mark.parametrize("second", [[0.0, 0.0, 2.0, 0.0], [0.0, 0.0, -1.0, 0.0]])
+def test_a_measured_row_with_infinite_logits_is_scored_by_argmax(second):
     # A validation row of 1e308 overflows a logit to inf: D = Z - m is NaN there, and the sample
-    # has no maximum at 0, so accuracy comes from ArgMax, as the textbook's, never NaN.
+    # has no maximum at 0, so accuracy comes from ArgMax, as the textbook's, never NaN; also
+    # when the other row's logits tie (0, 0, -1), so that the count of maxima comes out right.
     net = Network([4, 3], "identity")
     net.W(1)[...] = [[10.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]]
-    X_val = np.array([[1e308, 5.0, 0.0, 0.0], [0.0, 0.0, 2.0, 0.0]])
+    X_val = np.array([[1e308, 5.0, 0.0, 0.0], second])
     with np.errstate(over="ignore"):
         assert np.isinf(net.forward(X_val)[0, 0])
-    for y_val in ([0, 2], [1, 2], [2, 1]):
+    for y_val in ([0, 2], [1, 2], [2, 1], [0, 1], [1, 1]):
         batch = Batch(net, X_STD[:4], Y_IRIS[:4], X_val, np.array(y_val))
         with np.errstate(over="ignore", invalid="ignore"):
             batch.forward()
@@ -125,6 +127,8 @@ def test_chunks_keep_to_small_products():
     rows = net.chunk_rows()
     assert rows * 21 * 64 <= CHUNK_PRODUCT < (rows + 1) * 21 * 64
     assert Network([4, 3], "relu").chunk_rows() == CHUNK_PRODUCT // 15
+    # a layer of 2049 x 300 weights gets no fewer rows than MIN_CHUNK_ROWS, not 0 or 1
+    assert Network([2, 2048, 300, 2], "relu").chunk_rows() == MIN_CHUNK_ROWS
 
 
 def test_tracked_right_unpacks_every_bit_exactly():

@@ -118,12 +118,14 @@ def test_predict_proba_and_one_step_equal_sklearn(source, activation, hidden):
 def test_forward_a_chunk_at_a_time_equals_sklearn(activation, monkeypatch):
     # a 4-8-7-3 network's largest product is 8 + 1 by 7: 5 rows at a time, the last chunk full
     monkeypatch.setattr(network, "CHUNK_PRODUCT", 5 * 63)
+    monkeypatch.setattr(network, "MIN_CHUNK_ROWS", 1)
     net = _net([8, 7], activation, seed=4)
     assert net.chunk_rows() == 5
     np.testing.assert_allclose(
         net.predict_proba(X_STD), _sklearn_with(net, activation).predict_proba(X_STD), atol=1e-12
     )
     assert net.forward(X_STD[:0]).shape == (0, 3)
+    np.testing.assert_array_equal(net.predict_proba(X_STD[7]), net.predict_proba(X_STD[7:8])[0])
     rows = [(r.start, len(h[0]), [a.shape[1] for a in h]) for r, h in net.hidden_chunks(X_STD[:12])]
     assert rows == [(0, 5, [4, 8, 7]), (5, 5, [4, 8, 7]), (10, 2, [4, 8, 7])]
 

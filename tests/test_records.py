@@ -190,6 +190,7 @@ def test_dead_units_are_found_a_chunk_at_a_time(monkeypatch):
     # 2-3-2-2: layer 1's unit 1 is never positive, unit 2 only on the last row (alone in the
     # last chunk of 3 rows), unit 3 everywhere; layer 2's unit 2 gets no positive input
     monkeypatch.setattr(network, "CHUNK_PRODUCT", 3 * 9)  # the largest product 2 + 1 by 3
+    monkeypatch.setattr(network, "MIN_CHUNK_ROWS", 1)
     net = Network([2, 3, 2, 2], "relu")
     net.W(1)[...] = [[-1.0, 0.0, 1.0], [-1.0, 1.0, 1.0]]
     net.b(1)[...] = [0.0, -8.5, 0.0]

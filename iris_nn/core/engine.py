@@ -253,12 +253,17 @@ class Batch:
         # an earlier class's: argmax settles ties (the first max wins) but costs 20 times more
         # on many rows, so it runs only when some sample has two maxima. As z_true - m <= 0,
         # heaviside(z_true - m, 1) is 1.0 just where it is 0: the test ``== 0`` with no cast from
-        # bool to float (a third faster). A NaN there comes from a non-finite logit, whose
-        # sample has no zero in D: argmax then answers instead.
+        # bool to float (a third faster). A non-finite logit leaves its sample no zero in D (a tie
+        # elsewhere could hide that from the count) and makes its cross-entropy NaN, which the
+        # product carries into every column of row 0, the tracked rows' too (never NaN from
+        # finite logits): argmax then answers instead.
         np.heaviside(z_true, 1.0, correct)
-        if np.count_nonzero(DT) != self.nonzero_without_ties:
+        M = np.dot(self.C, self.weights, out)  # (2, 4)
+        tracked_ce = M.item(0, 3)
+        if np.count_nonzero(DT) != self.nonzero_without_ties or tracked_ce != tracked_ce:
             np.equal(DT.argmax(axis=0, out=self.pred), self.target // self.N, correct)
-        return np.dot(self.C, self.weights, out)  # (2, 4)
+            M = np.dot(self.C, self.weights, out)
+        return M
 
     def loss_accuracy(self) -> tuple[float, float]:
         """Return the mean cross-entropy and ArgMax accuracy of the fitted rows (after forward)."""

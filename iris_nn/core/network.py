@@ -28,6 +28,7 @@ from iris_nn.core.functional import (
 )
 
 CHUNK_PRODUCT = 2**19  # multiply-adds of a chunk's largest product, in passes over many rows
+MIN_CHUNK_ROWS = 128  # but rows enough that a layer of millions of weights is read rarely
 
 
 def describe(sizes: Sequence[int], activation: str | None) -> str:
@@ -155,8 +156,13 @@ class Network:
         return self._outputs(X, lambda Z: Z)
 
     def _outputs(self, X: Array, then: Callable[[Array], Array]) -> Array:
-        """Return ``then`` of the raw outputs (n_samples, n_classes), a chunk of rows at a time."""
+        """Return ``then`` of the raw outputs (n_samples, n_classes), a chunk of rows at a time.
+
+        One sample (n_features,) gives its outputs (n_classes,).
+        """
         X = np.asarray(X, dtype=np.float64)  # (n, n_features)
+        if X.ndim == 1:
+            return self._outputs(X[None, :], then)[0]
         out = np.empty((len(X), self.sizes[-1]))  # (n, n_classes)
         for rows, hidden in self.hidden_chunks(X):
             out[rows] = then(hidden[-1] @ self.W(self.n_layers) + self.b(self.n_layers))
@@ -172,7 +178,7 @@ class Network:
         (a forward pass over 800,000 rows of a 20-64-3 network: 0.24 s in chunks of 512 rows,
         1.1 s in chunks of 4,096).
         """
-        return max(1, CHUNK_PRODUCT // max(Wb.size for Wb in self.layers))
+        return max(MIN_CHUNK_ROWS, CHUNK_PRODUCT // max(Wb.size for Wb in self.layers))
 
     def hidden_chunks(self, X: Array) -> Iterator[tuple[slice, list[Array]]]:
         """Yield, a chunk of rows of ``X`` at a time, the rows and their activations per layer.

@@ -19,13 +19,13 @@ class GD:
     """Plain gradient descent: ``theta -= lr * grad`` (gd and sgd differ only in their batches)."""
 
     def __init__(self, theta: Array, lr: float):
-        self.theta, self.lr = theta, lr
-        self._lr = np.array(lr)  # numpy converts a 0-d array faster than a Python float
+        self.theta = theta
+        self.lr = np.array(lr)  # 0-d: numpy converts it faster than a Python float
         self._buf = np.empty_like(theta)
 
     def step(self, grad: Array) -> None:
         """Move ``theta`` one step against ``grad``."""
-        np.multiply(grad, self._lr, out=self._buf)
+        np.multiply(grad, self.lr, out=self._buf)
         np.subtract(self.theta, self._buf, out=self.theta)
 
 

@@ -97,7 +97,7 @@ def build(config: Config) -> tuple[Dataset, Network, np.random.Generator]:
     return data, net, np.random.default_rng(shuffle_seq)
 
 
-Parts = dict[str, tuple[np.ndarray, np.ndarray]]  # part -> scaled inputs, labels
+ScaledParts = dict[str, tuple[np.ndarray, np.ndarray]]  # part -> scaled inputs, labels
 
 
 @dataclass
@@ -107,7 +107,7 @@ class Trained:
     data: Dataset
     net: Network
     history: History
-    parts: Parts  # train, val and test: as ``data.scaled`` returns them
+    parts: ScaledParts  # train, val and test: as ``data.scaled`` returns them
     track: Tracked
     fit_seconds: float  # the epochs alone
 
@@ -190,7 +190,7 @@ def dead_units(net: Network, X: np.ndarray) -> list[dict[str, int]]:
     ]
 
 
-def evaluate_parts(net: Network, data: Dataset, parts: Parts) -> dict[str, Any]:
+def evaluate_parts(net: Network, data: Dataset, parts: ScaledParts) -> dict[str, Any]:
     """Return ``train``, ``val`` and ``test`` metrics, with per-class and confusion on test.
 
     ``parts`` maps each part to its scaled inputs and labels, as ``data.scaled`` returns them.

@@ -205,6 +205,7 @@ def check_column(
 
 
 def check_history(path: Path, columns: dict[str, Array]) -> None:
+    """Raise DamagedRunError naming the first cell of ``history.csv`` that is not allowed."""
     epoch = columns["epoch"]
     check_column(
         path, "epoch", epoch, lambda e: e == np.arange(len(e)), "0, 1, 2, ...: one row per epoch"

@@ -72,9 +72,9 @@ def draw_frames(view: RunView) -> tuple[list[int], list[Image.Image]]:
     # The plane: the decision-regions figure's pair of features, the others at the median.
     one_feature = len(model.features) == 1
     i, j = (0, 0) if one_feature else plane_features(model.features, view.ranking, view.info.plane)
-    shown = np.concatenate([split.train, split.val, split.test])  # a CSV's dropped rows are NaN
-    (x0, x1) = sweep_range(X[shown, i], 0.05)
-    (y0, y1) = (-0.6, n_classes - 0.4) if one_feature else sweep_range(X[shown, j], 0.05)
+    kept = np.concatenate([split.train, split.val, split.test])  # a CSV's dropped rows are NaN
+    (x0, x1) = sweep_range(X[kept, i], 0.05)
+    (y0, y1) = (-0.6, n_classes - 0.4) if one_feature else sweep_range(X[kept, j], 0.05)
     gx, gy = np.linspace(x0, x1, GRID), np.linspace(y0, y1, GRID)
     GX, GY = np.meshgrid(gx, gy)
     grid = np.tile(view.training.median, (GX.size, 1))  # (points, n_features)
