@@ -12,16 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 import numpy as np
 from numpy.typing import NDArray
 
 from iris_nn.core.errors import BadInputError
 from iris_nn.core.functional import Array, argmax, softmax
-from iris_nn.data.csvfile import CsvFile, LabelCode, open_csv, parse_header, read_stream
 from iris_nn.data.values import feature_name, is_number, names_match, parse_number
 from iris_nn.runs.model_file import Model
+
+if TYPE_CHECKING:  # the CSV reader is imported when a CSV is read: predict on numbers starts faster
+    from iris_nn.data.csvfile import CsvFile, LabelCode
 
 
 @dataclass(frozen=True)
@@ -252,6 +254,8 @@ def read_inputs(file: CsvFile, model: Model) -> Inputs:
 
 def read_csv_file(path: str, model: Model, stdin: BinaryIO | TextIO | None = None) -> Inputs:
     """Return the rows of the CSV file at ``path`` for ``model``, or of ``stdin`` when ``path`` is ``-``."""
+    from iris_nn.data.csvfile import open_csv, parse_header, read_stream
+
     if path != "-":
         return read_inputs(open_csv(path), model)
     if stdin is None:

@@ -13,7 +13,6 @@ import csv
 import math
 import os
 import shutil
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,6 @@ from iris_nn.core.functional import Array
 from iris_nn.data import limits
 from iris_nn.data.split import Split
 from iris_nn.data.values import parse_numbers
-from iris_nn.runs.config import NAME_PATTERN, Config, ConfigError, check_value, flatten, to_flat
 from iris_nn.runs.jsontext import dumps, loads
 from iris_nn.runs.model_file import MODEL_FILE, Model, load_model, meta_problem, parse_meta
 from iris_nn.runs.runchecks import (
@@ -160,6 +158,10 @@ def read_config(run: Path) -> dict[str, Any]:
     typed as ``train`` would (lists as tuples, float keys as floats). The keys are not checked
     against each other or against the data, so a run whose data set has moved is still readable.
     """
+    import tomllib  # here, as the config: reading a model (predict) needs neither
+
+    from iris_nn.runs.config import Config, ConfigError, check_value, flatten, to_flat
+
     path = run / CONFIG_FILE
     try:
         values = flatten(tomllib.loads(read_text(path)))
@@ -404,6 +406,8 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def check_name(name: str) -> str:
     """Return ``name`` if it is a valid run name; raise BadInputError naming what is allowed."""
+    from iris_nn.runs.config import NAME_PATTERN
+
     if not NAME_PATTERN.fullmatch(name) or len(name) > 200:
         raise BadInputError(
             f"run name {name!r} is not allowed; allowed: a letter or digit, then letters, "
