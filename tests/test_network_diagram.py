@@ -2,41 +2,21 @@
 their strongest units, legible text for the statquest, default, deep and 64-input networks."""
 
 import re
-from itertools import pairwise
 
 import numpy as np
 import pytest
+from made_models import IRIS, SPECIES, random_model
+from made_models import NETWORKS as SHARED_NETWORKS
 from textcheck import drawn_texts, text_problems
 
 from iris_nn.core.functional import softmax
-from iris_nn.core.network import Network
-from iris_nn.data.scaler import Scaler
-from iris_nn.runs.model_file import Model, model_meta
 from iris_nn.views import network_diagram as nd
 from iris_nn.views.style import DPI
-
-IRIS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
-SPECIES = ("setosa", "versicolor", "virginica")
 
 
 def model(features, hidden, classes, activation="relu", seed=0):
     """Return a model of random weights and biases (no training needed to draw one)."""
-    sizes = [len(features), *hidden, len(classes)]
-    n_params = sum((a + 1) * b for a, b in pairwise(sizes))
-    net = Network(sizes, activation, np.random.default_rng(seed).normal(0.0, 1.5, n_params))
-    meta = model_meta(
-        version="test",
-        activation=activation,
-        hidden=list(hidden),
-        features=list(features),
-        scaling="standard",
-        created="",
-        classes=tuple(classes),
-        dataset="test",
-        target="class",
-    )
-    n = len(features)
-    return Model(net, Scaler(np.zeros(n), np.ones(n)), meta)
+    return random_model(features, hidden, classes, activation, seed, sd=1.5)
 
 
 def draw(m):
@@ -51,14 +31,7 @@ def numbers(texts):
 
 
 NETWORKS = {
-    "statquest 2-2-3": (("petal_width", "sepal_width"), (2,), SPECIES),
-    "default 4-16-3": (IRIS, (16,), SPECIES),
-    "deep 4-8-8-8-3": (IRIS, (8, 8, 8), SPECIES),
-    "digits 64-16-10": (
-        tuple(f"pixel_{i}_{j}" for i in range(8) for j in range(8)),
-        (16,),
-        tuple("0123456789"),
-    ),
+    **SHARED_NETWORKS,
     "softmax regression": (IRIS, (), SPECIES),
     "one input": (("petal_length",), (3,), SPECIES),
 }

@@ -2,42 +2,23 @@
 add up to 1 everywhere and raw outputs are the weighted sum of the hidden surfaces."""
 
 import tomllib
-from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 import pytest
+from made_models import IRIS, SPECIES, random_model
+from made_models import NETWORKS as SHARED_NETWORKS
 from textcheck import drawn_texts, text_problems
 
-from iris_nn.core.network import Network
-from iris_nn.data.scaler import Scaler
-from iris_nn.runs.model_file import Model, model_meta
 from iris_nn.views import node_surfaces as ns
 from iris_nn.views.style import DPI
 
 ROOT = Path(__file__).resolve().parents[1]
-IRIS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
-SPECIES = ("setosa", "versicolor", "virginica")
 
 
 def model(features, hidden, classes, activation="relu", seed=0):
     """Return a model of random weights and biases, scaling by a unit center and scale."""
-    sizes = [len(features), *hidden, len(classes)]
-    n_params = sum((a + 1) * b for a, b in pairwise(sizes))
-    net = Network(sizes, activation, np.random.default_rng(seed).normal(0.0, 1.0, n_params))
-    meta = model_meta(
-        version="test",
-        activation=activation,
-        hidden=list(hidden),
-        features=list(features),
-        scaling="standard",
-        created="",
-        classes=tuple(classes),
-        dataset="test",
-        target="class",
-    )
-    n = len(features)
-    return Model(net, Scaler(np.full(n, 3.0), np.full(n, 2.0)), meta)
+    return random_model(features, hidden, classes, activation, seed, center=3.0, scale=2.0)
 
 
 def rows(m, n=60, seed=1):
@@ -121,14 +102,7 @@ def test_at_most_eight_units_with_the_largest_outgoing_weights():
 
 
 NETWORKS = {
-    "statquest 2-2-3": (("petal_width", "sepal_width"), (2,), SPECIES),
-    "default 4-16-3": (IRIS, (16,), SPECIES),
-    "deep 4-8-8-8-3": (IRIS, (8, 8, 8), SPECIES),
-    "digits 64-16-10": (
-        tuple(f"pixel_{i}_{j}" for i in range(8) for j in range(8)),
-        (16,),
-        tuple("0123456789"),
-    ),
+    **SHARED_NETWORKS,
     "20 classes": (IRIS, (8,), tuple(f"class_{k}" for k in range(20))),
     "softmax regression": (IRIS, (), SPECIES),
     "one input": (("petal_length",), (3,), SPECIES),
