@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from iris_nn.cli import cli
-from iris_nn.runs import model_file, rundir
+from iris_nn.runs import model_file, outdir
 
 EXE = shutil.which("iris-nn", path=os.path.dirname(sys.executable)) or "iris-nn"
 
@@ -57,12 +57,12 @@ def test_sigkill_leaves_only_a_hidden_directory_that_later_runs_ignore(out):
     proc.wait(timeout=30)
     leftovers = list(out.iterdir())
     assert len(leftovers) == 1 and leftovers[0].name.startswith(".long.tmp-")
-    assert rundir.list_runs(out) == []
+    assert outdir.list_runs(out) == []
     result = CliRunner().invoke(
         cli, ["train", "--out", str(out), "--epochs", "5", "--no-plots", "-q", "--name", "long"]
     )
     assert result.exit_code == 0, result.output
-    assert [r.path.name for r in rundir.list_runs(out)] == ["long"]
+    assert [r.path.name for r in outdir.list_runs(out)] == ["long"]
 
 
 def test_interrupted_run_with_early_stopping_keeps_the_best_weights(out, monkeypatch):

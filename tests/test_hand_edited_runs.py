@@ -8,7 +8,7 @@ import shutil
 import pytest
 from conftest import error, ok, run
 
-from iris_nn.runs import rundir
+from iris_nn.runs import outdir, rundir
 
 
 @pytest.fixture
@@ -197,7 +197,7 @@ def test_the_listing_checks_only_what_it_shows(tmp_path, trained_run):
     out = tmp_path / "outputs"
     shutil.copytree(trained_run, out / "r")
     _set(out / "r" / "metrics.json", "per_class", "not shown by runs")
-    assert [r.path.name for r in rundir.list_runs(out)] == ["r"]
+    assert [r.path.name for r in outdir.list_runs(out)] == ["r"]
     assert "per_class" in error(run("plot", out / "r"), 1)
 
 

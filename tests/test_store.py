@@ -12,7 +12,7 @@ import pytest
 from iris_nn.core.network import Network
 from iris_nn.data.scaler import Scaler
 from iris_nn.data.split import Split
-from iris_nn.runs import jsontext, rundir
+from iris_nn.runs import jsontext, outdir, rundir
 from iris_nn.runs import model_file as mf
 
 
@@ -165,14 +165,14 @@ def test_json_never_holds_nan():
 
 def test_run_dir_commit_and_names(tmp_path):
     out = tmp_path / "out"
-    first = rundir.RunDir(out, "exp")
+    first = outdir.RunDir(out, "exp")
     assert first.tmp.name.startswith(".exp.tmp-")
     (first.path("model.npz")).write_text("x")
     assert first.commit() == out / "exp"
-    second = rundir.RunDir(out, "exp")
+    second = outdir.RunDir(out, "exp")
     assert second.commit() == out / "exp-2"
     assert (out / "exp" / "model.npz").read_text() == "x"  # never overwritten
-    third = rundir.RunDir(out, "exp")
+    third = outdir.RunDir(out, "exp")
     third.discard()
     assert sorted(p.name for p in out.iterdir()) == ["exp", "exp-2"]
 
@@ -180,7 +180,7 @@ def test_run_dir_commit_and_names(tmp_path):
 @pytest.mark.parametrize("name", ["", ".x", "a/b", "..", "a b", "x" * 201, "é"])
 def test_bad_run_names(tmp_path, name):
     with pytest.raises(ValueError, match="is not allowed"):
-        rundir.RunDir(tmp_path, name)
+        outdir.RunDir(tmp_path, name)
 
 
 def test_hidden_and_incomplete_directories_are_not_runs(tmp_path, model_file):
@@ -191,10 +191,10 @@ def test_hidden_and_incomplete_directories_are_not_runs(tmp_path, model_file):
         (tmp_path / "out" / name / "model.npz").write_bytes(path.read_bytes())
         (tmp_path / "out" / name / "metrics.json").write_text('{"status": "completed"}')
     (tmp_path / "out" / "incomplete" / "model.npz").write_bytes(path.read_bytes())
-    assert [r.path.name for r in rundir.list_runs(tmp_path / "out")] == ["good"]
-    assert rundir.newest_run(tmp_path / "out").name == "good"
+    assert [r.path.name for r in outdir.list_runs(tmp_path / "out")] == ["good"]
+    assert outdir.newest_run(tmp_path / "out").name == "good"
     with pytest.raises(rundir.RunError, match="no runs in"):
-        rundir.newest_run(tmp_path / "empty")
+        outdir.newest_run(tmp_path / "empty")
 
 
 def _run(out, name, model_bytes, metrics):
@@ -214,14 +214,14 @@ def test_hand_edited_runs_are_skipped_not_fatal(tmp_path, model_file):
     _run(out, "good", path.read_bytes(), {"status": "completed", "test": None})
     _run(out, "bad-meta", edited.read_bytes(), {"status": "completed"})
     _run(out, "bad-metrics", path.read_bytes(), {"status": "completed", "test": 5})
-    assert [r.path.name for r in rundir.list_runs(out)] == ["good"]
+    assert [r.path.name for r in outdir.list_runs(out)] == ["good"]
 
 
 def test_only_interrupted_runs_are_no_default(tmp_path, model_file):
     path, _ = model_file
     _run(tmp_path / "out", "stopped", path.read_bytes(), {"status": "interrupted"})
     with pytest.raises(rundir.RunError, match=r"no completed runs in .* \(only 1 interrupted\)"):
-        rundir.newest_run(tmp_path / "out")
+        outdir.newest_run(tmp_path / "out")
 
 
 # ----------------------------------------------------------------------------- issue 17
@@ -268,16 +268,16 @@ def test_a_model_past_its_size_limit_is_refused(model_file, monkeypatch):
 def test_a_dangling_out_link_is_named(tmp_path):
     (tmp_path / "out").symlink_to(tmp_path / "gone")
     with pytest.raises(rundir.RunError, match="out is a symbolic link to .*gone, which does not"):
-        rundir.RunDir(tmp_path / "out" / "deeper", "x")
+        outdir.RunDir(tmp_path / "out" / "deeper", "x")
     (tmp_path / "file").write_text("")
     with pytest.raises(rundir.RunError, match="file is not a directory"):
-        rundir.RunDir(tmp_path / "file", "x")
+        outdir.RunDir(tmp_path / "file", "x")
 
 
 @pytest.mark.parametrize("name", ["-x", "_x", ".x"])
 def test_run_names_start_with_a_letter_or_digit(tmp_path, name):
     with pytest.raises(ValueError, match="allowed: a letter or digit, then"):
-        rundir.RunDir(tmp_path, name)
+        outdir.RunDir(tmp_path, name)
 
 
 def test_split_json_round_trips_one_line_per_part(tmp_path):

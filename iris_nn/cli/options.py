@@ -192,7 +192,7 @@ class NumbersCommand(click.Command):
 def load_run_model(model_path: str | None, out: str) -> tuple[Any, Path]:
     """Return the model at ``model_path`` (else the newest completed run in ``out``); exit 1."""
     from iris_nn.runs.model_file import load_model
-    from iris_nn.runs.rundir import newest_run
+    from iris_nn.runs.outdir import newest_run
 
     path = Path(model_path) if model_path else newest_run(out, warn)
     return load_model(path), path

@@ -65,7 +65,7 @@ def seeds(config: Any, n: int, jobs: int | None, out: str, name: str | None, fmt
     """
     from iris_nn.core.errors import BadInputError, DivergenceError
     from iris_nn.runs.jsontext import dumps
-    from iris_nn.runs.rundir import check_name
+    from iris_nn.runs.outdir import check_name
     from iris_nn.runs.seeds import run_study
     from iris_nn.views.seeds import format_table, render_study
 

@@ -152,7 +152,7 @@ def train(
     from iris_nn.core.network import describe
     from iris_nn.core.train import Control
     from iris_nn.runs.experiment import train_run
-    from iris_nn.runs.rundir import check_name
+    from iris_nn.runs.outdir import check_name
 
     if name is not None:
         try:

@@ -17,7 +17,7 @@ from typing import Any
 
 from iris_nn.core.errors import BadInputError, CannotUseError
 from iris_nn.core.functional import Array
-from iris_nn.runs import rundir
+from iris_nn.runs import outdir, rundir
 from iris_nn.runs.model_file import MODEL_FILE, load_model
 from iris_nn.runs.rundir import RunError
 
@@ -203,7 +203,7 @@ def newest_runs(
     A damaged run is skipped, and ``warn`` told why: each one met on the way, newest first, and
     every run too damaged to tell its age. RunError when fewer than two remain.
     """
-    runs = rundir.list_runs(out)
+    runs = outdir.list_runs(out)
     for name, why in unlisted_runs(out, {info.path for info in runs}):
         warn(f"skipping {name}: {why}")
     picked: list[ComparedRun] = []

@@ -21,7 +21,8 @@ from iris_nn.runs.config import Config, to_toml
 from iris_nn.runs.init_weights import read_init_weights
 from iris_nn.runs.metrics import classification_metrics
 from iris_nn.runs.model_file import MODEL_FILE, model_meta, save_model, utc_now
-from iris_nn.runs.rundir import RunDir, RunError
+from iris_nn.runs.outdir import RunDir
+from iris_nn.runs.rundir import RunError
 
 
 @dataclass

@@ -27,7 +27,8 @@ from iris_nn.runs.config import Config, to_flat, to_toml
 from iris_nn.runs.experiment import build, dead_units, tracked_rows, train_network
 from iris_nn.runs.jsontext import dumps
 from iris_nn.runs.metrics import classification_metrics
-from iris_nn.runs.rundir import RunDir, RunError
+from iris_nn.runs.outdir import RunDir
+from iris_nn.runs.rundir import RunError
 from iris_nn.runs.workers import Progress, run_tasks
 
 SEEDS_FILE = "seeds.json"
