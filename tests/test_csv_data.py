@@ -17,7 +17,7 @@ from conftest import error, ok, run
 from sklearn.datasets import load_iris
 
 from iris_nn.core.errors import BadInputError, IrisNNWarning
-from iris_nn.data import csvfile
+from iris_nn.data import csvfile, csvopen
 from iris_nn.data.csv_dataset import class_order, read_csv_dataset
 from iris_nn.data.values import feature_name, is_number, parse_number
 
@@ -43,7 +43,7 @@ def write_csv(path, rows, header=HEADER, delimiter=",", newline="\n", bom=False,
 
 def both_readers(path, numeric, label=None, missing="error"):
     """Return the columns read by the fast reader and by the plain one (the oracle)."""
-    file = csvfile.open_csv(path)
+    file = csvopen.open_csv(path)
     codes = {}
 
     def code(cell):
@@ -65,7 +65,7 @@ def same(a, b):
 
 def read_error(path, numeric=(0, 1, 2, 3), label=4, missing="error"):
     """Return the message of reading ``path``, asserting both readers raise it."""
-    file = csvfile.open_csv(path)
+    file = csvopen.open_csv(path)
     messages = []
     for reader in ("fast", "plain"):
         r = csvfile._Reader(file, list(numeric), label, lambda c: 0, missing, "")
@@ -219,7 +219,7 @@ def test_field_counts_and_other_damage(tmp_path):
     )
     (tmp_path / "latin1.csv").write_bytes("a,b\n1,caf\xe9\n".encode("latin-1"))
     with pytest.raises(BadInputError, match="is not UTF-8 text \\(line 2\\)"):
-        csvfile.open_csv(tmp_path / "latin1.csv")
+        csvopen.open_csv(tmp_path / "latin1.csv")
     (tmp_path / "huge.csv").write_text('a,b\n1,"' + "x" * 200_000 + '"\n')
     with pytest.raises(
         BadInputError, match="line 2 is longer than 128 KB, the limit for a CSV line"
@@ -422,7 +422,7 @@ def test_standard_input_that_never_ends_is_refused_at_once():
             return b"\0" * size
 
     with pytest.raises(BadInputError, match="standard input line 1 is longer than 128 KB"):
-        csvfile.read_stream(Endless(), "standard input")
+        csvopen.read_stream(Endless(), "standard input")
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -436,9 +436,9 @@ def test_the_line_limit_agrees_with_measuring_every_line(monkeypatch, seed):
     too_long = [k for k, n in enumerate(lengths) if n > 50]  # the oracle: every line measured
     if too_long:
         with pytest.raises(BadInputError, match=rf"f line {too_long[0] + 1} is longer than 50"):
-            csvfile._check_line_lengths(raw, "f")
+            csvopen._check_line_lengths(raw, "f")
     else:
-        csvfile._check_line_lengths(raw, "f")
+        csvopen._check_line_lengths(raw, "f")
 
 
 def test_a_csv_with_dropped_rows_draws_every_figure_the_animation_and_seeds(tmp_path, monkeypatch):

@@ -16,7 +16,7 @@ from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
-from iris_nn.data.csvfile import parse_header
+from iris_nn.data.csvopen import parse_header
 from iris_nn.data.values import feature_name, names_match
 from iris_nn.runs.model_file import load_model
 from iris_nn.runs.predict import Inputs, parse_values, predict, read_inputs

@@ -16,7 +16,8 @@ import numpy as np
 
 from iris_nn.core.errors import BadInputError, IrisNNWarning
 from iris_nn.core.functional import Array
-from iris_nn.data.csvfile import CsvFile, open_csv
+from iris_nn.data.csvfile import CsvFile
+from iris_nn.data.csvopen import open_csv
 from iris_nn.data.datasets import DatasetInfo, Labels
 from iris_nn.data.values import feature_name
 

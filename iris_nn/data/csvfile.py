@@ -2,6 +2,7 @@
 
 A CSV has a header row, then one row per example: comma-separated (a ``;`` or tab file is detected
 from the header), optionally quoted, UTF-8 with or without a byte order mark, CRLF or LF line ends.
+``csvopen`` opens one (its bytes and header, a ``CsvFile``); this module reads its columns.
 Headings become names by ``values.feature_name``; numbers follow ``values.NUMBER``; a cell is missing
 when, stripped, it is empty or one of ``MISSING``. Every error is a BadInputError that names the
 file's line (1-based, the header is line 1), the column and the text, and reading stops at the first
@@ -30,17 +31,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 from numpy.typing import NDArray
 
 from iris_nn.core.errors import BadInputError
 from iris_nn.core.functional import Array
-from iris_nn.data.limits import LIMITS, size_text
 from iris_nn.data.values import NUMBER, NUMBER_HELP, feature_name, unit_of
 
-DELIMITERS = (",", ";", "\t")
 MISSING = frozenset(("", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "?"))
 MISSING_POLICIES = ("error", "drop")
 
@@ -62,7 +60,7 @@ class CsvFile:
     raw: bytes  # the whole file, byte order mark removed
     delimiter: str
     header: tuple[str, ...]  # headings as written, stripped
-    digest: _Digest  # SHA-256 of the file's bytes as stored
+    digest: Digest  # SHA-256 of the file's bytes as stored
 
     @cached_property
     def ascii(self) -> bool:
@@ -119,74 +117,7 @@ class Columns:
     dropped_lines: tuple[int, ...]  # 1-based lines of the dropped rows
 
 
-# ----------------------------------------------------------------------------- opening
-
-
-def open_csv(path: str | Path) -> CsvFile:
-    """Return the CSV file at ``path`` with its header parsed; raise BadInputError if unusable."""
-    p = Path(path)
-    where = repr(str(path))
-    if not p.exists():
-        raise BadInputError(f"CSV file {where} does not exist")
-    if p.is_dir():
-        raise BadInputError(f"CSV file {where} is a directory")
-    if not p.is_file():  # a device or a pipe may never end: read whole only what has an end
-        raise BadInputError(f"CSV file {where} is not a regular file; allowed: a .csv file")
-    try:
-        raw = p.read_bytes()
-    except OSError as e:
-        raise BadInputError(f"cannot read CSV file {where}: {e.strerror}") from None
-    return parse_header(raw, where, p)
-
-
-def read_stream(stream: BinaryIO, where: str) -> bytes:
-    """Return all the bytes of a stream that may never end (standard input, a pipe).
-
-    It is read a chunk at a time, and a line still open past the CSV line limit ends the read at
-    once (``cat /dev/zero | iris-nn predict -i -``); ``parse_header`` checks every line later.
-    """
-    limit = min(LIMITS["CSV line"], csv.field_size_limit())
-    chunks: list[bytes] = []
-    open_line = 0  # bytes since the last line end
-    while chunk := stream.read(_CHUNK):
-        chunks.append(chunk)
-        last = chunk.rfind(b"\n")
-        open_line = open_line + len(chunk) if last < 0 else len(chunk) - 1 - last
-        if open_line > limit:
-            line = sum(c.count(b"\n") for c in chunks) + 1
-            raise BadInputError(
-                f"{where} line {line} is longer than {size_text(limit)}, the limit for a CSV line"
-            )
-    return b"".join(chunks)
-
-
-def _check_line_lengths(raw: bytes, where: str) -> None:
-    """Raise BadInputError when a line of ``raw`` passes the CSV line limit (a field the size of a
-    book is a wrong file, and the csv module refuses fields past 128 KB anyway).
-
-    A line past the limit holds a whole stretch of half the limit, aligned to a multiple of it,
-    without a line end: only such stretches are looked at (a few thousand searches in C for a
-    file of 166 MB), and only their lines measured.
-    """
-    limit = min(LIMITS["CSV line"], csv.field_size_limit())
-    half = max(limit // 2, 1)
-    start = 0
-    while start + half <= len(raw):
-        if raw.find(b"\n", start, start + half) >= 0:
-            start += half
-            continue
-        begin = raw.rfind(b"\n", 0, start) + 1
-        end = raw.find(b"\n", start)
-        end = len(raw) if end < 0 else end
-        if end - begin > limit:
-            line = raw.count(b"\n", 0, begin) + 1
-            raise BadInputError(
-                f"{where} line {line} is longer than {size_text(limit)}, the limit for a CSV line"
-            )
-        start = end + 1
-
-
-class _Digest:
+class Digest:
     """The SHA-256 of some bytes, computed in a thread while the columns are parsed.
 
     hashlib releases the GIL on large inputs, so on a second core the hash costs no time.
@@ -200,51 +131,6 @@ class _Digest:
     def hexdigest(self) -> str:
         self._thread.join()
         return self._hash.hexdigest()
-
-
-def parse_header(raw: bytes, where: str, path: Path | None = None) -> CsvFile:
-    """Return ``raw`` (a CSV file's bytes) with its header parsed; ``where`` names it in messages."""
-    digest = _Digest(raw)
-    raw = raw.removeprefix(b"\xef\xbb\xbf")
-    _check_line_lengths(raw, where)
-    if not raw.isascii():  # ASCII is UTF-8: only other text needs the full check
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            line = raw.count(b"\n", 0, e.start) + 1
-            raise BadInputError(
-                f"{where} is not UTF-8 text (line {line}); save it as UTF-8 CSV"
-            ) from None
-    first = _first_record(raw)
-    if first is None:
-        raise BadInputError(f"{where} is empty; expected a header row naming the columns")
-    delimiter = _detect_delimiter(first)
-    try:
-        header = next(csv.reader([first], delimiter=delimiter))
-    except (csv.Error, StopIteration) as e:
-        raise BadInputError(f"{where} line 1 (the header): {e}") from None
-    header = [h.strip() for h in header]
-    return CsvFile(where, path, raw, delimiter, tuple(header), digest)
-
-
-def _first_record(raw: bytes) -> str | None:
-    """Return the header row's text: the first line that is not blank."""
-    start = 0
-    while start < len(raw):
-        end = raw.find(b"\n", start)
-        end = len(raw) if end < 0 else end
-        text = raw[start:end].decode("utf-8", errors="replace").strip("\r")
-        if text.strip():
-            return text
-        start = end + 1
-    return None
-
-
-def _detect_delimiter(header: str) -> str:
-    """Return the delimiter of a header row: the most frequent of ``,`` ``;`` tab outside quotes."""
-    bare = re.sub(r'"[^"]*"', "", header)
-    counts = [bare.count(d) for d in DELIMITERS]
-    return DELIMITERS[counts.index(max(counts))] if max(counts) else ","
 
 
 # ----------------------------------------------------------------------------- reading columns

@@ -254,7 +254,7 @@ def read_inputs(file: CsvFile, model: Model) -> Inputs:
 
 def read_csv_file(path: str, model: Model, stdin: BinaryIO | TextIO | None = None) -> Inputs:
     """Return the rows of the CSV file at ``path`` for ``model``, or of ``stdin`` when ``path`` is ``-``."""
-    from iris_nn.data.csvfile import open_csv, parse_header, read_stream
+    from iris_nn.data.csvopen import open_csv, parse_header, read_stream
 
     if path != "-":
         return read_inputs(open_csv(path), model)
