@@ -142,6 +142,24 @@ def test_a_write_failing_midway_leaves_no_visible_run(out, monkeypatch, victim):
     assert list(out.iterdir()) == []
 
 
+def test_a_seeds_study_failing_to_write_leaves_nothing_visible(out, monkeypatch):
+    real_write_text = Path.write_text
+
+    def failing_write_text(self, *args, **kwargs):
+        if self.name == "seeds.json":
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+        return real_write_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", failing_write_text)
+    args = ["seeds", "--out", str(out), "--n", "2", "--epochs", "3", "--jobs", "1"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"Error: could not write the study in {out}: No space left on device"
+    )
+    assert list(out.iterdir()) == []
+
+
 def test_two_trains_at_once_finish_with_distinct_complete_runs(out):
     cmd = [EXE, "train", "--out", str(out), "--epochs", "200", "--no-plots", "-q", "--name", "same"]
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) for _ in range(2)]

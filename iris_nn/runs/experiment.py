@@ -22,7 +22,6 @@ from iris_nn.runs.init_weights import read_init_weights
 from iris_nn.runs.metrics import classification_metrics
 from iris_nn.runs.model_file import MODEL_FILE, model_meta, save_model, utc_now
 from iris_nn.runs.outdir import RunDir
-from iris_nn.runs.rundir import RunError
 
 
 @dataclass
@@ -232,8 +231,7 @@ def train_run(
     hidden temporary name, and renamed when complete. On any failure nothing visible is left.
     """
     control = control or Control()
-    run = RunDir(out, name or default_run_name(config))
-    try:
+    with RunDir(out, name or default_run_name(config)) as run:
         started = time.perf_counter()
         trained = train_network(config, control, progress, snapshots=True)
         data, net, history = trained.data, trained.net, trained.history
@@ -260,9 +258,3 @@ def train_run(
             finish(run.tmp, run.name, data)
         result.path = run.commit()
         return result
-    except OSError as e:
-        run.discard()
-        raise RunError(f"could not write the run in {run.out}: {e.strerror or e}") from None
-    except BaseException:
-        run.discard()
-        raise

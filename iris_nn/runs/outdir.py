@@ -48,10 +48,15 @@ def _in_the_way(directory: Path) -> str | None:
 
 
 class RunDir:
-    """A run under construction in ``OUT/.NAME.tmp-<pid>``, renamed to ``OUT/NAME`` when done."""
+    """A run under construction in ``OUT/.NAME.tmp-<pid>``, renamed to ``OUT/NAME`` when done.
 
-    def __init__(self, out: str | Path, name: str):
-        self.out = Path(out)
+    As a context manager it is removed on any failure or interrupt inside the block, and an
+    OSError there becomes a RunError saying that the ``what`` (a run, a study) could not be
+    written in ``OUT``.
+    """
+
+    def __init__(self, out: str | Path, name: str, what: str = "run"):
+        self.out, self.what = Path(out), what
         self.name = check_name(name)
         blocked = _in_the_way(self.out)
         if blocked:
@@ -94,6 +99,17 @@ class RunDir:
     def discard(self) -> None:
         """Remove the run under construction."""
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self) -> RunDir:
+        return self
+
+    def __exit__(self, kind: type | None, error: BaseException | None, trace: Any) -> None:
+        if error is None:
+            return
+        self.discard()
+        if isinstance(error, OSError):
+            why = error.strerror or error
+            raise RunError(f"could not write the {self.what} in {self.out}: {why}") from None
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,6 @@ from iris_nn.runs.experiment import build, dead_units, tracked_rows, train_netwo
 from iris_nn.runs.jsontext import dumps
 from iris_nn.runs.metrics import classification_metrics
 from iris_nn.runs.outdir import RunDir
-from iris_nn.runs.rundir import RunError
 from iris_nn.runs.workers import Progress, run_tasks
 
 SEEDS_FILE = "seeds.json"
@@ -187,8 +186,7 @@ def run_study(
     Built like a run: under a hidden temporary name, renamed when complete, and removed on any
     failure or interrupt. It has no ``model.npz``, so no command takes it for a run.
     """
-    directory = RunDir(out, name or default_study_name(config))
-    try:
+    with RunDir(out, name or default_study_name(config), what="study") as directory:
         result = study(config, n, jobs, progress)
         rundir.write_config(directory.tmp, to_toml(config))
         (directory.tmp / SEEDS_FILE).write_text(dumps(result.record) + "\n")
@@ -196,9 +194,3 @@ def run_study(
             draw(result, directory.tmp, directory.name)
         result.path = directory.commit()
         return result
-    except OSError as e:
-        directory.discard()
-        raise RunError(f"could not write the study in {directory.out}: {e.strerror or e}") from None
-    except BaseException:
-        directory.discard()
-        raise
