@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.cm import ScalarMappable
+from matplotlib.collections import PathCollection
 from matplotlib.colors import LinearSegmentedColormap, Normalize, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -149,27 +150,22 @@ def _rows(
             )
             if gid:
                 collection.set_gid(f"{gid}:predicted={int(k)}")
-    if wrong.any():
-        ax.scatter(
-            xs[wrong],
-            ys[wrong],
-            s=200,
+
+    def ring(rows: NDArray[np.bool_], size: float, colour: str, width: float) -> PathCollection:
+        return ax.scatter(
+            xs[rows],
+            ys[rows],
+            s=size,
             facecolors="none",
-            edgecolors=MISS_COLOUR,
-            linewidths=1.5,
+            edgecolors=colour,
+            linewidths=width,
             zorder=8,
         )
+
+    if wrong.any():
+        ring(wrong, 200, MISS_COLOUR, 1.5)
     if off_slice is not None and (off_slice & ~wrong).any():
-        right = off_slice & ~wrong
-        ax.scatter(
-            xs[right],
-            ys[right],
-            s=130,
-            facecolors="none",
-            edgecolors=SLICE_COLOUR,
-            linewidths=1.0,
-            zorder=8,
-        ).set_gid(f"{part}:off-slice")
+        ring(off_slice & ~wrong, 130, SLICE_COLOUR, 1.0).set_gid(f"{part}:off-slice")
 
 
 def _legend_handles(
