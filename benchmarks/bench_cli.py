@@ -33,7 +33,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from iris_nn.runs.config import Config
+from iris_nn.settings.config import Config
 
 USER_SCRIPT = """\
 import warnings
@@ -210,7 +210,7 @@ def bench_epochs(
     import bench_train
     from bench_train import time_plain, time_sklearn
 
-    from iris_nn.runs.config import ModelConfig
+    from iris_nn.settings.config import ModelConfig
 
     base = Config()
     config = replace(

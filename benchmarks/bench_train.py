@@ -26,8 +26,8 @@ from dataclasses import replace
 import numpy as np
 
 from iris_nn.core.train import Control, fit
-from iris_nn.runs.config import Config, ModelConfig
-from iris_nn.runs.experiment import build, tracked_rows
+from iris_nn.experiments.experiment import build, tracked_rows
+from iris_nn.settings.config import Config, ModelConfig
 
 ARCHITECTURES = [((8,), "relu"), ((16, 16), "tanh")]
 clock = time.perf_counter  # bench_cli.py sets time.process_time for CPU times

@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 from iris_nn.estimators.cv import cross_validate
-from iris_nn.runs import config as cfg
+from iris_nn.settings import config as cfg
 
 GRID = [
     "",  # the default: 16 tanh units, gd, lr 0.3, l2 0.3, no validation rows

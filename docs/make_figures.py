@@ -14,9 +14,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from iris_nn.runs import config
-from iris_nn.runs.experiment import train_run
-from iris_nn.runs.rundir import PLOTS_DIR
+from iris_nn.experiments.experiment import train_run
+from iris_nn.settings import config
+from iris_nn.store.rundir import PLOTS_DIR
 from iris_nn.views.figures import FIGURE_NAMES
 from iris_nn.views.report import render_run
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from iris_nn.core.network import Network
 from iris_nn.data.scaler import Scaler
-from iris_nn.runs.model_file import Model, model_meta
+from iris_nn.store.model_file import Model, model_meta
 
 IRIS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 SPECIES = ("setosa", "versicolor", "virginica")

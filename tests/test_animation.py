@@ -9,7 +9,7 @@ import numpy as np
 from conftest import error, ok, run
 from PIL import Image
 
-from iris_nn.runs.rundir import SNAPSHOTS_FILE
+from iris_nn.store.rundir import SNAPSHOTS_FILE
 from iris_nn.views.animation import MAX_FRAMES, frame_indices
 
 

@@ -17,7 +17,7 @@ from iris_nn.core.errors import BadInputError, CannotUseError, DivergenceError
     ],
 )
 def test_errors_map_to_exit_codes_in_one_place(monkeypatch, raised, code, line):
-    from iris_nn.runs import listing
+    from iris_nn.store import listing
 
     def broken(out, warn=None):
         raise raised

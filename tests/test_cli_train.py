@@ -17,7 +17,7 @@ from sklearn.metrics import log_loss
 
 from iris_nn import __version__
 from iris_nn.core.functional import softmax
-from iris_nn.runs.model_file import load_model
+from iris_nn.store.model_file import load_model
 
 FAST = ["--epochs", "30", "--no-plots"]
 

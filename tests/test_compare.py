@@ -14,9 +14,9 @@ from conftest import error, ok, run
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.text import Text
 
-from iris_nn.runs.compare import ComparedRun, Comparison, compare, differences
-from iris_nn.runs.config import ABSENT_BY_DEFAULT, FIELDS
-from iris_nn.runs.rundir import read_config
+from iris_nn.comparison.compare import ComparedRun, Comparison, compare, differences
+from iris_nn.settings.config import ABSENT_BY_DEFAULT, FIELDS
+from iris_nn.store.rundir import read_config
 from iris_nn.views.compare_plot import RUN_COLOURS, compare_figure
 
 TINY = ("--epochs", "5", "--no-plots", "-q")

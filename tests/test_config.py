@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from iris_nn.runs import config as C
+from iris_nn.settings import config as C
 
 ROOT = Path(__file__).resolve().parents[1]
 

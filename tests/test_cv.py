@@ -8,7 +8,7 @@ from sklearn.model_selection import RepeatedStratifiedKFold
 from iris_nn.cli import cli
 from iris_nn.data.datasets import get_dataset
 from iris_nn.estimators.cv import MODEL_NAMES, cross_validate, make_folds, mlp_classifier
-from iris_nn.runs.config import Config, apply
+from iris_nn.settings.config import Config, apply
 
 # A few epochs are enough to compare runs with each other.
 QUICK = apply(Config(), {"train.epochs": 30, "seed": 5})

@@ -12,7 +12,7 @@ from iris_nn.core.errors import BadInputError
 from iris_nn.data import datasets, limits, scaler, split, values
 from iris_nn.data.prepare import open_dataset, prepare
 from iris_nn.data.scaler import Scaler
-from iris_nn.runs.config import DataConfig
+from iris_nn.settings.config import DataConfig
 
 
 def test_features_in_order():

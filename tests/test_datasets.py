@@ -11,8 +11,8 @@ from conftest import error, ok, run
 from iris_nn.data.datasets import DATASETS
 from iris_nn.data.values import feature_name
 from iris_nn.estimators.cv import SVC_MAX_ROWS, missing_models
-from iris_nn.runs import config as cfg
-from iris_nn.runs.model_file import load_model
+from iris_nn.settings import config as cfg
+from iris_nn.store.model_file import load_model
 
 LOADERS = {
     "iris": sklearn.datasets.load_iris,

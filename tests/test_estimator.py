@@ -11,7 +11,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from iris_nn.estimators.classifier import PARAM_KEYS, IrisNNClassifier, class_indices
-from iris_nn.runs.config import Config, apply
+from iris_nn.settings.config import Config, apply
 
 # Few epochs at a higher rate keep scikit-learn's ~50 checks fast; the checks pass as they are.
 FAST = {"epochs": 300, "lr": 0.3}

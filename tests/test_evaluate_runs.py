@@ -132,7 +132,7 @@ def test_runs_empty_is_friendly(tmp_path):
 def test_log_loss_in_blocks_equals_scikit_learns(monkeypatch):
     from sklearn.metrics import log_loss
 
-    from iris_nn.runs import metrics
+    from iris_nn.inference import metrics
 
     rng = np.random.default_rng(0)
     y = rng.integers(0, 3, 150)

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from iris_nn.cli import cli
-from iris_nn.runs import model_file, outdir
+from iris_nn.store import model_file, outdir
 
 EXE = shutil.which("iris-nn", path=os.path.dirname(sys.executable)) or "iris-nn"
 
@@ -82,7 +82,7 @@ def test_interrupted_run_with_early_stopping_keeps_the_best_weights(out, monkeyp
         kwargs["progress"] = stop_soon
         return real_fit(*args, **kwargs)
 
-    monkeypatch.setattr("iris_nn.runs.experiment.fit", fit_then_interrupt)
+    monkeypatch.setattr("iris_nn.experiments.experiment.fit", fit_then_interrupt)
     result = CliRunner().invoke(
         cli,
         [
@@ -221,7 +221,7 @@ def test_interrupting_cv_is_one_error_line_and_leaves_no_worker(jobs, signum, wh
 
 
 def test_a_signal_while_the_run_is_saved_still_saves_it_and_exits_130(out, monkeypatch):
-    from iris_nn.runs import experiment
+    from iris_nn.experiments import experiment
 
     real = experiment.train_run
 

@@ -16,7 +16,7 @@ from textcheck import text_problems
 
 from iris_nn.core.network import Network
 from iris_nn.data.scaler import Scaler
-from iris_nn.runs.model_file import Model
+from iris_nn.store.model_file import Model
 from iris_nn.views import influence, style
 from iris_nn.views.figures import FIGURE_NAMES, FIGURES, load_view
 from iris_nn.views.style import probabilities

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from conftest import error, ok, run
 
-from iris_nn.runs import outdir, rundir
+from iris_nn.store import outdir, rundir
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from conftest import error, run
 
-from iris_nn.runs import config as C
-from iris_nn.runs.model_file import load_model
+from iris_nn.settings import config as C
+from iris_nn.store.model_file import load_model
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = ROOT / "configs" / "lesson.toml"

@@ -11,11 +11,23 @@ from iris_nn.core.functional import ACTIVATIONS
 from iris_nn.core.optim import OPTIMIZERS
 from iris_nn.data.datasets import DATASETS
 from iris_nn.data.scaler import SCALINGS
-from iris_nn.runs import config as C
+from iris_nn.settings import config as C
 
 PACKAGE = Path(iris_nn.__file__).parent
 # Lowest first: a module may import its own layer and those below it, never one above.
-LAYERS = ("core", "data", "runs", "views", "estimators", "cli")
+LAYERS = (
+    "core",
+    "parallel",
+    "data",
+    "settings",
+    "store",
+    "inference",
+    "experiments",
+    "comparison",
+    "views",
+    "estimators",
+    "cli",
+)
 STDLIB_AND_NUMPY = {
     "__future__",
     "numpy",

@@ -18,8 +18,8 @@ from sklearn.neural_network import MLPClassifier
 
 from iris_nn.data.csvopen import parse_header
 from iris_nn.data.values import feature_name, names_match
-from iris_nn.runs.model_file import load_model
-from iris_nn.runs.predict import Inputs, parse_values, predict, read_inputs
+from iris_nn.inference.predict import Inputs, parse_values, predict, read_inputs
+from iris_nn.store.model_file import load_model
 
 FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 CLASSES = ["setosa", "versicolor", "virginica"]
@@ -409,7 +409,7 @@ def test_predict_imports_neither_sklearn_nor_matplotlib(trained_run):
         "    assert e.code in (0, None), e.code\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'matplotlib', 'scipy'))\n"
         "print('HEAVY', heavy)\n"
-        "unused = ('iris_nn.data.csvfile', 'iris_nn.runs.config', 'iris_nn.core.train', 'tomllib')\n"
+        "unused = ('iris_nn.data.csvfile', 'iris_nn.settings.config', 'iris_nn.core.train', 'tomllib')\n"
         "print('UNUSED', [m for m in unused if m in sys.modules])\n"
     )
     result = subprocess.run(

@@ -12,8 +12,9 @@ from sklearn.datasets import load_iris
 from iris_nn.core import network
 from iris_nn.core.network import Network
 from iris_nn.data.split import seeds
-from iris_nn.runs import experiment, rundir
-from iris_nn.runs.model_file import load_model
+from iris_nn.experiments import experiment
+from iris_nn.store import rundir
+from iris_nn.store.model_file import load_model
 
 ROOT = Path(__file__).resolve().parents[1]
 STATQUEST = ROOT / "configs" / "statquest.toml"

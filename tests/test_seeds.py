@@ -14,8 +14,8 @@ import pytest
 from conftest import error, ok, run
 from sklearn.metrics import accuracy_score, log_loss
 
-from iris_nn.runs.config import load
-from iris_nn.runs.seeds import study
+from iris_nn.experiments.seeds import study
+from iris_nn.settings.config import load
 
 EXE = shutil.which("iris-nn", path=os.path.dirname(sys.executable)) or "iris-nn"
 STATQUEST = Path(__file__).parent.parent / "configs" / "statquest.toml"

@@ -12,8 +12,8 @@ import pytest
 from iris_nn.core.network import Network
 from iris_nn.data.scaler import Scaler
 from iris_nn.data.split import Split
-from iris_nn.runs import jsontext, outdir, rundir
-from iris_nn.runs import model_file as mf
+from iris_nn.store import jsontext, outdir, rundir
+from iris_nn.store import model_file as mf
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from iris_nn.core.errors import DivergenceError
 from iris_nn.core.functional import cross_entropy
 from iris_nn.core.network import Network
 from iris_nn.core.train import Control, Tracked, fit, log_spaced_epochs
-from iris_nn.runs import config
+from iris_nn.settings import config
 
 X, Y = load_iris(return_X_y=True)
 X = StandardScaler().fit_transform(X)

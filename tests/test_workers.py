@@ -7,7 +7,7 @@ import signal
 import pytest
 
 from iris_nn.core.errors import BadInputError
-from iris_nn.runs.workers import WorkerLostError, run_tasks
+from iris_nn.parallel.workers import WorkerLostError, run_tasks
 
 
 def square(x):

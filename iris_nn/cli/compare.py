@@ -43,8 +43,8 @@ def compare(runs: tuple[str, ...], out: str, fmt: str, plot_path: str | None) ->
       iris-nn compare lr-0.3 lr-3 --plot compare.png
       iris-nn compare outputs/a outputs/b outputs/c --format json
     """
-    from iris_nn.runs.compare import check_count, compare
-    from iris_nn.runs.jsontext import dumps
+    from iris_nn.comparison.compare import check_count, compare
+    from iris_nn.store.jsontext import dumps
     from iris_nn.views.compare_table import format_markdown, format_table
 
     check_count(len(runs))
@@ -61,7 +61,7 @@ def compare(runs: tuple[str, ...], out: str, fmt: str, plot_path: str | None) ->
     else:
         click.echo(format_table(comparison))
     if target is not None:
-        from iris_nn.runs.rundir import write_atomic
+        from iris_nn.store.rundir import write_atomic
         from iris_nn.views.compare_plot import compare_figure, figure_bytes
 
         path, plot_format = target

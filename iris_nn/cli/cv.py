@@ -70,7 +70,7 @@ def cv(
     """
     from iris_nn.core.errors import DivergenceError
     from iris_nn.estimators.cv import cross_validate, format_table
-    from iris_nn.runs.jsontext import dumps
+    from iris_nn.store.jsontext import dumps
 
     target = plot_target(plot_path) if plot_path is not None else None
     progress = FoldProgress()
@@ -93,7 +93,7 @@ def cv(
     else:
         click.echo(format_table(result))
     if target is not None:
-        from iris_nn.runs.rundir import write_atomic
+        from iris_nn.store.rundir import write_atomic
         from iris_nn.views.compare_plot import figure_bytes
         from iris_nn.views.cv_plot import box_plot
 

@@ -124,7 +124,7 @@ def config_options(f: Any) -> Any:
 
 def resolve_config(config_path: str | None, sets: tuple[str, ...], named: dict[str, Any]) -> Any:
     """Return the config from file, ``--set`` and named options; bad values exit 2."""
-    from iris_nn.runs import config as cfg
+    from iris_nn.settings import config as cfg
 
     option_names = {
         "train.epochs": "--epochs",
@@ -191,8 +191,8 @@ class NumbersCommand(click.Command):
 
 def load_run_model(model_path: str | None, out: str) -> tuple[Any, Path]:
     """Return the model at ``model_path`` (else the newest completed run in ``out``); exit 1."""
-    from iris_nn.runs.model_file import load_model
-    from iris_nn.runs.outdir import newest_run
+    from iris_nn.store.model_file import load_model
+    from iris_nn.store.outdir import newest_run
 
     path = Path(model_path) if model_path else newest_run(out, warn)
     return load_model(path), path
@@ -201,7 +201,7 @@ def load_run_model(model_path: str | None, out: str) -> tuple[Any, Path]:
 def read_input(input_path: str, model: Any) -> Any:
     """Return the rows of the ``--input`` CSV (``-`` = stdin); bad content exits 2."""
     from iris_nn.core.errors import BadInputError
-    from iris_nn.runs.predict import read_csv_file
+    from iris_nn.inference.predict import read_csv_file
 
     try:
         return read_csv_file(input_path, model, sys.stdin)

@@ -62,7 +62,7 @@ def predict(
       iris-nn predict -m outputs/RUN -i flowers.csv --format csv > predictions.csv
       cat flowers.csv | iris-nn predict -i - --format json
     """
-    from iris_nn.runs import predict as prediction
+    from iris_nn.inference import predict as prediction
     from iris_nn.views import prediction as text
 
     if values and input_path is not None:

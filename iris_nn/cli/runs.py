@@ -39,9 +39,9 @@ def evaluate(run_dir: str | None, out: str, input_path: str | None, fmt: str) ->
       iris-nn evaluate outputs/RUN --format json
       iris-nn evaluate -i labelled.csv
     """
-    from iris_nn.runs.evaluate import evaluate as score
-    from iris_nn.runs.evaluate import held_out_rows
-    from iris_nn.runs.jsontext import dumps
+    from iris_nn.inference.evaluate import evaluate as score
+    from iris_nn.inference.evaluate import held_out_rows
+    from iris_nn.store.jsontext import dumps
     from iris_nn.views.tables import format_metrics
 
     check_input_exists(input_path)
@@ -80,8 +80,8 @@ def runs(out: str, fmt: str) -> None:
       iris-nn runs
       iris-nn runs --out experiments --format json
     """
-    from iris_nn.runs.jsontext import dumps
-    from iris_nn.runs.listing import run_summaries
+    from iris_nn.store.jsontext import dumps
+    from iris_nn.store.listing import run_summaries
     from iris_nn.views.tables import format_runs
 
     summaries = run_summaries(out, warn)

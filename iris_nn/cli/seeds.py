@@ -64,9 +64,9 @@ def seeds(config: Any, n: int, jobs: int | None, out: str, name: str | None, fmt
       iris-nn seeds --epochs 500 --name quick
     """
     from iris_nn.core.errors import BadInputError, DivergenceError
-    from iris_nn.runs.jsontext import dumps
-    from iris_nn.runs.outdir import check_name
-    from iris_nn.runs.seeds import run_study
+    from iris_nn.experiments.seeds import run_study
+    from iris_nn.store.jsontext import dumps
+    from iris_nn.store.outdir import check_name
     from iris_nn.views.seeds import format_table, render_study
 
     if name is not None:

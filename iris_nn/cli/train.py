@@ -16,14 +16,14 @@ from iris_nn.cli.signals import SIGNAL_EXIT, stop_on_signals
 
 def lower_lr_hint(config: Any) -> str:
     """Return a learning rate to suggest after a failed run: a tenth, at most the default."""
-    from iris_nn.runs.config import TrainConfig
+    from iris_nn.settings.config import TrainConfig
 
     return f"--lr {min(config.train.lr / 10, TrainConfig().lr):g}"
 
 
 def with_init(config: Any, init_path: str) -> Any:
     """Return ``config`` starting from the weights in ``init_path`` (``--init``); bad: exit 2."""
-    from iris_nn.runs import config as cfg
+    from iris_nn.settings import config as cfg
 
     try:
         value = cfg.absolute_path("model.init", cfg.check_value("model.init", init_path))
@@ -85,7 +85,7 @@ def divergence_hint(config: Any, folds: int | None = None) -> str:
     from iris_nn.core.errors import IrisNNWarning
     from iris_nn.core.optim import FULL_BATCH
     from iris_nn.data.prepare import open_dataset
-    from iris_nn.runs.config import TrainConfig
+    from iris_nn.settings.config import TrainConfig
 
     d, t = config.data, config.train
     with warnings.catch_warnings():
@@ -151,8 +151,8 @@ def train(
     from iris_nn.core.errors import BadInputError, DivergenceError
     from iris_nn.core.network import describe
     from iris_nn.core.train import Control
-    from iris_nn.runs.experiment import train_run
-    from iris_nn.runs.outdir import check_name
+    from iris_nn.experiments.experiment import train_run
+    from iris_nn.store.outdir import check_name
 
     if name is not None:
         try:

@@ -25,7 +25,7 @@ from iris_nn.core.network import Network
 from iris_nn.core.train import History, TrainSettings, fit
 from iris_nn.data.scaler import Scaler
 from iris_nn.data.split import int_seed, seeds
-from iris_nn.runs.config import Config, ConfigError, check_value
+from iris_nn.settings.config import Config, ConfigError, check_value
 
 _DEFAULT = Config()
 

@@ -23,8 +23,8 @@ from iris_nn.core.errors import BadInputError
 from iris_nn.core.optim import FULL_BATCH
 from iris_nn.data.prepare import open_dataset
 from iris_nn.data.split import int_seed
-from iris_nn.runs.config import Config
-from iris_nn.runs.workers import run_tasks
+from iris_nn.parallel.workers import run_tasks
+from iris_nn.settings.config import Config
 
 MODEL_NAMES = ("iris_nn", "mlp_classifier", "logistic_regression", "svc", "lda", "dummy")
 METRICS = ("accuracy", "log_loss", "fit_time")

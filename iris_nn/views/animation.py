@@ -19,7 +19,7 @@ from PIL import Image
 
 from iris_nn.core.functional import Array, softmax
 from iris_nn.core.network import Network
-from iris_nn.runs.rundir import PLOTS_DIR, read_snapshots, write_atomic
+from iris_nn.store.rundir import PLOTS_DIR, read_snapshots, write_atomic
 from iris_nn.views.figures import RunView, load_view
 from iris_nn.views.influence import plane_features
 from iris_nn.views.regions import shaded_regions

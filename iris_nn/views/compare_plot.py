@@ -16,8 +16,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
+from iris_nn.comparison.compare import ComparedRun, Comparison, show_value
 from iris_nn.core.functional import Array
-from iris_nn.runs.compare import ComparedRun, Comparison, show_value
 from iris_nn.views.style import DPI, new_figure
 
 # Okabe & Ito's palette without its yellow (too pale on white), then three of Paul Tol's muted

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from iris_nn.runs.compare import Comparison, show_value
+from iris_nn.comparison.compare import Comparison, show_value
 from iris_nn.views.tables import aligned
 
 METRIC_ROWS = (  # (key in the comparison, row label, format)

@@ -17,9 +17,9 @@ from matplotlib.figure import Figure
 
 from iris_nn.core.functional import Array
 from iris_nn.data.datasets import DatasetInfo, Labels
-from iris_nn.runs.model_file import load_model
-from iris_nn.runs.rundata import check_rows_kept, run_rows
-from iris_nn.runs.rundir import SPLIT_FILE, RunError, RunFiles, read_run
+from iris_nn.store.model_file import load_model
+from iris_nn.store.rundata import check_rows_kept, run_rows
+from iris_nn.store.rundir import SPLIT_FILE, RunError, RunFiles, read_run
 from iris_nn.views import influence, network_diagram, node_surfaces, outputs, regions, training
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from iris_nn.core.functional import Array
-from iris_nn.runs.model_file import Model
+from iris_nn.store.model_file import Model
 from iris_nn.views.style import probabilities
 
 SWEEP_POINTS = 25  # per feature: enough to catch a swing, cheap for thousands of features

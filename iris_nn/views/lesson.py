@@ -17,7 +17,7 @@ import numpy as np
 from iris_nn.core.errors import BadInputError
 from iris_nn.core.functional import argmax_one_hot, softmax, softmax_jacobian
 from iris_nn.data.values import parse_number
-from iris_nn.runs.jsontext import dumps, json_safe
+from iris_nn.store.jsontext import dumps, json_safe
 from iris_nn.views.tables import aligned
 
 # The lesson's worked example (Setosa, Versicolor, Virginica) and the probabilities it prints.

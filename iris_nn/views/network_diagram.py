@@ -22,7 +22,7 @@ from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 from numpy.typing import NDArray
 
 from iris_nn.core.functional import Array, activate, argmax_one_hot, softmax
-from iris_nn.runs.model_file import Model
+from iris_nn.store.model_file import Model
 from iris_nn.views.style import DPI, class_colour, title
 
 MAX_UNITS = 12  # units drawn per layer

@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from iris_nn.core.functional import Array, softmax
 from iris_nn.data.datasets import Labels
-from iris_nn.runs.model_file import Model
+from iris_nn.store.model_file import Model
 from iris_nn.views.influence import spread
 from iris_nn.views.network_diagram import unit_name
 from iris_nn.views.style import DPI, MAX_SCATTER, sample_rows, sampled_note, sweep_range, title

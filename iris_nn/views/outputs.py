@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from iris_nn.core.functional import Array, argmax_one_hot, softmax
 from iris_nn.data.datasets import DatasetInfo
 from iris_nn.data.split import Split
-from iris_nn.runs.model_file import Model
+from iris_nn.store.model_file import Model
 from iris_nn.views.influence import ranked, spread
 from iris_nn.views.style import (
     MAX_CLASSES_SHOWN,

@@ -13,8 +13,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from iris_nn.core.functional import Array, argmax_one_hot
-from iris_nn.runs.jsontext import json_safe
-from iris_nn.runs.predict import Prediction
+from iris_nn.inference.predict import Prediction
+from iris_nn.store.jsontext import json_safe
 from iris_nn.views.tables import aligned, confusion_lines
 
 

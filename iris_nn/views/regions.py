@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from iris_nn.core.functional import Array
 from iris_nn.data.datasets import DatasetInfo, Labels
 from iris_nn.data.split import Split
-from iris_nn.runs.model_file import Model
+from iris_nn.store.model_file import Model
 from iris_nn.views.influence import plane_features, ranked, spread
 from iris_nn.views.style import (
     MAX_SCATTER,

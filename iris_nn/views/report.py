@@ -19,7 +19,7 @@ import numpy as np
 
 from iris_nn.core.network import describe
 from iris_nn.data.datasets import DatasetInfo, get_dataset
-from iris_nn.runs.rundir import PLOTS_DIR, REPORT_FILE, SNAPSHOTS_FILE, RunFiles, write_atomic
+from iris_nn.store.rundir import PLOTS_DIR, REPORT_FILE, SNAPSHOTS_FILE, RunFiles, write_atomic
 from iris_nn.views.figures import FIGURES, RunView, load_view
 from iris_nn.views.style import png_bytes, vector_bytes
 
@@ -208,7 +208,7 @@ def motion_section(plots: Path) -> str:
     The page holds the GIF's own frames (so they cannot differ from it), an epoch slider and a
     play button; without JavaScript it shows the GIF itself.
     """
-    from iris_nn.runs.jsontext import dumps
+    from iris_nn.store.jsontext import dumps
     from iris_nn.views.animation import ANIMATION_FILE, FRAME_MS, frame_indices, gif_frames
 
     gif = plots / ANIMATION_FILE

@@ -15,9 +15,9 @@ import numpy as np
 from matplotlib.figure import Figure, SubFigure
 
 from iris_nn.core.functional import Array, softmax
-from iris_nn.runs.model_file import Model
-from iris_nn.runs.rundir import PLOTS_DIR, REPORT_FILE, write_atomic
-from iris_nn.runs.seeds import SeedsStudy
+from iris_nn.experiments.seeds import SeedsStudy
+from iris_nn.store.model_file import Model
+from iris_nn.store.rundir import PLOTS_DIR, REPORT_FILE, write_atomic
 from iris_nn.views.influence import plane_features, ranked, spread
 from iris_nn.views.regions import shaded_regions
 from iris_nn.views.style import (

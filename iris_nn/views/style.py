@@ -26,7 +26,7 @@ from matplotlib.textpath import TextToPath
 from numpy.typing import NDArray
 
 from iris_nn.core.functional import Array, softmax
-from iris_nn.runs.model_file import Model
+from iris_nn.store.model_file import Model
 
 DPI = 150
 # Ten colours that stay apart under protanopia, deuteranopia and tritanopia (at least 17 CIELAB

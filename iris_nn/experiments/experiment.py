@@ -16,12 +16,12 @@ from iris_nn.core.network import Network
 from iris_nn.core.train import Control, History, Progress, Tracked, fit
 from iris_nn.data.prepare import Dataset, open_dataset, prepare
 from iris_nn.data.split import int_seed, seeds
-from iris_nn.runs import rundir
-from iris_nn.runs.config import Config, to_toml
-from iris_nn.runs.init_weights import read_init_weights
-from iris_nn.runs.metrics import classification_metrics
-from iris_nn.runs.model_file import MODEL_FILE, model_meta, save_model, utc_now
-from iris_nn.runs.outdir import RunDir
+from iris_nn.inference.metrics import classification_metrics
+from iris_nn.settings.config import Config, to_toml
+from iris_nn.store import rundir
+from iris_nn.store.init_weights import read_init_weights
+from iris_nn.store.model_file import MODEL_FILE, model_meta, save_model, utc_now
+from iris_nn.store.outdir import RunDir
 
 
 @dataclass

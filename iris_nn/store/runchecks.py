@@ -16,7 +16,7 @@ import numpy as np
 
 from iris_nn.core.errors import CannotUseError
 from iris_nn.core.functional import Array
-from iris_nn.runs.jsontext import dumps
+from iris_nn.store.jsontext import dumps
 
 
 class RunError(CannotUseError):

@@ -19,9 +19,9 @@ from iris_nn.core.errors import CannotUseError, IrisNNWarning
 from iris_nn.core.functional import Array
 from iris_nn.data.datasets import DatasetInfo, Labels, get_dataset, is_csv
 from iris_nn.data.prepare import open_dataset
-from iris_nn.runs import rundir
-from iris_nn.runs.model_file import Model
-from iris_nn.runs.rundir import RunError
+from iris_nn.store import rundir
+from iris_nn.store.model_file import Model
+from iris_nn.store.rundir import RunError
 
 
 class DataFileError(CannotUseError):

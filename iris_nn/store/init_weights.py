@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from iris_nn.core.functional import Array
-from iris_nn.runs.config import ConfigError
+from iris_nn.settings.config import ConfigError
 
 PARAMETER = re.compile(r"[Wb][1-9][0-9]*")
 MODEL_FILE_EXTRAS = ("scaler_center", "scaler_scale", "meta")  # what a run's model.npz adds

@@ -22,13 +22,13 @@ from iris_nn.core.errors import BadInputError, IrisNNWarning
 from iris_nn.core.functional import Array
 from iris_nn.core.network import Network
 from iris_nn.data.prepare import Dataset
-from iris_nn.runs import rundir
-from iris_nn.runs.config import Config, to_flat, to_toml
-from iris_nn.runs.experiment import build, dead_units, tracked_rows, train_network
-from iris_nn.runs.jsontext import dumps
-from iris_nn.runs.metrics import classification_metrics
-from iris_nn.runs.outdir import RunDir
-from iris_nn.runs.workers import Progress, run_tasks
+from iris_nn.experiments.experiment import build, dead_units, tracked_rows, train_network
+from iris_nn.inference.metrics import classification_metrics
+from iris_nn.parallel.workers import Progress, run_tasks
+from iris_nn.settings.config import Config, to_flat, to_toml
+from iris_nn.store import rundir
+from iris_nn.store.jsontext import dumps
+from iris_nn.store.outdir import RunDir
 
 SEEDS_FILE = "seeds.json"
 MAX_SEEDS = 1000

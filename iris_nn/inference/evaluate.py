@@ -11,11 +11,11 @@ from typing import Any
 
 from iris_nn.core.errors import BadInputError
 from iris_nn.core.functional import softmax
-from iris_nn.runs import rundir
-from iris_nn.runs.metrics import classification_metrics
-from iris_nn.runs.model_file import Model
-from iris_nn.runs.predict import Inputs, check_finite_outputs
-from iris_nn.runs.rundata import check_rows_kept, run_rows
+from iris_nn.inference.metrics import classification_metrics
+from iris_nn.inference.predict import Inputs, check_finite_outputs
+from iris_nn.store import rundir
+from iris_nn.store.model_file import Model
+from iris_nn.store.rundata import check_rows_kept, run_rows
 
 
 def held_out_rows(model: Model, run_dir: Path) -> Inputs:

@@ -17,9 +17,9 @@ from typing import Any
 
 from iris_nn.core.errors import BadInputError, CannotUseError
 from iris_nn.core.functional import Array
-from iris_nn.runs import outdir, rundir
-from iris_nn.runs.model_file import MODEL_FILE, load_model
-from iris_nn.runs.rundir import RunError
+from iris_nn.store import outdir, rundir
+from iris_nn.store.model_file import MODEL_FILE, load_model
+from iris_nn.store.rundir import RunError
 
 MIN_RUNS, MAX_RUNS = 2, 20
 

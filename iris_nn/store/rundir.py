@@ -24,9 +24,9 @@ from iris_nn.core.functional import Array
 from iris_nn.data import limits
 from iris_nn.data.split import Split
 from iris_nn.data.values import parse_numbers
-from iris_nn.runs.jsontext import dumps, loads
-from iris_nn.runs.model_file import Model, load_model
-from iris_nn.runs.runchecks import (
+from iris_nn.store.jsontext import dumps, loads
+from iris_nn.store.model_file import Model, load_model
+from iris_nn.store.runchecks import (
     MAX_EPOCHS,
     DamagedRunError,
     RunError,
@@ -158,7 +158,7 @@ def read_config(run: Path) -> dict[str, Any]:
     """
     import tomllib  # here, as the config: reading a model (predict) needs neither
 
-    from iris_nn.runs.config import Config, ConfigError, check_value, flatten, to_flat
+    from iris_nn.settings.config import Config, ConfigError, check_value, flatten, to_flat
 
     path = run / CONFIG_FILE
     try:

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from iris_nn.core.errors import BadInputError
 from iris_nn.core.functional import Array, argmax, softmax
 from iris_nn.data.values import feature_name, is_number, names_match, parse_number
-from iris_nn.runs.model_file import Model
+from iris_nn.store.model_file import Model
 
 if TYPE_CHECKING:  # the CSV reader is imported when a CSV is read: predict on numbers starts faster
     from iris_nn.data.csvfile import CsvFile, LabelCode

@@ -17,16 +17,16 @@ from typing import Any
 
 from iris_nn.core.errors import BadInputError
 from iris_nn.data import limits
-from iris_nn.runs.model_file import MODEL_FILE, meta_problem, parse_meta
-from iris_nn.runs.runchecks import DamagedRunError, RunError
-from iris_nn.runs.rundir import METRICS_FILE, read_metrics
+from iris_nn.store.model_file import MODEL_FILE, meta_problem, parse_meta
+from iris_nn.store.runchecks import DamagedRunError, RunError
+from iris_nn.store.rundir import METRICS_FILE, read_metrics
 
 _bad = DamagedRunError
 
 
 def check_name(name: str) -> str:
     """Return ``name`` if it is a valid run name; raise BadInputError naming what is allowed."""
-    from iris_nn.runs.config import NAME_PATTERN
+    from iris_nn.settings.config import NAME_PATTERN
 
     if not NAME_PATTERN.fullmatch(name) or len(name) > 200:
         raise BadInputError(

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from iris_nn.data.datasets import DEFAULT_DATASET
-from iris_nn.runs.outdir import scan_runs
+from iris_nn.store.outdir import scan_runs
 
 
 def run_summaries(

@@ -22,7 +22,7 @@ from iris_nn.core.network import Network
 from iris_nn.data.datasets import DATASETS, DEFAULT_DATASET, DatasetInfo
 from iris_nn.data.limits import LIMITS, TooLargeError, read_npz
 from iris_nn.data.scaler import Scaler
-from iris_nn.runs.jsontext import json_safe, loads
+from iris_nn.store.jsontext import json_safe, loads
 
 MODEL_FORMAT = "iris-nn/1"
 MODEL_FILE = "model.npz"
