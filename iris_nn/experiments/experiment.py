@@ -17,7 +17,7 @@ from iris_nn.core.train import Control, History, Progress, Tracked, fit
 from iris_nn.data.prepare import Dataset, open_dataset, prepare
 from iris_nn.data.split import int_seed, seeds
 from iris_nn.inference.metrics import classification_metrics
-from iris_nn.settings.config import Config, to_toml
+from iris_nn.settings.config import Config, to_toml, train_settings
 from iris_nn.store import rundir
 from iris_nn.store.init_weights import read_init_weights
 from iris_nn.store.model_file import MODEL_FILE, model_meta, save_model, utc_now
@@ -133,7 +133,7 @@ def train_network(
         net,
         X,
         y,
-        config.train.settings(),
+        train_settings(config),
         shuffle_rng,
         X_val=X_val,
         y_val=y_val,
