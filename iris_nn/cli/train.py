@@ -27,7 +27,7 @@ def with_init(config: Any, init_path: str) -> Any:
 
     try:
         value = cfg.absolute_path("model.init", cfg.check_value("model.init", init_path))
-        return cfg.apply(config, {"model.init": value})
+        return cfg.apply(config, {"model.init": value, "model.init_sha256": None})
     except cfg.ConfigError as e:
         raise usage_error(f"--init: {e}") from None
 

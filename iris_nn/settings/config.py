@@ -217,6 +217,12 @@ def check_consistency(config: Config) -> None:
             f"data.test_size + data.val_size = {d.test_size} + {d.val_size} leaves no training "
             "rows; allowed: a sum below 1"
         )
+    if d.sha256 is not None and not is_csv(d.dataset):
+        raise ConfigError(
+            f"data.sha256 is for CSV files; data set {d.dataset!r} is bundled: remove data.sha256"
+        )
+    if config.model.init_sha256 is not None and not config.model.init:
+        raise ConfigError("model.init_sha256 needs model.init, the file it is the SHA-256 of")
     if t.early_stopping and d.val_size == 0:
         raise ConfigError(
             "train.early_stopping = true needs validation rows; set data.val_size > 0 "
@@ -296,6 +302,10 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     return key, check_value(key, value)
 
 
+# A file key and the key of its SHA-256, which a run's config.toml records.
+FILE_HASHES = {"data.dataset": "data.sha256", "model.init": "model.init_sha256"}
+
+
 def load(
     path: str | Path | None = None,
     sets: Iterable[str] = (),
@@ -310,12 +320,18 @@ def load(
         base = Path(path).parent
         for key, value in read_file(path).items():
             overrides[key] = absolute_path(key, check_value(key, value), base)
+    from_file = dict(overrides)
     for text in sets:
         key, value = parse_assignment(text)
         overrides[key] = absolute_path(key, value)
     for key, value in (options or {}).items():
         if value is not None:
             overrides[key] = absolute_path(key, check_value(key, value))
+    for file_key, hash_key in FILE_HASHES.items():
+        # a hash recorded in the file is of the file it names, not of one named after it
+        moved = overrides.get(file_key) != from_file.get(file_key)
+        if moved and hash_key in from_file and overrides[hash_key] == from_file[hash_key]:
+            overrides[hash_key] = None
     return apply(Config(), overrides)
 
 
