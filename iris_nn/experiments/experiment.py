@@ -18,7 +18,7 @@ from iris_nn.core.train import Control, History, Progress, Tracked, fit
 from iris_nn.data.prepare import Dataset, open_dataset, prepare
 from iris_nn.data.split import int_seed, seeds
 from iris_nn.inference.metrics import classification_metrics
-from iris_nn.settings.config import Config, apply, to_toml, train_settings
+from iris_nn.settings.config import Config, ConfigError, apply, to_toml, train_settings
 from iris_nn.store import rundir
 from iris_nn.store.init_weights import read_init_weights
 from iris_nn.store.model_file import MODEL_FILE, model_meta, save_model, utc_now
@@ -92,6 +92,7 @@ def build(config: Config) -> tuple[Dataset, Network, np.random.Generator]:
     if d.sha256 is not None and info.sha256 != d.sha256:
         raise CannotUseError(changed_file("data.dataset", d.dataset, "data.sha256", info.sha256))
     data = prepare(info, d.features, d.test_size, d.val_size, d.scaling, int_seed(split_seq))
+    check_plots(config, data)
     sizes = [len(data.features), *config.model.hidden, len(data.classes)]
     net = Network.initialised(sizes, config.model.activation, np.random.default_rng(init_seq))
     if config.model.init:
@@ -105,6 +106,25 @@ def build(config: Config) -> tuple[Dataset, Network, np.random.Generator]:
             net.W(i)[...] = start[f"W{i}"]
             net.b(i)[...] = start[f"b{i}"]
     return data, net, np.random.default_rng(shuffle_seq)
+
+
+def check_plots(config: Config, data: Dataset) -> None:
+    """Raise ConfigError unless ``plots.row`` is a kept row and ``plots.plane`` names inputs."""
+    row, plane = config.plots.row, config.plots.plane
+    if row is not None and row >= len(data.y):
+        raise ConfigError(
+            f"plots.row = {row}: the data set has {len(data.y)} rows; allowed: 0 .. {len(data.y) - 1}"
+        )
+    if row is not None and data.y[row] < 0:
+        raise ConfigError(
+            f"plots.row = {row}: that row was dropped for a missing cell; allowed: a kept row"
+        )
+    unknown = [f for f in plane if f not in data.features]
+    if unknown:
+        raise ConfigError(
+            f"plots.plane = {list(plane)}: {unknown} not among the inputs; allowed: two of "
+            + ", ".join(data.features)
+        )
 
 
 def changed_file(key: str, path: str, hash_key: str, found: str) -> str:
