@@ -25,6 +25,7 @@ LAYERS = (
     "experiments",
     "comparison",
     "views",
+    "library",
     "estimators",
     "cli",
 )
