@@ -27,7 +27,7 @@ import numpy as np
 
 from iris_nn.core.train import Control, fit
 from iris_nn.experiments.experiment import build, tracked_rows
-from iris_nn.settings.config import Config, ModelConfig
+from iris_nn.settings.config import Config, ModelConfig, train_settings
 
 ARCHITECTURES = [((8,), "relu"), ((16, 16), "tanh")]
 clock = time.perf_counter  # bench_cli.py sets time.process_time for CPU times
@@ -74,7 +74,7 @@ def time_ours(config: Config) -> tuple[float, np.ndarray]:
         net,
         X,
         y,
-        config.train.settings(),
+        train_settings(config),
         rng,
         X_val,
         y_val,

@@ -7,25 +7,75 @@ from pathlib import Path
 import pytest
 
 from iris_nn.settings import config as C
+from iris_nn.settings import schema as S
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_builtin_defaults_equal_default_toml():
-    with open(ROOT / "configs" / "default.toml", "rb") as f:
-        tree = tomllib.load(f)
-    flat = C.flatten(tree)
-    assert set(flat) == set(C.FIELDS) - C.ABSENT_BY_DEFAULT, "default.toml must list every key"
+@pytest.fixture(scope="module")
+def iris():
+    from sklearn.datasets import load_iris
+
+    return load_iris(return_X_y=True)
+
+
+def documented_keys(text):
+    """Return ``{dotted key: (default text or None when commented out, comment)}`` of a
+    default.toml-style file: a comment's continuation lines are indented ``#`` lines."""
+    keys, section, last = {}, "", None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("[") and stripped.endswith("]"):
+            section, last = stripped[1:-1] + ".", None
+        elif "=" in line and "  # " in line and not line.startswith(" "):
+            assignment, _, comment = line.partition("  # ")
+            commented = assignment.startswith("# ")
+            key, _, value = assignment.removeprefix("# ").partition("=")
+            last = section + key.strip()
+            keys[last] = (None if commented else value.strip(), comment.strip())
+        elif stripped.startswith("# ") and line.startswith(" ") and last:
+            default, comment = keys[last]
+            keys[last] = (default, comment + " " + stripped[2:])
+    return keys
+
+
+def test_default_toml_is_held_to_the_schema():
     text = (ROOT / "configs" / "default.toml").read_text()
-    for key in C.ABSENT_BY_DEFAULT:  # documented as a commented line in its section
-        section, name = key.split(".")
-        assert f"\n# {name} = " in text.split(f"[{section}]")[1], key
-        assert getattr(getattr(C.Config(), section), name) is None
+    documented = documented_keys(text)
+    assert list(documented) == list(S.SETTINGS), "default.toml lists every key, in schema order"
+    for key, (default, comment) in documented.items():
+        setting = S.SETTINGS[key]
+        assert comment.startswith(setting.help), (key, comment, setting.help)
+        if setting.default is None:
+            assert default is None, f"{key} is absent by default: a commented line"
+        else:
+            value = tomllib.loads(f"v = {default}")["v"]
+            assert C.check_value(key, value) == setting.default, key
     assert C.load(ROOT / "configs" / "default.toml") == C.Config()
-    defaults = C.to_flat(C.Config())
-    for key, value in flat.items():
-        expected = tuple(value) if isinstance(value, list) else value
-        assert defaults[key] == expected, key
+    flat = C.flatten(tomllib.loads(text))
+    assert {k: v for k, v in C.to_flat(C.Config()).items() if v is not None} == {
+        k: tuple(v) if isinstance(v, list) else v for k, v in flat.items()
+    }
+
+
+def test_registry_names_are_listed_from_the_registries():
+    from iris_nn.core.functional import ACTIVATIONS
+    from iris_nn.core.optim import OPTIMIZERS
+    from iris_nn.data.scaler import SCALINGS
+
+    for key, registry in [
+        ("model.activation", ACTIVATIONS),
+        ("train.optimizer", OPTIMIZERS),
+        ("data.scaling", SCALINGS),
+    ]:
+        assert S.SETTINGS[key].constraint.allowed == "one of " + ", ".join(registry)
+
+
+def test_python_names_are_unique_and_the_estimator_takes_the_training_settings():
+    assert len(S.BY_PYTHON_NAME) == len(S.SCHEMA)
+    assert S.SETTINGS["name"].python == "config_name"
+    assert S.SETTINGS["seed"].estimator_name == "random_state"
+    assert all(s.estimator for s in S.SCHEMA if s.section == "train")
 
 
 CONFIGS = sorted(p for p in (ROOT / "configs").glob("*.toml") if not p.stem.endswith("-weights"))
@@ -289,3 +339,44 @@ def test_hidden_widths_are_ascii_integers():
     with pytest.raises(C.ConfigError, match="model.hidden = '1_6' is not allowed"):
         C.parse_hidden("1_6")
     assert C.parse_hidden(" 8, 4") == (8, 4)
+
+
+def test_one_allowed_text_from_every_door(tmp_path, iris):
+    """``--lr 0``, ``train.lr = 0`` in a file, ``--set train.lr=0`` and ``IrisNNClassifier(lr=0)``
+    report the allowed text that the schema's one declaration writes."""
+    from click.testing import CliRunner
+
+    from iris_nn.cli import cli
+    from iris_nn.estimators.classifier import IrisNNClassifier
+
+    allowed = S.SETTINGS["train.lr"].constraint.allowed
+    assert allowed == "0 < x <= 1000"
+    path = tmp_path / "c.toml"
+    path.write_text("[train]\nlr = 0\n")
+    for args in (["--lr", "0"], ["-c", str(path)], ["--set", "train.lr=0"]):
+        result = CliRunner().invoke(cli, ["train", "--out", str(tmp_path), *args])
+        assert result.exit_code == 2, result.output
+        assert result.output.strip().endswith(f"is not allowed; allowed: {allowed}"), args
+    with pytest.raises(ValueError, match=f"lr: train.lr = 0 is not allowed; allowed: {allowed}$"):
+        IrisNNClassifier(lr=0).fit(*iris)
+
+
+HOSTILE = "q\"uo'te \\back\\slash\nnew\r\tline \x00\x01\x1b\x7f ctrl \u2028 emoji \U0001f33c"
+
+
+def test_hostile_text_in_every_string_key_survives_config_toml():
+    strings = [s for s in S.SCHEMA if s.kind in ("str", "list[str]")]
+    cfg = C.Config()
+    tree = C.to_flat(cfg)
+    for s in strings:
+        tree[s.key] = HOSTILE if s.kind == "str" else (HOSTILE, HOSTILE + "2")
+    # bypass the checks: the writer must carry any text, whatever a check would say of it
+    sections = {
+        name: cls(**{s.field: tree[s.key] for s in S.SCHEMA if s.section == name})
+        for name, cls in C.SECTION_CLASSES.items()
+    }
+    hostile = C.Config(name=HOSTILE, seed=0, **sections)
+    back = C.flatten(tomllib.loads(C.to_toml(hostile)))
+    for s in strings:
+        value = back[s.key]
+        assert (tuple(value) if isinstance(value, list) else value) == tree[s.key], s.key

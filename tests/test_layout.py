@@ -25,6 +25,7 @@ LAYERS = (
     "experiments",
     "comparison",
     "views",
+    "library",
     "estimators",
     "cli",
 )
@@ -90,7 +91,7 @@ def test_only_the_command_line_imports_click():
 def test_the_config_accepts_exactly_the_registry_names(key, registry):
     for name in registry:
         assert C.check_value(key, name) == name
-    allowed = C.FIELDS[key].allowed.removeprefix("one of ")
+    allowed = C.SETTINGS[key].constraint.allowed.removeprefix("one of ")
     allowed = allowed.removesuffix(", or a path to a .csv file")  # data.dataset: CSV files too
     assert allowed.split(", ") == list(registry)
     with pytest.raises(C.ConfigError, match="is not allowed"):

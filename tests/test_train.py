@@ -25,7 +25,7 @@ TEST = VAL[::3]  # overlapping the validation rows on purpose: the parts are mea
 
 def TrainConfig(**settings):
     """Return the loop's plain settings: the config's defaults with ``settings`` changed."""
-    return config.TrainConfig(**settings).settings()
+    return config.train_settings(config.Config(train=config.TrainConfig(**settings)))
 
 
 def _fit(cfg, **kw):

@@ -42,11 +42,33 @@ class Number(click.ParamType):
 INTEGER, NUMBER = Number(integer=True), Number()
 
 
-def config_options(f: Any) -> Any:
-    """Add the options that build a config (shared by ``train`` and ``cv``).
+def setting_option(key: str) -> Any:
+    """Return the command-line option of the config ``key``, its help written by the schema."""
+    from iris_nn.settings.schema import SETTINGS
+
+    s = SETTINGS[key]
+    assert s.flag is not None, f"{key} has no command-line flag"
+    kind = {"int": INTEGER, "float": NUMBER}.get(s.kind)
+    return click.option(
+        s.flag,
+        s.python,
+        type=kind,
+        metavar=None if kind else "LIST" if s.kind.startswith("list") else "TEXT",
+        help=f"{s.help} ({key}); allowed: {s.constraint.allowed}.",
+    )
+
+
+def config_options(f: Any = None, *, plots: bool = False) -> Any:
+    """Add the options that build a config (``train``, ``cv``, ``seeds``): ``-c``, ``--set`` and
+    the schema's settings that have a flag (those of ``[plots]`` only with ``plots``).
 
     The command receives the resolved config as ``config``.
     """
+    from iris_nn.settings.schema import SCHEMA
+
+    if f is None:
+        return functools.partial(config_options, plots=plots)
+    flagged = [s for s in SCHEMA if s.flag and (plots or s.section != "plots")]
     options = [
         click.option(
             "-c",
@@ -55,30 +77,7 @@ def config_options(f: Any) -> Any:
             type=click.Path(dir_okay=False),
             help="TOML config file (see configs/default.toml for every key).",
         ),
-        click.option("--epochs", type=INTEGER, help="Epochs (train.epochs)."),
-        click.option("--lr", type=NUMBER, help="Learning rate (train.lr)."),
-        click.option("--hidden", help="Hidden widths: 8, 16,16 or none (model.hidden)."),
-        click.option(
-            "--activation",
-            help="Hidden activation (model.activation): relu, "
-            "leaky_relu, tanh, sigmoid, softplus, identity.",
-        ),
-        click.option("--optimizer", help="gd, sgd, momentum or adam (train.optimizer)."),
-        click.option(
-            "--batch-size", type=INTEGER, help="Mini-batch rows, 0 = full (train.batch_size)."
-        ),
-        click.option("--seed", type=INTEGER, help="Seed of split, initialisation and shuffling."),
-        click.option(
-            "--data",
-            metavar="NAME|CSV",
-            help="Data set (data.dataset): iris, wine, breast_cancer, digits, or a .csv file.",
-        ),
-        click.option(
-            "--target",
-            metavar="COLUMN",
-            help="The CSV's class column (data.target) [default: species, class, label, target "
-            "or y, else the last column].",
-        ),
+        *(setting_option(s.key) for s in flagged),
         click.option(
             "--set",
             "sets",
@@ -89,32 +88,8 @@ def config_options(f: Any) -> Any:
     ]
 
     @functools.wraps(f)
-    def command(
-        *args: Any,
-        config_path: str | None,
-        epochs: int | None,
-        lr: float | None,
-        hidden: str | None,
-        activation: str | None,
-        optimizer: str | None,
-        batch_size: int | None,
-        seed: int | None,
-        data: str | None,
-        target: str | None,
-        sets: tuple[str, ...],
-        **kwargs: Any,
-    ) -> Any:
-        named = {
-            "train.epochs": epochs,
-            "train.lr": lr,
-            "model.hidden": hidden,
-            "model.activation": activation,
-            "train.optimizer": optimizer,
-            "train.batch_size": batch_size,
-            "seed": seed,
-            "data.dataset": data,
-            "data.target": target,
-        }
+    def command(*args: Any, config_path: str | None, sets: tuple[str, ...], **kwargs: Any) -> Any:
+        named = {s.key: kwargs.pop(s.python) for s in flagged}
         return f(*args, config=resolve_config(config_path, sets, named), **kwargs)
 
     for option in reversed(options):
@@ -126,27 +101,15 @@ def resolve_config(config_path: str | None, sets: tuple[str, ...], named: dict[s
     """Return the config from file, ``--set`` and named options; bad values exit 2."""
     from iris_nn.settings import config as cfg
 
-    option_names = {
-        "train.epochs": "--epochs",
-        "train.lr": "--lr",
-        "model.hidden": "--hidden",
-        "model.activation": "--activation",
-        "train.optimizer": "--optimizer",
-        "train.batch_size": "--batch-size",
-        "seed": "--seed",
-        "data.dataset": "--data",
-        "data.target": "--target",
-    }
     try:
         options: dict[str, Any] = {}
         for key, value in named.items():
             if value is None:
                 continue
             try:
-                options[key] = cfg.parse_hidden(value) if key == "model.hidden" else value
-                cfg.check_value(key, options[key])
+                options[key] = cfg.check_value(key, cfg.parse_option(key, value))
             except cfg.ConfigError as e:
-                raise cfg.ConfigError(f"{option_names[key]}: {e}") from None
+                raise cfg.ConfigError(f"{cfg.setting(key).flag}: {e}") from None
         return cfg.load(config_path, sets, options)
     except cfg.ConfigError as e:
         raise usage_error(str(e)) from None

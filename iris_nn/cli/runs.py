@@ -13,6 +13,7 @@ from iris_nn.cli.options import (
     load_run_model,
     out_option,
     read_input,
+    setting_option,
 )
 
 
@@ -106,7 +107,8 @@ def runs(out: str, fmt: str) -> None:
     help="svg or pdf: also write every figure in that format beside its PNG.",
 )
 @click.option("--animate", is_flag=True, help="Also draw plots/training.gif (see `animate`).")
-def plot(run_dir: str, fmt: str, animate: bool) -> None:
+@setting_option("plots.row")
+def plot(run_dir: str, fmt: str, animate: bool, row: int | None) -> None:
     """Redraw a run's plots and report.html from its saved files, without retraining.
 
     Reads model.npz, history.csv, metrics.json, split.json, probabilities.csv and config.toml
@@ -124,7 +126,7 @@ def plot(run_dir: str, fmt: str, animate: bool) -> None:
     from iris_nn.views.report import render_run
 
     try:
-        view = load_view(run_dir)  # the data set read once, for the animation too
+        view = load_view(run_dir, row=row)  # the data set read once, for the animation too
         if animate:
             from iris_nn.views.animation import render_animation
 

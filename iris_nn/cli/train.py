@@ -16,9 +16,9 @@ from iris_nn.cli.signals import SIGNAL_EXIT, stop_on_signals
 
 def lower_lr_hint(config: Any) -> str:
     """Return a learning rate to suggest after a failed run: a tenth, at most the default."""
-    from iris_nn.settings.config import TrainConfig
+    from iris_nn.settings.schema import SETTINGS
 
-    return f"--lr {min(config.train.lr / 10, TrainConfig().lr):g}"
+    return f"--lr {min(config.train.lr / 10, SETTINGS['train.lr'].default):g}"
 
 
 def with_init(config: Any, init_path: str) -> Any:
@@ -27,7 +27,7 @@ def with_init(config: Any, init_path: str) -> Any:
 
     try:
         value = cfg.absolute_path("model.init", cfg.check_value("model.init", init_path))
-        return cfg.apply(config, {"model.init": value})
+        return cfg.apply(config, {"model.init": value, "model.init_sha256": None})
     except cfg.ConfigError as e:
         raise usage_error(f"--init: {e}") from None
 
@@ -85,7 +85,7 @@ def divergence_hint(config: Any, folds: int | None = None) -> str:
     from iris_nn.core.errors import IrisNNWarning
     from iris_nn.core.optim import FULL_BATCH
     from iris_nn.data.prepare import open_dataset
-    from iris_nn.settings.config import TrainConfig
+    from iris_nn.settings.schema import SETTINGS
 
     d, t = config.data, config.train
     with warnings.catch_warnings():
@@ -98,14 +98,14 @@ def divergence_hint(config: Any, folds: int | None = None) -> str:
         rows = rows % t.batch_size or t.batch_size  # the smallest batch shrinks the most
     if t.lr * t.l2 / max(rows, 1) > 1:
         return (
-            f"Try a smaller L2 strength (--set train.l2={min(t.l2 / 10, TrainConfig().l2):g}): "
+            f"Try a smaller L2 strength (--set train.l2={min(t.l2 / 10, SETTINGS['train.l2'].default):g}): "
             f"with --lr {t.lr:g} it shrinks the weights past zero at every step"
         )
     return f"Try a lower learning rate ({lower_lr_hint(config)})"
 
 
 @cli.command(context_settings=CONTEXT)
-@config_options
+@config_options(plots=True)
 @click.option("--name", help="Run name [default: <config name>-<YYYYmmdd-HHMMSS>].")
 @out_option(help="Directory the run directory is written in.")
 @click.option(

@@ -32,18 +32,22 @@ from iris_nn.core.optim import FULL_BATCH, make_optimizer
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """How to train: the ``train.*`` config keys that the loop reads, as plain values."""
+    """How to train: the ``train.*`` config keys that the loop reads, as plain values.
+
+    The settings layer builds it from the schema (``settings.config.train_settings``), where each
+    key's default and allowed values are declared.
+    """
 
     optimizer: str  # a key of optim.OPTIMIZERS
     lr: float
     epochs: int
-    batch_size: int = 0  # 0 = full batch; ignored by full-batch optimisers
-    momentum: float = 0.9
-    nesterov: bool = False
-    l2: float = 0.0
-    early_stopping: bool = False  # on validation loss, restoring the best weights
-    patience: int = 10
-    min_delta: float = 0.0
+    batch_size: int  # 0 = full batch; ignored by full-batch optimisers
+    momentum: float
+    nesterov: bool
+    l2: float
+    early_stopping: bool  # on validation loss, restoring the best weights
+    patience: int
+    min_delta: float
 
 
 @dataclass

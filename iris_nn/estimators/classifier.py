@@ -10,6 +10,8 @@ any labels work; the network never sees more than class indices.
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import warnings
 from typing import Any
 
@@ -22,30 +24,15 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from iris_nn.core.errors import BadInputError
 from iris_nn.core.functional import Array
 from iris_nn.core.network import Network
-from iris_nn.core.train import History, TrainSettings, fit
+from iris_nn.core.train import History, fit
 from iris_nn.data.scaler import Scaler
 from iris_nn.data.split import int_seed, seeds
-from iris_nn.settings.config import Config, ConfigError, check_value
+from iris_nn.settings.config import Config, ConfigError, check_value, to_flat, train_settings
+from iris_nn.settings.schema import SCHEMA, Setting
 
-_DEFAULT = Config()
-
-# hyperparameter -> config key: the estimator checks each value as the config does
-PARAM_KEYS = {
-    "hidden": "model.hidden",
-    "activation": "model.activation",
-    "optimizer": "train.optimizer",
-    "lr": "train.lr",
-    "epochs": "train.epochs",
-    "batch_size": "train.batch_size",
-    "momentum": "train.momentum",
-    "nesterov": "train.nesterov",
-    "l2": "train.l2",
-    "early_stopping": "train.early_stopping",
-    "patience": "train.patience",
-    "min_delta": "train.min_delta",
-    "val_size": "data.val_size",
-    "scaling": "data.scaling",
-}
+# The parameters: every training setting of the schema, under its Python name (the seed is
+# scikit-learn's random_state), with the schema's default.
+PARAMETERS: dict[str, Setting] = {s.estimator_name: s for s in SCHEMA if s.estimator}
 
 
 def class_indices(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp]]:
@@ -70,18 +57,11 @@ class IrisNNClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    hidden : int or sequence of int
-        Hidden-layer widths (``model.hidden``); ``()`` is softmax regression.
-    activation : str
-        Hidden-layer activation (``model.activation``).
-    optimizer, lr, epochs, batch_size, momentum, nesterov, l2, early_stopping, patience, min_delta
-        As the ``train.*`` config keys. A ``batch_size`` above the training rows means full batch.
-    val_size : float
-        Fraction of the rows given to ``fit`` held out, stratified, for validation (``data.val_size``).
-    scaling : str
-        ``standard``, ``minmax`` or ``none``, fitted on the training rows (``data.scaling``).
-    random_state : int or None
-        Seed of the split, initialisation and shuffling (``seed``); None draws fresh entropy.
+    Every training setting of the schema (``settings/schema.py``), keyword only, each checked by
+    ``fit`` as the config checks its key. A ``batch_size`` above the training rows means full
+    batch; ``random_state`` None draws fresh entropy.
+
+    {parameters}
 
     Attributes
     ----------
@@ -93,68 +73,49 @@ class IrisNNClassifier(ClassifierMixin, BaseEstimator):
     history_ : History
     """
 
-    def __init__(
-        self,
-        hidden: Any = _DEFAULT.model.hidden,
-        activation: str = _DEFAULT.model.activation,
-        optimizer: str = _DEFAULT.train.optimizer,
-        lr: float = _DEFAULT.train.lr,
-        epochs: int = _DEFAULT.train.epochs,
-        batch_size: int = _DEFAULT.train.batch_size,
-        momentum: float = _DEFAULT.train.momentum,
-        nesterov: bool = _DEFAULT.train.nesterov,
-        l2: float = _DEFAULT.train.l2,
-        early_stopping: bool = _DEFAULT.train.early_stopping,
-        patience: int = _DEFAULT.train.patience,
-        min_delta: float = _DEFAULT.train.min_delta,
-        val_size: float = _DEFAULT.data.val_size,
-        scaling: str = _DEFAULT.data.scaling,
-        random_state: int | None = _DEFAULT.seed,
-    ):
-        self.hidden = hidden
-        self.activation = activation
-        self.optimizer = optimizer
-        self.lr = lr
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.momentum = momentum
-        self.nesterov = nesterov
-        self.l2 = l2
-        self.early_stopping = early_stopping
-        self.patience = patience
-        self.min_delta = min_delta
-        self.val_size = val_size
-        self.scaling = scaling
-        self.random_state = random_state
+    def __init__(self, **params: Any):
+        # scikit-learn reads the parameters from the signature below; each is stored as given
+        bound = _SIGNATURE.bind(self, **params)
+        bound.apply_defaults()
+        for name, value in list(bound.arguments.items())[1:]:
+            setattr(self, name, value)
 
     @classmethod
     def from_config(cls, config: Config, **overrides: Any) -> IrisNNClassifier:
         """Return the classifier that trains as ``config`` says (``random_state`` = its seed)."""
-        params: dict[str, Any] = {
-            name: getattr(getattr(config, key.split(".")[0]), key.split(".")[1])
-            for name, key in PARAM_KEYS.items()
-        }
-        params["random_state"] = config.seed
+        flat = to_flat(config)
+        params = {name: flat[s.key] for name, s in PARAMETERS.items()}
         params.update(overrides)
         return cls(**params)
 
-    def _checked_params(self) -> dict[str, Any]:
-        hidden = (self.hidden,) if isinstance(self.hidden, (int, np.integer)) else self.hidden
-        values = {"hidden": tuple(int(w) for w in hidden) if hidden is not None else hidden}
-        for name, key in PARAM_KEYS.items():
-            value = values.get(name, getattr(self, name))
-            if isinstance(value, np.generic):  # np.int64 from a parameter grid is an int here
+    def _checked_params(self) -> Config:
+        """Return the config of the parameters, each checked as the config checks its key."""
+        values: dict[str, Any] = {}
+        for name, s in PARAMETERS.items():
+            value = getattr(self, name)
+            if name == "random_state" and value is None:
+                continue  # fresh entropy: no seed to check
+            if name == "hidden" and isinstance(value, (int, np.integer)):
+                value = (value,)
+            if isinstance(
+                value, (list, tuple, np.ndarray)
+            ):  # np.int64 from a parameter grid is an int here
+                value = tuple(v.item() if isinstance(v, np.generic) else v for v in value)
+            elif isinstance(value, np.generic):
                 value = value.item()
             try:
-                values[name] = check_value(key, value)
+                values[s.key] = check_value(s.key, value)
             except ConfigError as e:
                 raise BadInputError(f"{name}: {e}") from None
-        if values["early_stopping"] and values["val_size"] == 0:
+        if values["train.early_stopping"] and values["data.val_size"] == 0:
             raise BadInputError("early_stopping=True needs validation rows: set val_size > 0")
-        rs = self.random_state
-        if rs is not None and (isinstance(rs, bool) or not isinstance(rs, (int, np.integer))):
-            raise BadInputError(f"random_state = {rs!r}: expected an integer seed or None")
-        return values
+        config = Config()
+        for section in ("data", "model", "train"):
+            changed = {k.split(".")[1]: v for k, v in values.items() if k.startswith(section + ".")}
+            config = dataclasses.replace(
+                config, **{section: dataclasses.replace(getattr(config, section), **changed)}
+            )
+        return config
 
     def _split(
         self, y: NDArray[np.intp], val_size: float, early_stopping: bool, seed: int
@@ -189,42 +150,37 @@ class IrisNNClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X: Any, y: Any) -> IrisNNClassifier:
         """Train a fresh network on ``X`` (n_samples, n_features) and labels ``y``; return self."""
-        p = self._checked_params()
+        config = self._checked_params()
+        d, t = config.data, config.train
         X, y = validate_data(self, X, y, dtype=np.float64)
         self.classes_, y_index = class_indices(y)
         entropy = None if self.random_state is None else int(self.random_state)
         split_seq, init_seq, shuffle_seq = seeds(entropy)  # type: ignore[arg-type]
-        train, val = self._split(y_index, p["val_size"], p["early_stopping"], int_seed(split_seq))
+        if t.init_seed is not None:  # as iris-nn train: the split stays, the rest re-seeded
+            init_seq, shuffle_seq = np.random.SeedSequence(t.init_seed).spawn(2)
+        train, val = self._split(y_index, d.val_size, t.early_stopping, int_seed(split_seq))
         # At most one copy of the data besides the caller's (SPEC 11's memory bound): the parts
         # are copies scaled in place; without validation rows the training rows are X itself,
         # used as it is when unscaled.
         everything = len(train) == len(y)
         X_train, X_val = X if everything else X[train], X[val]
         y_train, y_val = y_index if everything else y_index[train], y_index[val]
-        self.scaler_ = Scaler.fit(X_train, p["scaling"])
+        self.scaler_ = Scaler.fit(X_train, d.scaling)
         self.center_, self.scale_ = self.scaler_.center, self.scaler_.scale
-        if p["scaling"] != "none":
+        if d.scaling != "none":
             X_train = self.scaler_(X_train, out=None if everything else X_train)
             X_val = self.scaler_(X_val, out=X_val)
-        sizes = [X.shape[1], *p["hidden"], len(self.classes_)]
-        self.network_ = Network.initialised(sizes, p["activation"], np.random.default_rng(init_seq))
-        config = TrainSettings(
-            optimizer=p["optimizer"],
-            lr=p["lr"],
-            epochs=p["epochs"],
-            batch_size=min(p["batch_size"], len(train)),
-            momentum=p["momentum"],
-            nesterov=p["nesterov"],
-            l2=p["l2"],
-            early_stopping=p["early_stopping"],
-            patience=p["patience"],
-            min_delta=p["min_delta"],
+        sizes = [X.shape[1], *config.model.hidden, len(self.classes_)]
+        rng = np.random.default_rng(init_seq)
+        self.network_ = Network.initialised(sizes, config.model.activation, rng)
+        settings = dataclasses.replace(
+            train_settings(config), batch_size=min(t.batch_size, len(train))
         )
         self.history_: History = fit(
             self.network_,
             X_train,
             y_train,
-            config,
+            settings,
             np.random.default_rng(shuffle_seq),
             X_val,
             y_val,
@@ -260,3 +216,23 @@ class IrisNNClassifier(ClassifierMixin, BaseEstimator):
         if isinstance(net, tuple):
             state["network_"] = Network(*net)
         super().__setstate__(state)
+
+
+def _parameters_doc() -> str:
+    """Return the numpydoc lines of the parameters, written from the schema."""
+    lines = []
+    for name, s in PARAMETERS.items():
+        lines += [f"{name} : {s.kind}", f"    {s.help} (``{s.key}``); {s.constraint.allowed}."]
+    return "\n    ".join(lines)
+
+
+_SIGNATURE = inspect.Signature(
+    [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    + [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=s.default)
+        for name, s in PARAMETERS.items()
+    ]
+)
+IrisNNClassifier.__init__.__signature__ = _SIGNATURE  # type: ignore[attr-defined]
+if IrisNNClassifier.__doc__:
+    IrisNNClassifier.__doc__ = IrisNNClassifier.__doc__.replace("{parameters}", _parameters_doc())

@@ -12,16 +12,18 @@ from typing import Any
 import numpy as np
 
 from iris_nn import __version__
+from iris_nn.core.errors import CannotUseError
 from iris_nn.core.network import Network
 from iris_nn.core.train import Control, History, Progress, Tracked, fit
 from iris_nn.data.prepare import Dataset, open_dataset, prepare
 from iris_nn.data.split import int_seed, seeds
 from iris_nn.inference.metrics import classification_metrics
-from iris_nn.settings.config import Config, to_toml
+from iris_nn.settings.config import Config, ConfigError, apply, to_toml, train_settings
 from iris_nn.store import rundir
 from iris_nn.store.init_weights import read_init_weights
 from iris_nn.store.model_file import MODEL_FILE, model_meta, save_model, utc_now
 from iris_nn.store.outdir import RunDir
+from iris_nn.store.rundata import file_sha256
 
 
 @dataclass
@@ -79,22 +81,69 @@ def build(config: Config) -> tuple[Dataset, Network, np.random.Generator]:
     The network starts from ``model.init``'s weights when the config names a file, else from
     random ones drawn from the seed. ``train.init_seed``, when set, seeds those random weights and
     the mini-batch order alone, so networks that differ only in it share their split (``iris-nn
-    seeds`` trains such networks).
+    seeds`` trains such networks). A CSV file or weights file whose SHA-256 is not the one the
+    config records (``data.sha256``, ``model.init_sha256``) is refused, naming the file.
     """
     split_seq, init_seq, shuffle_seq = seeds(config.seed)
     if config.train.init_seed is not None:
         init_seq, shuffle_seq = np.random.SeedSequence(config.train.init_seed).spawn(2)
     d = config.data
     info = open_dataset(d.dataset, d.features, d.target, d.missing, d.exclude)
+    if d.sha256 is not None and info.sha256 != d.sha256:
+        raise CannotUseError(changed_file("data.dataset", d.dataset, "data.sha256", info.sha256))
     data = prepare(info, d.features, d.test_size, d.val_size, d.scaling, int_seed(split_seq))
+    check_plots(config, data)
     sizes = [len(data.features), *config.model.hidden, len(data.classes)]
     net = Network.initialised(sizes, config.model.activation, np.random.default_rng(init_seq))
     if config.model.init:
+        wanted = config.model.init_sha256
+        if wanted is not None and file_sha256(Path(config.model.init)) != wanted:
+            raise CannotUseError(
+                changed_file("model.init", config.model.init, "model.init_sha256", "")
+            )
         start = read_init_weights(config.model.init, sizes, data.features, data.classes)
         for i in range(1, net.n_layers + 1):
             net.W(i)[...] = start[f"W{i}"]
             net.b(i)[...] = start[f"b{i}"]
     return data, net, np.random.default_rng(shuffle_seq)
+
+
+def check_plots(config: Config, data: Dataset) -> None:
+    """Raise ConfigError unless ``plots.row`` is a kept row and ``plots.plane`` names inputs."""
+    row, plane = config.plots.row, config.plots.plane
+    if row is not None and row >= len(data.y):
+        raise ConfigError(
+            f"plots.row = {row}: the data set has {len(data.y)} rows; allowed: 0 .. {len(data.y) - 1}"
+        )
+    if row is not None and data.y[row] < 0:
+        raise ConfigError(
+            f"plots.row = {row}: that row was dropped for a missing cell; allowed: a kept row"
+        )
+    unknown = [f for f in plane if f not in data.features]
+    if unknown:
+        raise ConfigError(
+            f"plots.plane = {list(plane)}: {unknown} not among the inputs; allowed: two of "
+            + ", ".join(data.features)
+        )
+
+
+def changed_file(key: str, path: str, hash_key: str, found: str) -> str:
+    """Return the message for a file whose SHA-256 is not the one the config records."""
+    now = f" (its SHA-256 is now {found})" if found else ""
+    return (
+        f"{key} = {path!r} has changed since {hash_key} was recorded{now}; "
+        f"allowed: the file with that SHA-256, or remove {hash_key} to use the file as it is"
+    )
+
+
+def recorded(config: Config, data: Dataset) -> Config:
+    """Return ``config`` with the SHA-256 of its CSV file and weights file, for ``config.toml``."""
+    found: dict[str, Any] = {}
+    if data.info.sha256:
+        found["data.sha256"] = data.info.sha256
+    if config.model.init:
+        found["model.init_sha256"] = file_sha256(Path(config.model.init))
+    return apply(config, found) if found else config
 
 
 ScaledParts = dict[str, tuple[np.ndarray, np.ndarray]]  # part -> scaled inputs, labels
@@ -133,7 +182,7 @@ def train_network(
         net,
         X,
         y,
-        config.train.settings(),
+        train_settings(config),
         shuffle_rng,
         X_val=X_val,
         y_val=y_val,
@@ -163,7 +212,7 @@ def write_run_files(run: RunDir, config: Config, result: RunResult, created: str
         sha256=data.info.sha256,
     )
     save_model(run.path(MODEL_FILE), net, data.scaler, meta)
-    rundir.write_config(run.tmp, to_toml(config))
+    rundir.write_config(run.tmp, to_toml(recorded(config, data)))
     rundir.write_history(run.tmp, history.columns)
     rundir.write_metrics(run.tmp, result.metrics)
     rundir.write_split(run.tmp, data.split)

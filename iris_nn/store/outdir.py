@@ -26,7 +26,7 @@ _bad = DamagedRunError
 
 def check_name(name: str) -> str:
     """Return ``name`` if it is a valid run name; raise BadInputError naming what is allowed."""
-    from iris_nn.settings.config import NAME_PATTERN
+    from iris_nn.settings.schema import NAME_PATTERN
 
     if not NAME_PATTERN.fullmatch(name) or len(name) > 200:
         raise BadInputError(

@@ -6,6 +6,7 @@ Adding a figure is one ``FigureSpec`` here plus its drawing function.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -19,7 +20,7 @@ from iris_nn.core.functional import Array
 from iris_nn.data.datasets import DatasetInfo, Labels
 from iris_nn.store.model_file import load_model
 from iris_nn.store.rundata import check_rows_kept, run_rows
-from iris_nn.store.rundir import SPLIT_FILE, RunError, RunFiles, read_run
+from iris_nn.store.rundir import SPLIT_FILE, RunError, RunFiles, read_config, read_run
 from iris_nn.views import influence, network_diagram, node_surfaces, outputs, regions, training
 
 
@@ -32,11 +33,32 @@ class RunView:
     X: Array  # (n_samples, n_features): every row, the model's features, the data set's units
     y: Labels  # (n_samples,)
     name: str
+    row: int | None = None  # the example row, when given instead of the config's plots.row
 
     @cached_property
     def training(self) -> influence.Spread:
         """Return the training rows' medians and percentiles: one exact pass for every figure."""
         return influence.spread(self.X, self.run.split.train)
+
+    @cached_property
+    def example_rows(self) -> list[int]:
+        """Return the rows the figures walk through: ``plots.row`` first when the config sets it,
+        then the first test row of each class (``outputs.example_rows``)."""
+        rows = outputs.example_rows(self.y, self.run.split.test, len(self.run.model.classes))
+        chosen = self.row if self.row is not None else self.settings.get("plots.row")
+        if not isinstance(chosen, int):
+            return rows
+        if chosen >= len(self.y) or self.y[chosen] < 0:
+            raise RunError(
+                f"plots.row = {chosen}: not a row of the run's data set, or a row it dropped "
+                f"for a missing cell; allowed: a kept row 0 .. {len(self.y) - 1}"
+            )
+        return [chosen, *(r for r in rows if r != chosen)]
+
+    @cached_property
+    def settings(self) -> dict[str, object]:
+        """Return the run's config as ``{dotted key: value}`` (defaults for keys it lacks)."""
+        return read_config(self.run.path)
 
     @cached_property
     def ranking(self) -> list[int]:
@@ -48,6 +70,7 @@ def load_view(
     run_dir: str | Path,
     run_name: str | None = None,
     rows: tuple[DatasetInfo, Array, Labels] | None = None,
+    row: int | None = None,
 ) -> RunView:
     """Return the run in ``run_dir`` with its data set's rows; raise RunError or ModelError.
 
@@ -60,9 +83,12 @@ def load_view(
     model = load_model(run_dir)
     info, X, y = rows or run_rows(run_dir, model)
     run = read_run(run_dir, len(y), model)
+    plane = read_config(run.path).get("plots.plane")
+    if plane:  # the config's plane replaces the data set's own in every figure
+        info = dataclasses.replace(info, plane=tuple(plane))
     split = run.split
     check_rows_kept(np.concatenate([split.train, split.val, split.test]), y, run.path / SPLIT_FILE)
-    return RunView(run, info, X, y, run_name or run.path.resolve().name)
+    return RunView(run, info, X, y, run_name or run.path.resolve().name, row)
 
 
 @dataclass(frozen=True)
@@ -109,13 +135,12 @@ def _confusion(v: RunView) -> Figure:
 
 
 def _softmax_argmax(v: RunView) -> Figure:
-    rows = outputs.example_rows(v.y, v.run.split.test, len(v.run.model.classes))
-    return outputs.softmax_argmax_figure(v.run.model, v.X, v.y, rows, v.name, v.info)
+    return outputs.softmax_argmax_figure(v.run.model, v.X, v.y, v.example_rows, v.name, v.info)
 
 
 def _network(v: RunView) -> Figure:
     model = v.run.model
-    row = outputs.example_rows(v.y, v.run.split.test, len(model.classes))[0]
+    row = v.example_rows[0]
     truth = model.classes[v.y[row]]
     return network_diagram.network_figure(model, v.X[row], row, truth, v.name, v.info.noun)
 
