@@ -7,13 +7,12 @@ import io
 import json
 import textwrap
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from iris_nn.core.functional import Array, argmax_one_hot
-from iris_nn.inference.predict import Prediction
+from iris_nn.inference.predict import Prediction, row_objects
 from iris_nn.store.jsontext import json_safe
 from iris_nn.views.tables import aligned, confusion_lines
 
@@ -25,37 +24,9 @@ def _finite(A: Array) -> bool:
 def to_json(pred: Prediction, explain: bool = False) -> str:
     """Return a JSON list with one object per row: prediction, probabilities, logits (+ the truth).
 
-    The true class, when known, is under the model's target name (``species`` for Iris).
-
-    With ``explain``, each object also holds ``inputs``, ``scaled_inputs``, ``layers`` (each
-    hidden layer's ``{"layer", "activation", "z", "a"}``, ``z = w . x + b`` and ``a = f(z)`` one value
-    per unit) and ``argmax``.
+    The objects are ``inference.predict.row_objects``'s: with ``explain``, each row's every step.
     """
-    classes, features = pred.classes, pred.features
-    names = [classes[i] for i in pred.predicted]
-    P, Z = pred.P.tolist(), pred.Z.tolist()
-    objects: list[dict[str, Any]] = [
-        {
-            "prediction": names[n],
-            "probabilities": dict(zip(classes, P[n], strict=True)),
-            "logits": dict(zip(classes, Z[n], strict=True)),
-        }
-        for n in range(len(pred))
-    ]
-    if pred.truth is not None:
-        for obj, s in zip(objects, pred.truth.tolist(), strict=True):
-            obj[pred.target] = classes[s]
-    if explain:
-        X, S, H = pred.X.tolist(), pred.X_scaled.tolist(), argmax_one_hot(pred.P).tolist()
-        hidden = [(step.activation, step.Z.tolist(), step.A.tolist()) for step in pred.hidden]
-        for n, obj in enumerate(objects):
-            obj["inputs"] = dict(zip(features, X[n], strict=True))
-            obj["scaled_inputs"] = dict(zip(features, S[n], strict=True))
-            obj["layers"] = [
-                {"layer": i, "activation": f, "z": Z[n], "a": A[n]}
-                for i, (f, Z, A) in enumerate(hidden, 1)
-            ]
-            obj["argmax"] = H[n]
+    objects = row_objects(pred, explain)
     finite = not explain or all(_finite(s.Z) and _finite(s.A) for s in pred.layers)
     if not (finite and _finite(pred.P) and _finite(pred.Z) and _finite(pred.X_scaled)):
         objects = json_safe(objects)  # JSON has no NaN or Infinity: they become null
