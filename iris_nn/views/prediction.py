@@ -115,7 +115,7 @@ SHOWN_VALUES = 64  # a wide layer's vector is cut after this many values (JSON h
 LINE_WIDTH = 100  # wide vectors wrap here
 
 
-def _value(v: float) -> str:
+def value_text(v: float) -> str:
     """Return ``v`` in at most 6 significant digits when that is exact (hand-made weights such
     as 1.04625 stay whole), else rounded to 4 (trained weights); never with a minus on zero."""
     for digits in range(1, 7):
@@ -130,15 +130,17 @@ def _value(v: float) -> str:
 def _sum_text(w: Array, x: Array, b: float, symbol: str) -> str:
     """Return ``w . x + b`` written out: ``-2.5*0.125 + 0.6*1 + 1.6``, or summed when long."""
     if len(w) > SPELLED_TERMS:
-        return f"w . {symbol} + b = {_value(float(w @ x))} + {_value(b)}".replace("+ -", "- ")
+        return f"w . {symbol} + b = {value_text(float(w @ x))} + {value_text(b)}".replace(
+            "+ -", "- "
+        )
     parts = []
     for k, (wk, xk) in enumerate(zip(w.tolist(), x.tolist(), strict=True)):
-        xs = _value(xk) if xk >= 0 else f"({_value(xk)})"
-        term = f"{_value(abs(wk))}*{xs}"
+        xs = value_text(xk) if xk >= 0 else f"({value_text(xk)})"
+        term = f"{value_text(abs(wk))}*{xs}"
         parts.append(
             (f"-{term}" if wk < 0 else term) if k == 0 else ("- " if wk < 0 else "+ ") + term
         )
-    parts.append(("- " if b < 0 else "+ ") + _value(abs(b)))
+    parts.append(("- " if b < 0 else "+ ") + value_text(abs(b)))
     return " ".join(parts)
 
 
@@ -180,9 +182,9 @@ def _layer_lines(pred: Prediction, n: int, names: Sequence[str]) -> list[str]:
             for u, label in enumerate(labels):
                 arithmetic = _sum_text(step.W[:, u], x, float(step.b[u]), symbol)
                 text = f"    {label:<{pad}}  z = {arithmetic}"
-                text += f" = {_value(float(step.Z[n, u]))}"
+                text += f" = {value_text(float(step.Z[n, u]))}"
                 if not last:
-                    text += f"   {f}(z) = {_value(float(step.A[n, u]))}"
+                    text += f"   {f}(z) = {value_text(float(step.A[n, u]))}"
                 lines.append(text)
         x, symbol = step.A[n], "a"
     return lines
