@@ -198,7 +198,8 @@ def to_text(step: Step) -> str:
             f"  {noun} {r + 1}  -log(p[{classes[y[r]]}]) = -log({value_text(p)}) = "
             f"{value_text(-float(np.log(p)) if p > 0 else float('inf'))}"
         )
-    weights = sum(float((g.W**2).sum()) for g in step.layers)
+    with np.errstate(over="ignore"):  # weights too large to square are shown as inf
+        weights = sum(float((g.W**2).sum()) for g in step.layers)
     lines += [
         f"  cross-entropy  {value_text(step.cross_entropy)}",
         f"  L2 term        l2 / 2 * sum(W**2) / n = {value_text(step.l2)} / 2 * "
@@ -257,5 +258,8 @@ def _exp(x: float) -> str:
 
 def _l2_after(step: Step) -> float:
     """Return the L2 term of the new weights."""
-    weights = sum(float((g.W_new**2).sum()) for g in step.layers)
+    if not step.l2:
+        return 0.0
+    with np.errstate(over="ignore"):
+        weights = sum(float((g.W_new**2).sum()) for g in step.layers)
     return 0.5 * step.l2 * weights / len(step.y)
