@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 import numpy as np
 from numpy.typing import NDArray
 
 from iris_nn.core.errors import BadInputError
-from iris_nn.core.functional import Array, argmax, softmax
+from iris_nn.core.functional import Array, argmax, argmax_one_hot, softmax
 from iris_nn.data.values import feature_name, is_number, names_match, parse_number
 from iris_nn.store.model_file import Model
 
@@ -109,6 +109,44 @@ def predict(model: Model, inputs: Inputs) -> Prediction:
         model.noun,
         tuple(model.unit(f) for f in model.features),
     )
+
+
+def row_objects(pred: Prediction, explain: bool = False) -> list[dict[str, Any]]:
+    """Return one JSON-ready object per row: prediction, probabilities, logits (+ the truth).
+
+    The true class, when known, is under the model's target name (``species`` for Iris).
+
+    With ``explain``, each object also holds ``inputs``, ``scaled_inputs``, ``layers`` (each
+    hidden layer's ``{"layer", "activation", "z", "a"}``, ``z = w . x + b`` and ``a = f(z)`` one value
+    per unit) and ``argmax``: what ``predict --explain --format json`` prints and ``backprop``'s
+    ``forward`` holds. Values may be NaN or infinite; the caller makes them JSON-safe.
+    """
+    classes, features = pred.classes, pred.features
+    names = [classes[i] for i in pred.predicted]
+    P, Z = pred.P.tolist(), pred.Z.tolist()
+    objects: list[dict[str, Any]] = [
+        {
+            "prediction": names[n],
+            "probabilities": dict(zip(classes, P[n], strict=True)),
+            "logits": dict(zip(classes, Z[n], strict=True)),
+        }
+        for n in range(len(pred))
+    ]
+    if pred.truth is not None:
+        for obj, s in zip(objects, pred.truth.tolist(), strict=True):
+            obj[pred.target] = classes[s]
+    if explain:
+        X, S, H = pred.X.tolist(), pred.X_scaled.tolist(), argmax_one_hot(pred.P).tolist()
+        hidden = [(step.activation, step.Z.tolist(), step.A.tolist()) for step in pred.hidden]
+        for n, obj in enumerate(objects):
+            obj["inputs"] = dict(zip(features, X[n], strict=True))
+            obj["scaled_inputs"] = dict(zip(features, S[n], strict=True))
+            obj["layers"] = [
+                {"layer": i, "activation": f, "z": Z[n], "a": A[n]}
+                for i, (f, Z, A) in enumerate(hidden, 1)
+            ]
+            obj["argmax"] = H[n]
+    return objects
 
 
 def check_finite_outputs(Z: Array, X: Array, features: Sequence[str]) -> None:

@@ -11,7 +11,7 @@ go through SoftMax and ArgMax.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -136,8 +136,12 @@ def _number_edges(
     segments: Array,
     weights: Array,
     crowded: bool,
+    fmt: Callable[[float], str] | None = None,
 ) -> int:
     """Write each weight on its edge where it overlaps nothing; return how many were written.
+
+    ``fmt`` writes a number (``two_decimals`` when None); ``weights`` may be any per-edge values
+    (backprop.png writes gradients).
 
     Strongest edges first. A crowded layer numbers only an unbroken run of its strongest edges
     (at most 16), so that every edge without a number is weaker than every edge with one.
@@ -153,7 +157,7 @@ def _number_edges(
         # A number where another edge crosses would seem to belong to either: such spots last.
         others = np.delete(segments, e, axis=0)
         clear = _distance(points, others) > 0.09
-        text = two_decimals(float(weights[e]))
+        text = (fmt or two_decimals)(float(weights[e]))
         for x, y in np.concatenate([points[clear], points[~clear]]):
             box = text_box(x, y, text, SMALL)
             if taken.free(box):
@@ -212,8 +216,13 @@ def _units(
     columns: Sequence[Column],
     model: Model,
     head_y: float,
+    beside: Callable[[int, int], str] | None = None,
 ) -> None:
-    """Draw every column's units with their names or biases, its header, and what is left out."""
+    """Draw every column's units with their names or biases, its header, and what is left out.
+
+    ``beside(layer, unit)`` writes the text above a hidden or output unit after its name (its bias
+    ``b 0.12`` when None).
+    """
     net, features = model.net, model.features
     L = net.n_layers
     for c, col in enumerate(columns):
@@ -232,7 +241,8 @@ def _units(
                 continue
             # hidden units by name, as node_surfaces.png and a layer with units left out need
             tag = f"{unit_name(c, int(unit), L - 1)}  " if kind == "hidden" else ""
-            bias = f"{tag}b {two_decimals(float(net.b(c)[unit]))}"
+            said = beside(c, int(unit)) if beside else f"b {two_decimals(float(net.b(c)[unit]))}"
+            bias = f"{tag}{said}"
             box = text_box(col.x, yy + R + 0.1, bias, SMALL)
             taken.take(box)
             _write(ax, backs, box, col.x, yy + R + 0.1, bias, fontsize=SMALL, color="#222222")
@@ -348,6 +358,68 @@ def _softmax_argmax(
         ax.text(x, head_y, head, ha="center", va="bottom", fontsize=HEAD)
 
 
+@dataclass
+class Canvas:
+    """A network's figure before drawing: its axes in inches, its columns, the space taken."""
+
+    fig: Figure
+    ax: Axes
+    columns: list[Column]
+    taken: Taken
+    backs: list[FancyBboxPatch]
+    head_y: float  # where the columns' headers sit
+    class_w: float  # inches of the longest class name drawn
+    any_left_out: bool
+
+
+def canvas(
+    model: Model, Ws: Sequence[Array], right: float, n_notes: int, top: float = 1.2
+) -> Canvas:
+    """Return the canvas of ``model``'s network with its units placed: at most 12 per column,
+    chosen by the size of ``Ws`` (the weights, or any per-edge values of their shapes).
+
+    ``right`` is the room (inches) right of the output units past their names; ``n_notes``
+    the lines of the key below, beside one about units left out; ``top`` the inches above the
+    columns' headers' baseline for the headers and the title.
+    """
+    features, classes = model.features, model.classes
+    L = len(Ws)
+    scores = unit_scores(Ws)
+    picks = [drawn_units(s) for s in scores]
+    n_rows = max(len(p) for p in picks)
+    step = min(0.8, 7.4 / n_rows)  # between the units of a column
+    name_w = max(len(features[i]) for i in picks[0]) * NAME * CHAR_W
+    class_w = max(len(classes[i]) for i in picks[-1]) * NAME * CHAR_W
+    left = 0.3 + name_w + R
+    right = max(R + 0.1 + class_w + 0.2, 0.75) + right
+    gap = float(np.clip((14.0 - left - right) / L, 0.9, 2.7))
+    any_left_out = any(len(p) < len(s) for p, s in zip(picks, scores, strict=True))
+    n_notes += any_left_out
+    bottom = 0.3 + 0.16 * n_notes + (0.45 if any_left_out else 0.2)
+    width, height = left + L * gap + right, bottom + n_rows * step + top
+    fig = Figure(figsize=(width, height), dpi=DPI)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, width)
+    ax.set_ylim(0, height)
+    ax.set_axis_off()
+    middle, head_y = bottom + n_rows * step / 2, bottom + n_rows * step + 0.2
+    columns = [
+        Column(left + c * gap, p, middle + ((len(p) - 1) / 2 - np.arange(len(p))) * step, len(s))
+        for c, (p, s) in enumerate(zip(picks, scores, strict=True))
+    ]
+    taken, backs = Taken(), list[FancyBboxPatch]()
+    for col in columns:
+        for yy in col.ys:
+            taken.take(np.array([col.x - R, yy - R, col.x + R, yy + R]))
+    return Canvas(fig, ax, columns, taken, backs, head_y, class_w, any_left_out)
+
+
+LEFT_OUT_NOTE = (
+    "Layers of more than 12 show the 12 units with the largest weights; the others' edges are not "
+    "drawn."
+)
+
+
 def network_figure(
     model: Model,
     x_example: Array,
@@ -376,46 +448,19 @@ def network_figure(
     noun : str
         What a row is ("flower").
     """
-    net, features, classes = model.net, model.features, model.classes
+    net = model.net
     L = net.n_layers
     Ws = [net.W(i) for i in range(1, L + 1)]  # (n_in, n_out) each
-    scores = unit_scores(Ws)
-    picks = [drawn_units(s) for s in scores]
-
-    # ------------------------------------------------------------------ the canvas, in inches
-    n_rows = max(len(p) for p in picks)
-    step = min(0.8, 7.4 / n_rows)  # between the units of a column
-    name_w = max(len(features[i]) for i in picks[0]) * NAME * CHAR_W
-    class_w = max(len(classes[i]) for i in picks[-1]) * NAME * CHAR_W
-    left = 0.3 + name_w + R
-    right = max(R + 0.1 + class_w + 0.2, 0.75) + 2 * (ARROW_W + 0.12 + BOX_W + 0.2) + 0.45
-    gap = float(np.clip((14.0 - left - right) / L, 0.9, 2.7))
-    any_left_out = any(len(p) < len(s) for p, s in zip(picks, scores, strict=True))
-    n_notes = 3 + any_left_out
-    bottom = 0.3 + 0.16 * n_notes + (0.45 if any_left_out else 0.2)
-    top = 1.2
-    width, height = left + L * gap + right, bottom + n_rows * step + top
-    fig = Figure(figsize=(width, height), dpi=DPI)
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_xlim(0, width)
-    ax.set_ylim(0, height)
-    ax.set_axis_off()
-    middle, head_y = bottom + n_rows * step / 2, bottom + n_rows * step + 0.2
-    columns = [
-        Column(left + c * gap, p, middle + ((len(p) - 1) / 2 - np.arange(len(p))) * step, len(s))
-        for c, (p, s) in enumerate(zip(picks, scores, strict=True))
-    ]
-    taken, backs = Taken(), list[FancyBboxPatch]()
-    for col in columns:
-        for yy in col.ys:
-            taken.take(np.array([col.x - R, yy - R, col.x + R, yy + R]))
+    right = 2 * (ARROW_W + 0.12 + BOX_W + 0.2) + 0.45  # the SoftMax and ArgMax columns
+    c = canvas(model, Ws, right, n_notes=3)
+    ax, columns, taken, backs, head_y = c.ax, c.columns, c.taken, c.backs, c.head_y
 
     # ------------------------------------------------------------------ drawing
     layers = _edges(ax, columns, Ws)
     _units(ax, taken, backs, columns, model, head_y)
     numbered = sum(_number_edges(ax, taken, backs, *layer) for layer in layers)
     ax.add_collection(PatchCollection(backs, fc="white", ec="none", alpha=0.9, zorder=5))
-    _softmax_argmax(ax, model, x_example, columns[-1], class_w, head_y, f"{noun} {row}")
+    _softmax_argmax(ax, model, x_example, columns[-1], c.class_w, head_y, f"{noun} {row}")
     names = {1: "", 2: "; h3 = hidden unit 3"}.get(L, "; h2_3 = unit 3 of hidden layer 2")
     total = sum(W.size for W in Ws)
     notes = [
@@ -427,15 +472,11 @@ def network_figure(
         f"Right: {noun} {row} (a {truth}) through SoftMax (probabilities adding up to 1) and "
         "ArgMax (1 for the largest, 0 for the rest).",
     ]
-    if any_left_out:
-        notes.insert(
-            2,
-            "Layers of more than 12 show the 12 units with the largest weights; "
-            "the others' edges are not drawn.",
-        )
+    if c.any_left_out:
+        notes.insert(2, LEFT_OUT_NOTE)
     key = "\n".join(notes)
     ax.text(
         0.25, 0.2, key, ha="left", va="bottom", fontsize=SMALL, color="#333333", linespacing=1.5
     )
-    title(fig, "The network: weights on the edges, biases beside the units", run_name)
-    return fig
+    title(c.fig, "The network: weights on the edges, biases beside the units", run_name)
+    return c.fig

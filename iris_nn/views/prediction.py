@@ -7,13 +7,12 @@ import io
 import json
 import textwrap
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from iris_nn.core.functional import Array, argmax_one_hot
-from iris_nn.inference.predict import Prediction
+from iris_nn.inference.predict import Prediction, row_objects
 from iris_nn.store.jsontext import json_safe
 from iris_nn.views.tables import aligned, confusion_lines
 
@@ -25,37 +24,9 @@ def _finite(A: Array) -> bool:
 def to_json(pred: Prediction, explain: bool = False) -> str:
     """Return a JSON list with one object per row: prediction, probabilities, logits (+ the truth).
 
-    The true class, when known, is under the model's target name (``species`` for Iris).
-
-    With ``explain``, each object also holds ``inputs``, ``scaled_inputs``, ``layers`` (each
-    hidden layer's ``{"layer", "activation", "z", "a"}``, ``z = w . x + b`` and ``a = f(z)`` one value
-    per unit) and ``argmax``.
+    The objects are ``inference.predict.row_objects``'s: with ``explain``, each row's every step.
     """
-    classes, features = pred.classes, pred.features
-    names = [classes[i] for i in pred.predicted]
-    P, Z = pred.P.tolist(), pred.Z.tolist()
-    objects: list[dict[str, Any]] = [
-        {
-            "prediction": names[n],
-            "probabilities": dict(zip(classes, P[n], strict=True)),
-            "logits": dict(zip(classes, Z[n], strict=True)),
-        }
-        for n in range(len(pred))
-    ]
-    if pred.truth is not None:
-        for obj, s in zip(objects, pred.truth.tolist(), strict=True):
-            obj[pred.target] = classes[s]
-    if explain:
-        X, S, H = pred.X.tolist(), pred.X_scaled.tolist(), argmax_one_hot(pred.P).tolist()
-        hidden = [(step.activation, step.Z.tolist(), step.A.tolist()) for step in pred.hidden]
-        for n, obj in enumerate(objects):
-            obj["inputs"] = dict(zip(features, X[n], strict=True))
-            obj["scaled_inputs"] = dict(zip(features, S[n], strict=True))
-            obj["layers"] = [
-                {"layer": i, "activation": f, "z": Z[n], "a": A[n]}
-                for i, (f, Z, A) in enumerate(hidden, 1)
-            ]
-            obj["argmax"] = H[n]
+    objects = row_objects(pred, explain)
     finite = not explain or all(_finite(s.Z) and _finite(s.A) for s in pred.layers)
     if not (finite and _finite(pred.P) and _finite(pred.Z) and _finite(pred.X_scaled)):
         objects = json_safe(objects)  # JSON has no NaN or Infinity: they become null
@@ -144,7 +115,7 @@ SHOWN_VALUES = 64  # a wide layer's vector is cut after this many values (JSON h
 LINE_WIDTH = 100  # wide vectors wrap here
 
 
-def _value(v: float) -> str:
+def value_text(v: float) -> str:
     """Return ``v`` in at most 6 significant digits when that is exact (hand-made weights such
     as 1.04625 stay whole), else rounded to 4 (trained weights); never with a minus on zero."""
     for digits in range(1, 7):
@@ -159,15 +130,17 @@ def _value(v: float) -> str:
 def _sum_text(w: Array, x: Array, b: float, symbol: str) -> str:
     """Return ``w . x + b`` written out: ``-2.5*0.125 + 0.6*1 + 1.6``, or summed when long."""
     if len(w) > SPELLED_TERMS:
-        return f"w . {symbol} + b = {_value(float(w @ x))} + {_value(b)}".replace("+ -", "- ")
+        return f"w . {symbol} + b = {value_text(float(w @ x))} + {value_text(b)}".replace(
+            "+ -", "- "
+        )
     parts = []
     for k, (wk, xk) in enumerate(zip(w.tolist(), x.tolist(), strict=True)):
-        xs = _value(xk) if xk >= 0 else f"({_value(xk)})"
-        term = f"{_value(abs(wk))}*{xs}"
+        xs = value_text(xk) if xk >= 0 else f"({value_text(xk)})"
+        term = f"{value_text(abs(wk))}*{xs}"
         parts.append(
             (f"-{term}" if wk < 0 else term) if k == 0 else ("- " if wk < 0 else "+ ") + term
         )
-    parts.append(("- " if b < 0 else "+ ") + _value(abs(b)))
+    parts.append(("- " if b < 0 else "+ ") + value_text(abs(b)))
     return " ".join(parts)
 
 
@@ -209,9 +182,9 @@ def _layer_lines(pred: Prediction, n: int, names: Sequence[str]) -> list[str]:
             for u, label in enumerate(labels):
                 arithmetic = _sum_text(step.W[:, u], x, float(step.b[u]), symbol)
                 text = f"    {label:<{pad}}  z = {arithmetic}"
-                text += f" = {_value(float(step.Z[n, u]))}"
+                text += f" = {value_text(float(step.Z[n, u]))}"
                 if not last:
-                    text += f"   {f}(z) = {_value(float(step.A[n, u]))}"
+                    text += f"   {f}(z) = {value_text(float(step.A[n, u]))}"
                 lines.append(text)
         x, symbol = step.A[n], "a"
     return lines
