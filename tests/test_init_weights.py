@@ -9,8 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import error, run
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from iris_nn.settings import config as C
+from iris_nn.store.init_weights import read_init_weights
 from iris_nn.store.model_file import load_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -223,3 +226,66 @@ def test_cv_refuses_starting_weights(tmp_path):
     weights = ROOT / "configs" / "lesson-weights.toml"
     line = error(run("cv", "-c", LESSON, "--set", f"model.init={weights}", "--folds", "2"), 2)
     assert "model.init" in line and "cv trains every fold from random initial weights" in line
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+def _npz_with_meta(path, meta):
+    """Write the lesson's 2-2-3 weights with ``meta`` (any JSON text) to ``path``."""
+    W = {"W1": np.ones((2, 2)), "b1": np.zeros(2), "W2": np.ones((2, 3)), "b2": np.zeros(3)}
+    np.savez(path, meta=np.array(meta), **W)
+
+
+@pytest.mark.parametrize(
+    "field, value, shown",
+    [
+        ("features", 5, "5"),
+        ("features", "abcd", '"abcd"'),
+        ("classes", [1, 2, 3], "[1, 2, 3]"),
+        ("classes", None, "null"),
+        ("features", {"a": 1}, '{"a": 1}'),
+    ],
+)
+def test_init_meta_of_another_json_type_is_one_clear_error(tmp_path, field, value, shown):
+    """Issue 24.6: ``"features": 5`` was an internal error, ``"abcd"`` four features a, b, c, d."""
+    weights = tmp_path / "w.npz"
+    _npz_with_meta(weights, json.dumps({field: value}))
+    line = error(run("train", "-c", LESSON, "--out", tmp_path / "o", "--init", weights), 2)
+    assert line == (
+        f"Error: model.init '{weights}': its meta's {field} is {shown}; allowed: a list of names"
+    )
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    meta=st.dictionaries(st.sampled_from(["features", "classes", "hidden", "format"]), JSON_VALUES)
+    | JSON_VALUES
+)
+def test_init_metas_of_every_json_type_are_used_or_refused_cleanly(tmp_path, meta):
+    """Fuzz: any JSON meta either fits the lesson's network or is one ConfigError, never another
+    exception; a meta naming the run's own features and classes is accepted."""
+    weights = tmp_path / "w.npz"
+    _npz_with_meta(weights, json.dumps(meta))
+    features, classes = ("petal_width", "sepal_width"), ("setosa", "versicolor", "virginica")
+    try:
+        arrays = read_init_weights(weights, [2, 2, 3], features, classes)
+    except C.ConfigError as e:
+        assert "\n" not in str(e) and str(e).startswith(f"model.init '{weights}'"), str(e)
+        fits = isinstance(meta, dict) and all(
+            meta.get(k, ours) == list(ours)
+            for k, ours in (("features", features), ("classes", classes))
+        )
+        assert not fits, str(e)
+    else:
+        assert isinstance(meta, dict) and set(arrays) == {"W1", "b1", "W2", "b2"}
+        for key, ours in (("features", features), ("classes", classes)):
+            assert key not in meta or meta[key] == list(ours)

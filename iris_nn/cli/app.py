@@ -51,15 +51,18 @@ def usage_error(message: str) -> Failure:
     return Failure(message, EXIT_USAGE)
 
 
-def warning_printer(original: Any) -> Any:
+def warning_printer() -> Any:
     """Return a ``warnings.showwarning`` that prints the package's warnings as one ``Warning: ...``
-    line on stderr, and hands the others to ``original``."""
+    line on stderr and drops the others.
+
+    numpy's and matplotlib's warnings (an overflow the tool checks for itself, a glyph missing
+    from a font, a layout that did not fit) are notes about their own internals, several lines of
+    source each: what matters to the user the tool checks and says in its own words.
+    """
 
     def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
         if issubclass(category, IrisNNWarning):
             click.echo(f"Warning: {message}", err=True)
-        else:
-            original(message, category, *args, **kwargs)
 
     return show
 
@@ -76,7 +79,7 @@ class IrisGroup(click.Group):
     def _main(self, args: Any, prog_name: str | None, **extra: Any) -> None:
         try:
             with warnings.catch_warnings():
-                warnings.showwarning = warning_printer(warnings.showwarning)
+                warnings.showwarning = warning_printer()
                 warnings.simplefilter("always", IrisNNWarning)
                 code = super().main(args, prog_name or "iris-nn", standalone_mode=False, **extra)
             sys.exit(code if isinstance(code, int) else 0)

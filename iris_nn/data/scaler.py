@@ -15,6 +15,7 @@ from iris_nn.core.functional import Array
 
 SCALINGS = ("standard", "minmax", "none")
 STD_BLOCK = 65536  # rows per block of the standard deviation's pass
+HUGE = 1e150  # columns of larger magnitudes are fitted as X / max|X| (sums of squares overflow)
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,13 @@ class Scaler:
         A constant column gets scale 1, so it maps to 0 instead of dividing by zero.
         """
         n_features = X.shape[1]
+        # Any finite value is allowed (up to about 1.8e308), but the sums below overflow past
+        # about 1e154: a column that large is fitted on X / m (m its largest magnitude, so every
+        # value is in [-1, 1]) and its centre and scale multiplied back. Other columns take the
+        # plain arithmetic, bit for bit what it always was.
+        m = np.maximum(X.max(axis=0), -X.min(axis=0)) if len(X) else np.zeros(n_features)
+        m = np.where(m > HUGE, m, 1.0)
+        X = X / m if (m != 1.0).any() else X
         if scaling == "standard":
             center = X.mean(axis=0)
             # X.std(axis=0), without its temporary as large as X: squared deviations summed a
@@ -46,6 +54,10 @@ class Scaler:
             center, scale = np.zeros(n_features), np.ones(n_features)
         else:
             raise BadInputError(f"unknown scaling {scaling!r}; allowed: {', '.join(SCALINGS)}")
+        if scaling != "none":
+            # a range wider than the largest float (-1.7e308 .. 1.7e308) is held as that float:
+            # the column then scales into [0, 2) instead of [0, 1]
+            center, scale = center * m, np.minimum(scale, np.finfo(np.float64).max / m) * m
         scale = np.where(scale > 0, scale, 1.0)
         return cls(center.astype(np.float64), scale.astype(np.float64))
 
@@ -54,6 +66,14 @@ class Scaler:
 
         Written into ``out`` when given (``X`` itself scales in place), else into one new array.
         """
-        out = np.subtract(np.asarray(X, dtype=np.float64), self.center, out=out)
-        out /= self.scale
+        X = np.asarray(X, dtype=np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):  # inf: too far out; callers check
+            if (np.abs(self.center) > HUGE).any():
+                # X - center can overflow (1.7e308 - -1.7e308) where X / scale - center / scale
+                # does not: |center| > HUGE only when fitted on values that large
+                return np.subtract(
+                    np.divide(X, self.scale, out=out), self.center / self.scale, out=out
+                )
+            out = np.subtract(X, self.center, out=out)
+            out /= self.scale
         return out

@@ -125,8 +125,15 @@ def _check_meta(
     if not isinstance(meta, dict):
         raise ConfigError(f"{where}: its meta is not a JSON object")
     for key, ours in (("features", features), ("classes", classes)):
-        theirs = meta.get(key)
-        if theirs is not None and list(theirs) != list(ours):
+        if key not in meta:
+            continue
+        theirs = meta[key]
+        # a string is a sequence too: "abcd" would be read as four names a, b, c, d
+        if not isinstance(theirs, list) or not all(isinstance(n, str) for n in theirs):
+            raise ConfigError(
+                f"{where}: its meta's {key} is {json.dumps(theirs)[:60]}; allowed: a list of names"
+            )
+        if theirs != list(ours):
             raise ConfigError(
                 f"{where} was made for {key} {', '.join(map(str, theirs))}; this run's {key} are "
                 f"{', '.join(ours)} (the same, in this order, are needed)"

@@ -226,7 +226,10 @@ def typical_inputs(scaler: Scaler) -> Array:
     weights too large for the centre itself.
     """
     c, s = scaler.center, scaler.scale
-    return np.array([c, c + s, c - s, c + 1, c - 1])
+    with np.errstate(over="ignore"):  # past the largest float, the largest float
+        inputs = np.array([c, c + s, c - s, c + 1, c - 1])
+    big = np.finfo(np.float64).max
+    return np.clip(inputs, -big, big)
 
 
 def parse_meta(entry: np.ndarray) -> Any:

@@ -167,8 +167,13 @@ def sampled_note(shown: int, total: int, nouns: str) -> str:
     return f"{shown:,} of {total:,} {nouns} drawn (a stratified sample)"
 
 
+AXIS_LIMIT = 1e306
+
+
 def sweep_range(values: Array, margin: float = 0.1) -> tuple[float, float]:
     """Return the observed range of ``values`` widened by ``margin`` of its width on each side."""
     lo, hi = float(np.min(values)), float(np.max(values))
-    pad = margin * (hi - lo) if hi > lo else 0.5
-    return lo - pad, hi + pad
+    pad = margin * hi - margin * lo if hi > lo else 0.5  # not (hi - lo): -1e308 .. 1e308 fits
+    # linspace and matplotlib's ticks take hi - lo and more: within +-1e306 both work (values
+    # beyond are drawn at the edge)
+    return max(lo - pad, -AXIS_LIMIT), min(hi + pad, AXIS_LIMIT)
