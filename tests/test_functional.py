@@ -20,8 +20,11 @@ logit_rows = arrays(
 def test_lesson_worked_example():
     p = F.softmax(LESSON_Z)
     np.testing.assert_allclose(p, [0.684, 0.110, 0.206], atol=1e-3)
-    # The lesson rounds the same numbers to two decimals.
+    # By hand: e^1.43 = 4.179, e^-0.4 = 0.670, e^0.23 = 1.259; over their sum 6.108 that is 0.684,
+    # 0.110, 0.206. To two decimals they are 0.68, 0.11, 0.21; the lesson prints 0.69, 0.10, 0.21
+    # (its own rounding, off by 0.01; `softmax` says so beside the computed values).
     assert np.round(p, 2).tolist() == [0.68, 0.11, 0.21]
+    assert np.abs(p - [0.69, 0.10, 0.21]).max() < 0.01
     assert F.argmax_one_hot(LESSON_Z).tolist() == [1, 0, 0]
     assert F.argmax_one_hot(p).tolist() == [1, 0, 0]
 
