@@ -257,6 +257,7 @@ def test_unwritable_output_is_exit_1(tmp_path):
     assert result.stderr.startswith("Error: cannot create output directory")
 
 
+@pytest.mark.slow
 def test_installed_command_in_a_subprocess(tmp_path):
     exe = shutil.which("iris-nn", path=os.path.dirname(sys.executable)) or shutil.which("iris-nn")
     assert exe, "iris-nn is not installed"
