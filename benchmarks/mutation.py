@@ -200,6 +200,7 @@ def main() -> None:
     modules = sorted(p for p in CORE.glob("*.py") if p.stem not in ("__init__", "errors"))
     if args.module:
         modules = [p for p in modules if p.stem in args.module]
+    sources = {p.stem: p.read_text() for p in modules}  # as mutated, whatever happens to CORE
     everything = [m for p in modules for m in mutants(p)]
     chosen = everything
     if args.sample is not None and args.sample < len(everything):
@@ -210,6 +211,9 @@ def main() -> None:
         copy = Path(tmp) / "project"
         ignore = shutil.ignore_patterns(".venv", ".git", "outputs", "__pycache__", ".*cache*")
         shutil.copytree(ROOT, copy, ignore=ignore)
+        copy_core = copy / "iris_nn" / "core"
+        for stem, text in sources.items():
+            (copy_core / f"{stem}.py").write_text(text)
         where = subprocess.run(
             [sys.executable, "-c", "import iris_nn; print(iris_nn.__file__)"],
             cwd=copy,
@@ -225,9 +229,9 @@ def main() -> None:
         print(f"the unchanged code passes the core tests in {time.perf_counter() - start:.0f} s")
         survivors, counts = [], {"killed": 0, "survived": 0, "timeout": 0}
         for n, mutant in enumerate(chosen, 1):
-            target = copy / "iris_nn" / "core" / f"{mutant.module}.py"
+            target = copy_core / f"{mutant.module}.py"
             original = target.read_text()
-            target.write_text(mutated_source(CORE / f"{mutant.module}.py", mutant))
+            target.write_text(mutated_source(copy_core / f"{mutant.module}.py", mutant))
             try:
                 outcome = run_tests(copy, args.timeout, mutant.module)
             finally:
@@ -241,7 +245,7 @@ def main() -> None:
     killed = counts["killed"] + counts["timeout"]
     print(f"\nkilled {killed} of {len(chosen)} ({counts['timeout']} by timeout); survivors:")
     for mutant in survivors:
-        code = (CORE / f"{mutant.module}.py").read_text().splitlines()[mutant.line - 1].strip()
+        code = sources[mutant.module].splitlines()[mutant.line - 1].strip()
         print(f"  {mutant.module}:{mutant.line}  {mutant.before} -> {mutant.after}\n      {code}")
 
 
