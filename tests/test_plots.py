@@ -96,8 +96,8 @@ def test_train_without_plots_draws_nothing(tmp_path):
 
 def test_each_figure_function_returns_a_figure(runs):
     view = load_view(runs["default"])
-    for spec in FIGURES:  # the registry draws what train saved: byte for byte, inches x 150 dpi
-        fig = spec.draw(view)
+    drawn = [spec.draw(view) for spec in FIGURES]
+    for spec, fig in zip(FIGURES, drawn, strict=True):  # what train saved: byte for byte, 150 dpi
         saved = runs["default"] / "plots" / spec.name
         assert style.png_bytes(fig) == saved.read_bytes(), spec.name
         pixels = np.array(check_png(saved))
@@ -112,7 +112,7 @@ def test_each_figure_function_returns_a_figure(runs):
         outputs.softmax_argmax_figure(run.model, X, y, [0, 50, 100], "r"),
         training.probability_evolution_figure(epochs, rows, P, y, run.model.classes, "r"),
     ]
-    figures += [spec.draw(view) for spec in FIGURES]
+    figures += drawn
     for fig in figures:
         assert isinstance(fig, Figure) and fig.dpi == style.DPI
         assert fig.get_suptitle().splitlines()[-1] in ("r", view.name)  # titled with the run name
