@@ -4,8 +4,21 @@ import os
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+# Hypothesis: a short profile for the desk, a longer one where CI is set (as .ci/run sets it).
+# A test that needs more examples than most asks for ``examples(n)``: n under ci, a quarter of it
+# under dev.
+settings.register_profile("ci", max_examples=200, deadline=None)
+settings.register_profile("dev", max_examples=50, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+def examples(ci: int) -> int:
+    """Return how many examples a test of ``ci`` examples under the ci profile runs now."""
+    return max(10, ci * settings().max_examples // 200)
 
 
 def run(*args, input=None):

@@ -6,6 +6,7 @@ import shutil
 from html.parser import HTMLParser
 
 import numpy as np
+import pytest
 from conftest import error, ok, run
 from PIL import Image
 
@@ -39,6 +40,7 @@ def test_frame_indices_spread_evenly_on_the_log_scale():
     assert list(frame_indices(np.arange(10))) == list(range(10))
 
 
+@pytest.mark.slow
 def test_train_animate_writes_the_gif_and_the_report_holds_its_frames(tmp_path):
     ok("train", "--out", tmp_path, "--name", "a", "--epochs", "200", "--animate", "-q")
     gif_path = tmp_path / "a" / "plots" / "training.gif"
@@ -65,6 +67,7 @@ def test_train_animate_writes_the_gif_and_the_report_holds_its_frames(tmp_path):
     assert not any(t == "script" and "src" in a for t, a in page.tags)
 
 
+@pytest.mark.slow
 def test_animate_and_plot_animate_on_a_saved_run(trained_run, tmp_path):
     run_dir = tmp_path / "r"
     shutil.copytree(trained_run, run_dir)

@@ -1,5 +1,8 @@
-"""The benchmarks keep working: each runs in its quick mode and prints its ratios (no timing checks)."""
+"""The benchmarks keep working: each runs in its quick mode and prints ratios that follow from the
+times it prints beside them (no timing checks: the machine may be busy)."""
 
+import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -7,12 +10,11 @@ from pathlib import Path
 import pytest
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+RATIO = re.compile(r"ratio [^()]*?(\d+\.\d+)x")
 
 
-@pytest.mark.parametrize(
-    "script", ["bench_train.py", "bench_cli.py", "bench_csv.py", "bench_scale.py"]
-)
-def test_benchmark_quick_mode_prints_ratios(script):
+def quick_run(script: str) -> str:
+    """Return the stdout of ``benchmarks/SCRIPT --quick``, asserting exit 0 and a ratio printed."""
     done = subprocess.run(
         [sys.executable, str(BENCHMARKS / script), "--quick"],
         capture_output=True,
@@ -20,4 +22,36 @@ def test_benchmark_quick_mode_prints_ratios(script):
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    assert "ratio" in done.stdout
+    ratios = [float(r) for r in RATIO.findall(done.stdout)]
+    assert ratios and all(math.isfinite(r) and r > 0 for r in ratios), done.stdout
+    return done.stdout
+
+
+def near(ratio: str, a: str, b: str) -> bool:
+    """Return whether the printed ``ratio`` is ``a / b`` of the printed values, to their rounding."""
+    return math.isclose(float(ratio), float(a) / float(b), rel_tol=0.03, abs_tol=0.01)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", ["bench_cli.py", "bench_scale.py"])
+def test_benchmark_quick_mode_prints_ratios(script):
+    quick_run(script)
+
+
+@pytest.mark.slow
+def test_bench_train_ratios_follow_from_its_times():
+    out = quick_run("bench_train.py")
+    times = re.findall(r"ours ([\d.]+) us/epoch, plain numpy ([\d.]+), scikit-learn ([\d.]+)", out)
+    ratios = re.findall(r"ratio ours/plain ([\d.]+)x .*, ours/scikit-learn ([\d.]+)x", out)
+    assert len(times) == len(ratios) == 2  # the two architectures
+    for (ours, plain, sklearn), (to_plain, to_sklearn) in zip(times, ratios, strict=True):
+        assert near(to_plain, ours, plain) and near(to_sklearn, ours, sklearn), out
+
+
+@pytest.mark.slow
+def test_bench_csv_ratio_follows_from_its_times():
+    out = quick_run("bench_csv.py")
+    (ours,) = re.findall(r"iris-nn +([\d.]+) s", out)
+    (numpy,) = re.findall(r"numpy.loadtxt +([\d.]+) s", out)
+    (ratio,) = re.findall(r"ratio +([\d.]+)x", out)
+    assert near(ratio, ours, numpy), out

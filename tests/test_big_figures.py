@@ -102,6 +102,7 @@ def test_figures_share_one_exact_pass_over_the_training_rows(view):
     )
 
 
+@pytest.mark.slow
 def test_plot_with_the_animation_reads_the_data_set_once(big_run, monkeypatch):
     reads = []
     real = figures.run_rows
@@ -122,6 +123,7 @@ def test_a_csv_data_set_is_held_once(big_run, view):
     assert not np.shares_memory(some, X)
 
 
+@pytest.mark.slow
 def test_train_draws_from_the_rows_it_trained_on(big_run, monkeypatch):
     """``train`` hands its rows to the figures: the data set is read once, to train."""
     csv_file = big_run.parent / "many.csv"

@@ -257,6 +257,7 @@ def test_unwritable_output_is_exit_1(tmp_path):
     assert result.stderr.startswith("Error: cannot create output directory")
 
 
+@pytest.mark.slow
 def test_installed_command_in_a_subprocess(tmp_path):
     exe = shutil.which("iris-nn", path=os.path.dirname(sys.executable)) or shutil.which("iris-nn")
     assert exe, "iris-nn is not installed"
@@ -283,6 +284,7 @@ def _set_meta(model_path, **changes):
         np.savez(f, **arrays)
 
 
+@pytest.mark.slow
 def test_no_hidden_layer_is_softmax_regression_everywhere(out):
     """Issue 18 item 5: `--hidden none` never pretends to have an activation."""
     result = run("train", "--out", out, "--name", "flat", "--hidden", "none", "--epochs", "20")
@@ -315,7 +317,8 @@ def test_no_hidden_layer_is_softmax_regression_everywhere(out):
 
 
 def test_divergence_from_a_huge_l2_suggests_a_smaller_l2(out):
-    result = run("train", "--out", out, "--no-plots", "--set", "train.l2=10000")
+    # -q: on a busy machine a progress line would come first
+    result = run("train", "--out", out, "--no-plots", "-q", "--set", "train.l2=10000")
     assert result.exit_code == 1, result.output
     assert result.stderr.startswith("Error: training diverged: ")
     assert result.stderr.rstrip().endswith(

@@ -467,7 +467,7 @@ def text_problems(fig):
     return problems
 
 
-@pytest.mark.parametrize("n", [2, 10, 20])
+@pytest.mark.parametrize("n", [2, 10, pytest.param(20, marks=pytest.mark.slow)])
 @pytest.mark.parametrize("test", ["all", "some", "none"])
 def test_figure_is_legible_for_2_to_20_runs(n, test):
     has_test = {"all": lambda k: True, "some": lambda k: k % 2 == 0, "none": lambda k: False}[test]

@@ -441,6 +441,7 @@ def test_the_line_limit_agrees_with_measuring_every_line(monkeypatch, seed):
         csvopen._check_line_lengths(raw, "f")
 
 
+@pytest.mark.slow
 def test_a_csv_with_dropped_rows_draws_every_figure_the_animation_and_seeds(tmp_path, monkeypatch):
     rows = iris_rows()
     rows[0][0] = "NA"  # data row 0 is dropped: it stays in the data as NaN, in no part

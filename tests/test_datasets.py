@@ -86,6 +86,7 @@ def test_runs_lists_the_data_set(trained):
     assert "breast_cancer" in table and "digits" in table
 
 
+@pytest.mark.slow
 def test_plot_draws_every_figure_of_breast_cancer(trained):
     report = ok("plot", trained / "breast_cancer").strip()
     assert report.endswith("report.html")

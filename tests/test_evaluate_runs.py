@@ -105,6 +105,7 @@ def test_runs_lists_newest_first_and_skips_hidden(trained_run, tmp_path):
     assert "newer" in table[1] and "older" in table[2] and ".tmp" not in "".join(table)
 
 
+@pytest.mark.slow
 def test_runs_of_an_older_version_are_iris_runs(trained_run, tmp_path):
     out = tmp_path / "outputs"
     shutil.copytree(trained_run, out / "old")

@@ -34,6 +34,7 @@ def _start_long_train(out: Path) -> subprocess.Popen:
     return proc
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_signal_saves_an_interrupted_run(out, signum, code):
     proc = _start_long_train(out)
@@ -51,6 +52,7 @@ def test_signal_saves_an_interrupted_run(out, signum, code):
     assert stdout.strip().endswith(str(runs[0]))
 
 
+@pytest.mark.slow
 def test_sigkill_leaves_only_a_hidden_directory_that_later_runs_ignore(out):
     proc = _start_long_train(out)
     proc.kill()
@@ -160,6 +162,7 @@ def test_a_seeds_study_failing_to_write_leaves_nothing_visible(out, monkeypatch)
     assert list(out.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_two_trains_at_once_finish_with_distinct_complete_runs(out):
     cmd = [EXE, "train", "--out", str(out), "--epochs", "200", "--no-plots", "-q", "--name", "same"]
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) for _ in range(2)]
@@ -184,6 +187,7 @@ def _group_is_gone(pgid: int, within: float = 5.0) -> bool:
     return False
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("jobs", "signum", "whole_group"),
     [

@@ -58,21 +58,31 @@ def blobs_csv(path: Path, n_classes: int = 20, per_class: int = 130) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def shaped(tmp_path_factory):
-    """Return one run (plots drawn) per shape of data: 4, 13, 64 inputs; 3, 10, 20 classes."""
-    out = tmp_path_factory.mktemp("shapes")
+def train_shapes(out, names, *options):
+    """Return the runs ``names`` trained in ``out``, one per shape of data."""
     blobs = blobs_csv(out / "blobs.csv")
-    runs = {}
-    for name, args in {
-        "iris": ["--set", "data.val_size=0.2", "--no-plots"],  # the tests below draw these two
-        "wine": ["--data", "wine", "--no-plots"],
+    shapes = {
+        "iris": ["--set", "data.val_size=0.2"],
+        "wine": ["--data", "wine"],
         "digits": ["--data", "digits"],
         "blobs": ["--data", blobs],
-    }.items():
-        ok("train", "--out", out, "--name", name, "--epochs", "30", "-q", *args)
-        runs[name] = out / name
-    return runs
+    }
+    for name in names:
+        ok("train", "--out", out, "--name", name, "--epochs", "30", "-q", *shapes[name], *options)
+    return {name: out / name for name in names}
+
+
+@pytest.fixture(scope="module")
+def shaped(tmp_path_factory):
+    """Return one run per shape of data: 4, 13, 64 inputs; 3, 10, 20 classes (the tests draw)."""
+    names = ("iris", "wine", "digits", "blobs")
+    return train_shapes(tmp_path_factory.mktemp("shapes"), names, "--no-plots")
+
+
+@pytest.fixture(scope="module")
+def drawn(tmp_path_factory):
+    """Return the digits and blobs runs with the figures and report train draws."""
+    return train_shapes(tmp_path_factory.mktemp("drawn"), ("digits", "blobs"))
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +90,12 @@ def views(shaped):
     return {name: load_view(path) for name, path in shaped.items()}
 
 
-CASES = [(run, spec.name) for run in ("iris", "wine", "digits", "blobs") for spec in FIGURES]
+# Iris every day; the other shapes, a few seconds a figure, with the slow tests.
+CASES = [
+    pytest.param(run, spec.name, marks=[pytest.mark.slow] if run != "iris" else [])
+    for run in ("iris", "wine", "digits", "blobs")
+    for spec in FIGURES
+]
 
 
 @pytest.mark.parametrize(("run", "figure"), CASES)
@@ -89,19 +104,21 @@ def test_text_is_readable_inside_the_canvas_and_apart(views, run, figure):
     assert text_problems(spec.draw(views[run])) == []
 
 
-def test_train_writes_every_figure_and_the_report(shaped):
+@pytest.mark.slow
+def test_train_writes_every_figure_and_the_report(drawn):
     for run in ("digits", "blobs"):
-        path = shaped[run]
+        path = drawn[run]
         assert sorted(p.name for p in (path / "plots").iterdir()) == sorted(FIGURE_NAMES)
         assert (path / "report.html").is_file()
 
 
-def test_the_report_speaks_of_the_data_sets_rows(shaped):
-    digits = (shaped["digits"] / "report.html").read_text()
+@pytest.mark.slow
+def test_the_report_speaks_of_the_data_sets_rows(drawn):
+    digits = (drawn["digits"] / "report.html").read_text()
     assert "A neural network trained on the digits data: a forward pass" in digits
     assert "training images of each digit" in digits and "flower" not in digits
     assert "species" not in digits and "(cm)" not in digits
-    blobs = (shaped["blobs"] / "report.html").read_text()
+    blobs = (drawn["blobs"] / "report.html").read_text()
     assert "Per kind, on the test rows" in blobs and "flower" not in blobs
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -20,8 +20,11 @@ logit_rows = arrays(
 def test_lesson_worked_example():
     p = F.softmax(LESSON_Z)
     np.testing.assert_allclose(p, [0.684, 0.110, 0.206], atol=1e-3)
-    # The lesson rounds the same numbers to two decimals.
+    # By hand: e^1.43 = 4.179, e^-0.4 = 0.670, e^0.23 = 1.259; over their sum 6.108 that is 0.684,
+    # 0.110, 0.206. To two decimals they are 0.68, 0.11, 0.21; the lesson prints 0.69, 0.10, 0.21
+    # (its own rounding, off by 0.01; `softmax` says so beside the computed values).
     assert np.round(p, 2).tolist() == [0.68, 0.11, 0.21]
+    assert np.abs(p - [0.69, 0.10, 0.21]).max() < 0.01
     assert F.argmax_one_hot(LESSON_Z).tolist() == [1, 0, 0]
     assert F.argmax_one_hot(p).tolist() == [1, 0, 0]
 
@@ -43,7 +46,6 @@ def test_jacobian_formula_and_finite_differences():
 
 
 @given(logit_rows, st.floats(-1e3, 1e3))
-@settings(max_examples=200, deadline=None)
 def test_softmax_properties(Z, c):
     P = F.softmax(Z)
     assert np.all(np.isfinite(P))
@@ -53,7 +55,6 @@ def test_softmax_properties(Z, c):
 
 
 @given(logit_rows)
-@settings(max_examples=200, deadline=None)
 def test_log_softmax_and_cross_entropy(Z):
     logp = F.log_softmax(Z)
     assert np.all(np.isfinite(logp))

@@ -9,10 +9,13 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iris_nn.cli import cli
+
+pytestmark = pytest.mark.slow  # fuzzing: hundreds of CLI runs (seeds 24 s, animate 10 s)
 
 SPECIAL = [
     "nan",
@@ -223,7 +226,7 @@ def test_fuzz_command(name, trained, tmp_path, monkeypatch):
     valid = {**VALID, "--plot": [*plots, str(tmp_path / "missing" / "p.png")]}
 
     @settings(
-        max_examples=EXAMPLES.get(name, DEFAULT_EXAMPLES),
+        max_examples=examples(EXAMPLES.get(name, DEFAULT_EXAMPLES)),
         deadline=None,
         suppress_health_check=list(HealthCheck),
         derandomize=True,
@@ -237,7 +240,7 @@ def test_fuzz_command(name, trained, tmp_path, monkeypatch):
     run()
 
 
-@settings(max_examples=300, deadline=None, derandomize=True)
+@settings(max_examples=examples(300), deadline=None, derandomize=True)
 @given(
     st.lists(st.one_of(st.sampled_from([*SPECIAL, *cli.commands]), st.text(max_size=5)), max_size=4)
 )
@@ -378,7 +381,7 @@ EDITED_EXAMPLES = 200
 
 
 @settings(
-    max_examples=EDITED_EXAMPLES,
+    max_examples=examples(EDITED_EXAMPLES),
     deadline=None,
     suppress_health_check=list(HealthCheck),
     derandomize=True,
@@ -412,7 +415,12 @@ def _small_png(fig):
     return buf.getvalue()
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(
+    max_examples=examples(15),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
 @given(data=st.data())
 def test_fuzz_plot_of_hand_edited_run_files(two_runs, tmp_path_factory, data):
     _, edited = _edited_copy(two_runs, tmp_path_factory.mktemp("p"), data)

@@ -73,12 +73,6 @@ def test_the_network_package_imports_numpy_and_itself_only():
             assert top in STDLIB_AND_NUMPY or name.startswith("iris_nn.core"), (path.name, name)
 
 
-def test_only_the_command_line_imports_click():
-    for path in PACKAGE.rglob("*.py"):
-        if path.parent.name != "cli":
-            assert not any(n.split(".")[0] == "click" for n in imports(path)), path
-
-
 @pytest.mark.parametrize(
     ("key", "registry"),
     [

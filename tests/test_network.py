@@ -199,6 +199,30 @@ def test_initialisation_is_seeded_he_or_glorot():
     assert np.abs(g.W(2)).max() <= np.sqrt(6 / 203)  # Glorot uniform bound
 
 
+# He for the ReLU family (flat for negative inputs), Glorot for the activations symmetric about 0
+SCHEMES = {
+    "relu": "He",
+    "leaky_relu": "He",
+    "softplus": "He",
+    "tanh": "Glorot",
+    "sigmoid": "Glorot",
+    "identity": "Glorot",
+}
+
+
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+def test_each_activation_gets_its_initialisation(activation):
+    assert set(SCHEMES) == set(ACTIVATIONS)
+    W = Network.initialised([4, 400, 3], activation, np.random.default_rng(3)).W(2)  # (400, 3)
+    bound = np.sqrt(6 / 403)  # Glorot's uniform bound for 400 inputs and 3 outputs
+    if SCHEMES[activation] == "He":  # normal, std sqrt(2 / 400): some weights beyond the bound
+        assert np.std(W) == pytest.approx(np.sqrt(2 / 400), rel=0.1)
+        assert np.abs(W).max() > bound
+    else:  # uniform in -bound..bound
+        assert np.abs(W).max() <= bound
+        assert np.std(W) == pytest.approx(bound / np.sqrt(3), rel=0.1)
+
+
 def test_plain_gradient_descent_learns_iris():
     net = Network.initialised([4, 8, 3], "relu", np.random.default_rng(0))
     for _ in range(500):

@@ -375,6 +375,7 @@ def _iris_nn() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "iris_nn"]
 
 
+@pytest.mark.slow
 def test_train_predict_round_trip_installed(tmp_path):
     out = tmp_path / "outputs"
     train = subprocess.run(

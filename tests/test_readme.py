@@ -93,6 +93,7 @@ def test_the_readme_has_examples():
     assert EXAMPLES[0][0] == "iris-nn train"  # the others use the run it makes
 
 
+@pytest.mark.slow  # every example in turn: a minute of training and drawing on a busy machine
 @pytest.mark.parametrize(("index", "command"), [(i, c) for i, (c, _) in enumerate(EXAMPLES)])
 def test_readme_example(outputs, index, command):
     expected = EXAMPLES[index][1]

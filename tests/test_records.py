@@ -187,6 +187,15 @@ def test_dead_units_are_named_in_metrics_and_warned_about(out):
     assert not np.array_equal(before[:, 1], after[:, 1])
 
 
+def test_statquest_seed_keeps_its_two_relu_units_alive(out):
+    # why statquest.toml sets its seed: the lesson's network on seed 0 loses both ReLU units
+    path = train(out, "own", "-c", STATQUEST, "--epochs", 100)
+    assert json.loads((path / "metrics.json").read_text())["dead_units"] == []
+    path = train(out, "seed0", "-c", STATQUEST, "--epochs", 100, "--seed", 0)
+    dead = json.loads((path / "metrics.json").read_text())["dead_units"]
+    assert dead == [{"layer": 1, "unit": 1}, {"layer": 1, "unit": 2}]
+
+
 def test_dead_units_are_found_a_chunk_at_a_time(monkeypatch):
     # 2-3-2-2: layer 1's unit 1 is never positive, unit 2 only on the last row (alone in the
     # last chunk of 3 rows), unit 3 everywhere; layer 2's unit 2 gets no positive input

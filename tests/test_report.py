@@ -92,6 +92,7 @@ def test_embedded_strings_are_escaped(run_dir, tmp_path):
     parse(copy / "report.html")
 
 
+@pytest.mark.slow
 def test_plot_redraws_the_same_files(run_dir):
     before = {p.name: p.read_bytes() for p in (run_dir / "plots").iterdir()}
     report = (run_dir / "report.html").read_bytes()
@@ -122,6 +123,7 @@ def older_run(run_dir: Path, tmp_path: Path) -> Path:
     return old
 
 
+@pytest.mark.slow
 def test_an_older_run_still_loads_and_draws(run_dir, tmp_path):
     old = older_run(run_dir, tmp_path)
     result = run("plot", old)
@@ -175,6 +177,7 @@ def test_plot_of_a_missing_run_fails(tmp_path):
     assert result.stderr == f"Error: run directory '{tmp_path / 'nowhere'}' does not exist\n"
 
 
+@pytest.mark.slow
 def test_plot_also_writes_vector_figures(run_dir, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(run_dir, copy)

@@ -137,6 +137,7 @@ def _alive(pid):
     return "\nState:\tZ" not in status  # a zombie has ended; only its exit status is left
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads worker processes from /proc")
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_signal_ends_seeds_with_no_worker_and_nothing_visible_left(tmp_path, signum, code):

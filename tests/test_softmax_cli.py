@@ -1,6 +1,7 @@
 """`iris-nn softmax`: the lesson's SoftMax, ArgMax and derivatives on any raw outputs."""
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -14,9 +15,17 @@ def test_lesson_example_exactly_as_typed():
     result = run("softmax", "1.43", "-0.4", "0.23")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    for shown in ("0.684", "0.110", "0.206", "0.68", "0.11", "0.21", "[1, 0, 0]"):
-        assert shown in out
-    assert "The lesson rounds these probabilities to 0.69, 0.10, 0.21" in out
+    # The table's rows, recomputed by hand: e^z / (e^1.43 + e^-0.4 + e^0.23), to 3 and 2 decimals.
+    total = math.exp(1.43) + math.exp(-0.4) + math.exp(0.23)
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line[:1].isdigit()}
+    for n, (z, hot) in enumerate([("1.43", "1"), ("-0.4", "0"), ("0.23", "0")], 1):
+        p = math.exp(float(z)) / total
+        assert rows[str(n)] == [z, f"{p:.3f}", f"{p:.2f}", hot]
+    assert [f"{math.exp(z) / total:.2f}" for z in (1.43, -0.4, 0.23)] == ["0.68", "0.11", "0.21"]
+    assert "ArgMax one-hot: [1, 0, 0]" in out
+    # The lesson prints 0.69, 0.10, 0.21 (its text, section 4.2): said beside the computed values.
+    assert "The lesson rounds these probabilities to 0.69, 0.10, 0.21;" in out
+    assert "computed, they are 0.684, 0.110, 0.206." in out
     assert "dp_i/dz_j" in out
 
 

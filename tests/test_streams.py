@@ -24,6 +24,7 @@ def _saved(out: Path) -> dict:
     return json.loads((out / "v" / "metrics.json").read_text())
 
 
+@pytest.mark.slow
 def test_train_finishes_and_saves_when_both_streams_are_a_closed_pipe(tmp_path):
     # `iris-nn train 2>&1 | head -1` once the reader has gone: every write fails with EPIPE
     proc = subprocess.Popen(
@@ -34,6 +35,7 @@ def test_train_finishes_and_saves_when_both_streams_are_a_closed_pipe(tmp_path):
     assert _saved(tmp_path)["status"] == "completed"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_train_finishes_and_saves_when_the_streams_are_full(tmp_path):
     with open("/dev/full", "w") as full:  # every write fails with ENOSPC
@@ -42,6 +44,7 @@ def test_train_finishes_and_saves_when_the_streams_are_full(tmp_path):
     assert _saved(tmp_path)["status"] == "completed"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("quiet", [[], ["-q"]])
 def test_train_with_stderr_closed_saves_an_intact_run(tmp_path, quiet):
     # `2>&-`: Python starts with sys.stderr = None and the next file opened would get number 2
