@@ -21,12 +21,24 @@ IRIS_FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 SPECIES = ("setosa", "versicolor", "virginica")
 
 
+def lesson_run(tmp_path_factory, *options):
+    """Return the run of configs/lesson.toml (its weights untrained) with ``options``."""
+    out = tmp_path_factory.mktemp("lesson") / "outputs"
+    ok("train", "-c", CONFIGS / "lesson.toml", "--out", out, "--name", "lesson", "--no-plots", "-q",
+       *options)  # fmt: skip
+    return out / "lesson"
+
+
 @pytest.fixture(scope="module")
 def lesson(tmp_path_factory):
-    """Return the run of configs/lesson.toml (its weights untrained)."""
-    out = tmp_path_factory.mktemp("lesson") / "outputs"
-    ok("train", "-c", CONFIGS / "lesson.toml", "--out", out, "--name", "lesson", "--no-plots", "-q")
-    return out / "lesson"
+    """Return the run of configs/lesson.toml: no L2 term."""
+    return lesson_run(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def lesson_l2(tmp_path_factory):
+    """Return the lesson's run with L2 0.3 (the default), so that the step's L2 term is worked."""
+    return lesson_run(tmp_path_factory, "--set", "train.l2=0.3")
 
 
 def write_csv(path, X, labels, features=IRIS_FEATURES, target="species"):
@@ -139,13 +151,15 @@ def test_new_weights_equal_one_gd_epoch_of_train(out, tmp_path, options):
 # ----------------------------------------------------------------------------- the lesson
 
 
-def test_the_lesson_flower_step_by_hand(lesson):
+@pytest.mark.parametrize(("run", "l2"), [("lesson", 0.0), ("lesson_l2", 0.3)])
+def test_the_lesson_flower_step_by_hand(request, run, l2):
     """Flower 44 (petal width 0.4 cm, sepal width 3.8 cm, a setosa) on configs/lesson.toml: lr 0.3
-    and L2 0.3 (the defaults it keeps), worked as on the board."""
+    (the default it keeps), L2 0 (its own) or 0.3, worked as on the board."""
+    lesson = request.getfixturevalue(run)
     result = json.loads(
         ok("backprop", "-m", lesson, "0.4", "3.8", "--label", "setosa", "--format", "json")
     )
-    lr, l2 = 0.3, 0.3
+    lr = 0.3
     W1, b1 = [[-2.5, -1.5], [0.6, 0.4]], [1.6, 0.7]
     W2, b2 = [[-0.1, 2.4, -2.2], [1.5, -5.2, 3.7]], [0.385, -0.345, 1.04625]
     x = [(0.4 - 0.1) / 2.4, (3.8 - 2.0) / 2.4]  # minmax over the training rows: 0.125, 0.75
@@ -185,10 +199,13 @@ def test_the_lesson_flower_step_by_hand(lesson):
     assert forward["layers"][0]["a"] == pytest.approx(a) and forward["argmax"] == [1, 0, 0]
 
 
-def test_the_lesson_table_writes_the_products(lesson):
+def test_the_lesson_table_writes_the_products(lesson, lesson_l2):
+    with_l2 = ok("backprop", "-m", lesson_l2, "0.4", "3.8", "--label", "setosa")
+    assert "unit 1 -> setosa      1.7375 * (-0.3158) + 0.3 * (-0.1) = -0.5787" in with_l2
     text = ok("backprop", "-m", lesson, "0.4", "3.8", "--label", "setosa")
     assert "setosa      0.6842 - 1 = -0.3158" in text
-    assert "unit 1 -> setosa      1.7375 * (-0.3158) + 0.3 * (-0.1) = -0.5787" in text
+    assert "unit 1 -> setosa      1.7375 * (-0.3158) = -0.5487" in text
+    assert "L2 term        l2 / 2 * sum(W**2) / n = 0 / 2 * 62.61 / 1 = 0" in text
     assert "-log(p[setosa]) = -log(0.6842) = 0.3795" in text
     assert "15 of 15 gradients agree with central differences" in text
     assert text.index("2. The loss") < text.index("3. The output delta") < text.index("layer 2")

@@ -35,6 +35,16 @@ def test_version_and_help():
         assert result.exit_code == 0 and "Example" in result.stdout
 
 
+@pytest.mark.parametrize("command", ["train", "cv", "seeds"])
+def test_help_shows_what_each_option_takes(command):
+    shown = {line.split()[0]: line.split()[1] for line in run(command, "-h").stdout.splitlines()
+             if line.strip().startswith("--") and len(line.split()) > 1}  # fmt: skip
+    assert shown["--data"] == "NAME|CSV" and shown["--target"] == "COLUMN"
+    assert shown["--hidden"] == "8|16,16|none" and shown["--lr"] == "NUMBER"
+    if command == "train":
+        assert shown["--init"] == "WEIGHTS" and shown["--row"] == "INTEGER"
+
+
 def test_run_directory_is_complete(out):
     path = train_quiet(out, "--set", "data.val_size=0.1")
     assert path.parent == out

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from conftest import run
 
-from iris_nn.cli import progress as P
-from iris_nn.cli.progress import EpochProgress, FoldProgress, duration_text
+from iris_nn.views import progress as P
+from iris_nn.views.progress import EpochProgress, FoldProgress, duration_text
 
 
 class Clock:

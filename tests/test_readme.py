@@ -98,3 +98,22 @@ def test_the_readme_has_examples():
 def test_readme_example(outputs, index, command):
     expected = EXAMPLES[index][1]
     assert normalise(outputs[index]) == normalise(expected), command
+
+
+def test_the_python_section_runs_as_doctests(tmp_path, monkeypatch):
+    """The README's "Python" section: its `>>>` examples run in order in a scratch checkout."""
+    import doctest
+
+    section = (ROOT / "README.md").read_text().split("\n## Python\n", 1)[1].split("\n## ", 1)[0]
+    section = re.sub(r"^```.*$", "", section, flags=re.M)  # a fence ends an example's output
+    for name in ("train", "load", "predict_proba", "explain", "figure", "evaluate", "save"):
+        assert f".{name}(" in section, name
+    for folder in ("configs", "examples"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    monkeypatch.chdir(tmp_path)
+    test = doctest.DocTestParser().get_doctest(section, {}, "README: Python", "README.md", 0)
+    assert len(test.examples) >= 15
+    report: list[str] = []
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert runner.run(test, out=report.append).failed == 0, "".join(report)
+    assert (tmp_path / "outputs" / "py" / "report.html").is_file()

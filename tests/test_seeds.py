@@ -1,5 +1,6 @@
 """``iris-nn seeds``: N networks differing only in train.init_seed, reproducible one by one."""
 
+import hashlib
 import json
 import os
 import shutil
@@ -7,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -172,3 +174,20 @@ def test_init_weights_with_seeds_is_an_error(tmp_path):
     line = error(run("seeds", "-c", configs / "lesson.toml", "--n", 2, "--out", tmp_path), 2)
     assert "model.init" in line and "seeds trains from random initial weights" in line
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_csv_study_records_the_data_hash_as_a_run_does(tmp_path):
+    csv = tmp_path / "wine.csv"
+    shutil.copy("examples/wine.csv", csv)
+    out = tmp_path / "outputs"
+    common = ["--data", csv, "--target", "Cultivar", "--epochs", "5"]
+    ok("seeds", *common, "--n", "2", "--jobs", "1", "--out", out, "--name", "s")
+    ok("train", *common, "--out", out, "--name", "r", "--no-plots", "-q")
+    study = tomllib.loads((out / "s" / "config.toml").read_text())
+    run_config = tomllib.loads((out / "r" / "config.toml").read_text())
+    assert study["data"]["sha256"] == hashlib.sha256(csv.read_bytes()).hexdigest()
+    assert study["data"] == run_config["data"]
+    assert json.loads((out / "s" / "seeds.json").read_text())["config"]["data"] == study["data"]
+    csv.write_bytes(csv.read_bytes() + b"\n")  # changed since: the study cannot be repeated on it
+    message = error(run("seeds", "-c", out / "s" / "config.toml", "--n", "2", "--out", out), 1)
+    assert "has changed since data.sha256 was recorded" in message

@@ -15,9 +15,9 @@ from iris_nn.cli.options import (
     plot_option,
     plot_target,
 )
-from iris_nn.cli.progress import FoldProgress
 from iris_nn.cli.signals import SIGNAL_EXIT, Interrupted, raise_on_signals
 from iris_nn.cli.train import divergence_hint
+from iris_nn.views.progress import FoldProgress
 
 
 @cli.command(

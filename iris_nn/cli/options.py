@@ -53,7 +53,7 @@ def setting_option(key: str) -> Any:
         s.flag,
         s.python,
         type=kind,
-        metavar=None if kind else "LIST" if s.kind.startswith("list") else "TEXT",
+        metavar=s.metavar or (None if kind else "LIST" if s.kind.startswith("list") else "TEXT"),
         help=f"{s.help} ({key}); allowed: {s.constraint.allowed}.",
     )
 

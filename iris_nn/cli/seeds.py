@@ -10,9 +10,9 @@ import click
 
 from iris_nn.cli.app import CONTEXT, Failure, cli, usage_error
 from iris_nn.cli.options import config_options, format_option, out_option
-from iris_nn.cli.progress import Bar
 from iris_nn.cli.signals import SIGNAL_EXIT, Interrupted, raise_on_signals
 from iris_nn.cli.train import lower_lr_hint
+from iris_nn.views.progress import Bar
 
 
 class SeedProgress(Bar):

@@ -10,8 +10,8 @@ import click
 
 from iris_nn.cli.app import CONTEXT, Failure, cli, usage_error
 from iris_nn.cli.options import config_options, out_option
-from iris_nn.cli.progress import EpochProgress, loss_text
 from iris_nn.cli.signals import SIGNAL_EXIT, stop_on_signals
+from iris_nn.views.progress import EpochProgress, loss_text
 
 
 def lower_lr_hint(config: Any) -> str:

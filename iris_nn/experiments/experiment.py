@@ -21,20 +21,21 @@ from iris_nn.inference.metrics import classification_metrics
 from iris_nn.settings.config import Config, ConfigError, apply, to_toml, train_settings
 from iris_nn.store import rundir
 from iris_nn.store.init_weights import read_init_weights
-from iris_nn.store.model_file import MODEL_FILE, model_meta, save_model, utc_now
+from iris_nn.store.model_file import MODEL_FILE, Model, model_meta, save_model, utc_now
 from iris_nn.store.outdir import RunDir
 from iris_nn.store.rundata import file_sha256
 
 
 @dataclass
 class RunResult:
-    """What a finished run produced."""
+    """What a finished run produced; ``path`` is None while it is in memory only."""
 
-    path: Path
+    path: Path | None
     metrics: dict[str, Any]
     history: History
     net: Network
     data: Dataset
+    created: str  # UTC, when training ended: the model's ``created``
 
 
 def versions() -> dict[str, str]:
@@ -196,9 +197,9 @@ def train_network(
     return Trained(data, net, history, parts, track, time.perf_counter() - started)
 
 
-def write_run_files(run: RunDir, config: Config, result: RunResult, created: str) -> None:
-    """Write model, config, history, metrics, split, probabilities and snapshots into ``run``."""
-    net, data, history = result.net, result.data, result.history
+def run_model(config: Config, result: RunResult, created: str) -> Model:
+    """Return the trained network with its scaler and metadata, as ``model.npz`` holds them."""
+    data = result.data
     meta = model_meta(
         version=__version__,
         activation=config.model.activation,
@@ -211,7 +212,14 @@ def write_run_files(run: RunDir, config: Config, result: RunResult, created: str
         target=data.info.target,
         sha256=data.info.sha256,
     )
-    save_model(run.path(MODEL_FILE), net, data.scaler, meta)
+    return Model(result.net, data.scaler, meta)
+
+
+def write_run_files(run: RunDir, config: Config, result: RunResult, created: str) -> None:
+    """Write model, config, history, metrics, split, probabilities and snapshots into ``run``."""
+    data, history = result.data, result.history
+    model = run_model(config, result, created)
+    save_model(run.path(MODEL_FILE), model.net, model.scaler, model.meta)
     rundir.write_config(run.tmp, to_toml(recorded(config, data)))
     rundir.write_history(run.tmp, history.columns)
     rundir.write_metrics(run.tmp, result.metrics)
@@ -262,6 +270,49 @@ def default_run_name(config: Config) -> str:
     return f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
+def measured_run(
+    config: Config, control: Control | None = None, progress: Progress | None = None
+) -> RunResult:
+    """Train ``config`` and measure the network, in memory: the result's ``path`` is None until
+    ``save_run`` writes it."""
+    started = time.perf_counter()
+    trained = train_network(config, control, progress, snapshots=True)
+    data, net, history = trained.data, trained.net, trained.history
+    interrupted = history.stop_reason == "interrupted"
+    metrics: dict[str, Any] = {
+        "status": "interrupted" if interrupted else "completed",
+        "epochs_run": history.epochs_run,
+        "best_epoch": history.best_epoch,
+        "kept_epoch": history.kept_epoch,
+        "stop_reason": history.stop_reason,
+        "seed": config.seed,
+        "train_time_s": round(trained.fit_seconds, 4),  # the epochs alone
+        "wall_time_s": 0.0,
+        "versions": versions(),
+        "tracked": tracked_summary(history, data, trained.track),
+        "dead_units": dead_units(net, trained.parts["train"][0]),
+    }
+    metrics.update(evaluate_parts(net, data, trained.parts))
+    del trained  # the scaled parts: as large as the data, and no longer needed
+    metrics["wall_time_s"] = round(time.perf_counter() - started, 4)
+    return RunResult(None, metrics, history, net, data, utc_now())
+
+
+def save_run(
+    run: RunDir,
+    config: Config,
+    result: RunResult,
+    finish: Callable[[Path, str, Dataset], Any] | None = None,
+) -> Path:
+    """Write ``result`` into ``run``, call ``finish`` on the files, rename the run into place and
+    return its path (see ``train_run``)."""
+    write_run_files(run, config, result, result.created)
+    if finish is not None:
+        finish(run.tmp, run.name, result.data)
+    result.path = run.commit()
+    return result.path
+
+
 def train_run(
     config: Config,
     out: str | Path = "outputs",
@@ -279,31 +330,7 @@ def train_run(
     The directory is created first (so an unwritable ``out`` fails before training), filled under a
     hidden temporary name, and renamed when complete. On any failure nothing visible is left.
     """
-    control = control or Control()
     with RunDir(out, name or default_run_name(config)) as run:
-        started = time.perf_counter()
-        trained = train_network(config, control, progress, snapshots=True)
-        data, net, history = trained.data, trained.net, trained.history
-        interrupted = history.stop_reason == "interrupted"
-        metrics: dict[str, Any] = {
-            "status": "interrupted" if interrupted else "completed",
-            "epochs_run": history.epochs_run,
-            "best_epoch": history.best_epoch,
-            "kept_epoch": history.kept_epoch,
-            "stop_reason": history.stop_reason,
-            "seed": config.seed,
-            "train_time_s": round(trained.fit_seconds, 4),  # the epochs alone
-            "wall_time_s": 0.0,
-            "versions": versions(),
-            "tracked": tracked_summary(history, data, trained.track),
-            "dead_units": dead_units(net, trained.parts["train"][0]),
-        }
-        metrics.update(evaluate_parts(net, data, trained.parts))
-        del trained  # the scaled parts: as large as the data, and no longer needed
-        metrics["wall_time_s"] = round(time.perf_counter() - started, 4)
-        result = RunResult(run.tmp, metrics, history, net, data)
-        write_run_files(run, config, result, utc_now())
-        if finish is not None:
-            finish(run.tmp, run.name, data)
-        result.path = run.commit()
+        result = measured_run(config, control or Control(), progress)
+        save_run(run, config, result, finish)
         return result

@@ -22,7 +22,13 @@ from iris_nn.core.errors import BadInputError, IrisNNWarning
 from iris_nn.core.functional import Array
 from iris_nn.core.network import Network
 from iris_nn.data.prepare import Dataset
-from iris_nn.experiments.experiment import build, dead_units, tracked_rows, train_network
+from iris_nn.experiments.experiment import (
+    build,
+    dead_units,
+    recorded,
+    tracked_rows,
+    train_network,
+)
 from iris_nn.inference.metrics import classification_metrics
 from iris_nn.parallel.workers import Progress, run_tasks
 from iris_nn.settings.config import Config, to_flat, to_toml
@@ -168,6 +174,7 @@ def study(config: Config, n: int, jobs: int, progress: Progress | None = None) -
     networks = run_tasks(train_one, [(config, k) for k in range(n)], jobs, progress)
     data, _, _ = build(config)
     tracked = [int(r) for r in tracked_rows(data).rows]
+    config = recorded(config, data)  # the CSV's SHA-256, as a run's config.toml holds it
     return SeedsStudy(config, data, tracked, networks, summarise(config, data, networks))
 
 
@@ -188,7 +195,7 @@ def run_study(
     """
     with RunDir(out, name or default_study_name(config), what="study") as directory:
         result = study(config, n, jobs, progress)
-        rundir.write_config(directory.tmp, to_toml(config))
+        rundir.write_config(directory.tmp, to_toml(result.config))
         (directory.tmp / SEEDS_FILE).write_text(dumps(result.record) + "\n")
         if draw is not None:
             draw(result, directory.tmp, directory.name)

@@ -163,6 +163,7 @@ class Setting:
     python: str  # the keyword of iris_nn.train (and of IrisNNClassifier when ``estimator``)
     control: Control
     flag: str | None = None  # the command-line option, e.g. "--lr"
+    metavar: str | None = None  # what --help shows after the flag, when not its type's name
     estimator: bool = False  # an IrisNNClassifier parameter (a training setting)
 
     @property
@@ -217,6 +218,7 @@ SCHEMA: tuple[Setting, ...] = (
         "dataset",
         CHOICE,
         flag="--data",
+        metavar="NAME|CSV",
     ),
     Setting(
         "data.target",
@@ -230,6 +232,7 @@ SCHEMA: tuple[Setting, ...] = (
         "target",
         TEXT,
         flag="--target",
+        metavar="COLUMN",
     ),
     Setting(
         "data.missing",
@@ -308,6 +311,7 @@ SCHEMA: tuple[Setting, ...] = (
         "hidden",
         LIST,
         flag="--hidden",
+        metavar="8|16,16|none",
         estimator=True,
     ),
     Setting(

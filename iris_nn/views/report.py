@@ -107,7 +107,7 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _summary(run: RunFiles, info: DatasetInfo) -> str:
+def summary_table(run: RunFiles, info: DatasetInfo) -> str:
     """Return the run's summary as a two-column table, every value escaped."""
     m, meta = run.metrics, run.model.meta
     net = run.model.net
@@ -278,7 +278,7 @@ def report_html(
         f'<p class="sub">A neural network trained on {_e(trained_on)}: a forward pass to raw '
         "outputs, SoftMax to probabilities, cross-entropy loss, backpropagation and gradient "
         f"descent; ArgMax picks the {_e(info.target.replace('_', ' '))}.</p>\n"
-        f"<h2>Summary</h2>\n{_summary(run, info)}\n"
+        f"<h2>Summary</h2>\n{summary_table(run, info)}\n"
         f"<h2>Metrics</h2>\n{_metrics(run, info)}\n"
         f"<h2>Plots</h2>\n{''.join(figures)}\n"
         f"{motion}"

@@ -1,7 +1,7 @@
 """Progress on stderr: a live bar on a terminal, a line now and then otherwise.
 
-One ``Bar`` draws every command's progress (epochs of ``train``, folds of ``cv``); what is counted
-and what the line says are the caller's.
+One ``Bar`` draws every command's progress (epochs of ``train``, folds of ``cv``) and that of
+``iris_nn.train(progress=True)``; what is counted and what the line says are the caller's.
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ import sys
 import time
 from collections.abc import Callable
 from typing import Any
-
-import click
 
 
 def duration_text(seconds: float) -> str:
@@ -28,6 +26,15 @@ def duration_text(seconds: float) -> str:
 def loss_text(x: float) -> str:
     """Return a loss for people: 4 decimals, or 3 significant digits once it is huge."""
     return f"{x:.4f}" if x < 1000 else f"{x:.3g}"  # a diverging loss stays readable
+
+
+def echo(text: str, nl: bool = True) -> None:
+    """Write ``text`` on stderr at once (nothing when the process has no stderr)."""
+    stream = sys.stderr
+    if stream is None:
+        return
+    stream.write(text + "\n" if nl else text)
+    stream.flush()
 
 
 def stderr_is_terminal() -> bool:
@@ -73,15 +80,15 @@ class Bar:
         if self.tty:
             filled = int(fraction * self.WIDTH)
             bar = "#" * filled + "-" * (self.WIDTH - filled)
-            click.echo(f"\r\033[K[{bar}] {text}  {left}", err=True, nl=False)
+            echo(f"\r\033[K[{bar}] {text}  {left}", nl=False)
             self.shown = True
         else:
-            click.echo(f"{text}  ({left})" if left else text, err=True)
+            echo(f"{text}  ({left})" if left else text)
 
     def close(self) -> None:
         """End the live line so what follows starts on a fresh one."""
         if self.shown:
-            click.echo("", err=True)
+            echo("")
             self.shown = False
 
 
@@ -128,11 +135,10 @@ class EpochProgress(Bar):
         """Print one warning line when ``projected`` seconds exceed ``LONG_RUN_S``."""
         if projected > LONG_RUN_S:
             self.close()
-            click.echo(
+            echo(
                 f"Warning: at this pace the {self.total} epochs take about "
                 f"{duration_text(projected)}; Ctrl-C stops training and saves the run so far, "
-                "or train fewer --epochs",
-                err=True,
+                "or train fewer --epochs"
             )
 
 
