@@ -101,18 +101,18 @@ def class_order(names: Sequence[str]) -> list[str]:
 
 
 def read_csv_dataset(
-    path: str | Path,
+    path: str | Path | CsvFile,
     features: Sequence[str] = (),
     target: str = "",
     missing: str = "error",
     exclude: Sequence[str] = (),
 ) -> DatasetInfo:
-    """Return the CSV file at ``path`` as a data set, its rows read and checked.
+    """Return the CSV file at ``path`` (or already read) as a data set, its rows read and checked.
 
     Raise BadInputError for a file that cannot be used; warn (IrisNNWarning) about dropped rows
     and about a feature column that looks like a row id.
     """
-    file = open_csv(path)
+    file = path if isinstance(path, CsvFile) else open_csv(path)
     if len(file.header) < 2:
         raise BadInputError(
             f"{file.where} has {len(file.header)} column; expected a class column and at least "
@@ -184,7 +184,7 @@ def read_csv_dataset(
         return X[:, [feature_names.index(f) for f in wanted]], y
 
     return DatasetInfo(
-        name=Path(path).name,
+        name=file.path.name if file.path else file.where,
         load=load,
         features=feature_names,
         units=tuple(file.units[k] for k in chosen),

@@ -22,6 +22,11 @@ READ_CHUNK = 1 << 20  # bytes per read of a stream
 
 def open_csv(path: str | Path) -> CsvFile:
     """Return the CSV file at ``path`` with its header parsed; raise BadInputError if unusable."""
+    return parse_header(read_file(path), repr(str(path)), Path(path))
+
+
+def read_file(path: str | Path) -> bytes:
+    """Return the bytes of the CSV file at ``path``, read once: they are hashed and parsed."""
     p = Path(path)
     where = repr(str(path))
     if not p.exists():
@@ -34,7 +39,7 @@ def open_csv(path: str | Path) -> CsvFile:
         raw = p.read_bytes()
     except OSError as e:
         raise BadInputError(f"cannot read CSV file {where}: {e.strerror}") from None
-    return parse_header(raw, where, p)
+    return raw
 
 
 def read_stream(stream: BinaryIO, where: str) -> bytes:
@@ -84,9 +89,14 @@ def _check_line_lengths(raw: bytes, where: str) -> None:
         start = end + 1
 
 
-def parse_header(raw: bytes, where: str, path: Path | None = None) -> CsvFile:
-    """Return ``raw`` (a CSV file's bytes) with its header parsed; ``where`` names it in messages."""
-    digest = Digest(raw)
+def parse_header(
+    raw: bytes, where: str, path: Path | None = None, digest: Digest | None = None
+) -> CsvFile:
+    """Return ``raw`` (a CSV file's bytes) with its header parsed; ``where`` names it in messages.
+
+    ``digest`` is the SHA-256 of ``raw`` when the caller has begun it already.
+    """
+    digest = digest or Digest(raw)
     raw = raw.removeprefix(b"\xef\xbb\xbf")
     _check_line_lengths(raw, where)
     if not raw.isascii():  # ASCII is UTF-8: only other text needs the full check
