@@ -193,7 +193,7 @@ def test_headings_match_features_by_the_name_function():
         (
             ["5.1", "abc", "1.4", "0.2"],
             "Error: sepal_width: 'abc' is not a number; allowed: numbers such as 5.1, -0.4 or 1e-3 "
-            "([+-]digits[.digits][e[+-]digits])",
+            "([+-]digits[.digits][(e|E)[+-]digits])",
         ),
         (
             ["5.1", "nan", "1.4", "0.2"],
@@ -258,7 +258,7 @@ def test_values_and_input_together_and_explain_csv(trained_run, tmp_path):
         (
             "sepal_length,sepal_width,petal_length,petal_width\n1,2,3,4\n1,2,x,4\n",
             "Error: --input: 'f.csv' line 3, column 'petal_length': 'x' is not a number; allowed: "
-            "numbers such as 5.1, -0.4 or 1e-3 ([+-]digits[.digits][e[+-]digits])",
+            "numbers such as 5.1, -0.4 or 1e-3 ([+-]digits[.digits][(e|E)[+-]digits])",
         ),
         (
             "sepal_length,sepal_width,petal_length,petal_width\n1,2,3,inf\n",

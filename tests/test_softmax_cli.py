@@ -87,7 +87,7 @@ def test_huge_values_give_finite_probabilities(values):
         (
             ["1", "x"],
             "Error: raw output 2: 'x' is not a number; allowed: numbers such as 5.1, -0.4 or 1e-3 "
-            "([+-]digits[.digits][e[+-]digits])",
+            "([+-]digits[.digits][(e|E)[+-]digits])",
         ),
         (
             ["1", "2", "--labels", "a,b,c"],

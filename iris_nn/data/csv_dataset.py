@@ -80,6 +80,12 @@ def feature_columns(
             f"{file.header[target]!r}; columns: {_columns(file)}"
         )
     names = file.names
+    for k in chosen:  # data.exclude would find the class column by that name: say what works
+        if names[k] == names[target]:
+            raise BadInputError(
+                f"{file.where}: column {k + 1} {file.header[k]!r} has the class column's name "
+                f"(column {target + 1} {file.header[target]!r}); rename one of them"
+            )
     seen: dict[str, int] = {}
     for k in chosen:
         if names[k] in seen:
@@ -138,6 +144,13 @@ def read_csv_dataset(
         "(or name it in data.exclude)"
     )
     columns = file.read(chosen, t, code, missing, hint)
+    if columns.n_rows and not len(columns.rows):
+        n = columns.n_rows
+        raise BadInputError(
+            f"{file.where}: every one of its {n} row{'s' * (n != 1)} has a missing cell, and "
+            'data.missing = "drop" dropped them all; fill the cells in, or leave the columns '
+            "that miss them out with data.exclude"
+        )
     if columns.labels is None or not len(columns.labels):
         raise BadInputError(f"{file.where} has a header but no rows to learn from")
     present = np.unique(columns.labels)

@@ -51,6 +51,19 @@ _DIGIT[ord("0") : ord("9") + 1] = True
 _CHUNK = 1 << 20  # bytes per step of the byte scans: big enough to be fast, small enough for cache
 
 
+LONE_CR = (
+    "a carriage return (CR) alone ends a line (old Mac line ends); allowed: LF or CRLF line "
+    "ends (save the file again as CSV)"
+)
+
+
+def csv_error_text(error: Exception) -> str:
+    """Return the csv module's complaint in SPEC 7's words where Python's own would mislead."""
+    if "new-line character seen in unquoted field" in str(error):
+        return LONE_CR
+    return str(error)
+
+
 @dataclass(frozen=True)
 class CsvFile:
     """A CSV file read into memory with its header parsed; the columns are read on demand."""
@@ -255,7 +268,7 @@ class _Reader:
                     rows.append(n_rows)
                 n_rows += 1
         except csv.Error as e:
-            raise BadInputError(f"{self.file.where} line {line}: {e}") from None
+            raise BadInputError(f"{self.file.where} line {line}: {csv_error_text(e)}") from None
         X = np.array(values, dtype=np.float64).reshape(len(values), len(self.numeric))
         return Columns(
             X,
