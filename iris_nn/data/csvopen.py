@@ -101,7 +101,8 @@ def parse_header(
     raw = raw.removeprefix(b"\xef\xbb\xbf")
     _check_line_ends(raw, where)
     _check_line_lengths(raw, where)
-    if not raw.isascii():  # ASCII is UTF-8: only other text needs the full check
+    is_ascii = raw.isascii()
+    if not is_ascii:  # ASCII is UTF-8: only other text needs the full check
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError as e:
@@ -122,7 +123,9 @@ def parse_header(
     except (csv.Error, StopIteration) as e:
         raise BadInputError(f"{where} line 1 (the header): {csv_error_text(e)}") from None
     header = [h.strip() for h in header]
-    return CsvFile(where, path, raw, delimiter, tuple(header), digest)
+    file = CsvFile(where, path, raw, delimiter, tuple(header), digest)
+    file.__dict__["ascii"] = is_ascii  # the cached property, known already (a pass over the bytes)
+    return file
 
 
 def _first_line(raw: bytes) -> tuple[int, str] | None:
