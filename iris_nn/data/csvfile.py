@@ -8,8 +8,10 @@ when, stripped, it is empty or one of ``MISSING``. Every error is a BadInputErro
 file's line (1-based, the header is line 1), the column and the text, and reading stops at the first
 bad cell.
 
-Two readers give the same result. The fast one hands an unquoted file to numpy's C parser
-(``numpy.loadtxt``; class labels are looked up in a dict, in C but for each new label) after a byte
+Two readers give the same result, both from the bytes read once and hashed (``CsvFile.raw``; a
+file replaced meanwhile is never parsed). The fast one hands an unquoted file to numpy's C parser
+(``numpy.loadtxt`` over a buffer of those bytes; class labels are looked up in a dict, in C but for
+each new label) after a byte
 scan for the one thing that parser accepts beyond our grammar (a ``.`` without a digit on both
 sides: ``.5``, ``5.``), and then checks the cells it read as not finite (``nan``, ``inf``). Anything it cannot settle (quotes, missing cells, a bad
 cell) goes to the plain reader: Python's ``csv`` module and one cell at a time, which names the
