@@ -10,6 +10,7 @@ meta is an Iris model.
 
 from __future__ import annotations
 
+import hashlib
 import warnings
 from pathlib import Path
 
@@ -28,6 +29,15 @@ from iris_nn.store.rundir import RunError
 
 class DataFileError(CannotUseError):
     """A run's CSV data file that is missing or has changed since training."""
+
+
+def file_sha256(path: Path) -> str:
+    """Return the SHA-256 of a file's bytes (hex)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def run_dataset(run_dir: str | Path, model: Model) -> DatasetInfo:
