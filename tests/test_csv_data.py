@@ -511,3 +511,12 @@ def test_an_exponent_is_e_or_E_in_every_reader(tmp_path, exponent):
         assert columns is not None
         np.testing.assert_allclose(columns.X, IRIS.data, rtol=1e-15)
     assert is_number(f"1{exponent}5") and parse_number(f"1{exponent}5", "x") == 1e5
+
+
+@pytest.mark.parametrize("n", [3, 40, 63, 64, 65, 200])
+def test_row_id_check_at_any_length(n):
+    from iris_nn.data.csv_dataset import looks_like_row_id
+
+    assert looks_like_row_id(np.arange(n, dtype=float))
+    assert not looks_like_row_id(np.r_[np.arange(n - 1, dtype=float), 0.0])
+    assert not looks_like_row_id(np.arange(n) + 0.5)

@@ -212,6 +212,7 @@ def read_csv_dataset(
 def looks_like_row_id(column: Array) -> bool:
     """Return whether a column holds strictly increasing integers (at least 3 of them)."""
     # compared, not subtracted: 1.7e308 - -1.7e308 overflows
-    if len(column) < 3 or not np.all(column[1:64] > column[:63]):  # most columns fail at once
+    head = column[:64]  # most columns fail at once
+    if len(column) < 3 or not np.all(head[1:] > head[:-1]):
         return False
     return bool(np.all(column[1:] > column[:-1])) and bool(np.all(column == np.round(column)))
