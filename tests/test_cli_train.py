@@ -1,6 +1,7 @@
 """`iris-nn train` through CliRunner and the installed command: run directory, errors, quiet."""
 
 import csv
+import importlib.metadata
 import json
 import os
 import shutil
@@ -335,3 +336,32 @@ def test_divergence_from_a_huge_l2_suggests_a_smaller_l2(out):
         "Try a smaller L2 strength (--set train.l2=0.3): with --lr 0.3 it shrinks the weights "
         "past zero at every step"
     )
+
+
+def test_train_on_a_csv_without_plots_imports_no_scikit_learn(tmp_path):
+    # scikit-learn (and scipy behind it) took a second of train's start; the split, the metrics
+    # and the versions in metrics.json need none of it
+    rows = ["a,b,species", *(f"{i % 7}.5,{i % 5}.25,{'xy'[i % 2]}" for i in range(40))]
+    data = tmp_path / "d.csv"
+    data.write_text("\n".join(rows) + "\n")
+    code = (
+        "import sys\n"
+        "from iris_nn.cli import main\n"
+        "sys.argv = ['iris-nn', 'train', '--data', sys.argv[1], '--out', sys.argv[2],\n"
+        "            '--epochs', '3', '--no-plots', '-q', '--set', 'data.val_size=0.2']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as e:\n"
+        "    assert e.code in (0, None), e.code\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy', 'matplotlib'})\n"
+        "print('HEAVY', heavy)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(data), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "HEAVY []"
+    metrics = json.loads(next((tmp_path / "out").iterdir()).joinpath("metrics.json").read_text())
+    assert metrics["versions"]["scikit-learn"] == importlib.metadata.version("scikit-learn")

@@ -452,3 +452,72 @@ def test_a_csv_with_dropped_rows_draws_every_figure_the_animation_and_seeds(tmp_
     assert (run_dir / "plots" / "training.gif").is_file() and (run_dir / "report.html").is_file()
     ok("seeds", *drop, "--n", "2", "--jobs", "1", "--name", "s")
     assert (Path("o") / "s" / "plots" / "seeds.png").is_file()
+
+
+# --------------------------------------------------------------- messages that said the wrong thing
+
+
+def test_a_quoted_newline_inside_a_header_cell_is_one_heading(tmp_path):
+    header = ["sepal\nlength", *HEADER[1:]]  # RFC 4180: a quoted cell may hold a line end
+    path = write_csv(tmp_path / "d.csv", iris_rows(), header=header)
+    assert path.read_text().startswith('"sepal\nlength",')
+    info = read_csv_dataset(path)
+    assert info.features[0] == "sepal_length" and len(info.features) == 4
+    np.testing.assert_array_equal(info.rows()[0], IRIS.data)
+
+
+def test_lone_cr_line_ends_are_named(tmp_path):
+    path = write_csv(tmp_path / "d.csv", iris_rows(), newline="\r")
+    with pytest.raises(BadInputError) as e:
+        read_csv_dataset(path)
+    assert str(e.value) == (
+        f"{str(path)!r} line 1: a carriage return (CR) alone ends a line (old Mac line ends); "
+        "allowed: LF or CRLF line ends (save the file again as CSV)"
+    )
+    line = error(run("train", "--data", path, "--out", tmp_path / "o", "--no-plots"))
+    assert "universal-newline" not in line and "old Mac line ends" in line
+
+
+def test_a_feature_with_the_class_columns_name(tmp_path):
+    rows = [[*r, r[4]] for r in iris_rows()]
+    path = write_csv(tmp_path / "d.csv", rows, header=[*HEADER, "species"])
+    with pytest.raises(BadInputError) as e:
+        read_csv_dataset(path)
+    assert str(e.value) == (
+        f"{str(path)!r}: column 6 'species' has the class column's name "
+        "(column 5 'species'); rename one of them"
+    )
+
+
+def test_a_file_whose_every_row_is_dropped(tmp_path):
+    rows = [[*r[:3], "", r[4]] for r in iris_rows()[:3]]
+    path = write_csv(tmp_path / "d.csv", rows)
+    with pytest.raises(BadInputError) as e:
+        read_csv_dataset(path, missing="drop")
+    assert str(e.value) == (
+        f"{str(path)!r}: every one of its 3 rows has a missing cell, and "
+        'data.missing = "drop" dropped them all; fill the cells in, or leave the columns that '
+        "miss them out with data.exclude"
+    )
+
+
+@pytest.mark.parametrize("exponent", ["e", "E"])
+def test_an_exponent_is_e_or_E_in_every_reader(tmp_path, exponent):
+    rows = [[f"{float(x) * 10:.1f}{exponent}-1" for x in r[:4]] + [r[4]] for r in iris_rows()]
+    path = write_csv(tmp_path / "d.csv", rows)
+    for reader in ("fast", "plain"):
+        file = csvopen.open_csv(path)
+        read = csvfile._Reader(file, [0, 1, 2, 3], None, None, "error", "")
+        columns = getattr(read, reader)()
+        assert columns is not None
+        np.testing.assert_allclose(columns.X, IRIS.data, rtol=1e-15)
+    assert is_number(f"1{exponent}5") and parse_number(f"1{exponent}5", "x") == 1e5
+
+
+@pytest.mark.parametrize("n", [3, 40, 63, 64, 65, 200])
+def test_row_id_check_at_any_length(n):
+    from iris_nn.data.csv_dataset import looks_like_row_id
+
+    assert looks_like_row_id(np.arange(n, dtype=float))
+    assert not looks_like_row_id(np.r_[np.arange(n - 1, dtype=float), 0.0])
+    assert not looks_like_row_id(np.arange(n) + 0.5)

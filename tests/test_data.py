@@ -214,3 +214,31 @@ def test_a_compressed_member_that_expands_past_the_limit_is_refused(tmp_path, mo
     assert path.stat().st_size < 1000
     with pytest.raises(limits.TooLargeError, match="larger than 8 KB, the limit for a model file"):
         limits.read_npz(path, "model file")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7, 123456789])
+@pytest.mark.parametrize(
+    "counts", [(50, 50, 50), (4, 5, 6), (5, 17, 4, 40), (1000, 10, 333), (6, 6), (9, 9, 9, 9, 5)]
+)
+def test_the_split_is_scikit_learns(counts, seed):
+    from sklearn.model_selection import train_test_split
+
+    rng = np.random.default_rng(seed)
+    y = rng.permutation(np.repeat(np.arange(len(counts)), counts))
+    y[rng.integers(0, len(y), 2)] = -1  # rows dropped for a missing cell
+    if np.bincount(y[y >= 0], minlength=len(counts)).min() < 3:
+        pytest.skip("a class too small for three stratified parts")
+    kept = np.flatnonzero(y >= 0)
+    ours = split.split_rows(y, 0.3, 0.25, seed)
+    n_test, n_val = len(ours.test), len(ours.val)
+    # the oracle: what split_rows did with scikit-learn itself
+    before_val, test = train_test_split(kept, test_size=n_test, stratify=y[kept], random_state=seed)
+    rest, val = train_test_split(
+        before_val, test_size=n_val, stratify=y[before_val], random_state=seed
+    )
+    first, second = split.stratified_split(kept, y[kept], n_test, seed)
+    np.testing.assert_array_equal(first, before_val)  # the same rows, in the same order
+    np.testing.assert_array_equal(second, test)
+    np.testing.assert_array_equal(ours.test, np.sort(test))
+    np.testing.assert_array_equal(ours.val, np.sort(val))
+    np.testing.assert_array_equal(ours.train, np.sort(rest))

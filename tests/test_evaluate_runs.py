@@ -130,19 +130,33 @@ def test_runs_empty_is_friendly(tmp_path):
     assert json.loads(ok("runs", "--out", out, "--format", "json")) == []
 
 
-def test_log_loss_in_blocks_equals_scikit_learns(monkeypatch):
-    from sklearn.metrics import log_loss
+@pytest.mark.parametrize("n", [5, 150, 70_000])
+def test_metrics_equal_scikit_learns(n):
+    from sklearn.metrics import confusion_matrix, log_loss, precision_recall_fscore_support
 
     from iris_nn.inference import metrics
 
-    rng = np.random.default_rng(0)
-    y = rng.integers(0, 3, 150)
-    P = rng.dirichlet([1.0, 1.0, 1.0], 150)
-    P[7] = [0.0, 0.0, 1.0]  # a certain mistake: scikit-learn clips it, block or not
-    y[7] = 0
-    whole = metrics.classification_metrics(y, P, ("a", "b", "c"), detail=False)
-    assert whole["log_loss"] == log_loss(y, P, labels=[0, 1, 2])  # one block: the same call
-    monkeypatch.setattr(metrics, "LOG_LOSS_ROWS", 7)  # 22 blocks, the last of 3 rows
-    blocks = metrics.classification_metrics(y, P, ("a", "b", "c"), detail=False)
-    assert blocks["log_loss"] == pytest.approx(whole["log_loss"], rel=1e-15)
-    assert blocks["accuracy"] == whole["accuracy"] == np.mean(P.argmax(axis=1) == y)
+    rng = np.random.default_rng(n)
+    y = rng.integers(0, 4, n)
+    P = rng.dirichlet([1.0, 1.0, 1.0, 0.01], n)  # class 3 rarely predicted, never at n = 5
+    P[0] = [0.0, 0.0, 1.0, 0.0]  # a certain mistake: both clip it
+    y[0] = 0
+    got = metrics.classification_metrics(y, P, ("a", "b", "c", "d"))
+    labels = [0, 1, 2, 3]
+    assert got["log_loss"] == log_loss(y, P, labels=labels)  # exactly: the same operations
+    assert got["accuracy"] == np.mean(P.argmax(axis=1) == y) and got["n"] == n
+    pred = P.argmax(axis=1)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y, pred, labels=labels, zero_division=0
+    )
+    for i, c in enumerate("abcd"):
+        assert got["per_class"][c] == {
+            "precision": precision[i],
+            "recall": recall[i],
+            "f1": f1[i],
+            "support": support[i],
+        }
+    assert got["confusion_matrix"] == {
+        "labels": list("abcd"),
+        "matrix": confusion_matrix(y, pred, labels=labels).tolist(),
+    }

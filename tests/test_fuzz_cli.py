@@ -214,10 +214,10 @@ EXAMPLES = {"train": 250, "cv": 25, "plot": 100}
 DEFAULT_EXAMPLES = 600
 
 
-@pytest.mark.parametrize("name", sorted(cli.commands))
+@pytest.mark.parametrize("name", cli.list_commands(None))
 def test_fuzz_command(name, trained, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # a random relative path (a --plot file, say) lands here
-    command = cli.commands[name]
+    command = cli.get_command(None, name)
     scratch = str(tmp_path / "scratch")
     runner = CliRunner()
     run_dir, other_run = sorted(trained.iterdir())
@@ -242,10 +242,13 @@ def test_fuzz_command(name, trained, tmp_path, monkeypatch):
 
 @settings(max_examples=examples(300), deadline=None, derandomize=True)
 @given(
-    st.lists(st.one_of(st.sampled_from([*SPECIAL, *cli.commands]), st.text(max_size=5)), max_size=4)
+    st.lists(
+        st.one_of(st.sampled_from([*SPECIAL, *cli.list_commands(None)]), st.text(max_size=5)),
+        max_size=4,
+    )
 )
 def test_fuzz_top_level(argv):
-    if argv and argv[0] in cli.commands and argv[0] in ("train", "cv"):
+    if argv and argv[0] in cli.list_commands(None) and argv[0] in ("train", "cv"):
         argv = ["--help"]  # commands are fuzzed above with cheap settings
     check_outcome(CliRunner().invoke(cli, argv, input=""))
 

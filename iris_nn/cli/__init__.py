@@ -1,7 +1,6 @@
 """The command line: the app and its error mapping, shared options, progress, one module per command
-group. Importing this package registers every command on ``cli``."""
+group. A command's module is imported when the command is used (``app.COMMANDS``)."""
 
-from iris_nn.cli import backprop, compare, cv, predict, runs, seeds, train  # noqa: F401  (registers the commands)
 from iris_nn.cli.app import cli, main
 
 __all__ = ["cli", "main"]

@@ -12,6 +12,7 @@ that need them, so ``predict`` starts fast.
 
 from __future__ import annotations
 
+import importlib
 import signal
 import sys
 import warnings
@@ -25,6 +26,23 @@ from iris_nn.cli.streams import courteous_streams, reserve_standard_descriptors
 from iris_nn.core.errors import BadInputError, CannotUseError, IrisNNWarning
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+# Every command, and the module of ``iris_nn.cli`` that defines it (with ``@cli.command``). A module
+# is imported only when one of its commands runs (or help lists them all), so ``predict`` starts
+# without the imports of ``train``, ``cv`` or ``plot``. A new command is one line here.
+COMMANDS = {
+    "animate": "runs",
+    "backprop": "backprop",
+    "compare": "compare",
+    "cv": "cv",
+    "evaluate": "runs",
+    "plot": "runs",
+    "predict": "predict",
+    "runs": "runs",
+    "seeds": "seeds",
+    "softmax": "predict",
+    "train": "train",
+}
 EXIT_USAGE, EXIT_FAILURE = 2, 1
 
 
@@ -68,7 +86,18 @@ def warning_printer() -> Any:
 
 
 class IrisGroup(click.Group):
-    """A group whose every error, click's own usage errors included, is one ``Error:`` line."""
+    """A group whose every error, click's own usage errors included, is one ``Error:`` line, and
+    whose commands are imported when used (``COMMANDS``)."""
+
+    def list_commands(self, ctx: click.Context | None) -> list[str]:
+        """Return the name of every command, sorted."""
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context | None, cmd_name: str) -> click.Command | None:
+        """Return the command ``cmd_name``, importing its module on first use; None if unknown."""
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            importlib.import_module(f"iris_nn.cli.{COMMANDS[cmd_name]}")
+        return self.commands.get(cmd_name)
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
         """Run the command line and exit with SPEC 5's exit codes; never show a traceback."""

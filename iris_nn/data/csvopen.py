@@ -8,12 +8,13 @@ frequent one. The result is a ``csvfile.CsvFile``, whose columns are read on dem
 from __future__ import annotations
 
 import csv
+import io
 import re
 from pathlib import Path
 from typing import BinaryIO
 
 from iris_nn.core.errors import BadInputError
-from iris_nn.data.csvfile import CsvFile, Digest
+from iris_nn.data.csvfile import LONE_CR, CsvFile, Digest, csv_error_text
 from iris_nn.data.limits import LIMITS, size_text
 
 DELIMITERS = (",", ";", "\t")
@@ -22,6 +23,11 @@ READ_CHUNK = 1 << 20  # bytes per read of a stream
 
 def open_csv(path: str | Path) -> CsvFile:
     """Return the CSV file at ``path`` with its header parsed; raise BadInputError if unusable."""
+    return parse_header(read_file(path), repr(str(path)), Path(path))
+
+
+def read_file(path: str | Path) -> bytes:
+    """Return the bytes of the CSV file at ``path``, read once: they are hashed and parsed."""
     p = Path(path)
     where = repr(str(path))
     if not p.exists():
@@ -34,7 +40,7 @@ def open_csv(path: str | Path) -> CsvFile:
         raw = p.read_bytes()
     except OSError as e:
         raise BadInputError(f"cannot read CSV file {where}: {e.strerror}") from None
-    return parse_header(raw, where, p)
+    return raw
 
 
 def read_stream(stream: BinaryIO, where: str) -> bytes:
@@ -84,12 +90,19 @@ def _check_line_lengths(raw: bytes, where: str) -> None:
         start = end + 1
 
 
-def parse_header(raw: bytes, where: str, path: Path | None = None) -> CsvFile:
-    """Return ``raw`` (a CSV file's bytes) with its header parsed; ``where`` names it in messages."""
-    digest = Digest(raw)
+def parse_header(
+    raw: bytes, where: str, path: Path | None = None, digest: Digest | None = None
+) -> CsvFile:
+    """Return ``raw`` (a CSV file's bytes) with its header parsed; ``where`` names it in messages.
+
+    ``digest`` is the SHA-256 of ``raw`` when the caller has begun it already.
+    """
+    digest = digest or Digest(raw)
     raw = raw.removeprefix(b"\xef\xbb\xbf")
+    _check_line_ends(raw, where)
     _check_line_lengths(raw, where)
-    if not raw.isascii():  # ASCII is UTF-8: only other text needs the full check
+    is_ascii = raw.isascii()
+    if not is_ascii:  # ASCII is UTF-8: only other text needs the full check
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError as e:
@@ -97,29 +110,50 @@ def parse_header(raw: bytes, where: str, path: Path | None = None) -> CsvFile:
             raise BadInputError(
                 f"{where} is not UTF-8 text (line {line}); save it as UTF-8 CSV"
             ) from None
-    first = _first_record(raw)
+    first = _first_line(raw)
     if first is None:
         raise BadInputError(f"{where} is empty; expected a header row naming the columns")
-    delimiter = _detect_delimiter(first)
+    start, text = first
+    delimiter = _detect_delimiter(text)
+    # the header record, which may go on past its first line inside quotes (RFC 4180)
+    lines = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8", errors="replace", newline="")
+    lines.seek(start)
     try:
-        header = next(csv.reader([first], delimiter=delimiter))
+        header = next(csv.reader(lines, delimiter=delimiter))
     except (csv.Error, StopIteration) as e:
-        raise BadInputError(f"{where} line 1 (the header): {e}") from None
+        raise BadInputError(f"{where} line 1 (the header): {csv_error_text(e)}") from None
     header = [h.strip() for h in header]
-    return CsvFile(where, path, raw, delimiter, tuple(header), digest)
+    file = CsvFile(where, path, raw, delimiter, tuple(header), digest)
+    file.__dict__["ascii"] = is_ascii  # the cached property, known already (a pass over the bytes)
+    return file
 
 
-def _first_record(raw: bytes) -> str | None:
-    """Return the header row's text: the first line that is not blank."""
+def _first_line(raw: bytes) -> tuple[int, str] | None:
+    """Return the byte offset and the text of the header row's first line: the first not blank."""
     start = 0
     while start < len(raw):
         end = raw.find(b"\n", start)
         end = len(raw) if end < 0 else end
         text = raw[start:end].decode("utf-8", errors="replace").strip("\r")
         if text.strip():
-            return text
+            return start, text
         start = end + 1
     return None
+
+
+def _check_line_ends(raw: bytes, where: str) -> None:
+    """Raise BadInputError when the first line of ``raw`` ends in a CR alone (no LF after it).
+
+    Such a file is one line for every reader that splits at LF; said here, before the line limit
+    would call it one long line. A CR inside quotes is the csv module's to judge.
+    """
+    cr = raw.find(b"\r")
+    if cr < 0 or raw[cr + 1 : cr + 2] == b"\n":
+        return
+    lf = raw.find(b"\n")
+    if (lf < 0 or cr < lf) and b'"' not in raw[:cr]:
+        line = raw.count(b"\r", 0, cr) + 1 if lf < 0 else 1
+        raise BadInputError(f"{where} line {line}: {LONE_CR}")
 
 
 def _detect_delimiter(header: str) -> str:

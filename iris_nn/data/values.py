@@ -3,7 +3,7 @@
 ``feature_name`` turns any column heading into a feature name (``petal width (cm)`` ->
 ``petal_width``); training, ``predict`` and ``evaluate`` all use it, so a name means the same thing
 everywhere. ``parse_number`` reads the one number grammar the tool accepts outside TOML: ASCII
-decimals ``[+-]digits[.digits][e[+-]digits]``, so ``5_1``, ``.5``, ``0x10`` and ``١`` are not numbers
+decimals ``[+-]digits[.digits][(e|E)[+-]digits]``, so ``5_1``, ``.5``, ``0x10`` and ``١`` are not numbers
 even though Python's ``float`` takes some of them.
 """
 
@@ -81,7 +81,7 @@ def is_number(text: str) -> bool:
 # 51), "١٢" (Arabic-Indic digits), "infinity" and " 5 \n"; none of those is a number here.
 NUMBER_PATTERN = r"[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"  # e or E, as spreadsheets write it
 INTEGER_PATTERN = r"[+-]?[0-9]+"
-NUMBER_FORM = "numbers such as 5.1, -0.4 or 1e-3 ([+-]digits[.digits][e[+-]digits])"
+NUMBER_FORM = "numbers such as 5.1, -0.4 or 1e-3 ([+-]digits[.digits][(e|E)[+-]digits])"
 NUMBER_HELP = NUMBER_FORM
 NUMBER, _INTEGER = re.compile(NUMBER_PATTERN, re.ASCII), re.compile(INTEGER_PATTERN, re.ASCII)
 _NUMBER = NUMBER

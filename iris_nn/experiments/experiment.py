@@ -40,12 +40,12 @@ class RunResult:
 
 def versions() -> dict[str, str]:
     """Return the versions of Python and of the libraries that shaped a run."""
-    import sklearn
+    from importlib.metadata import version  # not `import sklearn`: a second of train's time
 
     return {
         "python": platform.python_version(),
         "numpy": np.__version__,
-        "scikit-learn": sklearn.__version__,
+        "scikit-learn": version("scikit-learn"),
         "iris-nn": __version__,
     }
 

@@ -3,7 +3,8 @@
 A bundled table comes from the registry. A CSV is read from the path in the run's ``config.toml``
 (absolute, SPEC 4) with the run's data options, after checking that the file's SHA-256 still equals
 the one in the model's meta: a missing or changed file is a CannotUseError naming it (exit 1), since
-the run's row numbers and scaler describe the file as it was. A model without ``dataset`` in its
+the run's row numbers and scaler describe the file as it was. The file is read once, and the bytes
+hashed are the bytes parsed, so a file replaced between the check and the parse is never scored. A model without ``dataset`` in its
 meta is an Iris model.
 """
 
@@ -15,10 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from iris_nn.core.errors import CannotUseError, IrisNNWarning
+from iris_nn.core.errors import BadInputError, CannotUseError, IrisNNWarning
 from iris_nn.core.functional import Array
+from iris_nn.data.csv_dataset import read_csv_dataset
+from iris_nn.data.csvfile import Digest
+from iris_nn.data.csvopen import parse_header, read_file
 from iris_nn.data.datasets import DatasetInfo, Labels, get_dataset, is_csv
-from iris_nn.data.prepare import open_dataset
 from iris_nn.store import rundir
 from iris_nn.store.model_file import Model
 from iris_nn.store.rundir import RunError
@@ -52,8 +55,13 @@ def run_dataset(run_dir: str | Path, model: Model) -> DatasetInfo:
         raise DataFileError(
             f"the run's data file {str(path)!r} is missing; this command reads the rows again"
         )
+    try:  # read once: the bytes hashed are the bytes parsed, whatever replaces the file meanwhile
+        raw = read_file(path)
+    except BadInputError as e:
+        raise DataFileError(f"the run's data file: {e}") from None
+    digest = Digest(raw)
     expected = model.meta.get("dataset_sha256")
-    if expected and file_sha256(path) != expected:
+    if expected and digest.hexdigest() != expected:
         raise DataFileError(
             f"the run's data file {str(path)!r} has changed since the run was trained (its "
             "SHA-256 differs), so its rows no longer match the run's split and scaler; restore "
@@ -61,8 +69,8 @@ def run_dataset(run_dir: str | Path, model: Model) -> DatasetInfo:
         )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", IrisNNWarning)  # said once, when the run was trained
-        return open_dataset(
-            str(path),
+        return read_csv_dataset(
+            parse_header(raw, repr(str(path)), path, digest),
             model.features,
             options["data.target"],
             options["data.missing"],
