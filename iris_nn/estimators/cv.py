@@ -184,8 +184,11 @@ def run_fold(
     return out
 
 
-def _fold_task(args: tuple[Any, ...]) -> dict[str, tuple[float, float, float]]:
-    return run_fold(*args)
+def _fold_task(
+    shared: tuple[Config, NDArray[np.float64], NDArray[np.intp]], fold: tuple[Any, ...]
+) -> dict[str, tuple[float, float, float]]:
+    config, X, y = shared  # sent to each worker once: a fold carries only its row indices
+    return run_fold(config, X, y, *fold)
 
 
 @dataclass
@@ -292,11 +295,8 @@ def cross_validate(
     splits = make_folds(y, folds, repeats, config.seed)
     check_fold_sizes(config, y, min(len(train) for train, _ in splits), folds)
     fold_seeds = np.random.SeedSequence(config.seed).spawn(len(splits))
-    tasks = [
-        (config, X, y, tr, te, s, tuple(models))
-        for (tr, te), s in zip(splits, fold_seeds, strict=True)
-    ]
-    results = run_tasks(_fold_task, tasks, jobs, progress)
+    tasks = [(tr, te, s, tuple(models)) for (tr, te), s in zip(splits, fold_seeds, strict=True)]
+    results = run_tasks(_fold_task, tasks, jobs, progress, shared=(config, X, y))
     scores = {
         name: {metric: np.array([r[name][k] for r in results]) for k, metric in enumerate(METRICS)}
         for name in MODEL_NAMES

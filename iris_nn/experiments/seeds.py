@@ -22,7 +22,7 @@ from iris_nn.core.errors import BadInputError, IrisNNWarning
 from iris_nn.core.functional import Array
 from iris_nn.core.network import Network
 from iris_nn.data.prepare import Dataset
-from iris_nn.experiments.experiment import build, dead_units, tracked_rows, train_network
+from iris_nn.experiments.experiment import build_data, dead_units, tracked_rows, train_network
 from iris_nn.inference.metrics import classification_metrics
 from iris_nn.parallel.workers import Progress, run_tasks
 from iris_nn.settings.config import Config, to_flat, to_toml
@@ -70,12 +70,15 @@ def with_init_seed(config: Config, seed: int) -> Config:
     return dataclasses.replace(config, train=dataclasses.replace(config.train, init_seed=seed))
 
 
-def train_one(task: tuple[Config, int]) -> SeedNetwork:
-    """Train network ``seed`` of the study as ``train`` would, and return what the study keeps."""
-    config, seed = task
+def train_one(shared: tuple[Config, Dataset], seed: int) -> SeedNetwork:
+    """Train network ``seed`` of the study as ``train`` would, and return what the study keeps.
+
+    ``shared`` is the study's config and its data, read and split once by the parent.
+    """
+    config, data = shared
     with warnings.catch_warnings():  # the study says them once, when it reads the data itself
         warnings.simplefilter("ignore", IrisNNWarning)
-        trained = train_network(with_init_seed(config, seed))
+        trained = train_network(with_init_seed(config, seed), data=data)
     net, X = trained.net, trained.parts["train"][0]
     X_test = trained.parts["test"][0]
     return SeedNetwork(
@@ -165,8 +168,8 @@ def study(config: Config, n: int, jobs: int, progress: Progress | None = None) -
             f"model.init = {config.model.init!r}: seeds trains from random initial weights "
             "(train.init_seed = 0..N-1); starting weights are for train"
         )
-    networks = run_tasks(train_one, [(config, k) for k in range(n)], jobs, progress)
-    data, _, _ = build(config)
+    data = build_data(config)  # once: every network trains on the same split
+    networks = run_tasks(train_one, list(range(n)), jobs, progress, shared=(config, data))
     tracked = [int(r) for r in tracked_rows(data).rows]
     return SeedsStudy(config, data, tracked, networks, summarise(config, data, networks))
 
