@@ -25,7 +25,19 @@ class CannotUseError(IrisNNError):
 
 
 class DivergenceError(CannotUseError):
-    """Training produced a non-finite loss or weight."""
+    """Training produced a non-finite loss or weight.
+
+    ``step_rows`` is the fewest rows one update of that training averaged over (its last, partial
+    mini-batch, or every training row), for the hint that follows: L2 shrinks the weights most
+    in that step.
+    """
+
+    def __init__(self, message: str, step_rows: int | None = None):
+        super().__init__(message)
+        self.step_rows = step_rows
+
+    def __reduce__(self) -> tuple[type, tuple[str, int | None]]:
+        return type(self), (str(self), self.step_rows)  # from a worker process, step_rows too
 
 
 class IrisNNWarning(UserWarning):

@@ -1,7 +1,8 @@
 """Seeds and the stratified train/validation/test split of a data set's rows.
 
 One seed gives independent streams for the split, the initialisation and the shuffling;
-scikit-learn's ``train_test_split`` makes the stratified parts (it gets integer seeds).
+scikit-learn's ``train_test_split`` draws every stratified part, the estimator's validation rows
+too (it gets integer seeds).
 """
 
 from __future__ import annotations
@@ -63,6 +64,17 @@ def check_class_sizes(y: Labels, classes: Sequence[str], validation: bool) -> No
             )
 
 
+def draw_stratified(
+    rows: NDArray[np.intp], y: Labels, size: int, seed: int
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Return ``rows`` less ``size`` of them drawn with the class shares of ``y`` (the classes of
+    ``rows``), and those ``size`` rows; both in scikit-learn's shuffled order."""
+    from sklearn.model_selection import train_test_split
+
+    rest, drawn = train_test_split(rows, test_size=size, stratify=y, random_state=seed)
+    return rest, drawn
+
+
 def split_rows(
     y: Labels, test_size: float, val_size: float, seed: int, classes: Sequence[str] = ()
 ) -> Split:
@@ -70,8 +82,6 @@ def split_rows(
 
     Rows of class -1 (dropped for a missing cell) belong to no part.
     """
-    from sklearn.model_selection import train_test_split
-
     check_class_sizes(y, classes or [str(k) for k in range(int(y.max()) + 1)], val_size > 0)
     kept = np.flatnonzero(y >= 0)
     n, n_classes = len(kept), len(np.unique(y[kept]))
@@ -82,8 +92,8 @@ def split_rows(
             f"data.test_size + data.val_size = {test_size} + {val_size} leaves "
             f"{n - n_test - n_val} training rows; allowed: at least {n_classes}"
         )
-    rest, test = train_test_split(kept, test_size=n_test, stratify=y[kept], random_state=seed)
+    rest, test = draw_stratified(kept, y[kept], n_test, seed)
     val = np.array([], dtype=np.intp)
     if n_val:
-        rest, val = train_test_split(rest, test_size=n_val, stratify=y[rest], random_state=seed)
+        rest, val = draw_stratified(rest, y[rest], n_val, seed)
     return Split(np.sort(rest), np.sort(val), np.sort(test))

@@ -26,7 +26,7 @@ from iris_nn.core.functional import Array
 from iris_nn.core.network import Network
 from iris_nn.core.train import History, fit
 from iris_nn.data.scaler import Scaler
-from iris_nn.data.split import int_seed, seeds
+from iris_nn.data.split import draw_stratified, int_seed, seeds
 from iris_nn.settings.config import Config, ConfigError, check_value, to_flat, train_settings
 from iris_nn.settings.schema import SCHEMA, Setting
 
@@ -128,8 +128,6 @@ class IrisNNClassifier(ClassifierMixin, BaseEstimator):
         rows = np.arange(len(y))
         if val_size == 0:
             return rows, rows[:0]
-        from sklearn.model_selection import train_test_split
-
         counts = np.bincount(y)
         n_val = max(round(val_size * len(y)), len(counts))
         if counts.min() < 2 or len(y) - n_val < len(counts):
@@ -145,7 +143,7 @@ class IrisNNClassifier(ClassifierMixin, BaseEstimator):
                 stacklevel=3,
             )
             return rows, rows[:0]
-        train, val = train_test_split(rows, test_size=n_val, stratify=y, random_state=seed)
+        train, val = draw_stratified(rows, y, n_val, seed)
         return np.sort(train), np.sort(val)
 
     def fit(self, X: Any, y: Any) -> IrisNNClassifier:

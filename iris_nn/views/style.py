@@ -83,6 +83,13 @@ def png_bytes(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
+def figure_bytes(fig: Figure, fmt: str) -> bytes:
+    """Return the figure encoded as ``fmt`` (png, svg or pdf) at 150 dpi."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=DPI)
+    return buf.getvalue()
+
+
 VECTOR_FORMATS = ("svg", "pdf")
 # No creation dates: a redraw of unchanged data gives identical files.
 _VECTOR_METADATA = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}
