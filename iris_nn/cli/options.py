@@ -17,7 +17,7 @@ from iris_nn.data.values import parse_integer, parse_number
 
 
 class Number(click.ParamType):
-    """A numeric option as SPEC 7 writes numbers: ASCII decimals (click's own types would read
+    """A numeric option read as every number outside TOML is: ASCII decimals (click's own types would read
     ``5_1`` as 51 and take ``inf``); integers only when ``integer``; within ``low .. high`` when
     given."""
 
@@ -187,7 +187,7 @@ def plot_option(help: str) -> Any:
 
 
 def plot_target(plot_path: str) -> tuple[Path, str]:
-    """Return the ``--plot`` file and its format, checked before any work is done (SPEC 10).
+    """Return the ``--plot`` file and its format, checked before any work is done.
 
     The extension chooses the format: another or none is bad usage (exit 2), and nothing is
     appended to it; a directory that does not exist or cannot be written is exit 1.

@@ -1,6 +1,6 @@
 """The package's own exceptions: one base, a bad-input branch and a cannot-use branch.
 
-The command line maps the branches to exit codes in one place (SPEC 5): ``BadInputError`` is exit 2
+The command line maps the branches to exit codes in one place (``cli/app.py``): ``BadInputError`` is exit 2
 (bad usage, config, values or data files), ``CannotUseError`` exit 1 (a model or run that cannot be
 used, an output that cannot be written, training that diverged). Anything else that escapes is a bug
 and is reported as an internal error, never blamed on the user's input.

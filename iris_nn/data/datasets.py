@@ -1,4 +1,4 @@
-"""The data sets: the registry of scikit-learn's bundled tables, and CSV files (SPEC 7).
+"""The data sets: the registry of scikit-learn's bundled tables, and CSV files.
 
 Nothing outside this package names a feature or a class of a particular data set: config checks,
 model files, predict, figures and the report read them from a ``DatasetInfo``. Every feature name

@@ -157,9 +157,9 @@ class IrisNNClassifier(ClassifierMixin, BaseEstimator):
         if t.init_seed is not None:  # as iris-nn train: the split stays, the rest re-seeded
             init_seq, shuffle_seq = np.random.SeedSequence(t.init_seed).spawn(2)
         train, val = self._split(y_index, d.val_size, t.early_stopping, int_seed(split_seq))
-        # At most one copy of the data besides the caller's (SPEC 11's memory bound): the parts
-        # are copies scaled in place; without validation rows the training rows are X itself,
-        # used as it is when unscaled.
+        # At most one copy of the data besides the caller's, so that memory stays within twice
+        # the data: the parts are copies scaled in place; without validation rows the training
+        # rows are X itself, used as it is when unscaled.
         everything = len(train) == len(y)
         X_train, X_val = X if everything else X[train], X[val]
         y_train, y_val = y_index if everything else y_index[train], y_index[val]

@@ -57,7 +57,7 @@ def scaler(scaling: str) -> Any:
 
 
 def mlp_classifier(config: Config, n_train: int, n_val: int, seed: int) -> Any:
-    """Return the MLPClassifier that mirrors ``config`` as SPEC 5 maps it, or None if it cannot.
+    """Return the MLPClassifier that mirrors ``config`` (activation, solver, batch, L2, epochs, early stopping), or None if it cannot.
 
     Without early stopping it runs all ``epochs``, as the network does (scikit-learn's own
     stopping rule, a loss change below 1e-4 for 10 epochs, is switched off: it would compare a
@@ -171,7 +171,7 @@ def run_fold(
             continue
         started = time.perf_counter()
         with warnings.catch_warnings():
-            # max_iter = epochs is the mirror, not a mistake; SPEC 5 asks for probability=True
+            # max_iter = epochs is the mirror, not a mistake; log loss needs probability=True
             warnings.simplefilter("ignore", ConvergenceWarning)
             warnings.filterwarnings("ignore", "The `probability` parameter", FutureWarning)
             # LDA on constant or collinear inputs (digits' blank pixels) still fits; say nothing
@@ -202,7 +202,7 @@ class CVResult:
     missing: dict[str, str] = field(default_factory=dict)  # model -> why it is absent
 
     def summary(self) -> dict[str, Any]:
-        """Return the JSON document of SPEC 5: means and standard deviations per model."""
+        """Return the JSON document ``cv --format json`` prints: means and standard deviations per model."""
         models = {
             name: {
                 "accuracy_mean": float(s["accuracy"].mean()),

@@ -99,7 +99,7 @@ def _spread(values: list[float]) -> dict[str, float]:
 
 
 def summarise(config: Config, data: Dataset, networks: list[SeedNetwork]) -> dict[str, Any]:
-    """Return the study as ``seeds.json`` holds it (SPEC 9)."""
+    """Return the study as ``seeds.json`` holds it."""
     classes = data.classes
     _, y_test = data.scaled("test")
     tracked = [int(r) for r in tracked_rows(data).rows]
