@@ -212,8 +212,9 @@ def parse_values(tokens: Sequence[str], features: Sequence[str]) -> Inputs:
 
 # ----------------------------------------------------------------------------- CSV
 
-# Columns that give the true class when none is named as the model's target: the class column names
-# that training looks for (``csv_dataset.TARGET_NAMES``), and "variety", as some copies of the Iris data call it.
+# Columns that give the true class when none is named as the model's target: the class column
+# names training looks for (``csv_dataset.TARGET_NAMES``), and "variety", as some copies of the
+# Iris data call it.
 TRUTH_COLUMNS = ("species", "class", "label", "target", "y", "variety")
 
 
