@@ -129,7 +129,7 @@ def backprop(
     if target is not None:
         from iris_nn.store.rundir import write_atomic
         from iris_nn.views.backprop_diagram import backprop_figure
-        from iris_nn.views.compare_plot import figure_bytes
+        from iris_nn.views.style import figure_bytes
 
         plot_file, plot_format = target
         figure = backprop_figure(model, step, path.name if path.is_dir() else path.parent.name)
