@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from iris_nn.core.functional import Array, argmax_one_hot, softmax
 from iris_nn.data.datasets import DatasetInfo
 from iris_nn.store.model_file import Model
+from iris_nn.views import style
 from iris_nn.views.run_view import RunView
 from iris_nn.views.style import (
     MAX_CLASSES_SHOWN,
@@ -30,7 +31,6 @@ from iris_nn.views.style import (
     new_figure,
     probabilities,
     sample_rows,
-    sampled_note,
     sweep_range,
     title,
 )
@@ -165,7 +165,7 @@ def probability_curves_figure(view: RunView) -> Figure:
     elif n > 1:
         others_text = "the other feature at its" if n == 2 else "the other features at their"
         what += f" ({others_text} training median)"
-    notes = [sampled_note(len(marked), len(train), f"training {nouns}")]
+    notes = [style.sampled_note(len(marked), len(train), f"training {nouns}")]
     if others:
         notes.append(f"{n_classes} {target} classes: the {len(curves)} most probable drawn")
     what += "".join(f"\n{note}" for note in notes if note)
