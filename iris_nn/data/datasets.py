@@ -35,6 +35,14 @@ class DatasetInfo:
     plane: tuple[str, ...] = ()  # the two features the decision-regions figure prefers
     sha256: str = ""  # a CSV file's SHA-256; "" for a bundled table
 
+    def __getstate__(self) -> dict[str, object]:
+        """Return the state to pickle, without the loader (a closure, which does not pickle).
+
+        A copy sent to a worker process describes the data set; the rows travel beside it,
+        already loaded.
+        """
+        return {**self.__dict__, "load": _not_sent}
+
     @property
     def nouns(self) -> str:
         """Return the plural of ``noun``: ``flowers``."""
@@ -71,6 +79,10 @@ class DatasetInfo:
         names = tuple(self.feature(f) for f in features) or self.features
         X, y = self.load(names)
         return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.intp)
+
+
+def _not_sent(features: Sequence[str]) -> tuple[Array, Labels]:
+    raise RuntimeError("a data set sent to another process carries no loader: send its rows")
 
 
 def _bundled(loader: str) -> Callable[[Sequence[str]], tuple[Array, Labels]]:
