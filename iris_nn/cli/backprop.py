@@ -10,7 +10,6 @@ from iris_nn.cli.app import CONTEXT, Failure, cli, usage_error
 from iris_nn.cli.options import (
     INPUT_OPTION,
     NUMBER,
-    OUT_OPTION,
     NumbersCommand,
     check_input_exists,
     format_option,
@@ -18,6 +17,7 @@ from iris_nn.cli.options import (
     plot_option,
     plot_target,
     read_input,
+    rows_and_model,
 )
 
 
@@ -38,15 +38,7 @@ def run_settings(path: Path) -> tuple[float, float] | None:
     context_settings=CONTEXT,
     short_help="One step of backpropagation with every number.",
 )
-@click.argument("values", nargs=-1, metavar="[VALUES]...")
-@click.option(
-    "-m",
-    "--model",
-    "model_path",
-    metavar="RUN_DIR|model.npz",
-    help="Run directory or model file [default: the newest completed run in --out].",
-)
-@OUT_OPTION
+@rows_and_model
 @click.option("--label", metavar="CLASS", help="The true class of the VALUES row (e.g. setosa).")
 @INPUT_OPTION
 @click.option(

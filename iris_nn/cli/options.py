@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from collections.abc import Callable
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -237,6 +238,21 @@ def out_option(
 
 
 OUT_OPTION = out_option()
+MODEL_OPTION = click.option(
+    "-m",
+    "--model",
+    "model_path",
+    metavar="RUN_DIR|model.npz",
+    help="Run directory or model file [default: the newest completed run in --out].",
+)
+
+
+def rows_and_model(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the VALUES of one row, ``--model`` and ``--out``: what predict and backprop read."""
+    values = click.argument("values", nargs=-1, metavar="[VALUES]...")
+    return values(MODEL_OPTION(OUT_OPTION(command)))
+
+
 INPUT_OPTION = click.option(
     "-i",
     "--input",
