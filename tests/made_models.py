@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
 
 from iris_nn.core.network import Network
+from iris_nn.data.datasets import DatasetInfo
 from iris_nn.data.scaler import Scaler
+from iris_nn.data.split import Split
 from iris_nn.store.model_file import Model, model_meta
+from iris_nn.store.rundir import RunFiles
+from iris_nn.views.run_view import RunView
 
 IRIS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 SPECIES = ("setosa", "versicolor", "virginica")
@@ -44,3 +49,17 @@ def random_model(
     )
     n = len(features)
     return Model(net, Scaler(np.full(n, float(center)), np.full(n, float(scale))), meta)
+
+
+def made_view(model, X, y, train, name="run"):
+    """Return a ``RunView`` of ``model`` over the rows ``X``, ``y``: ``train`` are its training
+    rows, and its data set has no units and calls a row a row."""
+    n = len(model.features)
+    info = DatasetInfo(
+        "made", lambda wanted: (X, y), model.features, ("",) * n, model.classes, "class"
+    )
+    none = np.array([], dtype=np.intp)
+    split = Split(np.asarray(train, dtype=np.intp), none, none)
+    empty = (np.array([], dtype=np.int64), none, np.empty((0, len(model.classes))))
+    run = RunFiles(Path(name), model, {}, {}, split, empty, "")
+    return RunView(run, info, X, y, name)

@@ -187,3 +187,16 @@ def test_the_plot_format_follows_the_extension(tmp_path):
     assert result.exit_code == 0, result.output
     assert b"<svg" in path.read_bytes()[:500]
     assert not (tmp_path / "cv.SVG.png").exists()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_fold_that_diverges_from_l2_suggests_a_smaller_l2(jobs):
+    # 150 rows, 2 folds: each fold trains on 75 - 15 = 60 rows; lr 0.3 * l2 10000 / 60 > 1
+    args = ["cv", "--folds", "2", "--repeats", "1", "--epochs", "300", "--jobs", jobs]
+    result = CliRunner().invoke(cli, [*args, "--set", "train.l2=10000"])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("Error: training diverged in a fold: ")
+    assert result.stderr.rstrip().endswith(
+        "Try a smaller L2 strength (--set train.l2=0.3): with --lr 0.3 it shrinks the weights "
+        "past zero at every step"
+    )

@@ -5,7 +5,7 @@ import pytest
 from test_network import X_STD, Y_IRIS, _net
 
 from iris_nn.core.engine import MAX_TRACKED, Batch, Rows, tracked_right
-from iris_nn.core.functional import ACTIVATIONS, cross_entropy, softmax
+from iris_nn.core.functional import ACTIVATIONS, Activation, cross_entropy, softmax
 from iris_nn.core.network import CHUNK_PRODUCT, MIN_CHUNK_ROWS, Network
 
 
@@ -143,3 +143,30 @@ def test_tracked_right_unpacks_every_bit_exactly():
 def test_tracked_positions_are_checked(track):
     with pytest.raises(ValueError, match="distinct positions"):
         Batch(_net([4], "relu"), X_STD, Y_IRIS, track=track)
+
+
+def test_a_new_activation_is_one_entry(monkeypatch):
+    def softsign(Z, out):
+        return np.divide(Z, 1.0 + np.abs(Z), out=out)
+
+    def slope(A, out):  # f'(z) = 1 / (1 + |z|)**2 = (1 - |f(z)|)**2
+        return np.square(np.subtract(1.0, np.abs(A, out), out), out)
+
+    def backward(dA, Z, A):
+        return np.multiply(dA, slope(A, Z), out=dA)
+
+    monkeypatch.setitem(ACTIVATIONS, "softsign", Activation(softsign, backward, False, slope))
+    net = _net([5, 4], "softsign", seed=3)
+    X, y = X_STD[::5], Y_IRIS[::5]
+    batch = Batch(net, X, y)
+    batch.forward()
+    batch.softmax()
+    grad = batch.backward(batch.output_delta()).copy()
+    h, numeric = 1e-6, np.empty_like(grad)
+    for j in range(len(net.theta)):  # central differences of the loss
+        step = np.zeros_like(net.theta)
+        step[j] = h
+        up = Network(net.sizes, "softsign", net.theta + step).forward(X)
+        down = Network(net.sizes, "softsign", net.theta - step).forward(X)
+        numeric[j] = (cross_entropy(up, y) - cross_entropy(down, y)) / (2 * h)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)

@@ -123,3 +123,16 @@ def test_unknown_activation_lists_the_valid_ones():
 def test_argmax_ties_take_the_first():
     assert F.argmax(np.array([[1.0, 3.0, 3.0]])).tolist() == [1]
     assert F.argmax_one_hot(np.array([[1.0, 3.0, 3.0]])).tolist() == [[0, 1, 0]]
+
+
+@pytest.mark.parametrize("name", list(F.ACTIVATIONS))
+def test_the_engines_fields_give_the_values_of_forward_and_backward(name):
+    act = F.ACTIVATIONS[name]
+    Z = np.linspace(-4, 4, 40).reshape(4, 10) + 0.013
+    A = act.forward(Z, np.empty_like(Z))
+    if act.numpy_call is not None:
+        out = np.empty_like(Z)
+        act.numpy_call(np.zeros_like(Z))(Z, out=out)
+        np.testing.assert_array_equal(out, A)
+    if act.slope is not None:  # bit for bit what backward multiplies by
+        np.testing.assert_array_equal(act.slope(A, np.empty_like(Z)), F.derivative(name, Z))

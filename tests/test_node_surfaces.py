@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from made_models import IRIS, SPECIES, random_model
+from made_models import IRIS, SPECIES, made_view, random_model
 from made_models import NETWORKS as SHARED_NETWORKS
 from textcheck import drawn_texts, text_problems
 
@@ -29,7 +29,8 @@ def rows(m, n=60, seed=1):
 
 def draw(m, plane=(0, 1)):
     X, train = rows(m)
-    return ns.node_surfaces_figure(m, X, train, plane, "run"), X, train
+    y = np.arange(len(X)) % len(m.classes)
+    return ns.node_surfaces_figure(made_view(m, X, y, train), plane), X, train
 
 
 def surface_images(fig):

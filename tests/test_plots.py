@@ -3,6 +3,7 @@
 regions say what they show."""
 
 import io
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from iris_nn.cli import cli
 from iris_nn.data.datasets import get_dataset
 from iris_nn.views import influence, outputs, regions, style, training
 from iris_nn.views.figures import FIGURE_NAMES, FIGURES, load_view
+from iris_nn.views.run_view import first_of_each_class
 
 FIGURE_SPECS = {spec.name: spec for spec in FIGURES}
 
@@ -106,8 +108,8 @@ def test_each_figure_function_returns_a_figure(runs):
     epochs, rows, P = run.tracked
     figures = [
         training.loss_figure(run.history, 3, "early_stopping", "r"),
-        outputs.probability_curves_figure(run.model, X, y, run.split, "r"),
-        regions.decision_regions_figure(run.model, X, y, run.split, "r"),
+        outputs.probability_curves_figure(replace(view, name="r")),
+        regions.decision_regions_figure(replace(view, name="r")),
         outputs.confusion_matrix_figure(np.eye(3, dtype=int) * 10, run.model.classes, "r"),
         outputs.softmax_argmax_figure(run.model, X, y, [0, 50, 100], "r"),
         training.probability_evolution_figure(epochs, rows, P, y, run.model.classes, "r"),
@@ -120,11 +122,10 @@ def test_each_figure_function_returns_a_figure(runs):
 
 def test_axes_carry_units(runs):
     view = load_view(runs["statquest"])
-    run, X, y, info = view.run, view.X, view.y, view.info
-    fig = regions.decision_regions_figure(run.model, X, y, run.split, "r", info)
+    fig = regions.decision_regions_figure(view)
     ax = fig.axes[0]
     assert ax.get_xlabel() == "petal width (cm)" and ax.get_ylabel() == "sepal width (cm)"
-    fig = outputs.probability_curves_figure(run.model, X, y, run.split, "r", info)
+    fig = outputs.probability_curves_figure(view)
     assert [a.get_xlabel() for a in fig.axes] == ["petal width (cm)", "sepal width (cm)"]
 
 
@@ -193,8 +194,8 @@ def test_first_right_epoch():
 
 def test_example_rows_take_one_flower_per_species():
     y = np.array([0, 0, 1, 1, 2, 2])
-    assert outputs.example_rows(y, np.array([1, 3, 5, 0]), 3) == [1, 3, 5]
-    assert outputs.example_rows(y, np.array([0, 4]), 3) == [0, 4]
+    assert first_of_each_class(y, np.array([1, 3, 5, 0]), 3) == [1, 3, 5]
+    assert first_of_each_class(y, np.array([0, 4]), 3) == [0, 4]
 
 
 def curves(ax):

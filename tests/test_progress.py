@@ -8,7 +8,7 @@ import pytest
 from conftest import run
 
 from iris_nn.views import progress as P
-from iris_nn.views.progress import EpochProgress, FoldProgress, duration_text
+from iris_nn.views.progress import EpochProgress, TaskProgress, duration_text
 
 
 class Clock:
@@ -103,13 +103,14 @@ def test_the_projection_counts_epochs_after_the_first_second(capsys):
     assert capsys.readouterr().err.count("Warning: at this pace the 300000 epochs take") == 1
 
 
-def test_fold_progress_counts_from_its_start(capsys):
+@pytest.mark.parametrize("noun", ["fold", "network"])
+def test_task_progress_counts_from_its_start(capsys, noun):
     clock = Clock()
-    bar = FoldProgress()
+    bar = TaskProgress(noun)
     bar.clock, bar.started = clock, clock.now
     clock.now += 3
     bar(1, 4)
-    assert capsys.readouterr().err == "fold 1/4  (9.0s left)\n"
+    assert capsys.readouterr().err == f"{noun} 1/4  (9.0s left)\n"
 
 
 def test_durations_for_people():

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import signal
@@ -17,7 +18,8 @@ from conftest import error, ok, run
 from sklearn.metrics import accuracy_score, log_loss
 
 from iris_nn.experiments.seeds import study
-from iris_nn.settings.config import load
+from iris_nn.parallel import workers
+from iris_nn.settings.config import Config, apply, load
 
 EXE = shutil.which("iris-nn", path=os.path.dirname(sys.executable)) or "iris-nn"
 STATQUEST = Path(__file__).parent.parent / "configs" / "statquest.toml"
@@ -191,3 +193,18 @@ def test_a_csv_study_records_the_data_hash_as_a_run_does(tmp_path):
     csv.write_bytes(csv.read_bytes() + b"\n")  # changed since: the study cannot be repeated on it
     message = error(run("seeds", "-c", out / "s" / "config.toml", "--n", "2", "--out", out), 1)
     assert "has changed since data.sha256 was recorded" in message
+
+
+@pytest.mark.parametrize(
+    "data", ["iris", str(Path(__file__).parent.parent / "examples" / "wine.csv")]
+)
+def test_spawned_workers_train_the_same_networks_as_forked_ones(monkeypatch, data):
+    # A spawned worker gets the shared data pickled, once: the data set's loader stays behind.
+    config = apply(Config(), {"train.epochs": 30, "model.hidden": [4], "data.dataset": data})
+    forked = study(config, 2, 2)
+    get_context = multiprocessing.get_context
+    monkeypatch.setattr(workers.multiprocessing, "get_context", lambda: get_context("spawn"))
+    spawned = study(config, 2, 2)
+    for a, b in zip(forked.networks, spawned.networks, strict=True):
+        np.testing.assert_array_equal(a.theta, b.theta)
+    assert forked.record == spawned.record

@@ -1,5 +1,6 @@
 """The training loop: optimisers learn, early stopping restores the best weights, divergence stops."""
 
+import pickle
 import warnings
 
 import numpy as np
@@ -136,6 +137,17 @@ def test_divergence_raises(recwarn):
     with pytest.raises(DivergenceError, match="the training loss became nan at epoch"):
         fit(net, X * 100, Y, TrainConfig(lr=10.0, epochs=2000, l2=0.0), np.random.default_rng(0))
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+@pytest.mark.parametrize(("batch_size", "step_rows"), [(0, len(X)), (32, len(X) % 32 or 32)])
+def test_divergence_says_the_rows_of_its_smallest_step(batch_size, step_rows):
+    net = Network.initialised([4, 16, 16, 3], "identity", np.random.default_rng(0))
+    settings = TrainConfig(optimizer="sgd", lr=10.0, epochs=2000, l2=0.0, batch_size=batch_size)
+    with pytest.raises(DivergenceError) as caught:
+        fit(net, X * 100, Y, settings, np.random.default_rng(0))
+    assert caught.value.step_rows == step_rows
+    again = pickle.loads(pickle.dumps(caught.value))  # as it comes back from a worker
+    assert (str(again), again.step_rows) == (str(caught.value), step_rows)
 
 
 def test_stop_request_ends_after_the_current_epoch():

@@ -1,6 +1,6 @@
 """The ``iris-nn`` app: the command group and the one place where errors become exit codes.
 
-Every error is one ``Error: ...`` line and an exit code (SPEC 5): the library's ``BadInputError``
+Every error is one ``Error: ...`` line and an exit code: the library's ``BadInputError``
 (bad usage, config, values or data files) is 2; its ``CannotUseError`` (missing or corrupt models,
 no run to use, unusable output directories, failed writes, divergence) is 1; 130 / 143 after an
 interrupted run is saved (a signal before a command sets its own policy ends it at once, with the
@@ -100,7 +100,7 @@ class IrisGroup(click.Group):
         return self.commands.get(cmd_name)
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
-        """Run the command line and exit with SPEC 5's exit codes; never show a traceback."""
+        """Run the command line and exit with the codes above (0, 1, 2, 130, 143); never show a traceback."""
         extra.pop("standalone_mode", None)
         with courteous_streams(), raise_on_signals():
             self._main(args, prog_name, **extra)

@@ -10,7 +10,6 @@ from iris_nn.cli.app import CONTEXT, Failure, cli, usage_error
 from iris_nn.cli.options import (
     INPUT_OPTION,
     NUMBER,
-    OUT_OPTION,
     NumbersCommand,
     check_input_exists,
     format_option,
@@ -18,6 +17,7 @@ from iris_nn.cli.options import (
     plot_option,
     plot_target,
     read_input,
+    rows_and_model,
 )
 
 
@@ -38,15 +38,7 @@ def run_settings(path: Path) -> tuple[float, float] | None:
     context_settings=CONTEXT,
     short_help="One step of backpropagation with every number.",
 )
-@click.argument("values", nargs=-1, metavar="[VALUES]...")
-@click.option(
-    "-m",
-    "--model",
-    "model_path",
-    metavar="RUN_DIR|model.npz",
-    help="Run directory or model file [default: the newest completed run in --out].",
-)
-@OUT_OPTION
+@rows_and_model
 @click.option("--label", metavar="CLASS", help="The true class of the VALUES row (e.g. setosa).")
 @INPUT_OPTION
 @click.option(
@@ -129,7 +121,7 @@ def backprop(
     if target is not None:
         from iris_nn.store.rundir import write_atomic
         from iris_nn.views.backprop_diagram import backprop_figure
-        from iris_nn.views.compare_plot import figure_bytes
+        from iris_nn.views.style import figure_bytes
 
         plot_file, plot_format = target
         figure = backprop_figure(model, step, path.name if path.is_dir() else path.parent.name)

@@ -62,7 +62,8 @@ def compare(runs: tuple[str, ...], out: str, fmt: str, plot_path: str | None) ->
         click.echo(format_table(comparison))
     if target is not None:
         from iris_nn.store.rundir import write_atomic
-        from iris_nn.views.compare_plot import compare_figure, figure_bytes
+        from iris_nn.views.compare_plot import compare_figure
+        from iris_nn.views.style import figure_bytes
 
         path, plot_format = target
         try:

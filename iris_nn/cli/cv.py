@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from iris_nn.cli.app import CONTEXT, Failure, cli
+from iris_nn.cli.hints import divergence_hint
 from iris_nn.cli.options import (
     Number,
     config_options,
@@ -16,8 +17,7 @@ from iris_nn.cli.options import (
     plot_target,
 )
 from iris_nn.cli.signals import SIGNAL_EXIT, Interrupted, raise_on_signals
-from iris_nn.cli.train import divergence_hint
-from iris_nn.views.progress import FoldProgress
+from iris_nn.views.progress import TaskProgress
 
 
 @cli.command(
@@ -69,11 +69,12 @@ def cv(
       iris-nn cv --set train.l2=0.01 --plot cv.png
     """
     from iris_nn.core.errors import DivergenceError
-    from iris_nn.estimators.cv import cross_validate, format_table
+    from iris_nn.estimators.cv import cross_validate
     from iris_nn.store.jsontext import dumps
+    from iris_nn.views.cv_table import format_table
 
     target = plot_target(plot_path) if plot_path is not None else None
-    progress = FoldProgress()
+    progress = TaskProgress("fold")
     try:
         with raise_on_signals():
             result = cross_validate(config, folds, repeats, jobs, progress)
@@ -81,9 +82,7 @@ def cv(
         click.echo("Error: interrupted; no results", err=True)
         sys.exit(SIGNAL_EXIT.get(e.signum, 130))
     except DivergenceError as e:
-        raise Failure(
-            f"training diverged in a fold: {e}. {divergence_hint(config, folds)}"
-        ) from None
+        raise Failure(f"training diverged in a fold: {e}. {divergence_hint(config, e)}") from None
     finally:
         progress.close()
     if fmt == "json":
@@ -94,8 +93,8 @@ def cv(
         click.echo(format_table(result))
     if target is not None:
         from iris_nn.store.rundir import write_atomic
-        from iris_nn.views.compare_plot import figure_bytes
         from iris_nn.views.cv_plot import box_plot
+        from iris_nn.views.style import figure_bytes
 
         path, plot_format = target
         setup = f"{folds}-fold x {repeats} cross-validation, seed {result.seed}"

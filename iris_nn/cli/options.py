@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from collections.abc import Callable
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from iris_nn.data.values import parse_integer, parse_number
 
 
 class Number(click.ParamType):
-    """A numeric option as SPEC 7 writes numbers: ASCII decimals (click's own types would read
+    """A numeric option read as every number outside TOML is: ASCII decimals (click's own types would read
     ``5_1`` as 51 and take ``inf``); integers only when ``integer``; within ``low .. high`` when
     given."""
 
@@ -187,7 +188,7 @@ def plot_option(help: str) -> Any:
 
 
 def plot_target(plot_path: str) -> tuple[Path, str]:
-    """Return the ``--plot`` file and its format, checked before any work is done (SPEC 10).
+    """Return the ``--plot`` file and its format, checked before any work is done.
 
     The extension chooses the format: another or none is bad usage (exit 2), and nothing is
     appended to it; a directory that does not exist or cannot be written is exit 1.
@@ -237,6 +238,21 @@ def out_option(
 
 
 OUT_OPTION = out_option()
+MODEL_OPTION = click.option(
+    "-m",
+    "--model",
+    "model_path",
+    metavar="RUN_DIR|model.npz",
+    help="Run directory or model file [default: the newest completed run in --out].",
+)
+
+
+def rows_and_model(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the VALUES of one row, ``--model`` and ``--out``: what predict and backprop read."""
+    values = click.argument("values", nargs=-1, metavar="[VALUES]...")
+    return values(MODEL_OPTION(OUT_OPTION(command)))
+
+
 INPUT_OPTION = click.option(
     "-i",
     "--input",

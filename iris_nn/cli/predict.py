@@ -8,12 +8,12 @@ import click
 from iris_nn.cli.app import CONTEXT, cli, usage_error
 from iris_nn.cli.options import (
     INPUT_OPTION,
-    OUT_OPTION,
     NumbersCommand,
     check_input_exists,
     format_option,
     load_run_model,
     read_input,
+    rows_and_model,
 )
 from iris_nn.cli.streams import stdout_gone
 
@@ -23,15 +23,7 @@ from iris_nn.cli.streams import stdout_gone
     context_settings=CONTEXT,
     short_help="Predict classes: ArgMax of the SoftMax probabilities.",
 )
-@click.argument("values", nargs=-1, metavar="[VALUES]...")
-@click.option(
-    "-m",
-    "--model",
-    "model_path",
-    metavar="RUN_DIR|model.npz",
-    help="Run directory or model file [default: the newest completed run in --out].",
-)
-@OUT_OPTION
+@rows_and_model
 @INPUT_OPTION
 @format_option("table", "json", "csv", help="table for people; json or csv for programs.")
 @click.option(

@@ -9,21 +9,10 @@ from typing import Any
 import click
 
 from iris_nn.cli.app import CONTEXT, Failure, cli, usage_error
+from iris_nn.cli.hints import lower_lr_hint
 from iris_nn.cli.options import config_options, format_option, out_option
 from iris_nn.cli.signals import SIGNAL_EXIT, Interrupted, raise_on_signals
-from iris_nn.cli.train import lower_lr_hint
-from iris_nn.views.progress import Bar
-
-
-class SeedProgress(Bar):
-    """``seeds``' progress over the networks."""
-
-    def __init__(self) -> None:
-        super().__init__(0)
-
-    def __call__(self, done: int, total: int) -> None:
-        self.total = total
-        self.show(done, f"network {done}/{total}")
+from iris_nn.views.progress import TaskProgress
 
 
 @cli.command(
@@ -74,7 +63,7 @@ def seeds(config: Any, n: int, jobs: int | None, out: str, name: str | None, fmt
             check_name(name)
         except BadInputError as e:
             raise usage_error(f"--name: {e}") from None
-    progress = SeedProgress()
+    progress = TaskProgress("network")
     try:
         with raise_on_signals():
             result = run_study(

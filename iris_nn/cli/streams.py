@@ -1,6 +1,6 @@
 """The terminal streams: what a command shows there is a courtesy, never a condition of its work.
 
-SPEC 5: a closed or full stdout or stderr (EPIPE when the reader of ``| head`` has gone, ENOSPC for
+A closed or full stdout or stderr (EPIPE when the reader of ``| head`` has gone, ENOSPC for
 ``2>/dev/full``, EBADF or no stream at all for ``2>&-``) is not a failed write. The command still
 finishes its work, writes its files and exits with the code it earned. So for the length of a
 command ``sys.stdout`` and ``sys.stderr`` are ``Courteous`` streams: every writer (click, the

@@ -9,16 +9,10 @@ from typing import Any
 import click
 
 from iris_nn.cli.app import CONTEXT, Failure, cli, usage_error
+from iris_nn.cli.hints import dead_units_warning, divergence_hint, lower_lr_hint
 from iris_nn.cli.options import config_options, out_option
 from iris_nn.cli.signals import SIGNAL_EXIT, stop_on_signals
 from iris_nn.views.progress import EpochProgress, loss_text
-
-
-def lower_lr_hint(config: Any) -> str:
-    """Return a learning rate to suggest after a failed run: a tenth, at most the default."""
-    from iris_nn.settings.schema import SETTINGS
-
-    return f"--lr {min(config.train.lr / 10, SETTINGS['train.lr'].default):g}"
 
 
 def with_init(config: Any, init_path: str) -> Any:
@@ -30,21 +24,6 @@ def with_init(config: Any, init_path: str) -> Any:
         return cfg.apply(config, {"model.init": value, "model.init_sha256": None})
     except cfg.ConfigError as e:
         raise usage_error(f"--init: {e}") from None
-
-
-def dead_units_warning(dead: list[dict[str, int]], noun: str, config: Any) -> str:
-    """Return the warning for ReLU units that output 0 for every training row, with what to try."""
-    named = ", ".join(f"layer {d['layer']} unit {d['unit']}" for d in dead[:5])
-    if len(dead) > 5:
-        named += f" and {len(dead) - 5} more"
-    one = len(dead) == 1
-    return (
-        f"Warning: {len(dead)} dead hidden unit{'' if one else 's'} ({named}): "
-        f"{'it outputs' if one else 'they output'} 0 for every training {noun}, so "
-        f"{'it no longer learns' if one else 'they no longer learn'}; try another --seed "
-        f"(or --set train.init_seed=N), --activation leaky_relu, or a smaller learning rate "
-        f"({lower_lr_hint(config)})"
-    )
 
 
 def draw_run(run_dir: Any, run_name: str | None = None, data: Any = None) -> list[Any]:
@@ -69,39 +48,6 @@ def draw_with_animation(run_dir: Any, run_name: str | None = None, data: Any = N
 def _rows(data: Any) -> Any:
     """Return a ``Dataset``'s rows as ``load_view`` takes them, or None to read them again."""
     return None if data is None else (data.info, data.X, data.y)
-
-
-def divergence_hint(config: Any, folds: int | None = None) -> str:
-    """Return what to try after training diverged, on the rows a run (or a fold of ``folds``-fold
-    cross-validation) trains on.
-
-    Each step shrinks the weights by the factor ``1 - lr * l2 / rows in the step``: when the L2
-    term alone passes 1, the weights flip sign and grow at every step, whatever the learning
-    rate does for the loss, so a smaller ``train.l2`` is the cure. Otherwise, a lower learning
-    rate.
-    """
-    import warnings
-
-    from iris_nn.core.errors import IrisNNWarning
-    from iris_nn.core.optim import FULL_BATCH
-    from iris_nn.data.prepare import open_dataset
-    from iris_nn.settings.schema import SETTINGS
-
-    d, t = config.data, config.train
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", IrisNNWarning)  # said when the data was first read
-        info = open_dataset(d.dataset, d.features, d.target, d.missing, d.exclude)
-    n = int((info.rows(d.features)[1] >= 0).sum())  # rows a CSV dropped do not count
-    held_out = -(-n // folds) if folds else round(d.test_size * n)
-    rows = n - held_out - round(d.val_size * n)
-    if t.optimizer not in FULL_BATCH and 0 < t.batch_size < rows:
-        rows = rows % t.batch_size or t.batch_size  # the smallest batch shrinks the most
-    if t.lr * t.l2 / max(rows, 1) > 1:
-        return (
-            f"Try a smaller L2 strength (--set train.l2={min(t.l2 / 10, SETTINGS['train.l2'].default):g}): "
-            f"with --lr {t.lr:g} it shrinks the weights past zero at every step"
-        )
-    return f"Try a lower learning rate ({lower_lr_hint(config)})"
 
 
 @cli.command(context_settings=CONTEXT)
@@ -175,7 +121,7 @@ def train(
             result = train_run(config, out, name, control, progress, finish)
     except DivergenceError as e:
         raise Failure(
-            f"training diverged: {e}; no run was saved. {divergence_hint(config)}"
+            f"training diverged: {e}; no run was saved. {divergence_hint(config, e)}"
         ) from None
     finally:
         progress.close()

@@ -48,7 +48,7 @@ class Comparison:
     differences: dict[str, list[Any]]  # dotted key -> one value per run, in config order
 
     def as_json(self) -> dict[str, Any]:
-        """Return SPEC 10's record: ``{"runs", "differences", "metrics"}`` keyed by RUN as given."""
+        """Return the record ``compare --format json`` prints: ``{"runs", "differences", "metrics"}`` keyed by RUN as given."""
         return {
             "runs": [r.label for r in self.runs],
             "differences": {

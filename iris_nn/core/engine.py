@@ -12,7 +12,7 @@ from functools import partial
 import numpy as np
 from numpy.typing import NDArray
 
-from iris_nn.core.functional import Array
+from iris_nn.core.functional import Activation, Array
 from iris_nn.core.network import Network
 
 MAX_TRACKED = 52  # tracked rows whose right/wrong bits add up exactly in one float64
@@ -27,39 +27,9 @@ def tracked_right(codes: Array, n_track: int) -> NDArray[np.bool_]:
     return (bits & 1).astype(bool)
 
 
-def _activation_call(net: Network, zeros: Array) -> Callable[..., Array]:
-    """Return f(Z, out) of the hidden layers, as a call straight into numpy where one exists.
-
-    A ufunc or a ``partial`` of one is called from C, without the Python frame of a lambda. Relu
-    is max(zeros, Z): numpy's SIMD maximum covers two arrays, not an array and a scalar, and runs
-    twice as fast. Each gives the same values as ``functional.ACTIVATIONS``.
-    """
-    if net.activation == "relu":
-        return partial(np.maximum, zeros)
-    if net.activation == "tanh":
-        return np.tanh
-    return net.act.forward
-
-
-def _tanh_slope(A: Array, out: Array) -> Array:
-    return np.subtract(1.0, np.multiply(A, A, out), out)  # 1 - tanh(z)**2
-
-
-def _relu_slope(A: Array, out: Array) -> Array:
-    return np.greater(A, 0.0, out)  # 1.0 where z > 0, else 0.0: a float mask multiplies faster
-
-
-def _sigmoid_slope(A: Array, out: Array) -> Array:
-    return np.multiply(np.subtract(1.0, A, out), A, out)  # sigma(z) (1 - sigma(z))
-
-
-# f'(Z) from A = f(Z), written into ``out``, for the activations whose derivative A gives: the
-# same operations as their ``backward`` in ``functional.ACTIVATIONS``, so the same values.
-SLOPES: dict[str, Callable[[Array, Array], Array]] = {
-    "relu": _relu_slope,
-    "tanh": _tanh_slope,
-    "sigmoid": _sigmoid_slope,
-}
+def _activation_call(act: Activation, zeros: Array) -> Callable[..., Array]:
+    """Return f(Z, out=A) of a hidden layer: the activation's numpy call where it has one."""
+    return act.forward if act.numpy_call is None else act.numpy_call(zeros)
 
 
 class Batch:
@@ -137,7 +107,7 @@ class Batch:
         self.ZT = [self.Z_block[r : r + s] for r, s in layers] + [np.empty((k, N))]
         WbT = [Wb.T for Wb in net.layers]  # (n_out, n_in + 1) views into theta
         zeros = np.zeros((max(net.hidden, default=0), N))
-        acts = [_activation_call(net, zeros[:s]) for s in net.hidden]  # act(Z, out=A) of each
+        acts = [_activation_call(net.act, zeros[:s]) for s in net.hidden]  # act(Z, out=A) of each
         self._forward_plan = list(zip(WbT, self.AT_aug, self.ZT, self.AT[1:], acts, strict=False))
         self._logits_plan = WbT[-1], self.AT_aug[-1], self.ZT[-1]
         y_all = np.zeros(N, dtype=np.intp)
@@ -170,7 +140,7 @@ class Batch:
         # Per layer i from the top down to 2: [A_{i-1}.T; 1] (n_in + 1, N), dWb_i,
         # W_i (n_in, n_out), the dA.T of layer i - 1 and how to multiply it by f'(Z); layer 1
         # needs only its inputs: no gradient reaches X.
-        self._slopes = SLOPES.get(net.activation) if net.hidden else None
+        self._slopes = net.act.slope if net.hidden else None
         self._backward_plan = [
             (
                 self.AT_aug[i],

@@ -1,6 +1,6 @@
 """The package's own exceptions: one base, a bad-input branch and a cannot-use branch.
 
-The command line maps the branches to exit codes in one place (SPEC 5): ``BadInputError`` is exit 2
+The command line maps the branches to exit codes in one place (``cli/app.py``): ``BadInputError`` is exit 2
 (bad usage, config, values or data files), ``CannotUseError`` exit 1 (a model or run that cannot be
 used, an output that cannot be written, training that diverged). Anything else that escapes is a bug
 and is reported as an internal error, never blamed on the user's input.
@@ -25,7 +25,19 @@ class CannotUseError(IrisNNError):
 
 
 class DivergenceError(CannotUseError):
-    """Training produced a non-finite loss or weight."""
+    """Training produced a non-finite loss or weight.
+
+    ``step_rows`` is the fewest rows one update of that training averaged over (its last, partial
+    mini-batch, or every training row), for the hint that follows: L2 shrinks the weights most
+    in that step.
+    """
+
+    def __init__(self, message: str, step_rows: int | None = None):
+        super().__init__(message)
+        self.step_rows = step_rows
+
+    def __reduce__(self) -> tuple[type, tuple[str, int | None]]:
+        return type(self), (str(self), self.step_rows)  # from a worker process, step_rows too
 
 
 class IrisNNWarning(UserWarning):

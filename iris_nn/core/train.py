@@ -226,7 +226,9 @@ def fit(
         losses = row[0].tolist()  # Python floats compare faster than numpy scalars, every epoch
         loss = losses[0]
         if not math.isfinite(loss):
-            raise DivergenceError(f"the training loss became {loss} at epoch {e}")
+            raise DivergenceError(
+                f"the training loss became {loss} at epoch {e}", n % batch_size or batch_size
+            )
         if e in record:
             if track is not None:
                 history.probabilities += _tracked(e, track, epoch_runner.probabilities())
@@ -254,7 +256,9 @@ def fit(
         update(e, row, report)
 
     if not np.all(np.isfinite(net.theta)):
-        raise DivergenceError(f"a weight became non-finite by epoch {e}")
+        raise DivergenceError(
+            f"a weight became non-finite by epoch {e}", n % batch_size or batch_size
+        )
     last = history.epochs_run + 1
     history.columns = {k: np.ascontiguousarray(c[:last]) for k, c in cols.items()}
     # Means by matmul can miss count / n by an ulp; accuracies are exact fractions.

@@ -1,4 +1,4 @@
-"""A CSV file as a data set (SPEC 7): its class column, its feature columns, its classes.
+"""A CSV file as a data set: its class column, its feature columns, its classes.
 
 The class column is ``data.target``, else the first column called ``species``, ``class``,
 ``label``, ``target`` or ``y`` (in that order of preference, any case), else the last one. The

@@ -1,4 +1,4 @@
-"""Reading CSV files of examples (SPEC 7), for training and for ``predict``/``evaluate -i`` alike.
+"""Reading CSV files of examples, for training and for ``predict``/``evaluate -i`` alike.
 
 A CSV has a header row, then one row per example: comma-separated (a ``;`` or tab file is detected
 from the header), optionally quoted, UTF-8 with or without a byte order mark, CRLF or LF line ends.
@@ -60,7 +60,7 @@ LONE_CR = (
 
 
 def csv_error_text(error: Exception) -> str:
-    """Return the csv module's complaint in SPEC 7's words where Python's own would mislead."""
+    """Return the csv module's complaint in the reader's own words where Python's own would mislead."""
     if "new-line character seen in unquoted field" in str(error):
         return LONE_CR
     return str(error)
@@ -89,7 +89,7 @@ class CsvFile:
 
     @cached_property  # once per file: callers index it per column (784 columns: 614,656 calls)
     def names(self) -> tuple[str, ...]:
-        """Return the feature name of every heading (SPEC 7's name function)."""
+        """Return the feature name of every heading (``values.feature_name``)."""
         return tuple(feature_name(h, k) for k, h in enumerate(self.header, 1))
 
     @cached_property
@@ -398,7 +398,7 @@ class _Reader:
     def _first_bad_dot(self) -> tuple[int, BadInputError] | None:
         """Return the data row and error of the first number such as ``.5`` or ``5.``, if any.
 
-        numpy reads those, SPEC 7 does not: a ``.`` in a number needs a digit on both sides. Text
+        numpy reads those, the tool does not: a ``.`` in a number needs a digit on both sides. Text
         columns may hold dots anywhere, so each line with a suspicious dot is checked exactly.
         """
         raw = self.file.raw

@@ -1,4 +1,4 @@
-"""Opening a CSV file (SPEC 7): its bytes, within the line limit and as UTF-8, and its header.
+"""Opening a CSV file: its bytes, within the line limit and as UTF-8, and its header.
 
 A path is read whole only when it is a regular file; standard input is read a chunk at a time, so
 an endless one ends at the line limit. The delimiter (``,``, ``;`` or tab) is the header row's most

@@ -1,4 +1,4 @@
-"""The data sets: the registry of scikit-learn's bundled tables, and CSV files (SPEC 7).
+"""The data sets: the registry of scikit-learn's bundled tables, and CSV files.
 
 Nothing outside this package names a feature or a class of a particular data set: config checks,
 model files, predict, figures and the report read them from a ``DatasetInfo``. Every feature name
@@ -34,6 +34,14 @@ class DatasetInfo:
     noun: str = "row"  # what one row is, for text: "flower"
     plane: tuple[str, ...] = ()  # the two features the decision-regions figure prefers
     sha256: str = ""  # a CSV file's SHA-256; "" for a bundled table
+
+    def __getstate__(self) -> dict[str, object]:
+        """Return the state to pickle, without the loader (a closure, which does not pickle).
+
+        A copy sent to a worker process describes the data set; the rows travel beside it,
+        already loaded.
+        """
+        return {**self.__dict__, "load": _not_sent}
 
     @property
     def nouns(self) -> str:
@@ -71,6 +79,10 @@ class DatasetInfo:
         names = tuple(self.feature(f) for f in features) or self.features
         X, y = self.load(names)
         return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.intp)
+
+
+def _not_sent(features: Sequence[str]) -> tuple[Array, Labels]:
+    raise RuntimeError("a data set sent to another process carries no loader: send its rows")
 
 
 def _bundled(loader: str) -> Callable[[Sequence[str]], tuple[Array, Labels]]:

@@ -2,7 +2,7 @@
 
 Every file the tool reads goes through one of these readers, so that ``iris-nn train -c /dev/zero``
 or a hand-made model of 50 GB ends at once with one error instead of filling the memory. Each limit
-leaves room for SPEC's own maxima: a history of 1,000,000 epochs, a model of 8 hidden layers of 4096
+leaves room for the largest inputs the tool accepts: a history of 1,000,000 epochs, a model of 8 hidden layers of 4096
 units, CSV files of millions of rows (which are bounded per line, not as a whole). A file too large
 raises ``TooLargeError``, an ``OSError`` (EFBIG, "File too large"), so that every reader's existing
 "cannot read" path reports it with the file's name.

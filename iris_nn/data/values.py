@@ -1,4 +1,4 @@
-"""Names and numbers as the tool reads them from text: one place for each rule (SPEC 7).
+"""Names and numbers as the tool reads them from text: one place for each rule.
 
 ``feature_name`` turns any column heading into a feature name (``petal width (cm)`` ->
 ``petal_width``); training, ``predict`` and ``evaluate`` all use it, so a name means the same thing
@@ -43,7 +43,7 @@ def unit_of(heading: str) -> str:
 
 
 def feature_name(heading: str, position: int = 0) -> str:
-    """Return the feature name of a column heading (SPEC 7): ``petal width (cm)`` -> ``petal_width``.
+    """Return the feature name of a column heading: ``petal width (cm)`` -> ``petal_width``.
 
     Drop a trailing parenthesised part, split camelCase (``PetalWidthCm`` -> ``petal_width_cm``),
     turn every run of characters other than ASCII letters and digits into ``_``, lower-case, and
@@ -65,7 +65,7 @@ def without_unit(name: str) -> str:
 
 
 def names_match(heading: str, feature: str) -> bool:
-    """Return whether a column heading names ``feature`` (SPEC 7): equal after ``feature_name``, or
+    """Return whether a column heading names ``feature``: equal after ``feature_name``, or
     after also dropping a trailing unit word on either side (``PetalWidthCm`` is ``petal_width``)."""
     name = feature_name(heading)
     return name == feature or without_unit(name) == without_unit(feature)
@@ -76,7 +76,7 @@ def is_number(text: str) -> bool:
     return NUMBER.fullmatch(text.strip()) is not None
 
 
-# SPEC 7: how the tool reads a number anywhere outside TOML (predict and softmax values, CSV
+# How the tool reads a number anywhere outside TOML (predict and softmax values, CSV
 # cells, numeric options, run files): ASCII decimals. Python's float() would also take "5_1" (as
 # 51), "١٢" (Arabic-Indic digits), "infinity" and " 5 \n"; none of those is a number here.
 NUMBER_PATTERN = r"[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"  # e or E, as spreadsheets write it
@@ -98,7 +98,7 @@ def _not_a_number(text: str, what: str, noun: str = "a number", form: str = NUMB
 def parse_number(text: str, what: str) -> float:
     """Return ``text`` as a finite float; raise BadInputError naming ``what`` and the bad text.
 
-    ``text`` must be an ASCII decimal (SPEC 7), with spaces or tabs around it at most. An empty
+    ``text`` must be an ASCII decimal (``NUMBER_PATTERN``), with spaces or tabs around it at most. An empty
     ``what`` leaves the name out of the message.
     """
     if not _NUMBER.fullmatch(text.strip(" \t")):
@@ -128,9 +128,9 @@ _NUMBER_BYTES = b"0123456789+-.eE \t"
 
 
 def _all_numbers(cells: Sequence[str]) -> bool:
-    """Return whether every cell is a number of SPEC 7, checked over all cells at once.
+    """Return whether every cell is a number as ``NUMBER_PATTERN`` reads one, checked over all cells at once.
 
-    numpy converts text as Python's float() does; the cells it takes that SPEC 7 refuses are
+    numpy converts text as Python's float() does; the cells it takes that this module refuses are
     those with other characters (``5_1``, ``inf``, ``1E5``, non-ASCII digits) and those with a
     dot that lacks a digit on either side (``.5``, ``5.``). A line break would let one cell pass
     as two numbers.

@@ -26,7 +26,7 @@ from iris_nn.core.functional import Array
 from iris_nn.core.network import Network
 from iris_nn.core.train import History, fit
 from iris_nn.data.scaler import Scaler
-from iris_nn.data.split import int_seed, seeds
+from iris_nn.data.split import int_seed, seeds, stratified_split
 from iris_nn.settings.config import Config, ConfigError, check_value, to_flat, train_settings
 from iris_nn.settings.schema import SCHEMA, Setting
 
@@ -128,8 +128,6 @@ class IrisNNClassifier(ClassifierMixin, BaseEstimator):
         rows = np.arange(len(y))
         if val_size == 0:
             return rows, rows[:0]
-        from sklearn.model_selection import train_test_split
-
         counts = np.bincount(y)
         n_val = max(round(val_size * len(y)), len(counts))
         if counts.min() < 2 or len(y) - n_val < len(counts):
@@ -145,7 +143,7 @@ class IrisNNClassifier(ClassifierMixin, BaseEstimator):
                 stacklevel=3,
             )
             return rows, rows[:0]
-        train, val = train_test_split(rows, test_size=n_val, stratify=y, random_state=seed)
+        train, val = stratified_split(rows, y, n_val, seed)
         return np.sort(train), np.sort(val)
 
     def fit(self, X: Any, y: Any) -> IrisNNClassifier:
@@ -159,9 +157,9 @@ class IrisNNClassifier(ClassifierMixin, BaseEstimator):
         if t.init_seed is not None:  # as iris-nn train: the split stays, the rest re-seeded
             init_seq, shuffle_seq = np.random.SeedSequence(t.init_seed).spawn(2)
         train, val = self._split(y_index, d.val_size, t.early_stopping, int_seed(split_seq))
-        # At most one copy of the data besides the caller's (SPEC 11's memory bound): the parts
-        # are copies scaled in place; without validation rows the training rows are X itself,
-        # used as it is when unscaled.
+        # At most one copy of the data besides the caller's, so that memory stays within twice
+        # the data: the parts are copies scaled in place; without validation rows the training
+        # rows are X itself, used as it is when unscaled.
         everything = len(train) == len(y)
         X_train, X_val = X if everything else X[train], X[val]
         y_train, y_val = y_index if everything else y_index[train], y_index[val]

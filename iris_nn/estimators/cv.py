@@ -57,7 +57,7 @@ def scaler(scaling: str) -> Any:
 
 
 def mlp_classifier(config: Config, n_train: int, n_val: int, seed: int) -> Any:
-    """Return the MLPClassifier that mirrors ``config`` as SPEC 5 maps it, or None if it cannot.
+    """Return the MLPClassifier that mirrors ``config`` (activation, solver, batch, L2, epochs, early stopping), or None if it cannot.
 
     Without early stopping it runs all ``epochs``, as the network does (scikit-learn's own
     stopping rule, a loss change below 1e-4 for 10 epochs, is switched off: it would compare a
@@ -171,7 +171,7 @@ def run_fold(
             continue
         started = time.perf_counter()
         with warnings.catch_warnings():
-            # max_iter = epochs is the mirror, not a mistake; SPEC 5 asks for probability=True
+            # max_iter = epochs is the mirror, not a mistake; log loss needs probability=True
             warnings.simplefilter("ignore", ConvergenceWarning)
             warnings.filterwarnings("ignore", "The `probability` parameter", FutureWarning)
             # LDA on constant or collinear inputs (digits' blank pixels) still fits; say nothing
@@ -184,8 +184,11 @@ def run_fold(
     return out
 
 
-def _fold_task(args: tuple[Any, ...]) -> dict[str, tuple[float, float, float]]:
-    return run_fold(*args)
+def _fold_task(
+    shared: tuple[Config, NDArray[np.float64], NDArray[np.intp]], fold: tuple[Any, ...]
+) -> dict[str, tuple[float, float, float]]:
+    config, X, y = shared  # sent to each worker once: a fold carries only its row indices
+    return run_fold(config, X, y, *fold)
 
 
 @dataclass
@@ -199,7 +202,7 @@ class CVResult:
     missing: dict[str, str] = field(default_factory=dict)  # model -> why it is absent
 
     def summary(self) -> dict[str, Any]:
-        """Return the JSON document of SPEC 5: means and standard deviations per model."""
+        """Return the JSON document ``cv --format json`` prints: means and standard deviations per model."""
         models = {
             name: {
                 "accuracy_mean": float(s["accuracy"].mean()),
@@ -292,35 +295,11 @@ def cross_validate(
     splits = make_folds(y, folds, repeats, config.seed)
     check_fold_sizes(config, y, min(len(train) for train, _ in splits), folds)
     fold_seeds = np.random.SeedSequence(config.seed).spawn(len(splits))
-    tasks = [
-        (config, X, y, tr, te, s, tuple(models))
-        for (tr, te), s in zip(splits, fold_seeds, strict=True)
-    ]
-    results = run_tasks(_fold_task, tasks, jobs, progress)
+    tasks = [(tr, te, s, tuple(models)) for (tr, te), s in zip(splits, fold_seeds, strict=True)]
+    results = run_tasks(_fold_task, tasks, jobs, progress, shared=(config, X, y))
     scores = {
         name: {metric: np.array([r[name][k] for r in results]) for k, metric in enumerate(METRICS)}
         for name in MODEL_NAMES
         if name in results[0]
     }
     return CVResult(folds, repeats, config.seed, scores, missing)
-
-
-def format_table(result: CVResult) -> str:
-    """Return the summary as a text table, one row per model in the order of MODEL_NAMES."""
-    rows = result.summary()["models"]
-    lines = [
-        f"repeated stratified {result.folds}-fold cross-validation, {result.repeats} "
-        f"repeat{'s' * (result.repeats != 1)} "
-        f"(seed {result.seed}): mean ± std over {result.folds * result.repeats} folds",
-        "",
-        f"{'model':<20} {'accuracy':>15} {'log loss':>17} {'fit time':>10}",
-    ]
-    for name, m in rows.items():
-        lines.append(
-            f"{name:<20} {m['accuracy_mean']:>7.3f} ± {m['accuracy_std']:.3f} "
-            f"{m['log_loss_mean']:>8.4f} ± {m['log_loss_std']:.4f} "
-            f"{m['fit_time_mean'] * 1000:>7.1f} ms"
-        )
-    for name, why in result.missing.items():
-        lines.append(f"{name:<20} absent: {why}")
-    return "\n".join(lines)

@@ -76,24 +76,39 @@ def tracked_summary(history: History, data: Dataset, track: Tracked) -> list[dic
     ]
 
 
-def build(config: Config) -> tuple[Dataset, Network, np.random.Generator]:
-    """Return the data, the initialised network and the shuffling generator of ``config``.
+def build_data(config: Config) -> Dataset:
+    """Return ``config``'s data set, split by its seed and scaled on the training rows.
 
-    The network starts from ``model.init``'s weights when the config names a file, else from
-    random ones drawn from the seed. ``train.init_seed``, when set, seeds those random weights and
-    the mini-batch order alone, so networks that differ only in it share their split (``iris-nn
-    seeds`` trains such networks). A CSV file or weights file whose SHA-256 is not the one the
-    config records (``data.sha256``, ``model.init_sha256``) is refused, naming the file.
+    A CSV file whose SHA-256 is not the one the config records (``data.sha256``) is refused,
+    naming the file; so are a ``plots.row`` or ``plots.plane`` the data set does not have.
     """
-    split_seq, init_seq, shuffle_seq = seeds(config.seed)
-    if config.train.init_seed is not None:
-        init_seq, shuffle_seq = np.random.SeedSequence(config.train.init_seed).spawn(2)
+    split_seq = seeds(config.seed)[0]
     d = config.data
     info = open_dataset(d.dataset, d.features, d.target, d.missing, d.exclude)
     if d.sha256 is not None and info.sha256 != d.sha256:
         raise CannotUseError(changed_file("data.dataset", d.dataset, "data.sha256", info.sha256))
     data = prepare(info, d.features, d.test_size, d.val_size, d.scaling, int_seed(split_seq))
     check_plots(config, data)
+    return data
+
+
+def build(
+    config: Config, data: Dataset | None = None
+) -> tuple[Dataset, Network, np.random.Generator]:
+    """Return the data, the initialised network and the shuffling generator of ``config``.
+
+    ``data``, when given, is ``build_data(config)`` made earlier (the data set is not read again).
+    The network starts from ``model.init``'s weights when the config names a file, else from
+    random ones drawn from the seed. ``train.init_seed``, when set, seeds those random weights and
+    the mini-batch order alone, so networks that differ only in it share their split (``iris-nn
+    seeds`` trains such networks). A weights file whose SHA-256 is not the one the config
+    records (``model.init_sha256``) is refused, naming the file.
+    """
+    _, init_seq, shuffle_seq = seeds(config.seed)
+    if config.train.init_seed is not None:
+        init_seq, shuffle_seq = np.random.SeedSequence(config.train.init_seed).spawn(2)
+    if data is None:
+        data = build_data(config)
     sizes = [len(data.features), *config.model.hidden, len(data.classes)]
     net = Network.initialised(sizes, config.model.activation, np.random.default_rng(init_seq))
     if config.model.init:
@@ -167,14 +182,16 @@ def train_network(
     control: Control | None = None,
     progress: Progress | None = None,
     snapshots: bool = False,
+    data: Dataset | None = None,
 ) -> Trained:
-    """Build ``config``'s data and network and train it as ``iris-nn train`` does.
+    """Build ``config``'s data (unless ``data`` is given) and network and train it as ``iris-nn
+    train`` does.
 
     The test rows ride along (measured every epoch, for display only), so every caller trains
     exactly the same network from the same config. With ``snapshots``, the history keeps the
     weights at epochs spread on a log scale, as many as ``snapshots.npz`` may hold.
     """
-    data, net, shuffle_rng = build(config)
+    data, net, shuffle_rng = build(config, data)
     parts = {part: data.scaled(part) for part in ("train", "val", "test")}
     (X, y), (X_val, y_val), (X_test, y_test) = parts.values()
     track = tracked_rows(data)

@@ -23,7 +23,7 @@ from iris_nn.core.functional import Array
 from iris_nn.core.network import Network
 from iris_nn.data.prepare import Dataset
 from iris_nn.experiments.experiment import (
-    build,
+    build_data,
     dead_units,
     recorded,
     tracked_rows,
@@ -76,12 +76,15 @@ def with_init_seed(config: Config, seed: int) -> Config:
     return dataclasses.replace(config, train=dataclasses.replace(config.train, init_seed=seed))
 
 
-def train_one(task: tuple[Config, int]) -> SeedNetwork:
-    """Train network ``seed`` of the study as ``train`` would, and return what the study keeps."""
-    config, seed = task
+def train_one(shared: tuple[Config, Dataset], seed: int) -> SeedNetwork:
+    """Train network ``seed`` of the study as ``train`` would, and return what the study keeps.
+
+    ``shared`` is the study's config and its data, read and split once by the parent.
+    """
+    config, data = shared
     with warnings.catch_warnings():  # the study says them once, when it reads the data itself
         warnings.simplefilter("ignore", IrisNNWarning)
-        trained = train_network(with_init_seed(config, seed))
+        trained = train_network(with_init_seed(config, seed), data=data)
     net, X = trained.net, trained.parts["train"][0]
     X_test = trained.parts["test"][0]
     return SeedNetwork(
@@ -102,7 +105,7 @@ def _spread(values: list[float]) -> dict[str, float]:
 
 
 def summarise(config: Config, data: Dataset, networks: list[SeedNetwork]) -> dict[str, Any]:
-    """Return the study as ``seeds.json`` holds it (SPEC 9)."""
+    """Return the study as ``seeds.json`` holds it."""
     classes = data.classes
     _, y_test = data.scaled("test")
     tracked = [int(r) for r in tracked_rows(data).rows]
@@ -171,8 +174,8 @@ def study(config: Config, n: int, jobs: int, progress: Progress | None = None) -
             f"model.init = {config.model.init!r}: seeds trains from random initial weights "
             "(train.init_seed = 0..N-1); starting weights are for train"
         )
-    networks = run_tasks(train_one, [(config, k) for k in range(n)], jobs, progress)
-    data, _, _ = build(config)
+    data = build_data(config)  # once: every network trains on the same split
+    networks = run_tasks(train_one, list(range(n)), jobs, progress, shared=(config, data))
     tracked = [int(r) for r in tracked_rows(data).rows]
     config = recorded(config, data)  # the CSV's SHA-256, as a run's config.toml holds it
     return SeedsStudy(config, data, tracked, networks, summarise(config, data, networks))

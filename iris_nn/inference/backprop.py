@@ -1,4 +1,4 @@
-"""One step of backpropagation and gradient descent on given rows, with every number kept (SPEC 13).
+"""One step of backpropagation and gradient descent on given rows, with every number kept.
 
 The rows go forward as ``predict --explain`` walks them (``inference.predict``); the loss is the
 mean cross-entropy plus ``l2 / 2 * sum(W**2) / n``; the gradients are the textbook
@@ -73,9 +73,9 @@ class Step:
         return self.layers[0].dW_num is not None
 
     def to_dict(self) -> dict[str, Any]:
-        """Return SPEC 13's JSON content: ``lr, rows, loss_before, loss_after, forward, layers``.
+        """Return the content of ``backprop --format json``: ``lr, rows, loss_before, loss_after, forward, layers``.
 
-        Arrays are nested lists in the model's layout (SPEC 3); ``delta`` is (rows, units);
+        Arrays are nested lists in the model's layout (``W_i`` is (n_in, n_out), as in ``model.npz``); ``delta`` is (rows, units);
         ``numeric_grad`` is null when the check was skipped. Non-finite numbers become null.
         """
 
@@ -133,7 +133,7 @@ def backprop(
     lr: float,
     l2: float = 0.0,
 ) -> dict[str, Any]:
-    """Return one gradient-descent step on rows ``X`` with classes ``labels``, as SPEC 13's JSON.
+    """Return one gradient-descent step on rows ``X`` with classes ``labels``, as ``backprop --format json`` shows it.
 
     Parameters
     ----------

@@ -17,6 +17,14 @@ from numpy.typing import NDArray
 from iris_nn.core.functional import Array
 
 
+def confusion_counts(
+    y: NDArray[np.integer], pred: NDArray[np.integer], n_classes: int
+) -> NDArray[np.intp]:
+    """Return the confusion counts (n_classes, n_classes): rows = true class, columns = predicted."""
+    counts = np.bincount(y * n_classes + pred, minlength=n_classes * n_classes)
+    return counts.reshape(n_classes, n_classes)
+
+
 def classification_metrics(
     y: NDArray[np.integer], P: Array, classes: Sequence[str], detail: bool = True
 ) -> dict[str, Any]:
@@ -34,8 +42,7 @@ def classification_metrics(
         "n": len(y),
     }
     if detail:
-        k = len(classes)
-        confusion = np.bincount(y * k + pred, minlength=k * k).reshape(k, k)  # (true, predicted)
+        confusion = confusion_counts(y, pred, len(classes))  # (true, predicted)
         tp = np.diag(confusion).astype(np.float64)
         true_sum, pred_sum = confusion.sum(axis=1), confusion.sum(axis=0)
         precision, recall = _divide(tp, pred_sum), _divide(tp, true_sum)

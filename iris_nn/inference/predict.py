@@ -1,7 +1,7 @@
 """Predict: inputs in, SoftMax probabilities and the ArgMax class out.
 
 Inputs come as command-line values (numbers in the model's feature order, or ``name=value`` pairs)
-or as a CSV with a header (read as SPEC 7 says, by ``data.csvfile``); either way they become one
+or as a CSV with a header (read by ``data.csvfile``, as training reads one); either way they become one
 array ``X (n_samples, n_features)`` in the data set's units that goes through the network in one
 vectorised forward pass. Bad input raises BadInputError naming the bad
 value and what is allowed. This module imports neither scikit-learn nor matplotlib, so
@@ -212,8 +212,9 @@ def parse_values(tokens: Sequence[str], features: Sequence[str]) -> Inputs:
 
 # ----------------------------------------------------------------------------- CSV
 
-# Columns that give the true class when none is named as the model's target: SPEC 4's usual class
-# column names, and "variety", as some copies of the Iris data call it.
+# Columns that give the true class when none is named as the model's target: the class column
+# names training looks for (``csv_dataset.TARGET_NAMES``), and "variety", as some copies of the
+# Iris data call it.
 TRUTH_COLUMNS = ("species", "class", "label", "target", "y", "variety")
 
 
@@ -262,7 +263,7 @@ def _matching(file: CsvFile, wanted: str, match: Callable[[str, str], bool]) -> 
 def read_inputs(file: CsvFile, model: Model) -> Inputs:
     """Return the rows of a CSV for ``model``: its features, matched by name, and the true class.
 
-    Columns match features by SPEC 7's name function (``petal width (cm)`` is ``petal_width``);
+    Columns match features by ``data.values.feature_name`` (``petal width (cm)`` is ``petal_width``);
     other columns are ignored, but a column named as the model's target (else ``species``,
     ``class``, ``label``, ``target``, ``y`` or ``variety``) gives the true classes.
     """

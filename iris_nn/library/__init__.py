@@ -1,1 +1,1 @@
-"""The Python library (SPEC 12): ``train``, ``load`` and ``Run``, for a notebook."""
+"""The Python library: ``train``, ``load`` and ``Run``, for a notebook."""

@@ -10,7 +10,9 @@ leave a lock held that the parent then waits for forever, as ``multiprocessing.P
 start with SIGINT and SIGTERM blocked (a signal in between would run the parent's handler in the
 child), die with the parent if it is killed outright, and use one BLAS thread each, as the
 processes already fill the cores. Results come back in task order, so they are the same for every
-``jobs``.
+``jobs``. What every task needs (the data) is ``shared``: it reaches each worker once, when the
+worker starts (a forked worker inherits it without a copy; a spawned one unpickles it once),
+instead of travelling with every task.
 """
 
 from __future__ import annotations
@@ -74,14 +76,14 @@ def _init_worker() -> None:
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _serve(conn: Connection) -> None:
+def _serve(conn: Connection, shared: Any) -> None:
     """Run the tasks the parent sends over ``conn`` until it sends None or goes away."""
     _init_worker()
     with contextlib.suppress(EOFError, OSError):  # the parent has gone: so do we
         while (job := conn.recv()) is not None:
             function, index, task = job
             try:
-                result = (index, True, function(task))
+                result = (index, True, _call(function, shared, task))
             except Exception as e:  # the parent raises it, as if the task had run there
                 result = (index, False, e)
             try:
@@ -90,16 +92,25 @@ def _serve(conn: Connection) -> None:
                 conn.send((index, False, RuntimeError(f"{type(e).__name__}: {e}")))
 
 
+_NOTHING_SHARED = object()
+
+
+def _call(function: Callable[..., Any], shared: Any, task: Any) -> Any:
+    return function(task) if shared is _NOTHING_SHARED else function(shared, task)
+
+
 def run_tasks(
-    function: Callable[[Task], Result],
+    function: Callable[..., Result],
     tasks: Sequence[Task],
     jobs: int,
     progress: Progress | None = None,
+    shared: Any = _NOTHING_SHARED,
 ) -> list[Result]:
     """Return ``[function(task) for task in tasks]``, computed by ``jobs`` processes.
 
-    ``function`` must be a module-level function (it is pickled to the workers);
-    ``progress(done, total)`` is called as tasks finish. An exception in a task, or a signal
+    With ``shared``, each call is ``function(shared, task)``, and ``shared`` is sent to each worker
+    once, not with every task. ``function`` must be a module-level function (it is pickled to the
+    workers); ``progress(done, total)`` is called as tasks finish. An exception in a task, or a signal
     handler's exception in the parent, terminates every worker before it propagates; a worker
     that dies raises WorkerLostError.
     """
@@ -107,7 +118,7 @@ def run_tasks(
     if jobs <= 1 or n <= 1:
         results = []
         for done, task in enumerate(tasks, start=1):
-            results.append(function(task))
+            results.append(_call(function, shared, task))
             if progress:
                 progress(done, n)
         return results
@@ -118,7 +129,7 @@ def run_tasks(
         with _signals_blocked():
             for _ in range(min(jobs, n)):
                 mine, theirs = context.Pipe()
-                process = context.Process(target=_serve, args=(theirs,), daemon=True)
+                process = context.Process(target=_serve, args=(theirs, shared), daemon=True)
                 process.start()
                 theirs.close()
                 workers[mine] = process

@@ -1,4 +1,4 @@
-"""The settings schema (SPEC 12): every config key declared once.
+"""The settings schema: every config key declared once.
 
 Each ``Setting`` holds a dotted key, its type, its default (None: absent), a constraint that both
 checks a value and writes its own "allowed" text (as scikit-learn's ``Interval`` and
@@ -26,7 +26,7 @@ from iris_nn.core.optim import OPTIMIZERS
 from iris_nn.data.datasets import DATASETS, DEFAULT_DATASET, is_csv
 from iris_nn.data.scaler import SCALINGS
 
-NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # SPEC 4: names start alphanumeric
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # a name starts alphanumeric
 SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
 MAX_SEED = 2**32 - 1
 

@@ -3,7 +3,7 @@
 A ``.toml`` file holds ``W1 = [[...], ...]``, ``b1 = [...]``, ... ; a ``.npz`` file holds the same
 arrays (a run's ``model.npz`` works: its scaler is ignored, and its ``meta``, when present, must
 name the run's features and classes in the same order). The arrays are in the model's layout
-(``W_i`` is ``(n_in, n_out)``, SPEC 3) and act on the inputs as the run scales them. Every problem
+(``W_i`` is ``(n_in, n_out)``, as in ``model.npz``) and act on the inputs as the run scales them. Every problem
 is a ConfigError (exit 2) naming the file, the array, its shape and the expected one.
 """
 

@@ -35,7 +35,7 @@ class DamagedRunError(RunError):
 
 
 MISSING = object()
-MAX_EPOCHS = 1_000_000  # SPEC 4's most epochs
+MAX_EPOCHS = 1_000_000  # the most epochs a config may ask for
 STATUSES = ("completed", "interrupted")
 STOP_REASONS = ("epochs", "early_stopping", "interrupted")
 

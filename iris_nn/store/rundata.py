@@ -1,7 +1,7 @@
 """The data a saved run was trained on, read again (``evaluate``, ``plot``, the figures).
 
 A bundled table comes from the registry. A CSV is read from the path in the run's ``config.toml``
-(absolute, SPEC 4) with the run's data options, after checking that the file's SHA-256 still equals
+(made absolute when the config was read) with the run's data options, after checking that the file's SHA-256 still equals
 the one in the model's meta: a missing or changed file is a CannotUseError naming it (exit 1), since
 the run's row numbers and scaler describe the file as it was. The file is read once, and the bytes
 hashed are the bytes parsed, so a file replaced between the check and the parse is never scored. A model without ``dataset`` in its

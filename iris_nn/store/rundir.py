@@ -102,7 +102,7 @@ def _write_csv(path: Path, header: Sequence[str], rows: list[list[Any]]) -> None
 def _read_csv(path: Path, required: Sequence[str]) -> dict[str, Array]:
     """Return the numeric columns of a run's CSV file, NaN for empty cells.
 
-    Every cell must be empty or a number (SPEC 7), every line as long as the header.
+    Every cell must be empty or a number (``values.NUMBER_PATTERN``), every line as long as the header.
     """
     try:
         rows = list(csv.reader(read_text(path).splitlines()))

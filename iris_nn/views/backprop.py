@@ -1,4 +1,4 @@
-"""One backpropagation step as text, in the order a teacher writes it on the board (SPEC 13).
+"""One backpropagation step as text, in the order a teacher writes it on the board.
 
 The forward pass as ``predict --explain`` shows it, the loss, the output delta ``p - y``, then layer
 by layer from the output down: every gradient as its chain-rule product with the numbers, the
@@ -25,7 +25,7 @@ SHOWN_GRADIENTS = 8  # a wide layer shows its largest gradients by size
 
 
 def to_json(step: Step) -> str:
-    """Return SPEC 13's JSON: ``lr, rows, loss_before, loss_after, forward, layers``."""
+    """Return the JSON ``backprop --format json`` prints: ``lr, rows, loss_before, loss_after, forward, layers``."""
     return json.dumps(step.to_dict(), indent=1, allow_nan=False)
 
 

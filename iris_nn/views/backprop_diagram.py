@@ -1,4 +1,4 @@
-"""One backpropagation step drawn on the network (SPEC 13's ``--plot``): the layout of
+"""One backpropagation step drawn on the network (``backprop --plot``): the layout of
 ``network.png`` (``network_diagram.canvas``), with each edge's gradient ``dL/dw`` instead of its
 weight (blue positive, red negative, width by size, the number on the edge), each unit's delta
 ``dL/dz`` beside it, and arrowheads pointing backwards, from the outputs towards the inputs, the way

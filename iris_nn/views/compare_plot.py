@@ -7,7 +7,6 @@ draw their training curve only, and the figure says so.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 
 import numpy as np
@@ -18,7 +17,7 @@ from matplotlib.ticker import FuncFormatter
 
 from iris_nn.comparison.compare import ComparedRun, Comparison, show_value
 from iris_nn.core.functional import Array
-from iris_nn.views.style import DPI, new_figure
+from iris_nn.views.style import new_figure
 
 # Okabe & Ito's palette without its yellow (too pale on white), then three of Paul Tol's muted
 # colours: ten hues that stay apart under the common colour-vision deficiencies. Past ten runs the
@@ -175,10 +174,3 @@ def compare_figure(comparison: Comparison) -> Figure:
     )
     fig.suptitle(f"Loss per epoch of {n} runs", fontsize=11)
     return fig
-
-
-def figure_bytes(fig: Figure, fmt: str) -> bytes:
-    """Return the figure encoded as ``fmt`` (png, svg or pdf) at 150 dpi."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=DPI)
-    return buf.getvalue()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import TypeGuard
 
@@ -20,50 +19,9 @@ from iris_nn.core.functional import Array
 from iris_nn.data.datasets import DatasetInfo, Labels
 from iris_nn.store.model_file import load_model
 from iris_nn.store.rundata import check_rows_kept, run_rows
-from iris_nn.store.rundir import SPLIT_FILE, RunError, RunFiles, read_config, read_run
-from iris_nn.views import influence, network_diagram, node_surfaces, outputs, regions, training
-
-
-@dataclass(frozen=True)
-class RunView:
-    """What a figure may draw from: a run's files, its data set's rows and the name for titles."""
-
-    run: RunFiles
-    info: DatasetInfo
-    X: Array  # (n_samples, n_features): every row, the model's features, the data set's units
-    y: Labels  # (n_samples,)
-    name: str
-    row: int | None = None  # the example row, when given instead of the config's plots.row
-
-    @cached_property
-    def training(self) -> influence.Spread:
-        """Return the training rows' medians and percentiles: one exact pass for every figure."""
-        return influence.spread(self.X, self.run.split.train)
-
-    @cached_property
-    def example_rows(self) -> list[int]:
-        """Return the rows the figures walk through: ``plots.row`` first when the config sets it,
-        then the first test row of each class (``outputs.example_rows``)."""
-        rows = outputs.example_rows(self.y, self.run.split.test, len(self.run.model.classes))
-        chosen = self.row if self.row is not None else self.settings.get("plots.row")
-        if not isinstance(chosen, int):
-            return rows
-        if chosen >= len(self.y) or self.y[chosen] < 0:
-            raise RunError(
-                f"plots.row = {chosen}: not a row of the run's data set, or a row it dropped "
-                f"for a missing cell; allowed: a kept row 0 .. {len(self.y) - 1}"
-            )
-        return [chosen, *(r for r in rows if r != chosen)]
-
-    @cached_property
-    def settings(self) -> dict[str, object]:
-        """Return the run's config as ``{dotted key: value}`` (defaults for keys it lacks)."""
-        return read_config(self.run.path)
-
-    @cached_property
-    def ranking(self) -> list[int]:
-        """Return the feature columns from the most influential (``influence.ranked``)."""
-        return influence.ranked(self.run.model, self.training)
+from iris_nn.store.rundir import SPLIT_FILE, RunError, read_config, read_run
+from iris_nn.views import network_diagram, node_surfaces, outputs, regions, training
+from iris_nn.views.run_view import RunView
 
 
 def load_view(
@@ -145,25 +103,6 @@ def _network(v: RunView) -> Figure:
     return network_diagram.network_figure(model, v.X[row], row, truth, v.name, v.info.noun)
 
 
-def _surfaces(v: RunView) -> Figure:
-    model = v.run.model
-    if len(model.features) == 1:
-        plane = (0, 0)
-    else:
-        plane = influence.plane_features(model.features, v.ranking, v.info.plane)
-    return node_surfaces.node_surfaces_figure(
-        model,
-        v.X,
-        v.run.split.train,
-        plane,
-        v.name,
-        v.info.label,
-        v.info.noun,
-        y=v.y,
-        median=v.training.median,
-    )
-
-
 def _evolution(v: RunView) -> Figure:
     epochs, rows, P = v.run.tracked
     m = v.run.metrics
@@ -208,9 +147,7 @@ FIGURES: tuple[FigureSpec, ...] = (
         "the SoftMax probabilities (they add up to 1 at every point), the shade behind is the "
         "{target} ArgMax picks, and the ticks below are the training {nouns} of each {target}. "
         "With more than eight inputs, the eight that move the probabilities most get a panel.",
-        lambda v: outputs.probability_curves_figure(
-            v.run.model, v.X, v.y, v.run.split, v.name, v.info, v.ranking, v.training.median
-        ),
+        outputs.probability_curves_figure,
     ),
     FigureSpec(
         "decision_regions.png",
@@ -221,9 +158,7 @@ FIGURES: tuple[FigureSpec, ...] = (
         "validation ones a grey edge, test ones a black edge, and ringed ones are wrong. With "
         "more than two inputs the plane is a slice (the others at their training median), so a "
         "{noun} can sit on another colour and still be predicted right.",
-        lambda v: regions.decision_regions_figure(
-            v.run.model, v.X, v.y, v.run.split, v.name, v.info, v.ranking, v.training.median
-        ),
+        regions.decision_regions_figure,
     ),
     FigureSpec(
         "confusion_matrix.png",
@@ -272,7 +207,7 @@ FIGURES: tuple[FigureSpec, ...] = (
         "each class's raw output adding those surfaces up with its weights, and each class's "
         "SoftMax probability, which add up to 1 at every point; the dots are the training "
         "{nouns}.",
-        _surfaces,
+        node_surfaces.node_surfaces_figure,
     ),
 )
 FIGURE_NAMES = tuple(f.name for f in FIGURES)

@@ -1,4 +1,4 @@
-"""Which inputs move the SoftMax probabilities most (SPEC 6).
+"""Which inputs move the SoftMax probabilities most (the figures show only the few that matter most).
 
 Each feature is swept over its training range (from its 2nd to its 98th percentile, so that a few
 extreme rows, such as the rare ink in a digit's corner pixel, do not decide) while the others stay

@@ -14,7 +14,7 @@ axes with their own ticks would cost several times the drawing itself, so the fe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,14 +26,13 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Rectangle
 from matplotlib.textpath import TextToPath
 from matplotlib.ticker import MaxNLocator
-from numpy.typing import NDArray
 
 from iris_nn.core.functional import Array, softmax
-from iris_nn.data.datasets import Labels
 from iris_nn.store.model_file import Model
-from iris_nn.views.influence import spread
+from iris_nn.views.influence import plane_features
 from iris_nn.views.network_diagram import unit_name
-from iris_nn.views.style import DPI, MAX_SCATTER, sample_rows, sampled_note, sweep_range, title
+from iris_nn.views.run_view import RunView
+from iris_nn.views.style import DPI, sample_rows, sampled_note, sweep_range, title
 
 MAX_UNITS = 8  # first-layer units drawn: those with the largest outgoing weights
 MAX_CLASSES = 10
@@ -215,50 +214,26 @@ def _colour_bar(ax: Axes, box: Box, cmap: Colormap, lo: float, hi: float) -> Non
         ax.text(box.x + box.w + 0.06, y, f"{t:g}", ha="left", va="center", fontsize=PT)
 
 
-def node_surfaces_figure(
-    model: Model,
-    X: Array,
-    train: NDArray[np.integer],
-    plane: tuple[int, int],
-    run_name: str,
-    label: Callable[[str], str] = str,
-    noun: str = "row",
-    y: Labels | None = None,
-    median: Array | None = None,
-) -> Figure:
+def node_surfaces_figure(view: RunView, plane: tuple[int, int] | None = None) -> Figure:
     """Return every first-layer hidden unit, raw output and SoftMax probability as a surface.
 
-    Parameters
-    ----------
-    model : Model
-        The trained model.
-    X : ndarray of shape (n_samples, n_features)
-        All rows, raw measurements, in the model's feature order.
-    train : ndarray of int
-        The training rows: they give the medians of the other inputs, and are drawn on top (at
-        most ``MAX_SCATTER``: a stratified sample by ``y``, else the first ones).
-    plane : (int, int)
-        The inputs on the x and y axes; a one-input model draws curves along its input instead.
-    run_name : str
-        Shown in the title.
-    label : callable
-        Turns a feature name into an axis label with its unit.
-    noun : str
-        What a row is ("flower"), for the key.
-    y : ndarray of shape (n_samples,), optional
-        Every row's class: the sample of training rows drawn keeps each class's share.
-    median : ndarray of shape (n_features,), optional
-        The training rows' medians (``influence.spread``); computed when omitted.
+    The surfaces span ``plane``, the inputs on the x and y axes (by default the decision-regions
+    plane), with the other inputs at their training median; a one-input model draws curves along
+    its input instead. The training rows are drawn on top (at most ``MAX_SCATTER``: a sample that
+    keeps each class's share).
     """
+    model, X, y, train = view.run.model, view.X, view.y, view.run.split.train
+    median, run_name, label, noun = view.training.median, view.name, view.info.label, view.info.noun
     features = model.features
+    if plane is None:
+        one = len(features) == 1
+        plane = (0, 0) if one else plane_features(features, view.ranking, view.info.plane)
     i, j = plane
     flat = len(features) == 1  # curves along the one input, not surfaces
     kept = np.isfinite(X).all(axis=1)  # rows a CSV dropped for a missing cell are NaN
     (x0, x1) = sweep_range(X[kept, i], 0.05)
     (y0, y1) = (0.0, 1.0) if flat else sweep_range(X[kept, j], 0.05)
     gx, gy = np.linspace(x0, x1, GRID), np.linspace(y0, y1, 1 if flat else GRID)
-    if median is None:
-        median = spread(X, train).median
     Xg = np.tile(median, (len(gx) * len(gy), 1))  # (points, n_features)
     Xg[:, i] = np.tile(gx, len(gy))
     if not flat:
@@ -301,7 +276,7 @@ def node_surfaces_figure(
     ax.set_axis_off()
 
     # ------------------------------------------------------------------ panels, line by line
-    drawn = sample_rows(train, y) if y is not None else np.asarray(train)[:MAX_SCATTER]
+    drawn = sample_rows(train, y)
     train_x, train_y = X[drawn, i], X[drawn, j]
     dots: list[Array] = []  # (n_rows, 2) canvas positions of the training rows, per panel
     cursor = height - top

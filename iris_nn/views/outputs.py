@@ -19,9 +19,9 @@ from numpy.typing import NDArray
 
 from iris_nn.core.functional import Array, argmax_one_hot, softmax
 from iris_nn.data.datasets import DatasetInfo
-from iris_nn.data.split import Split
 from iris_nn.store.model_file import Model
-from iris_nn.views.influence import ranked, spread
+from iris_nn.views import style
+from iris_nn.views.run_view import RunView
 from iris_nn.views.style import (
     MAX_CLASSES_SHOWN,
     MAX_FEATURE_PANELS,
@@ -31,7 +31,6 @@ from iris_nn.views.style import (
     new_figure,
     probabilities,
     sample_rows,
-    sampled_note,
     sweep_range,
     title,
 )
@@ -69,16 +68,7 @@ def _grid_shape(n: int) -> tuple[int, int]:
     return {1: (1, 1), 2: (1, 2), 3: (1, 3), 4: (2, 2), 5: (2, 3), 6: (2, 3)}.get(n, (2, 4))
 
 
-def probability_curves_figure(
-    model: Model,
-    X: Array,
-    y: Labels,
-    split: Split,
-    run_name: str,
-    info: DatasetInfo | None = None,
-    ranking: Sequence[int] | None = None,
-    median: Array | None = None,
-) -> Figure:
+def probability_curves_figure(view: RunView) -> Figure:
     """Return one panel per input feature: the SoftMax probability of each class along it.
 
     Each feature is swept a little beyond its observed range while the others stay at their
@@ -86,36 +76,14 @@ def probability_curves_figure(
     marked below the axis, one row of ticks per class. With more than eight features, the eight
     that move the probabilities most get a panel; with more than ten classes, the ten that reach
     the highest probability get a curve and the others one grey curve together.
-
-    Parameters
-    ----------
-    model : Model
-        The trained model.
-    X : ndarray of shape (n_samples, n_features)
-        Every row's inputs, in the data set's units and the model's feature order.
-    y : ndarray of shape (n_samples,)
-        Every row's class.
-    split : Split
-        The run's row indices; the training rows give the medians and the marks.
-    run_name : str
-        Shown in the title.
-    info : DatasetInfo, optional
-        The data set: axis labels with units, and words.
-    ranking : sequence of int, optional
-        The features from the most influential (``influence.ranked``); computed when needed.
-    median : ndarray of shape (n_features,), optional
-        The training rows' medians (``influence.spread``); computed when omitted.
     """
+    model, X, y, split, info = view.run.model, view.X, view.y, view.run.split, view.info
+    median, ranking, run_name = view.training.median, view.ranking, view.name
     features, classes = model.features, model.classes
     _, nouns, target = _words(info, model)
-    label = info.label if info else str
+    label = info.label
     train = split.train
-    if median is None or (len(features) > MAX_FEATURE_PANELS and ranking is None):
-        training = spread(X, train)
-        median = training.median
-        if ranking is None and len(features) > MAX_FEATURE_PANELS:
-            ranking = ranked(model, training)
-    shown = panel_features(len(features), ranking or [])
+    shown = panel_features(len(features), ranking)
     rows, cols = _grid_shape(len(shown))
     sweeps = []
     for j in shown:
@@ -197,7 +165,7 @@ def probability_curves_figure(
     elif n > 1:
         others_text = "the other feature at its" if n == 2 else "the other features at their"
         what += f" ({others_text} training median)"
-    notes = [sampled_note(len(marked), len(train), f"training {nouns}")]
+    notes = [style.sampled_note(len(marked), len(train), f"training {nouns}")]
     if others:
         notes.append(f"{n_classes} {target} classes: the {len(curves)} most probable drawn")
     what += "".join(f"\n{note}" for note in notes if note)
@@ -269,12 +237,6 @@ def confusion_matrix_figure(
 
 MAX_EXAMPLES = 5  # rows of the SoftMax figure beyond three classes: each row is three panels
 MAX_BARS = 10  # classes per bar chart: the largest raw outputs
-
-
-def example_rows(y: Labels, rows: NDArray[np.integer], n_classes: int) -> list[int]:
-    """Return the first of ``rows`` of each class that has one (one test row per class)."""
-    rows = np.asarray(rows, dtype=np.intp)
-    return [int(rows[y[rows] == k][0]) for k in range(n_classes) if np.any(y[rows] == k)]
 
 
 def softmax_argmax_figure(

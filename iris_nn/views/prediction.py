@@ -9,9 +9,9 @@ import textwrap
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from numpy.typing import NDArray
 
 from iris_nn.core.functional import Array, argmax_one_hot
+from iris_nn.inference.metrics import confusion_counts
 from iris_nn.inference.predict import Prediction, row_objects
 from iris_nn.store.jsontext import json_safe
 from iris_nn.views.tables import aligned, confusion_lines
@@ -52,12 +52,6 @@ def to_csv(pred: Prediction) -> str:
     return out.getvalue().rstrip("\n")
 
 
-def confusion(y: NDArray[np.intp], pred: NDArray[np.intp], n_classes: int) -> NDArray[np.intp]:
-    """Return the confusion counts (n_classes, n_classes): rows = true class, columns = predicted."""
-    counts = np.bincount(y * n_classes + pred, minlength=n_classes * n_classes)
-    return counts.reshape(n_classes, n_classes)
-
-
 def to_table(pred: Prediction, numbered: bool) -> str:
     """Return the predicted class and every class's probability as aligned columns, for people.
 
@@ -83,7 +77,7 @@ def to_table(pred: Prediction, numbered: bool) -> str:
     lines = aligned(header, rows, align)
     if pred.truth is not None:
         correct = int(np.count_nonzero(predicted == pred.truth))
-        matrix = confusion(pred.truth, predicted, len(classes))
+        matrix = confusion_counts(pred.truth, predicted, len(classes))
         lines += [
             "",
             f"accuracy {correct / len(pred):.3f} ({correct}/{len(pred)} right)",

@@ -142,12 +142,13 @@ class EpochProgress(Bar):
             )
 
 
-class FoldProgress(Bar):
-    """``cv``'s progress over the folds."""
+class TaskProgress(Bar):
+    """Progress over tasks that finish whole, ``fold 3/25``: cv's folds, seeds' networks."""
 
-    def __init__(self) -> None:
+    def __init__(self, noun: str) -> None:
         super().__init__(0)
+        self.noun = noun
 
     def __call__(self, done: int, total: int) -> None:
         self.total = total
-        self.show(done, f"fold {done}/{total}")
+        self.show(done, f"{self.noun} {done}/{total}")

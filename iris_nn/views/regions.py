@@ -24,10 +24,10 @@ from matplotlib.patches import Patch
 from numpy.typing import NDArray
 
 from iris_nn.core.functional import Array
-from iris_nn.data.datasets import DatasetInfo, Labels
+from iris_nn.data.datasets import Labels
 from iris_nn.data.split import Split
-from iris_nn.store.model_file import Model
-from iris_nn.views.influence import plane_features, ranked, spread
+from iris_nn.views.influence import plane_features
+from iris_nn.views.run_view import RunView
 from iris_nn.views.style import (
     MAX_SCATTER,
     MISS_COLOUR,
@@ -202,49 +202,21 @@ def _legend_handles(
     return handles
 
 
-def decision_regions_figure(
-    model: Model,
-    X: Array,
-    y: Labels,
-    split: Split,
-    run_name: str,
-    info: DatasetInfo | None = None,
-    ranking: Sequence[int] | None = None,
-    median: Array | None = None,
-) -> Figure:
+def decision_regions_figure(view: RunView) -> Figure:
     """Return the plane of two inputs coloured by ArgMax class, shaded by SoftMax confidence.
 
-    Parameters
-    ----------
-    model : Model
-        The trained model.
-    X : ndarray of shape (n_samples, n_features)
-        Every row's inputs, in the data set's units and the model's feature order.
-    y : ndarray of shape (n_samples,)
-        Every row's class.
-    split : Split
-        The run's rows: the training rows give the medians; train, validation and test rows are
-        drawn (at most ``MAX_SCATTER`` in all, a stratified sample).
-    run_name : str
-        Shown in the title.
-    info : DatasetInfo, optional
-        The data set: axis labels with units, words, and its preferred plane.
-    ranking : sequence of int, optional
-        The features from the most influential (``influence.ranked``); computed when omitted.
-    median : ndarray of shape (n_features,), optional
-        The training rows' medians (``influence.spread``); computed when omitted.
-
-    A one-input model gets the same as a strip along its axis, one row per true class.
+    The plane is the data set's preferred one, else the two most influential inputs, with the
+    others at their training median. The run's train, validation and test rows are drawn (at
+    most ``MAX_SCATTER`` in all, a stratified sample), each coloured by its true class and shaped
+    as the network's prediction. A one-input model gets the same as a strip along its axis, one
+    row per true class.
     """
+    model, X, y, split, info = view.run.model, view.X, view.y, view.run.split, view.info
+    median, ranking, run_name = view.training.median, view.ranking, view.name
     features, classes = model.features, model.classes
     n_classes = len(classes)
-    label = info.label if info else str
-    noun, nouns = (info.noun, info.nouns) if info else ("row", "rows")
-    target = (info.target if info else model.target).replace("_", " ")
-    if median is None or ranking is None:
-        training = spread(X, split.train)
-        median = training.median
-        ranking = ranking if ranking is not None else ranked(model, training)
+    label, noun, nouns = info.label, info.noun, info.nouns
+    target = info.target.replace("_", " ")
     drawn = shown_rows(split, y)
     n_drawn = sum(len(r) for r in drawn.values())
     n_total = len(split.train) + len(split.val) + len(split.test)
@@ -276,7 +248,7 @@ def decision_regions_figure(
     else:
         fig = new_figure(width, 6.0 + 0.25 * (legend_rows - 1))
         ax = fig.subplots()
-        i, j = plane_features(features, ranking, info.plane if info else ())
+        i, j = plane_features(features, ranking, info.plane)
         every = np.concatenate(list(drawn.values()))
         x_range, y_range = sweep_range(X[every, i], 0.05), sweep_range(X[every, j], 0.05)
         _, _, Xg = plane_grid(median, i, j, x_range, y_range)

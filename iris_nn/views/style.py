@@ -6,7 +6,7 @@ colour-blind-safe colour and marker, labels its axes with units and carries the 
 title. ``X`` is always the raw inputs in the data set's units, ``(n_samples, n_features)``; the model
 scales them itself.
 
-Any shape of data fits (SPEC 6): a figure shows at most ``MAX_FEATURE_PANELS`` features (the most
+Any shape of data fits: a figure shows at most ``MAX_FEATURE_PANELS`` features (the most
 influential, ``views.influence``), at most ``MAX_CLASSES_SHOWN`` classes, and scatters at most
 ``MAX_SCATTER`` rows (``sample_rows``).
 """
@@ -80,6 +80,13 @@ def png_bytes(fig: Figure) -> bytes:
     fig.savefig(
         buf, format="png", dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 2}
     )
+    return buf.getvalue()
+
+
+def figure_bytes(fig: Figure, fmt: str) -> bytes:
+    """Return the figure encoded as ``fmt`` (png, svg or pdf) at 150 dpi."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=DPI)
     return buf.getvalue()
 
 
