@@ -14,7 +14,7 @@ import numpy as np
 from iris_nn import __version__
 from iris_nn.core.errors import CannotUseError
 from iris_nn.core.network import Network
-from iris_nn.core.train import Control, History, Progress, Tracked, fit
+from iris_nn.core.train import Control, History, Parts, Progress, Tracked, fit
 from iris_nn.data.prepare import Dataset, open_dataset, prepare
 from iris_nn.data.split import int_seed, seeds
 from iris_nn.inference.metrics import classification_metrics
@@ -180,17 +180,11 @@ def train_network(
     started = time.perf_counter()
     history = fit(
         net,
-        X,
-        y,
+        Parts(X, y, X_val, y_val, X_test, y_test, track),
         train_settings(config),
         shuffle_rng,
-        X_val=X_val,
-        y_val=y_val,
-        track=track,
         control=control,
         progress=progress,
-        X_test=X_test,
-        y_test=y_test,
         max_snapshots=rundir.snapshot_capacity(len(net.theta)) if snapshots else 0,
     )
     return Trained(data, net, history, parts, track, time.perf_counter() - started)
