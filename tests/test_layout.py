@@ -27,6 +27,7 @@ LAYERS = (
     "views",
     "library",
     "estimators",
+    "server",
     "cli",
 )
 STDLIB_AND_NUMPY = {

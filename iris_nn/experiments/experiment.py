@@ -75,6 +75,14 @@ def tracked_summary(history: History, data: Dataset, track: Tracked) -> list[dic
     ]
 
 
+def seed_sequences(config: Config) -> tuple[np.random.SeedSequence, ...]:
+    """Return the seeds of ``config``'s split, initial weights and mini-batch order."""
+    split_seq, init_seq, shuffle_seq = seeds(config.seed)
+    if config.train.init_seed is not None:
+        init_seq, shuffle_seq = np.random.SeedSequence(config.train.init_seed).spawn(2)
+    return split_seq, init_seq, shuffle_seq
+
+
 def build(config: Config) -> tuple[Dataset, Network, np.random.Generator]:
     """Return the data, the initialised network and the shuffling generator of ``config``.
 
@@ -84,9 +92,7 @@ def build(config: Config) -> tuple[Dataset, Network, np.random.Generator]:
     seeds`` trains such networks). A CSV file or weights file whose SHA-256 is not the one the
     config records (``data.sha256``, ``model.init_sha256``) is refused, naming the file.
     """
-    split_seq, init_seq, shuffle_seq = seeds(config.seed)
-    if config.train.init_seed is not None:
-        init_seq, shuffle_seq = np.random.SeedSequence(config.train.init_seed).spawn(2)
+    split_seq, init_seq, shuffle_seq = seed_sequences(config)
     d = config.data
     info = open_dataset(d.dataset, d.features, d.target, d.missing, d.exclude)
     if d.sha256 is not None and info.sha256 != d.sha256:
