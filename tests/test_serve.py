@@ -206,6 +206,13 @@ def test_set_a_setting_and_its_checks(tmp_path):
             assert state["settings"]["model.hidden"] == [3, 2]
         state = page.send(type="step")  # the server keeps serving
         assert state["epoch"] == 1 and state["error"] is None
+        # fine alone, not with the rest: the message of the training loop, nothing changes
+        page.send(type="set", key="train.optimizer", value="sgd")
+        page.send(type="step", epochs=2)
+        state = page.send(type="set", key="train.batch_size", value=10_000)
+        assert state["error"]["key"] == "train.batch_size"
+        assert "larger than the" in state["error"]["message"]
+        assert state["settings"]["train.batch_size"] == 0 and state["epoch"] == 2
 
 
 def test_the_page_reads_no_file_of_the_machine(tmp_path):

@@ -172,7 +172,7 @@ async def websocket_session(websocket: WebSocket, serving: Serving, slots: Slots
     sending = asyncio.Lock()
 
     async def send(answered: Any = None, extra: dict[str, Any] | None = None) -> None:
-        state = session.state()
+        state = await asyncio.to_thread(session.state)  # waits for a chunk of epochs to end
         state.update(extra or {})
         text = json.dumps({"type": "state", "answered": answered, "state": state},
                           allow_nan=False)  # fmt: skip
@@ -223,7 +223,7 @@ async def answer(session: Session, text: str) -> tuple[Any, dict[str, Any]]:
                 raise BadInputError("set needs a key (a dotted config key, e.g. train.lr)")
             await asyncio.to_thread(session.set, key, message.get("value"))
         elif kind == "play":
-            session.play()
+            await asyncio.to_thread(session.play)
         elif kind == "pause":
             await asyncio.to_thread(session.pause)
         elif kind == "step":
@@ -239,7 +239,7 @@ async def answer(session: Session, text: str) -> tuple[Any, dict[str, Any]]:
         elif kind == "reset":
             await asyncio.to_thread(session.reset)
         elif kind == "select":
-            session.select(message.get("row"))
+            await asyncio.to_thread(session.select, message.get("row"))
         elif kind == "weight":
             args = (message.get("name"), message.get("i"), message.get("j"), message.get("value"))
             await asyncio.to_thread(session.set_weight, *args)

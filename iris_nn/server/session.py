@@ -19,7 +19,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from iris_nn.core.errors import BadInputError, CannotUseError, DivergenceError
 from iris_nn.core.network import Network
 from iris_nn.core.train import Parts, Trainer
 from iris_nn.data.datasets import DATASETS
+from iris_nn.data.prepare import Dataset
 from iris_nn.experiments.experiment import build, seed_sequences, tracked_rows, train_run
 from iris_nn.settings.config import Config, apply, to_flat, to_toml
 from iris_nn.store import rundir
@@ -37,7 +37,7 @@ from iris_nn.store.outdir import check_name
 from iris_nn.store.rundata import file_sha256
 
 MAX_TRAINING = 4  # pages training at once; a paused page frees its place
-FULL_SPEED_CHUNK = 25  # epochs between lock releases at full speed: the page stays responsive
+FULL_SPEED_SLICE_S = 0.02  # at full speed, the lock is released this often: messages get a turn
 UPDATE_S = 0.1  # a watched speed runs its epochs once per update
 # Settings that only change how training goes on: the current weights become the new start.
 # Any other setting (data, network, seeds) builds the network again from the seeds, as reset.
@@ -84,6 +84,11 @@ class SettingError(BadInputError):
 class Session:
     """One page's network, trainer and selection; ``notify()`` is called when the state changed."""
 
+    data: Dataset
+    net: Network
+    start: np.ndarray  # (n_params,) the weights at the last reset or edit, laid out as theta
+    trainer: Trainer
+
     def __init__(self, config: Config, out: Path, slots: Slots, notify: Callable[[], None]):
         self.start_config, self.config, self.out = config, config, out
         self.slots, self.notify = slots, notify
@@ -98,16 +103,19 @@ class Session:
 
     def _build(self) -> None:
         """Build data and network from the config's seeds (or its ``model.init``)."""
-        self.data, net, _ = build(self.config)
-        self._restart(net)
+        data, net, _ = build(self.config)
+        self._restart(net, data)
 
-    def _restart(self, net: Network) -> None:
-        """Make ``net``'s weights the start and begin a fresh trainer from them."""
-        self.net, self.start = net, net.theta.copy()
-        d = self.data
+    def _restart(self, net: Network, data: Dataset | None = None) -> None:
+        """Make ``net``'s weights the start and begin a fresh trainer from them.
+
+        Nothing changes when the trainer cannot be made (a batch size above the rows, say).
+        """
+        d = data if data is not None else self.data
         parts = Parts(*d.scaled("train"), *d.scaled("val"), *d.scaled("test"), tracked_rows(d))
         rng = np.random.default_rng(seed_sequences(self.config)[2])
-        self.trainer = Trainer(net, parts, self.config.train.settings(), rng)
+        trainer = Trainer(net, parts, self.config.train.settings(), rng)
+        self.data, self.net, self.start, self.trainer = d, net, net.theta.copy(), trainer
 
     # --- messages -------------------------------------------------------------------------------
 
@@ -250,8 +258,7 @@ class Session:
                 with self.lock:
                     if not self.playing:
                         break
-                    epochs = self.speed or FULL_SPEED_CHUNK
-                    reason = self._guarded(partial(self.trainer.run, epochs))
+                    reason = self._guarded(self._chunk)
                     if reason is not None or self.error is not None:
                         self.playing = False
                 self.notify()
@@ -261,6 +268,16 @@ class Session:
             self.playing = False
             self.slots.give_back(id(self))
             self.notify()
+
+    def _chunk(self) -> str | None:
+        """Run ``speed`` epochs, or at full speed as many as fit in a slice of time."""
+        if self.speed:
+            return self.trainer.run(self.speed)
+        ends = time.perf_counter() + FULL_SPEED_SLICE_S
+        reason = None
+        while reason is None and time.perf_counter() < ends:
+            reason = self.trainer.run(1)
+        return reason
 
     def _guarded(self, action: Callable[[], Any]) -> Any:
         """Run ``action``; a divergence becomes the session's error, not an exception."""
