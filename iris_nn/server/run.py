@@ -83,4 +83,7 @@ def serve(
     say(url)
     if open_browser:
         webbrowser.open(url)
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
