@@ -10,7 +10,7 @@ from iris_nn.core.functional import cross_entropy
 from iris_nn.core.network import Network
 from iris_nn.core.train import Parts, Trainer, fit
 from iris_nn.experiments.experiment import build, tracked_rows, train_network
-from iris_nn.settings.config import Config, apply
+from iris_nn.settings.config import Config, apply, train_settings
 
 CASES = {
     "gd": {"train.optimizer": "gd", "train.epochs": 300},
@@ -51,7 +51,7 @@ def _trainer(config: Config) -> tuple[Trainer, Network]:
     data, net, rng = build(config)
     parts = Parts(*data.scaled("train"), *data.scaled("val"), *data.scaled("test"),
                   tracked_rows(data))  # fmt: skip
-    return Trainer(net, parts, config.train.settings(), rng), net
+    return Trainer(net, parts, train_settings(config), rng), net
 
 
 @pytest.mark.parametrize("case", CASES.values(), ids=list(CASES))
@@ -123,7 +123,7 @@ def test_fit_is_the_trainer_run_to_its_stop():
     config = _config(CASES["adam"])
     data, net, rng = build(config)
     parts = Parts(*data.scaled("train"), *data.scaled("val"))
-    history = fit(net, parts, config.train.settings(), rng)
+    history = fit(net, parts, train_settings(config), rng)
     trainer, net2 = _trainer(config)
     assert history.epochs_run == config.train.epochs
     assert trainer.run(10**6) == "epochs"

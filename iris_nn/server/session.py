@@ -30,7 +30,7 @@ from iris_nn.core.train import Parts, Trainer
 from iris_nn.data.datasets import DATASETS
 from iris_nn.data.prepare import Dataset
 from iris_nn.experiments.experiment import build, seed_sequences, tracked_rows, train_run
-from iris_nn.settings.config import Config, apply, to_flat, to_toml
+from iris_nn.settings.config import Config, apply, to_flat, to_toml, train_settings
 from iris_nn.store import rundir
 from iris_nn.store.jsontext import json_safe
 from iris_nn.store.outdir import check_name
@@ -114,7 +114,7 @@ class Session:
         d = data if data is not None else self.data
         parts = Parts(*d.scaled("train"), *d.scaled("val"), *d.scaled("test"), tracked_rows(d))
         rng = np.random.default_rng(seed_sequences(self.config)[2])
-        trainer = Trainer(net, parts, self.config.train.settings(), rng)
+        trainer = Trainer(net, parts, train_settings(self.config), rng)
         self.data, self.net, self.start, self.trainer = d, net, net.theta.copy(), trainer
 
     # --- messages -------------------------------------------------------------------------------
