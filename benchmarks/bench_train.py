@@ -25,7 +25,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from iris_nn.core.train import Control, fit
+from iris_nn.core.train import Control, Parts, fit
 from iris_nn.experiments.experiment import build, tracked_rows
 from iris_nn.settings.config import Config, ModelConfig, train_settings
 
@@ -72,17 +72,11 @@ def time_ours(config: Config) -> tuple[float, np.ndarray]:
     started = clock()
     fit(
         net,
-        X,
-        y,
+        Parts(X, y, X_val, y_val, X_test, y_test, track),
         train_settings(config),
         rng,
-        X_val,
-        y_val,
-        track,
-        Control(),
-        lambda e, h: None,
-        X_test=X_test,
-        y_test=y_test,
+        control=Control(),
+        progress=lambda e, h: None,
     )
     return clock() - started, net.theta
 

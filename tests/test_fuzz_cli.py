@@ -194,6 +194,8 @@ def _cheap_suffix(name: str, out: str, scratch: str) -> list[str]:
         return ["--folds", "2", "--repeats", "1", "--epochs", "2", "--jobs", "1"]
     if name in ("predict", "evaluate", "runs", "compare"):
         return ["--out", out]
+    if name == "serve":  # a free port; the server itself returns at once (test_fuzz_command)
+        return ["--port", "0", "--out", scratch]
     return []
 
 
@@ -217,6 +219,8 @@ DEFAULT_EXAMPLES = 600
 @pytest.mark.parametrize("name", cli.list_commands(None))
 def test_fuzz_command(name, trained, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # a random relative path (a --plot file, say) lands here
+    if name == "serve":  # everything up to serving: options, config, port; then no forever
+        monkeypatch.setattr("uvicorn.Server.run", lambda server, sockets=None: None)
     command = cli.get_command(None, name)
     scratch = str(tmp_path / "scratch")
     runner = CliRunner()
@@ -248,8 +252,8 @@ def test_fuzz_command(name, trained, tmp_path, monkeypatch):
     )
 )
 def test_fuzz_top_level(argv):
-    if argv and argv[0] in cli.list_commands(None) and argv[0] in ("train", "cv"):
-        argv = ["--help"]  # commands are fuzzed above with cheap settings
+    if argv and argv[0] in ("train", "cv", "serve"):
+        argv = ["--help"]  # commands are fuzzed above with cheap settings (serve would not end)
     check_outcome(CliRunner().invoke(cli, argv, input=""))
 
 

@@ -27,6 +27,7 @@ LAYERS = (
     "views",
     "library",
     "estimators",
+    "server",
     "cli",
 )
 STDLIB_AND_NUMPY = {
@@ -109,3 +110,16 @@ def test_run_file_names_are_written_in_one_module():
         code = path.read_text()
         for name in names:
             assert f'"{name}"' not in code, f"{path.name} spells {name}"
+
+
+def test_no_function_in_core_is_longer_than_80_lines():
+    """Each function of the math reads in one sitting (the training loop included)."""
+    long = [
+        f"{path.name}:{node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for path in modules("core")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.end_lineno is not None
+        and node.end_lineno - node.lineno + 1 > 80
+    ]
+    assert not long

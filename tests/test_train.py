@@ -15,7 +15,7 @@ from iris_nn.core.engine import Batch
 from iris_nn.core.errors import DivergenceError
 from iris_nn.core.functional import cross_entropy
 from iris_nn.core.network import Network
-from iris_nn.core.train import Control, Tracked, fit, log_spaced_epochs
+from iris_nn.core.train import Control, Parts, Tracked, fit, log_spaced_epochs
 from iris_nn.settings import config
 
 X, Y = load_iris(return_X_y=True)
@@ -29,9 +29,10 @@ def TrainConfig(**settings):
     return config.train_settings(config.Config(train=config.TrainConfig(**settings)))
 
 
-def _fit(cfg, **kw):
+def _fit(cfg, track=None, X_test=None, y_test=None, **kw):
     net = Network.initialised([4, 8, 3], "tanh", np.random.default_rng(0))
-    h = fit(net, X[TRAIN], Y[TRAIN], cfg, np.random.default_rng(1), X[VAL], Y[VAL], **kw)
+    parts = Parts(X[TRAIN], Y[TRAIN], X[VAL], Y[VAL], X_test, y_test, track)
+    h = fit(net, parts, cfg, np.random.default_rng(1), **kw)
     return net, h
 
 
@@ -135,7 +136,12 @@ def test_min_delta_counts_only_real_improvements():
 def test_divergence_raises(recwarn):
     net = Network.initialised([4, 16, 16, 3], "identity", np.random.default_rng(0))
     with pytest.raises(DivergenceError, match="the training loss became nan at epoch"):
-        fit(net, X * 100, Y, TrainConfig(lr=10.0, epochs=2000, l2=0.0), np.random.default_rng(0))
+        fit(
+            net,
+            Parts(X * 100, Y),
+            TrainConfig(lr=10.0, epochs=2000, l2=0.0),
+            np.random.default_rng(0),
+        )
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
 
 
@@ -160,8 +166,9 @@ def test_stop_request_ends_after_the_current_epoch():
     cfg = TrainConfig(epochs=10**6)
     net = Network.initialised([4, 8, 3], "tanh", np.random.default_rng(0))
     h = fit(
-        net, X[TRAIN], Y[TRAIN], cfg, np.random.default_rng(1), control=control, progress=progress
-    )
+        net, Parts(X[TRAIN], Y[TRAIN]), cfg, np.random.default_rng(1), control=control,
+        progress=progress,
+    )  # fmt: skip
     assert h.stop_reason == "interrupted"
     assert 0 < h.epochs_run < 10**6
     assert len(h.columns["train_loss"]) == h.epochs_run + 1
@@ -200,8 +207,9 @@ def test_tracked_rows_first_right_and_right_for_good_against_a_textbook_replay()
     net = Network.initialised([4, 8, 3], "tanh", np.random.default_rng(2))
     replay = net.copy()
     h = fit(
-        net, X[TRAIN], Y[TRAIN], cfg, np.random.default_rng(1), track=Tracked(index, TRAIN[index])
-    )
+        net, Parts(X[TRAIN], Y[TRAIN], track=Tracked(index, TRAIN[index])), cfg,
+        np.random.default_rng(1),
+    )  # fmt: skip
     # the oracle: textbook gradient descent, ArgMax of every tracked row at every epoch
     right, probabilities = [], []
     for _ in range(cfg.epochs + 1):
@@ -246,8 +254,8 @@ def test_every_history_row_is_a_pass_over_every_part_at_that_epochs_weights(acti
     index = np.array([0, 9, 40])
     parts = {"train": (X[TRAIN], Y[TRAIN]), "val": (X[VAL], Y[VAL]), "test": (X[TEST], Y[TEST])}
     h = fit(
-        net, *parts["train"], cfg, np.random.default_rng(1), *parts["val"],
-        Tracked(index, TRAIN[index]), X_test=X[TEST], y_test=Y[TEST], max_snapshots=100,
+        net, Parts(*parts["train"], *parts["val"], X[TEST], Y[TEST], Tracked(index, TRAIN[index])),
+        cfg, np.random.default_rng(1), max_snapshots=100,
     )  # fmt: skip
     assert h.snapshot_epochs == list(range(cfg.epochs + 1))
     for e, theta in enumerate(h.snapshots):
@@ -312,7 +320,7 @@ def test_mini_batch_epochs_and_their_history_equal_sklearn():
 
     net0 = Network([4, 8, 3], "relu", net.theta.copy())
     cfg = TrainConfig(optimizer="sgd", lr=0.1, epochs=2, batch_size=32, l2=0.0)
-    h = fit(net, X_train, y_train, cfg, InOrder(), X[VAL], Y[VAL])
+    h = fit(net, Parts(X_train, y_train, X[VAL], Y[VAL]), cfg, InOrder())
     for i in (1, 2):
         np.testing.assert_allclose(net.W(i), clf.coefs_[i - 1], rtol=0, atol=1e-12)
         np.testing.assert_allclose(net.b(i), clf.intercepts_[i - 1], rtol=0, atol=1e-12)
@@ -356,7 +364,7 @@ def test_progress_inside_long_epochs(monkeypatch):
 
     cfg = TrainConfig(optimizer="sgd", lr=0.1, epochs=2, batch_size=32)
     net = Network.initialised([4, 8, 3], "relu", np.random.default_rng(0))
-    h = fit(net, X[TRAIN], Y[TRAIN], cfg, np.random.default_rng(1), progress=progress)
+    h = fit(net, Parts(X[TRAIN], Y[TRAIN]), cfg, np.random.default_rng(1), progress=progress)
     assert [(e, d) for e, d, _ in calls] == [
         (0, 0),  # at once: the epochs start
         (1, 32 / 75),  # after each mini-batch of epoch 1, with its share done

@@ -40,6 +40,7 @@ COMMANDS = {
     "predict": "predict",
     "runs": "runs",
     "seeds": "seeds",
+    "serve": "serve",
     "softmax": "predict",
     "train": "train",
 }

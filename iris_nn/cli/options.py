@@ -43,6 +43,17 @@ class Number(click.ParamType):
 INTEGER, NUMBER = Number(integer=True), Number()
 
 
+class FilePath(click.Path):
+    """A file's path; one no file can have (a NUL byte in it) fails as a bad value, not a bug."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """Return the path as click checks it; fail naming a path that cannot exist."""
+        try:
+            return super().convert(value, param, ctx)
+        except ValueError:  # os.stat refuses the name itself
+            self.fail(f"{value!r} is not a usable path", param, ctx)
+
+
 def setting_option(key: str) -> Any:
     """Return the command-line option of the config ``key``, its help written by the schema."""
     from iris_nn.settings.schema import SETTINGS
@@ -75,7 +86,7 @@ def config_options(f: Any = None, *, plots: bool = False) -> Any:
             "-c",
             "--config",
             "config_path",
-            type=click.Path(dir_okay=False),
+            type=FilePath(dir_okay=False),
             help="TOML config file (see configs/default.toml for every key).",
         ),
         *(setting_option(s.key) for s in flagged),

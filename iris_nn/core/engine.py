@@ -130,6 +130,11 @@ class Batch:
         self.target = y_all * N + self.columns  # flat index of each true logit in DT (k, N)
         self.YT = np.zeros((k, N))  # one-hot of the fitted rows' classes, over divisor
         self.load(X, y)
+        self._lay_out_backward(net, n, N, k)
+        self._lay_out_softmax(n, N, k)
+
+    def _lay_out_backward(self, net: Network, n: int, N: int, k: int) -> None:
+        """Allocate the backward pass's buffers and plan its layers, top down."""
         # The backward pass runs over all N columns with zero deltas outside the fitted ones:
         # the extra columns add exact zeros to the gradient, and contiguous rows make every
         # elementwise step about twice as fast as on the (., n) slices.
@@ -151,6 +156,9 @@ class Batch:
             )
             for i in range(net.n_layers - 1, 0, -1)
         ]
+
+    def _lay_out_softmax(self, n: int, N: int, k: int) -> None:
+        """Allocate the buffers of SoftMax, the loss and the metrics over the N columns."""
         self.logits = logits = self.ZT[-1]  # (k, N)
         self._z0, self._z1 = logits[0], logits[1 % k]  # k = 1: max(z, z)
         self._more_rows = list(logits[2:])
@@ -171,7 +179,7 @@ class Batch:
         self.nonzero_without_ties = (k - 1) * N
         self.pred = np.empty(N, dtype=np.intp)
         self._l2_scaled: tuple[float, Array] | None = None
-        self._l2_term = np.empty_like(net.theta)
+        self._l2_term = np.empty_like(self.net.theta)
 
     def load(self, X: Array, y: NDArray[np.integer], rows: NDArray[np.intp] | None = None) -> None:
         """Make ``X[rows]`` (all of ``X`` without ``rows``) the fitted rows, ``y`` their classes.

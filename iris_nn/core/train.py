@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from iris_nn.core.engine import Batch, Rows, tracked_right
+from iris_nn.core.engine import tracked_right
+from iris_nn.core.epochs import ChunkedEpochs, OneBatchEpochs, Parts, Tracked
 from iris_nn.core.errors import BadInputError, DivergenceError
 from iris_nn.core.functional import Array
 from iris_nn.core.network import Network
@@ -56,14 +57,6 @@ class Control:
 
     stop: bool = False
     signal: int | None = None  # the signal that asked to stop, if any
-
-
-@dataclass(frozen=True)
-class Tracked:
-    """Training rows followed through training: their SoftMax probabilities and ArgMax."""
-
-    index: NDArray[np.intp]  # (n_track,) their positions in the training rows ``X``
-    rows: NDArray[np.intp]  # (n_track,) their indices in the data set, for the records
 
 
 @dataclass
@@ -129,27 +122,224 @@ Progress = Callable[[int, History], None]
 REPORT_EVERY_S = 0.05  # how often training calls its progress callback
 
 
+class Trainer:
+    """Training that goes one epoch at a time and keeps everything between epochs.
+
+    Made from a network, the rows (``Parts``), the settings and the mini-batch generator, it
+    measures state 0 at once; each ``step()`` makes one epoch's updates and measures the state
+    they reach. Between steps the caller may pause as long as it likes or edit ``net.theta`` in
+    place: the optimiser's moments, the generator's state, the early-stopping counters and the
+    history carry on. ``fit`` drives the same object, so a stepped run and ``fit`` agree to the
+    bit. After an edit, call ``edited()``. Stepping past ``settings.epochs`` is allowed (the
+    history grows); ``stop_reason`` says when ``fit`` would stop. ``step`` leaves numpy's overflow warnings to the caller (``fit`` and
+    ``run`` silence them once for many epochs: divergence is checked, not warned).
+    """
+
+    def __init__(
+        self,
+        net: Network,
+        parts: Parts,
+        settings: TrainSettings,
+        rng: np.random.Generator,
+        *,
+        progress: Progress | None = None,
+        max_snapshots: int = 0,
+    ):
+        parts = parts.present()
+        n = len(parts.X)
+        full_batch = settings.optimizer in FULL_BATCH or settings.batch_size == 0
+        batch_size = n if full_batch else settings.batch_size
+        if batch_size > n:
+            raise BadInputError(
+                f"train.batch_size = {batch_size} is larger than the {n} training rows"
+            )
+        self.net, self.parts, self.settings = net, parts, settings
+        self.step_rows = n % batch_size or batch_size  # the fewest rows one update averages over
+        opt = make_optimizer(settings.optimizer, net.theta, settings.lr, settings.momentum,
+                             settings.nesterov)  # fmt: skip
+        self.optimizer = opt
+        chunk = net.chunk_rows()
+        self.runner: OneBatchEpochs | ChunkedEpochs
+        if full_batch and parts.rows <= chunk:
+            self.runner = OneBatchEpochs(net, parts, opt.step, settings.l2)
+        else:
+            self.runner = ChunkedEpochs(net, parts, opt.step, settings.l2, batch_size, chunk, rng)
+        # metrics[e]: losses and accuracies of train, val and test, and which tracked rows are
+        # right (Batch.metrics' layout); grown when stepping past settings.epochs
+        self.metrics = np.full((settings.epochs + 1, 2, 4), np.nan)
+        self.history = History(self._views(), 0, 0, "epochs")
+        self._plan_records(max_snapshots)
+        self.best_loss, self.wait = math.inf, 0
+        self.best_theta: Array | None = None
+        self.watch = settings.early_stopping and parts.X_val is not None
+        self.min_delta = settings.min_delta if self.watch else 0.0
+        self.monitor = 1 if parts.X_val is not None else 0  # the loss that picks the best epoch
+        self.progress, self.next_report = progress, time.perf_counter()  # epoch 0 reports at once
+        self.epoch = 0
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            self._observe()
+
+    def _plan_records(self, max_snapshots: int) -> None:
+        """Choose the epochs whose tracked probabilities and parameters are recorded."""
+        logged = np.flatnonzero(log_spaced_epochs(self.settings.epochs)).tolist()
+        keep = self.parts.track is not None or max_snapshots >= 2
+        self.record = set(logged) if keep else set()
+        # The last planned epoch gives its row to the weights training ends with, wherever it stops.
+        self.snap_epochs = thin_evenly(logged, max_snapshots)[:-1] if max_snapshots >= 2 else []
+        self.snap_row = {e: i for i, e in enumerate(self.snap_epochs)}
+        self.snaps = np.empty((len(self.snap_epochs), len(self.net.theta)))
+        self.max_snapshots = max_snapshots
+
+    def step(self) -> None:
+        """Make one epoch's updates and measure the state they reach."""
+        e = self.epoch = self.epoch + 1
+        if e == len(self.metrics):
+            grown = np.full((2 * e, 2, 4), np.nan)
+            grown[:e] = self.metrics
+            self.metrics = grown
+            self.history.columns = self._views()
+        self.runner.update(e, self.metrics[e], self._report)
+        self._observe()
+
+    @np.errstate(over="ignore", invalid="ignore", divide="ignore")
+    def run(self, epochs: int, control: Control | None = None) -> str | None:
+        """Step at most ``epochs`` epochs, stopping where ``fit`` would; return why it stopped."""
+        for _ in range(epochs):
+            if self.stop_reason(control) is not None:
+                break
+            self.step()
+        return self.stop_reason(control)
+
+    @np.errstate(over="ignore", invalid="ignore", divide="ignore")
+    def edited(self) -> None:
+        """Measure the current state again after ``net.theta`` was edited in place.
+
+        The next update starts from the last measured pass (a full batch reuses its gradient), so
+        an edit between epochs must be followed by this call. The row of the current epoch then
+        holds the edited weights' metrics (with mini-batches, its train columns stay as trained).
+        """
+        e = self.epoch
+        self.runner.measure(e, self.metrics[e])
+        loss = self.metrics[e, 0, 0]
+        if not math.isfinite(loss):
+            raise DivergenceError(f"the training loss became {loss} at epoch {e}", self.step_rows)
+
+    def stop_reason(self, control: Control | None = None) -> str | None:
+        """Return why ``fit`` would stop here (``epochs``, ``early_stopping``, ``interrupted``)."""
+        if self.epoch >= self.settings.epochs:
+            return "epochs"
+        if self.watch and self.wait >= self.settings.patience:
+            return "early_stopping"
+        if control is not None and control.stop:
+            return "interrupted"
+        return None
+
+    def _observe(self) -> None:
+        """Measure the current state into its metrics row; follow the best and the records."""
+        e, row, history = self.epoch, self.metrics[self.epoch], self.history
+        self.runner.measure(e, row)
+        losses = row[0].tolist()  # Python floats compare faster than numpy scalars, every epoch
+        loss = losses[0]
+        if not math.isfinite(loss):
+            raise DivergenceError(f"the training loss became {loss} at epoch {e}", self.step_rows)
+        if e in self.record:
+            track = self.parts.track
+            if track is not None:
+                history.probabilities += _tracked(e, track, self.runner.probabilities())
+            if e in self.snap_row:
+                self.snaps[self.snap_row[e]] = self.net.theta
+        monitored = losses[self.monitor]
+        if monitored < self.best_loss - self.min_delta:
+            self.best_loss, history.best_epoch, self.wait = monitored, e, 0
+            if self.watch:
+                self.best_theta = self.net.theta.copy()
+        else:
+            self.wait += 1
+        history.epochs_run = e
+        self._report(e, e)
+
+    def _report(self, e: int, done: float) -> None:
+        """Call ``progress`` with row ``e`` and ``done`` epochs of updates, now and then."""
+        if self.progress is not None and time.perf_counter() >= self.next_report:
+            self.history.done = done
+            self.progress(e, self.history)
+            self.next_report = time.perf_counter() + REPORT_EVERY_S
+
+    def _views(self) -> dict[str, Array]:
+        """Return the history's columns as views of every row of ``metrics``, filled or not."""
+        M = self.metrics
+        return {
+            "epoch": np.arange(len(M), dtype=np.float64),
+            "train_loss": M[:, 0, 0],
+            "train_accuracy": M[:, 1, 0],
+            "val_loss": M[:, 0, 1],
+            "val_accuracy": M[:, 1, 1],
+            "lr": np.full(len(M), self.settings.lr),
+            "test_loss": M[:, 0, 2],
+            "test_accuracy": M[:, 1, 2],
+        }
+
+    def columns(self) -> dict[str, Array]:
+        """Return the history's columns, one row per state from 0 to the current epoch."""
+        last = self.epoch + 1
+        columns = {k: np.ascontiguousarray(c[:last]) for k, c in self._views().items()}
+        # Means by matmul can miss count / n by an ulp; accuracies are exact fractions.
+        p = self.parts
+        for part, Xp in (("train", p.X), ("val", p.X_val), ("test", p.X_test)):
+            if Xp is not None:
+                acc = columns[f"{part}_accuracy"]
+                columns[f"{part}_accuracy"] = np.round(acc * len(Xp)) / len(Xp)
+        return columns
+
+    def finish(self, stop_reason: str) -> History:
+        """Return the history of the epochs run, the best weights put back under early stopping.
+
+        Raises DivergenceError if a weight is no longer finite.
+        """
+        net, history, track, e = self.net, self.history, self.parts.track, self.epoch
+        if not np.all(np.isfinite(net.theta)):
+            raise DivergenceError(f"a weight became non-finite by epoch {e}", self.step_rows)
+        history.stop_reason = stop_reason
+        history.columns = self.columns()
+        if track is not None:
+            X = self.parts.X
+            if e not in self.record:
+                history.probabilities += _tracked(e, track, net.predict_proba(X[track.index]))
+            _right_epochs(history, tracked_right(self.metrics[: e + 1, 1, 3], len(track.index)))
+        if self.watch and self.best_theta is not None:
+            net.theta[:] = self.best_theta
+            history.restored = True
+            if track is not None and history.best_epoch not in self.record:
+                P = net.predict_proba(X[track.index])
+                history.probabilities += _tracked(history.best_epoch, track, P)
+                history.probabilities.sort(key=lambda r: r[0])  # stable: rows keep their order
+        if self.max_snapshots >= 2:
+            kept = history.kept_epoch
+            earlier = [i for i, epoch in enumerate(self.snap_epochs) if epoch < kept]
+            history.snapshot_epochs = [self.snap_epochs[i] for i in earlier] + [kept]
+            history.snapshots = np.vstack([self.snaps[earlier], net.theta])
+        if self.progress:
+            history.done = e
+            self.progress(e, history)
+        return history
+
+
 @np.errstate(over="ignore", invalid="ignore", divide="ignore")  # divergence is checked, not warned
 def fit(
     net: Network,
-    X: Array,
-    y: NDArray[np.intp],
-    config: TrainSettings,
+    parts: Parts,
+    settings: TrainSettings,
     rng: np.random.Generator,
-    X_val: Array | None = None,
-    y_val: NDArray[np.intp] | None = None,
-    track: Tracked | None = None,
+    *,
     control: Control | None = None,
     progress: Progress | None = None,
-    X_test: Array | None = None,
-    y_test: NDArray[np.intp] | None = None,
     max_snapshots: int = 0,
 ) -> History:
-    """Train ``net`` in place on ``X`` (n_samples, n_features), ``y``; return the history.
+    """Train ``net`` in place on ``parts.X`` (n_samples, n_features), ``parts.y``; return the history.
 
     Row ``e`` of the history is the state after ``e`` updates (epochs). Every row measures the
     validation rows (early stopping watches them), the test rows (recorded for display only:
-    nothing here reads them to train, stop or choose weights) and the ``track`` rows, whose
+    nothing here reads them to train, stop or choose weights) and the tracked rows, whose
     SoftMax probabilities are recorded at 100 log-spaced epochs (``log_spaced_epochs``), plus the
     last epoch run and the kept one, and whose ArgMax is checked at every epoch. With full batches
     the train columns are exact passes at that state too; with mini-batches the train columns of
@@ -163,256 +353,10 @@ def fit(
     (``history.done`` then says how far). Raises DivergenceError when the loss or a weight stops
     being finite.
     """
-    control = control or Control()
-    epochs, n = config.epochs, len(X)
-    if X_val is None or y_val is None or len(X_val) == 0:
-        X_val = y_val = None
-    if X_test is None or y_test is None or len(X_test) == 0:
-        X_test = y_test = None
-    has_val = X_val is not None
-    full_batch = config.optimizer in FULL_BATCH or config.batch_size == 0
-    batch_size = n if full_batch else config.batch_size
-    if batch_size > n:
-        raise BadInputError(f"train.batch_size = {batch_size} is larger than the {n} training rows")
-    opt = make_optimizer(config.optimizer, net.theta, config.lr, config.momentum, config.nesterov)
-    parts = Parts(X, y, X_val, y_val, X_test, y_test, track)
-    chunk = net.chunk_rows()
-    epoch_runner: OneBatchEpochs | ChunkedEpochs
-    if full_batch and parts.rows <= chunk:
-        epoch_runner = OneBatchEpochs(net, parts, opt.step, config.l2)
-    else:
-        epoch_runner = ChunkedEpochs(net, parts, opt.step, config.l2, batch_size, chunk, rng)
-
-    # metrics[e]: losses and accuracies of train, val and test, and which tracked rows are right
-    # (Batch.metrics' layout)
-    metrics = np.full((epochs + 1, 2, 4), np.nan)
-    cols = {
-        "epoch": np.arange(epochs + 1, dtype=np.float64),
-        "train_loss": metrics[:, 0, 0],
-        "train_accuracy": metrics[:, 1, 0],
-        "val_loss": metrics[:, 0, 1],
-        "val_accuracy": metrics[:, 1, 1],
-        "lr": np.full(epochs + 1, config.lr),
-        "test_loss": metrics[:, 0, 2],
-        "test_accuracy": metrics[:, 1, 2],
-    }
-    history = History(cols, 0, 0, "epochs")
-    logged = np.flatnonzero(log_spaced_epochs(epochs)).tolist()
-    record = set(logged) if track is not None or max_snapshots >= 2 else set()
-    # The last planned epoch gives its row to the weights training ends with, wherever it stops.
-    snap_epochs = thin_evenly(logged, max_snapshots)[:-1] if max_snapshots >= 2 else []
-    snap_row = {e: i for i, e in enumerate(snap_epochs)}
-    snaps = np.empty((len(snap_epochs), len(net.theta)))  # filled as training passes them
-
-    best_loss, best_theta, wait = math.inf, None, 0
-    watch = config.early_stopping and has_val
-    min_delta = config.min_delta if watch else 0.0
-    monitor = 1 if has_val else 0  # the column of metrics[e, 0] that decides the best epoch
-    clock = time.perf_counter
-    next_report = clock()  # epoch 0 reports at once: the epochs start
-
-    def report(e: int, done: float) -> None:
-        """Call ``progress`` with row ``e`` and ``done`` epochs of updates, now and then."""
-        nonlocal next_report
-        if progress is not None and clock() >= next_report:
-            history.done = done
-            progress(e, history)
-            next_report = clock() + REPORT_EVERY_S
-
-    measure, update = epoch_runner.measure, epoch_runner.update  # looked up once, not per epoch
-    e, row = 0, metrics[0]
-    while True:
-        measure(e, row)
-        losses = row[0].tolist()  # Python floats compare faster than numpy scalars, every epoch
-        loss = losses[0]
-        if not math.isfinite(loss):
-            raise DivergenceError(
-                f"the training loss became {loss} at epoch {e}", n % batch_size or batch_size
-            )
-        if e in record:
-            if track is not None:
-                history.probabilities += _tracked(e, track, epoch_runner.probabilities())
-            if e in snap_row:
-                snaps[snap_row[e]] = net.theta
-        monitored = losses[monitor]
-        if monitored < best_loss - min_delta:
-            best_loss, history.best_epoch, wait = monitored, e, 0
-            if watch:
-                best_theta = net.theta.copy()
-        else:
-            wait += 1
-        history.epochs_run = e
-        report(e, e)
-        if e == epochs:
-            break
-        if watch and wait >= config.patience:
-            history.stop_reason = "early_stopping"
-            break
-        if control.stop:
-            history.stop_reason = "interrupted"
-            break
-        e += 1
-        row = metrics[e]
-        update(e, row, report)
-
-    if not np.all(np.isfinite(net.theta)):
-        raise DivergenceError(
-            f"a weight became non-finite by epoch {e}", n % batch_size or batch_size
-        )
-    last = history.epochs_run + 1
-    history.columns = {k: np.ascontiguousarray(c[:last]) for k, c in cols.items()}
-    # Means by matmul can miss count / n by an ulp; accuracies are exact fractions.
-    for part, Xp in (("train", X), ("val", X_val), ("test", X_test)):
-        if Xp is not None:
-            acc, rows_in_part = history.columns[f"{part}_accuracy"], len(Xp)
-            history.columns[f"{part}_accuracy"] = np.round(acc * rows_in_part) / rows_in_part
-    if track is not None:
-        if history.epochs_run not in record:
-            P = net.predict_proba(X[track.index])
-            history.probabilities += _tracked(history.epochs_run, track, P)
-        _right_epochs(history, tracked_right(metrics[:last, 1, 3], len(track.index)))
-    if watch and best_theta is not None:
-        net.theta[:] = best_theta
-        history.restored = True
-        if track is not None and history.best_epoch not in record:
-            P = net.predict_proba(X[track.index])
-            history.probabilities += _tracked(history.best_epoch, track, P)
-            history.probabilities.sort(key=lambda r: r[0])  # stable: rows keep their order
-    if max_snapshots >= 2:
-        kept = history.kept_epoch
-        earlier = [i for i, epoch in enumerate(snap_epochs) if epoch < kept]
-        history.snapshot_epochs = [snap_epochs[i] for i in earlier] + [kept]
-        history.snapshots = np.vstack([snaps[earlier], net.theta])
-    if progress:
-        history.done = history.epochs_run
-        progress(history.epochs_run, history)
-    return history
-
-
-@dataclass(frozen=True)
-class Parts:
-    """The rows training fits (``X``, ``y``) and those it only measures, absent ones None."""
-
-    X: Array
-    y: NDArray[np.intp]
-    X_val: Array | None
-    y_val: NDArray[np.intp] | None
-    X_test: Array | None
-    y_test: NDArray[np.intp] | None
-    track: Tracked | None
-
-    @property
-    def rows(self) -> int:
-        """Return how many rows a Batch holding every part needs."""
-        return len(self.X) + sum(0 if Xp is None else len(Xp) for Xp in (self.X_val, self.X_test))
-
-
-Report = Callable[[int, float], None]  # (row being filled, epochs of updates done)
-
-
-class OneBatchEpochs:
-    """Full-batch epochs when every row fits one Batch, as on Iris.
-
-    The training, validation and test rows ride in one Batch, so one forward pass per epoch
-    measures every part and the tracked rows, and its output feeds the update.
-    """
-
-    def __init__(self, net: Network, parts: Parts, step: Callable[[Array], None], l2: float):
-        p = parts
-        track = () if p.track is None else p.track.index
-        self.batch = Batch(net, p.X, p.y, p.X_val, p.y_val, track, p.X_test, p.y_test)
-        self.step, self.l2 = step, l2
-        self.probabilities = self.batch.probabilities
-
-    def measure(self, e: int, row: Array) -> None:
-        """Fill ``row`` (2, 4) with the metrics of state ``e`` (the current weights)."""
-        self.batch.forward()
-        self.batch.metrics(row)
-
-    def update(self, e: int, row: Array, report: Report) -> None:
-        """Make epoch ``e``'s update from the last measured forward pass."""
-        batch = self.batch
-        self.step(batch.backward(batch.output_delta(), self.l2))
-
-
-class ChunkedEpochs:
-    """Epochs in mini-batches, or full-batch epochs over more rows than one Batch holds.
-
-    Exact passes (row 0, the validation and test rows, and every epoch's training rows with full
-    batches) go chunk by chunk through ``Rows``; no buffer grows with the data set. The tracked
-    rows have a Batch of their own. Mini-batches gather their rows straight into one Batch per
-    batch length, and their losses and accuracies as trained make the epoch's train columns.
-    """
-
-    def __init__(
-        self,
-        net: Network,
-        parts: Parts,
-        step: Callable[[Array], None],
-        l2: float,
-        batch_size: int,
-        chunk: int,
-        rng: np.random.Generator,
-    ):
-        X, y = self.X, self.y = parts.X, parts.y
-        self.step, self.l2, self.batch_size, self.rng = step, l2, batch_size, rng
-        self.train_rows = Rows(net, X, y, chunk)
-        measured = [(parts.X_val, parts.y_val), (parts.X_test, parts.y_test)]
-        self.measured = [
-            None if Xp is None or yp is None else Rows(net, Xp, yp, chunk) for Xp, yp in measured
-        ]
-        index = None if parts.track is None else parts.track.index
-        self.tracked = (
-            None if index is None else Batch(net, X[index], y[index], track=range(len(index)))
-        )
-        self.full_batch = batch_size == len(X)
-        self.grad: Array | None = None
-        # One Batch per mini-batch length: the batch size, and a shorter last one.
-        n, b = len(X), batch_size
-        lengths = {b, n % b} - {0} if not self.full_batch else set()
-        self.batches = {m: Batch(net, X[:m], y[:m]) for m in lengths}
-
-    def measure(self, e: int, row: Array) -> None:
-        """Fill ``row`` (2, 4) with what exact passes measure of state ``e``."""
-        if self.full_batch:
-            self.grad = self.train_rows.gradient(self.l2, row[:, 0])
-        elif e == 0:
-            self.train_rows.metrics(row[:, 0])
-        for column, rows in enumerate(self.measured, start=1):
-            if rows is not None:
-                rows.metrics(row[:, column])
-        if self.tracked is not None:
-            self.tracked.forward()
-            row[1, 3] = self.tracked.metrics()[1, 3]
-
-    def probabilities(self) -> Array:
-        """Return the SoftMax probabilities of the tracked rows at the last measured state."""
-        assert self.tracked is not None
-        return self.tracked.probabilities()
-
-    def update(self, e: int, row: Array, report: Report) -> None:
-        """Make epoch ``e``'s updates; with mini-batches, fill the train column of ``row``."""
-        if self.full_batch:
-            assert self.grad is not None
-            self.step(self.grad)
-            return
-        X, b, n, step, l2 = self.X, self.batch_size, len(self.X), self.step, self.l2
-        batches = self.batches
-        order = self.rng.permutation(n)
-        y_order = self.y[order]  # one gather per epoch instead of one per mini-batch
-        loss = correct = 0.0
-        for start in range(0, n, b):
-            rows = order[start : start + b]
-            batch = batches[len(rows)]
-            batch.load(X, y_order[start : start + b], rows)
-            batch.forward()
-            M = batch.metrics()  # the mini-batch's mean loss and accuracy, as trained
-            loss += M[0, 0] * len(rows)
-            correct += M[1, 0] * len(rows)
-            step(batch.backward(batch.output_delta(), l2))
-            seen = start + len(rows)
-            row[0, 0], row[1, 0] = loss / seen, correct / seen  # the means so far
-            report(e, e - 1 + seen / n)
+    trainer = Trainer(net, parts, settings, rng, progress=progress, max_snapshots=max_snapshots)
+    while (reason := trainer.stop_reason(control)) is None:
+        trainer.step()
+    return trainer.finish(reason)
 
 
 def _tracked(epoch: int, track: Tracked, P: Array) -> list[tuple[int, int, Array]]:

@@ -24,7 +24,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from iris_nn.core.errors import BadInputError
 from iris_nn.core.functional import Array
 from iris_nn.core.network import Network
-from iris_nn.core.train import History, fit
+from iris_nn.core.train import History, Parts, fit
 from iris_nn.data.scaler import Scaler
 from iris_nn.data.split import int_seed, seeds, stratified_split
 from iris_nn.settings.config import Config, ConfigError, check_value, to_flat, train_settings
@@ -174,14 +174,9 @@ class IrisNNClassifier(ClassifierMixin, BaseEstimator):
         settings = dataclasses.replace(
             train_settings(config), batch_size=min(t.batch_size, len(train))
         )
+        parts = Parts(X_train, y_train, X_val, y_val)
         self.history_: History = fit(
-            self.network_,
-            X_train,
-            y_train,
-            settings,
-            np.random.default_rng(shuffle_seq),
-            X_val,
-            y_val,
+            self.network_, parts, settings, np.random.default_rng(shuffle_seq)
         )
         return self
 

@@ -14,7 +14,7 @@ import numpy as np
 from iris_nn import __version__
 from iris_nn.core.errors import CannotUseError
 from iris_nn.core.network import Network
-from iris_nn.core.train import Control, History, Progress, Tracked, fit
+from iris_nn.core.train import Control, History, Parts, Progress, Tracked, fit
 from iris_nn.data.prepare import Dataset, open_dataset, prepare
 from iris_nn.data.split import int_seed, seeds
 from iris_nn.inference.metrics import classification_metrics
@@ -76,6 +76,14 @@ def tracked_summary(history: History, data: Dataset, track: Tracked) -> list[dic
     ]
 
 
+def seed_sequences(config: Config) -> tuple[np.random.SeedSequence, ...]:
+    """Return the seeds of ``config``'s split, initial weights and mini-batch order."""
+    split_seq, init_seq, shuffle_seq = seeds(config.seed)
+    if config.train.init_seed is not None:
+        init_seq, shuffle_seq = np.random.SeedSequence(config.train.init_seed).spawn(2)
+    return split_seq, init_seq, shuffle_seq
+
+
 def build_data(config: Config) -> Dataset:
     """Return ``config``'s data set, split by its seed and scaled on the training rows.
 
@@ -104,9 +112,7 @@ def build(
     seeds`` trains such networks). A weights file whose SHA-256 is not the one the config
     records (``model.init_sha256``) is refused, naming the file.
     """
-    _, init_seq, shuffle_seq = seeds(config.seed)
-    if config.train.init_seed is not None:
-        init_seq, shuffle_seq = np.random.SeedSequence(config.train.init_seed).spawn(2)
+    _, init_seq, shuffle_seq = seed_sequences(config)
     if data is None:
         data = build_data(config)
     sizes = [len(data.features), *config.model.hidden, len(data.classes)]
@@ -198,17 +204,11 @@ def train_network(
     started = time.perf_counter()
     history = fit(
         net,
-        X,
-        y,
+        Parts(X, y, X_val, y_val, X_test, y_test, track),
         train_settings(config),
         shuffle_rng,
-        X_val=X_val,
-        y_val=y_val,
-        track=track,
         control=control,
         progress=progress,
-        X_test=X_test,
-        y_test=y_test,
         max_snapshots=rundir.snapshot_capacity(len(net.theta)) if snapshots else 0,
     )
     return Trained(data, net, history, parts, track, time.perf_counter() - started)

@@ -247,6 +247,8 @@ def read_file(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"config file {str(path)!r} is not valid TOML: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"config file {str(path)!r} is not valid TOML: {e}") from None
+    except ValueError:  # a NUL byte in the path: no file can have that name
+        raise ConfigError(f"config file {str(path)!r} is not a usable path") from None
     return flatten(tree)
 
 

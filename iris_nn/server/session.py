@@ -1,0 +1,369 @@
+"""One page's training session: a config, its data, a network, a ``Trainer``, and what the page shows.
+
+The session knows nothing of the web: ``app.py`` turns messages into these method calls and sends
+``state()`` back. Every method takes the session's lock, so the training thread (``play``) and the
+messages take turns between chunks of epochs.
+
+"Start" is the weights at the last reset or edit: an edit (a weight, or a training setting) makes
+the current weights the new start and begins a fresh ``Trainer`` from them (fresh optimiser
+moments and mini-batch order, as ``train`` would begin from a ``model.init`` file), so that ``save``
+can write a run that ``iris-nn train -c RUN/config.toml`` reproduces: ``model.init`` = the start,
+``train.epochs`` = the epochs run since.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from iris_nn.core.errors import BadInputError, CannotUseError, DivergenceError
+from iris_nn.core.network import Network
+from iris_nn.core.train import Parts, Trainer
+from iris_nn.data.datasets import DATASETS
+from iris_nn.data.prepare import Dataset
+from iris_nn.experiments.experiment import build, seed_sequences, tracked_rows, train_run
+from iris_nn.settings.config import Config, apply, to_flat, to_toml, train_settings
+from iris_nn.store import rundir
+from iris_nn.store.jsontext import json_safe
+from iris_nn.store.outdir import check_name
+from iris_nn.store.rundata import file_sha256
+
+MAX_TRAINING = 4  # pages training at once; a paused page frees its place
+FULL_SPEED_SLICE_S = 0.02  # at full speed, the lock is released this often: messages get a turn
+UPDATE_S = 0.1  # a watched speed runs its epochs once per update
+# Settings that only change how training goes on: the current weights become the new start.
+# Any other setting (data, network, seeds) builds the network again from the seeds, as reset.
+CONTINUE_KEYS = frozenset(
+    {
+        "train.optimizer",
+        "train.lr",
+        "train.epochs",
+        "train.batch_size",
+        "train.momentum",
+        "train.nesterov",
+        "train.l2",
+        "train.early_stopping",
+        "train.patience",
+        "train.min_delta",
+    }
+)
+
+
+class Slots:
+    """At most ``size`` sessions training at once, across every page of the server."""
+
+    def __init__(self, size: int = MAX_TRAINING):
+        self.size, self.holders, self.lock = size, set[int](), threading.Lock()
+
+    def take(self, holder: int) -> bool:
+        """Return True if ``holder`` holds a place now (it may already hold one)."""
+        with self.lock:
+            if holder not in self.holders and len(self.holders) >= self.size:
+                return False
+            self.holders.add(holder)
+            return True
+
+    def give_back(self, holder: int) -> None:
+        """Free ``holder``'s place, if it holds one."""
+        with self.lock:
+            self.holders.discard(holder)
+
+
+class SettingError(BadInputError):
+    """A setting the page may not change this way (a path to a file of the machine, say)."""
+
+
+class Session:
+    """One page's network, trainer and selection; ``notify()`` is called when the state changed."""
+
+    data: Dataset
+    net: Network
+    start: np.ndarray  # (n_params,) the weights at the last reset or edit, laid out as theta
+    trainer: Trainer
+
+    def __init__(self, config: Config, out: Path, slots: Slots, notify: Callable[[], None]):
+        self.start_config, self.config, self.out = config, config, out
+        self.slots, self.notify = slots, notify
+        self.lock = threading.RLock()
+        self.selected: int | None = None
+        self.error: dict[str, Any] | None = None
+        self.speed = 0  # epochs per update; 0 = full speed
+        self.playing = False
+        self.closed = False
+        self.thread: threading.Thread | None = None
+        self._build()
+
+    def _build(self) -> None:
+        """Build data and network from the config's seeds (or its ``model.init``)."""
+        data, net, _ = build(self.config)
+        self._restart(net, data)
+
+    def _restart(self, net: Network, data: Dataset | None = None) -> None:
+        """Make ``net``'s weights the start and begin a fresh trainer from them.
+
+        Nothing changes when the trainer cannot be made (a batch size above the rows, say).
+        """
+        d = data if data is not None else self.data
+        parts = Parts(*d.scaled("train"), *d.scaled("val"), *d.scaled("test"), tracked_rows(d))
+        rng = np.random.default_rng(seed_sequences(self.config)[2])
+        trainer = Trainer(net, parts, train_settings(self.config), rng)
+        self.data, self.net, self.start, self.trainer = d, net, net.theta.copy(), trainer
+
+    # --- messages -------------------------------------------------------------------------------
+
+    def set(self, key: str, value: Any) -> None:
+        """Change one setting, checked as a config file's value is; raise BadInputError if bad."""
+        self._check_page_value(key, value)
+        with self.lock:
+            config = apply(self.config, {key: value})
+            old, self.config = self.config, config
+            try:
+                if key in CONTINUE_KEYS:
+                    self._restart(self.net)
+                else:
+                    self._build()
+            except Exception:
+                self.config = old  # the session stays as it was
+                raise
+            if self.selected is not None and self.selected >= len(self.data.y):
+                self.selected = None
+
+    def _check_page_value(self, key: str, value: Any) -> None:
+        """Refuse values that would read a file of the machine: only the start's files."""
+        start = dataclasses.asdict(self.start_config)
+        section, _, name = key.partition(".")
+        allowed_start = start.get(section, {}).get(name) if name else None
+        if key == "data.dataset" and value not in DATASETS and value != allowed_start:
+            raise SettingError(
+                f"data.dataset = {value!r}: the page reads no file of the machine; allowed: "
+                + ", ".join(
+                    [*DATASETS, *([str(allowed_start)] if allowed_start not in DATASETS else [])]
+                )
+            )
+        if key == "model.init" and value not in ("", allowed_start):
+            raise SettingError(
+                f"model.init = {value!r}: the page reads no file of the machine; edit the "
+                "weights on the page instead"
+            )
+
+    def step(self, epochs: int = 1) -> None:
+        """Train ``epochs`` epochs now (one by default), also past ``train.epochs``."""
+
+        def steps() -> None:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked
+                for _ in range(epochs):
+                    self.trainer.step()
+
+        with self.lock:
+            self._guarded(steps)
+
+    def reset(self) -> None:
+        """Stop training and start again from the current seeds (or ``model.init``)."""
+        self.pause()
+        with self.lock:
+            self.error = None
+            self._build()
+
+    def select(self, row: Any) -> None:
+        """Select data row ``row`` (0-based, as in ``split.json``) for its forward pass."""
+        n = len(self.data.y)
+        if isinstance(row, bool) or not isinstance(row, int) or not 0 <= row < n:
+            raise BadInputError(f"row = {row!r} is not allowed; allowed: an integer 0 .. {n - 1}")
+        if self.data.y[row] < 0:
+            raise BadInputError(f"row = {row} was dropped for a missing cell")
+        with self.lock:
+            self.selected = row
+
+    def set_weight(self, name: Any, i: Any, j: Any, value: Any) -> None:
+        """Set ``W<l>[i, j]`` or ``b<l>[i]`` to ``value``; the weights become the new start."""
+        with self.lock:
+            net = self.net
+            layers = net.n_layers
+            if not isinstance(name, str) or len(name) < 2 or name[0] not in "Wb":
+                raise BadInputError(
+                    f"weight {name!r} is not allowed; allowed: W1..W{layers}, b1..b{layers}"
+                )
+            layer = int(name[1:]) if name[1:].isdigit() else 0
+            if not 1 <= layer <= layers:
+                raise BadInputError(
+                    f"weight {name!r} is not allowed; allowed: W1..W{layers}, b1..b{layers}"
+                )
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not np.isfinite(value)
+            ):
+                raise BadInputError(
+                    f"{name} value {value!r} is not allowed; allowed: a finite number"
+                )
+            array = net.W(layer) if name[0] == "W" else net.b(layer)
+            index = (i, j) if name[0] == "W" else (i,)
+            if any(isinstance(k, bool) or not isinstance(k, int) for k in index) or not all(
+                0 <= k < size for k, size in zip(index, array.shape, strict=True)
+            ):
+                shape = " x ".join(str(s) for s in array.shape)
+                raise BadInputError(f"{name} index {list(index)} is outside its shape {shape}")
+            array[index] = float(value)
+            self._restart(net)
+
+    def play(self) -> None:
+        """Train in a thread of its own until paused, done, or the page goes."""
+        with self.lock:
+            if self.playing:
+                return
+            if self.trainer.stop_reason() is not None:
+                raise CannotUseError(
+                    f"training is done ({self.trainer.stop_reason()}); step on, raise "
+                    "train.epochs, or reset"
+                )
+            if not self.slots.take(id(self)):
+                raise CannotUseError(
+                    f"{self.slots.size} pages are training already; pause one, or wait"
+                )
+            self.playing = True
+            self.thread = threading.Thread(target=self._train, name="iris-nn training", daemon=True)
+            self.thread.start()
+
+    def pause(self) -> None:
+        """Stop training after the current chunk of epochs; wait for the thread to end."""
+        with self.lock:
+            self.playing = False
+            thread = self.thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+        self.slots.give_back(id(self))
+
+    def close(self) -> None:
+        """Stop training for good, without waiting: the page went away.
+
+        The training thread sees the flag after its current chunk of epochs, and ends.
+        """
+        self.closed, self.playing = True, False
+        if self.thread is None or not self.thread.is_alive():
+            self.slots.give_back(id(self))
+
+    def _train(self) -> None:
+        """The training thread: chunks of epochs, the state offered after each."""
+        try:
+            while self.playing and not self.closed:
+                began = time.perf_counter()
+                with self.lock:
+                    if not self.playing:
+                        break
+                    reason = self._guarded(self._chunk)
+                    if reason is not None or self.error is not None:
+                        self.playing = False
+                self.notify()
+                if self.speed:
+                    time.sleep(max(0.0, UPDATE_S - (time.perf_counter() - began)))
+        finally:
+            self.playing = False
+            self.slots.give_back(id(self))
+            self.notify()
+
+    def _chunk(self) -> str | None:
+        """Run ``speed`` epochs, or at full speed as many as fit in a slice of time."""
+        if self.speed:
+            return self.trainer.run(self.speed)
+        ends = time.perf_counter() + FULL_SPEED_SLICE_S
+        reason = None
+        while reason is None and time.perf_counter() < ends:
+            reason = self.trainer.run(1)
+        return reason
+
+    def _guarded(self, action: Callable[[], Any]) -> Any:
+        """Run ``action``; a divergence becomes the session's error, not an exception."""
+        try:
+            return action()
+        except DivergenceError as e:
+            self.error = {"key": None, "message": f"{e}; try a smaller train.lr, then reset"}
+            return "diverged"
+
+    # --- what the page shows ----------------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        """Return the state as ``window.irisnn.state()`` holds it (plain JSON values)."""
+        with self.lock:
+            columns = self.trainer.columns()
+            flat = _flat_settings(self.config)
+            return json_safe(
+                {
+                    "epoch": self.trainer.epoch,
+                    "settings": flat,
+                    "weights": self.net.state_dict(),
+                    "history": {k: v for k, v in columns.items() if k != "epoch"},
+                    "selected": self._selected(),
+                    "error": self.error,
+                    "playing": self.playing,
+                    "stop_reason": self.trainer.stop_reason(),
+                    "speed": self.speed,
+                    "rows": len(self.data.y),
+                    "classes": list(self.data.classes),
+                    "features": list(self.data.features),
+                }
+            )
+
+    def _selected(self) -> dict[str, Any] | None:
+        """Return the selected row's forward pass: inputs, raw outputs, SoftMax, ArgMax."""
+        row = self.selected
+        if row is None:
+            return None
+        x = np.asarray(self.data.X[row : row + 1], dtype=np.float64)  # (1, n_features)
+        scaled = self.data.scaler(x.copy())
+        Z, P = self.net.forward(scaled), self.net.predict_proba(scaled)  # (1, n_classes) each
+        return {
+            "row": row,
+            "inputs": dict(zip(self.data.features, x[0].tolist(), strict=True)),
+            "raw_outputs": Z[0].tolist(),
+            "probabilities": P[0].tolist(),
+            "prediction": self.data.classes[int(np.argmax(P[0]))],
+            "true_class": self.data.classes[int(self.data.y[row])],
+        }
+
+    # --- save -------------------------------------------------------------------------------------
+
+    def save(self, name: str | None = None) -> Path:
+        """Write a run directory into ``out`` as ``train`` writes it; return its path.
+
+        The run's ``config.toml`` has ``model.init`` = its own ``start.npz`` (the weights at the
+        last reset or edit) with ``model.init_sha256``, and ``train.epochs`` = the epochs run
+        since, so ``iris-nn train -c RUN/config.toml`` reproduces the saved weights.
+        """
+        if name is not None:
+            check_name(name)
+        with self.lock:
+            config, epochs = self.config, self.trainer.epoch
+            start = Network(self.net.sizes, self.net.activation, self.start.copy())
+        with tempfile.TemporaryDirectory(prefix="iris-nn-save-") as tmp:
+            start_file = Path(tmp) / "start.npz"
+            arrays: dict[str, Any] = start.state_dict()
+            np.savez(start_file, **arrays)
+            sha = file_sha256(start_file)
+            staged = apply(config, {"model.init": str(start_file), "model.init_sha256": sha,
+                                    "train.epochs": epochs})  # fmt: skip
+            out = self.out.resolve()
+
+            def finish(directory: Path, run_name: str, data: Any) -> None:
+                shutil.copyfile(start_file, directory / "start.npz")
+                final = dataclasses.replace(
+                    staged,
+                    model=dataclasses.replace(staged.model, init=str(out / run_name / "start.npz")),
+                )
+                rundir.write_config(directory, to_toml(final))
+
+            result = train_run(staged, out, name, finish=finish)
+        assert result.path is not None  # train_run saves
+        return result.path
+
+
+def _flat_settings(config: Config) -> dict[str, Any]:
+    """Return every setting of ``config`` under its dotted key."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in to_flat(config).items()}

@@ -1,0 +1,465 @@
+"""``iris-nn serve``: the page, the WebSocket protocol, the safety checks, save and reproduction.
+
+The server's logic is tested with Starlette's test client (no browser); the process itself (its
+URL, its signals, its log lines, the installed wheel) in subprocesses marked slow.
+"""
+
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import tomllib
+import urllib.request
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from iris_nn.cli import cli
+from iris_nn.experiments.experiment import build, train_network
+from iris_nn.settings.config import Config, ConfigError, apply
+
+warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarning)
+starlette_testclient = pytest.importorskip("starlette.testclient")
+from starlette.websockets import WebSocketDisconnect  # noqa: E402
+
+from iris_nn.server.app import Serving, create_app  # noqa: E402
+
+HOST = "127.0.0.1:8000"
+SMALL = {"train.epochs": 60, "model.hidden": [5]}  # quick to train on every message
+
+
+def client(tmp_path, settings=SMALL, token=None, host="127.0.0.1"):
+    serving = Serving(apply(Config(), settings), tmp_path / "runs", host, 8000, token)
+    return starlette_testclient.TestClient(create_app(serving), base_url=f"http://{HOST}")
+
+
+def connect(c, path="/ws", **kw):
+    return c.websocket_connect(f"ws://{HOST}{path}", **kw)
+
+
+class Page:
+    """One page's socket: send a message, get its answer (skipping training updates)."""
+
+    def __init__(self, ws):
+        self.ws, self.next_id = ws, 1
+        self.state = ws.receive_json()["state"]
+
+    def send(self, **message):
+        self.next_id += 1
+        self.ws.send_json({**message, "id": self.next_id})
+        while True:
+            reply = self.ws.receive_json()
+            assert reply["type"] == "state"
+            if reply["answered"] == self.next_id:
+                self.state = reply["state"]
+                return self.state
+
+    def until_stopped(self):
+        state = self.state
+        while state["playing"]:
+            state = self.ws.receive_json()["state"]
+        self.state = state
+        return state
+
+
+def weights(state):
+    return {k: np.array(v) for k, v in state["weights"].items()}
+
+
+def test_the_page_and_its_files(tmp_path):
+    c = client(tmp_path)
+    page = c.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    for button in ("play", "step", "reset", "save"):
+        assert f'id="{button}"' in page.text
+    assert 'name="train.lr"' in page.text and "{{query}}" not in page.text
+    js = c.get("/static/connection.js")
+    assert js.status_code == 200 and "window.irisnn" in js.text
+    assert c.get("/static/page.css").headers["content-type"].startswith("text/css")
+    assert c.get("/static/../app.py").status_code == 404
+    assert c.get("/static/secret.txt").status_code == 404
+
+
+def test_http_takes_no_writes(tmp_path):
+    c = client(tmp_path)
+    for method in ("post", "put", "delete"):
+        assert getattr(c, method)("/").status_code == 405
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8000", "localhost:8000", "[::1]:8000"])
+def test_the_servers_own_host_names_are_accepted(tmp_path, host):
+    assert client(tmp_path).get("/", headers={"host": host}).status_code == 200
+
+
+@pytest.mark.parametrize("host", ["evil.example:8000", "127.0.0.1:8001", "127.0.0.1", ""])
+def test_another_host_header_is_refused_dns_rebinding(tmp_path, host):
+    c = client(tmp_path)
+    response = c.get("/", headers={"host": host})
+    assert response.status_code == 403 and "Host" in response.text
+    with (
+        pytest.raises(WebSocketDisconnect),
+        c.websocket_connect(f"ws://{HOST}/ws", headers={"host": host}),
+    ):
+        pass
+
+
+def test_a_websocket_from_another_origin_is_refused(tmp_path):
+    c = client(tmp_path)
+    refused = pytest.raises(WebSocketDisconnect)
+    with refused, connect(c, headers={"origin": "http://evil.example"}) as ws:
+        ws.receive_json()
+    with connect(c, headers={"origin": f"http://{HOST}"}) as ws:
+        assert ws.receive_json()["state"]["epoch"] == 0
+
+
+def test_a_token_is_needed_on_every_request_when_set(tmp_path):
+    c = client(tmp_path, token="s3cret", host="0.0.0.0")
+    assert c.get("/").status_code == 403
+    assert c.get("/?token=wrong").status_code == 403
+    assert c.get("/static/connection.js").status_code == 403
+    page = c.get("/?token=s3cret")
+    assert page.status_code == 200 and "connection.js?token=s3cret" in page.text
+    assert c.get("/static/connection.js?token=s3cret").status_code == 200
+    with pytest.raises(WebSocketDisconnect), connect(c) as ws:
+        ws.receive_json()
+    with connect(c, "/ws?token=s3cret") as ws:
+        assert ws.receive_json()["state"]["epoch"] == 0
+
+
+def test_the_first_state_is_the_configs_network(tmp_path):
+    config = apply(Config(), SMALL)
+    _, net, _ = build(config)
+    with connect(client(tmp_path)) as ws:
+        state = Page(ws).state
+    assert state["epoch"] == 0 and state["settings"]["train.epochs"] == 60
+    assert state["settings"]["model.hidden"] == [5]
+    for name, value in net.state_dict().items():
+        np.testing.assert_array_equal(weights(state)[name], value)
+    assert set(state["history"]) >= {"train_loss", "val_loss", "test_accuracy"}
+    assert len(state["history"]["train_loss"]) == 1 and state["history"]["val_loss"] == [None]
+    assert state["selected"] is None and state["error"] is None and state["playing"] is False
+
+
+def test_play_trains_to_the_weights_that_train_reaches(tmp_path):
+    config = apply(Config(), SMALL)
+    expected = train_network(config)
+    with connect(client(tmp_path)) as ws:
+        page = Page(ws)
+        page.send(type="play")
+        state = page.until_stopped()
+    assert state["epoch"] == 60 and state["stop_reason"] == "epochs"
+    got = np.concatenate([np.append(weights(state)[f"W{i}"], weights(state)[f"b{i}"])
+                          for i in (1, 2)])  # fmt: skip
+    want = np.concatenate([np.append(expected.net.W(i), expected.net.b(i)) for i in (1, 2)])
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(
+        state["history"]["train_loss"], expected.history.columns["train_loss"]
+    )
+
+
+def test_step_pause_speed_and_reset(tmp_path):
+    with connect(client(tmp_path)) as ws:
+        page = Page(ws)
+        start = weights(page.state)
+        assert page.send(type="step")["epoch"] == 1
+        assert page.send(type="step", epochs=4)["epoch"] == 5
+        assert len(page.state["history"]["train_loss"]) == 6
+        assert page.send(type="speed", epochs=1)["speed"] == 1
+        page.send(type="play")
+        assert page.send(type="pause")["playing"] is False
+        paused_at = page.state["epoch"]
+        assert 5 <= paused_at < 60
+        assert page.send(type="state")["epoch"] == paused_at  # paused: no more epochs
+        state = page.send(type="reset")
+        assert state["epoch"] == 0
+        for name, value in start.items():
+            np.testing.assert_array_equal(weights(state)[name], value)
+        for bad in ({"epochs": 0}, {"epochs": 1001}, {"epochs": "2"}):
+            assert "epochs" in page.send(type="step", **bad)["error"]["message"]
+        assert page.send(type="speed", epochs=-1)["error"]["message"].startswith("speed -1")
+
+
+def test_set_a_setting_and_its_checks(tmp_path):
+    with connect(client(tmp_path)) as ws:
+        page = Page(ws)
+        page.send(type="step", epochs=3)
+        state = page.send(type="set", key="train.lr", value=0.05)
+        assert state["settings"]["train.lr"] == 0.05 and state["error"] is None
+        assert state["epoch"] == 0  # a new start from the current weights
+        state = page.send(type="set", key="model.hidden", value=[3, 2])
+        assert weights(state)["W1"].shape == (4, 3) and weights(state)["W3"].shape == (2, 3)
+        # a bad value: the config's own message, tied to its key; nothing changes
+        for key, value in [("train.lr", 0), ("model.activation", "relux"), ("nope", 1),
+                           ("train.epochs", 2.5)]:  # fmt: skip
+            with pytest.raises(ConfigError) as expected:
+                apply(Config(), {key: value})
+            state = page.send(type="set", key=key, value=value)
+            assert state["error"] == {"key": key, "message": str(expected.value)}
+            assert state["settings"]["model.hidden"] == [3, 2]
+        state = page.send(type="step")  # the server keeps serving
+        assert state["epoch"] == 1 and state["error"] is None
+        # fine alone, not with the rest: the message of the training loop, nothing changes
+        page.send(type="set", key="train.optimizer", value="sgd")
+        page.send(type="step", epochs=2)
+        state = page.send(type="set", key="train.batch_size", value=10_000)
+        assert state["error"]["key"] == "train.batch_size"
+        assert "larger than the" in state["error"]["message"]
+        assert state["settings"]["train.batch_size"] == 0 and state["epoch"] == 2
+
+
+def test_the_page_reads_no_file_of_the_machine(tmp_path):
+    secret = tmp_path / "secret.csv"
+    secret.write_text("a,b\n1,x\n2,y\n")
+    with connect(client(tmp_path)) as ws:
+        page = Page(ws)
+        error = page.send(type="set", key="data.dataset", value=str(secret))["error"]
+        assert error["key"] == "data.dataset" and "reads no file" in error["message"]
+        error = page.send(type="set", key="model.init", value=str(tmp_path / "w.npz"))["error"]
+        assert error["key"] == "model.init" and "reads no file" in error["message"]
+        state = page.send(type="set", key="data.dataset", value="wine")
+        assert state["error"] is None and len(state["classes"]) == 3 and state["rows"] == 178
+        error = page.send(type="save", name="../escape")["error"]
+        assert "run name '../escape' is not allowed" in error["message"]
+    assert not (tmp_path / "escape").exists()
+
+
+def test_select_a_row_shows_its_forward_pass(tmp_path):
+    data, net, _ = build(apply(Config(), SMALL))
+    with connect(client(tmp_path)) as ws:
+        page = Page(ws)
+        selected = page.send(type="select", row=100)["selected"]
+        x = data.X[100:101]
+        P = net.predict_proba(data.scaler(x.copy()))[0]
+        assert selected["row"] == 100 and list(selected["inputs"].values()) == x[0].tolist()
+        np.testing.assert_allclose(selected["probabilities"], P, rtol=1e-14)
+        assert sum(selected["probabilities"]) == pytest.approx(1.0)
+        assert selected["prediction"] == data.classes[int(np.argmax(P))]
+        assert selected["true_class"] == "virginica"
+        for bad in (150, -1, "3", True):
+            assert "row" in page.send(type="select", row=bad)["error"]["message"]
+
+
+def test_set_a_weight_moves_the_outputs_without_training(tmp_path):
+    with connect(client(tmp_path)) as ws:
+        page = Page(ws)
+        page.send(type="select", row=0)
+        page.send(type="step", epochs=2)
+        before = page.state["selected"]["raw_outputs"]
+        state = page.send(type="weight", name="b2", i=0, value=before[0] + 10.0 - before[0])
+        assert weights(state)["b2"][0] == 10.0 and state["epoch"] == 0  # the new start
+        state = page.send(type="weight", name="W1", i=1, j=2, value=-0.75)
+        assert weights(state)["W1"][1, 2] == -0.75
+        assert state["selected"]["raw_outputs"] != before
+        for bad in [{"name": "W9", "i": 0, "j": 0}, {"name": "W1", "i": 4, "j": 0},
+                    {"name": "b1", "i": 0, "value": float("nan")}, {"name": "x", "i": 0}]:  # fmt: skip
+            message = {"value": 1.0, **bad}
+            assert page.send(type="weight", **message)["error"] is not None
+
+
+def test_bad_messages_get_an_error_and_the_server_keeps_serving(tmp_path):
+    with connect(client(tmp_path)) as ws:
+        page = Page(ws)
+        ws.send_text("not json")
+        assert ws.receive_json()["state"]["error"]["message"].startswith("a message is a JSON")
+        assert "unknown message type 'fly'" in page.send(type="fly")["error"]["message"]
+        assert page.send(type="set", value=1)["error"]["message"].startswith("set needs a key")
+        assert page.send(type="step")["epoch"] == 1
+
+
+def test_save_writes_a_run_that_train_reproduces(tmp_path):
+    with connect(client(tmp_path)) as ws:
+        page = Page(ws)
+        page.send(type="step", epochs=7)
+        page.send(type="weight", name="W1", i=0, j=0, value=1.5)  # the start is now these weights
+        start = weights(page.state)
+        page.send(type="set", key="train.optimizer", value="adam")
+        page.send(type="set", key="train.batch_size", value=16)
+        page.send(type="step", epochs=5)
+        state = page.send(type="save", name="mine")
+        saved = weights(state)
+    run = Path(state["saved"])
+    assert run == (tmp_path / "runs" / "mine").resolve() and state["error"] is None
+    config = tomllib.loads((run / "config.toml").read_text())
+    assert config["train"]["epochs"] == 5 and config["train"]["optimizer"] == "adam"
+    assert config["model"]["init"] == str(run / "start.npz")
+    digest = hashlib.sha256((run / "start.npz").read_bytes()).hexdigest()
+    assert config["model"]["init_sha256"] == digest
+    with np.load(run / "start.npz") as npz:
+        for name, value in start.items():
+            np.testing.assert_array_equal(npz[name], value)
+    with np.load(run / "model.npz") as npz:
+        for name, value in saved.items():
+            np.testing.assert_allclose(npz[name], value, rtol=0, atol=1e-12)
+    runner = CliRunner()
+    again = runner.invoke(cli, ["train", "-c", str(run / "config.toml"), "--out",
+                                str(tmp_path / "again"), "--name", "again", "--no-plots", "-q"])  # fmt: skip
+    assert again.exit_code == 0, again.output
+    with np.load(tmp_path / "again" / "again" / "model.npz") as a, np.load(run / "model.npz") as b:
+        for name in saved:
+            np.testing.assert_allclose(a[name], b[name], rtol=0, atol=1e-12)
+    predicted = runner.invoke(cli, ["predict", "-m", str(run), "5.1", "3.5", "1.4", "0.2"])
+    assert predicted.exit_code == 0, predicted.output
+    plotted = runner.invoke(cli, ["plot", str(run)])
+    assert plotted.exit_code == 0, plotted.output
+    # a changed start file is refused by name
+    (run / "start.npz").write_bytes((run / "start.npz").read_bytes() + b"\0")
+    changed = runner.invoke(cli, ["train", "-c", str(run / "config.toml"), "--out",
+                                  str(tmp_path / "again"), "--no-plots", "-q"])  # fmt: skip
+    assert changed.exit_code == 1 and "model.init_sha256" in changed.output
+
+
+def _training_threads():
+    return [t for t in threading.enumerate() if t.name == "iris-nn training"]
+
+
+def _wait_for(condition, seconds=10.0):
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return condition()
+
+
+def test_at_most_four_pages_train_at_once(tmp_path):
+    slow = {**SMALL, "train.epochs": 1_000_000}
+    c = client(tmp_path, slow)
+    sockets = [connect(c) for _ in range(5)]
+    pages = [Page(ws.__enter__()) for ws in sockets]
+    try:
+        for page in pages:
+            page.send(type="speed", epochs=1)
+        for page in pages[:4]:
+            assert page.send(type="play")["error"] is None
+        refused = pages[4].send(type="play")
+        assert refused["playing"] is False
+        assert refused["error"]["message"].startswith("4 pages are training already")
+        pages[0].send(type="pause")  # a paused page frees its place
+        assert pages[4].send(type="play")["error"] is None
+    finally:
+        for ws in sockets:
+            ws.__exit__(None, None, None)
+    assert _wait_for(lambda: not _training_threads())
+
+
+def test_a_closed_page_stops_its_training(tmp_path):
+    c = client(tmp_path, {**SMALL, "train.epochs": 1_000_000})
+    with connect(c) as ws:
+        page = Page(ws)
+        page.send(type="speed", epochs=1)
+        page.send(type="play")
+        assert _training_threads()
+    assert _wait_for(lambda: not _training_threads())
+
+
+def test_serve_is_registered_without_loading_the_server():
+    code = "import sys, iris_nn.cli; print(sorted(m for m in sys.modules if m.split('.')[0] in ('starlette', 'uvicorn', 'iris_nn.server')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    assert "serve" in CliRunner().invoke(cli, ["--help"]).output
+
+
+def test_serve_help_names_its_options():
+    result = CliRunner().invoke(cli, ["serve", "--help"])
+    assert result.exit_code == 0
+    for option in ("--host", "--port", "--out", "--open / --no-open", "--verbose", "-c, --config"):
+        assert option in result.output
+
+
+def test_a_busy_port_is_exit_1_naming_it():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(cli, ["serve", "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"Error: port {port} on 127.0.0.1 is in use; try --port {port + 1}" in result.output
+
+
+def _start(args, env=None, python=sys.executable, cwd=None):
+    process = subprocess.Popen(
+        [python, "-m", "iris_nn", "serve", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=cwd,
+    )
+    url = process.stdout.readline().strip()
+    return process, url
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_the_server_starts_serves_and_stops_on_a_signal(tmp_path, signum, code):
+    process, url = _start(["--out", str(tmp_path)])
+    try:
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/"), url
+        page = urllib.request.urlopen(url, timeout=10).read().decode()
+        assert 'id="play"' in page
+        process.send_signal(signum)
+        assert process.wait(timeout=20) == code
+    finally:
+        process.kill()
+        process.wait()
+    stderr = process.stderr.read()
+    assert "Uvicorn" not in stderr and "INFO" not in stderr, stderr  # uvicorn's lines stay off
+
+
+@pytest.mark.slow
+def test_a_non_loopback_host_warns_and_prints_a_token(tmp_path):
+    process, url = _start(["--host", "0.0.0.0", "--out", str(tmp_path)])
+    try:
+        assert "?token=" in url
+        port = url.split(":")[2].split("/")[0]
+        token_url = f"http://127.0.0.1:{port}/?" + url.split("?")[1]
+        assert "iris-nn" in urllib.request.urlopen(token_url, timeout=10).read().decode()
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=20) == 130
+    finally:
+        process.kill()
+        process.wait()
+    assert process.stderr.read().startswith("Warning: --host 0.0.0.0 lets anyone")
+
+
+@pytest.mark.slow
+def test_the_installed_wheel_serves_the_page(tmp_path):
+    root = Path(__file__).resolve().parents[1]
+    wheels = tmp_path / "wheels"
+    build_wheel = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                   "--no-index", "-w", str(wheels), str(root)]  # fmt: skip
+    subprocess.run(build_wheel, check=True, capture_output=True)
+    (wheel,) = wheels.glob("iris_nn-*.whl")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = Path(subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               capture_output=True, text=True, check=True).stdout.strip())  # fmt: skip
+    # the wheel's dependencies from this environment, after the wheel's own files
+    here = [p for p in sys.path if p.endswith("site-packages")]
+    (site / "zz_dependencies.pth").write_text("\n".join(here) + "\n")
+    install = [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
+               "--no-index", str(wheel)]  # fmt: skip
+    subprocess.run(install, check=True, capture_output=True)
+    where = subprocess.run([python, "-c", "import iris_nn; print(iris_nn.__file__)"],
+                           capture_output=True, text=True, check=True, cwd=tmp_path)  # fmt: skip
+    assert where.stdout.startswith(str(site))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    process, url = _start(["--out", str(tmp_path / "runs")], env=env, python=str(python),
+                          cwd=tmp_path)  # fmt: skip
+    try:
+        assert url.startswith("http://127.0.0.1:"), process.stderr.read()
+        assert 'id="save"' in urllib.request.urlopen(url, timeout=10).read().decode()
+        js = urllib.request.urlopen(url + "static/connection.js", timeout=10).read().decode()
+        assert "window.irisnn" in js
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=20)
