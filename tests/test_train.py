@@ -150,7 +150,7 @@ def test_divergence_says_the_rows_of_its_smallest_step(batch_size, step_rows):
     net = Network.initialised([4, 16, 16, 3], "identity", np.random.default_rng(0))
     settings = TrainConfig(optimizer="sgd", lr=10.0, epochs=2000, l2=0.0, batch_size=batch_size)
     with pytest.raises(DivergenceError) as caught:
-        fit(net, X * 100, Y, settings, np.random.default_rng(0))
+        fit(net, Parts(X * 100, Y), settings, np.random.default_rng(0))
     assert caught.value.step_rows == step_rows
     again = pickle.loads(pickle.dumps(caught.value))  # as it comes back from a worker
     assert (str(again), again.step_rows) == (str(caught.value), step_rows)
