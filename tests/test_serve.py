@@ -29,7 +29,7 @@ warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarni
 starlette_testclient = pytest.importorskip("starlette.testclient")
 from starlette.websockets import WebSocketDisconnect  # noqa: E402
 
-from iris_nn.server.app import Serving, create_app  # noqa: E402
+from iris_nn.server.app import STATIC, Serving, create_app  # noqa: E402
 
 HOST = "127.0.0.1:8000"
 SMALL = {"train.epochs": 60, "model.hidden": [5]}  # quick to train on every message
@@ -49,6 +49,8 @@ class Page:
 
     def __init__(self, ws):
         self.ws, self.next_id = ws, 1
+        self.controls = ws.receive_json()
+        assert self.controls["type"] == "controls"
         self.state = ws.receive_json()["state"]
 
     def send(self, **message):
@@ -79,9 +81,11 @@ def test_the_page_and_its_files(tmp_path):
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     for button in ("play", "step", "reset", "save"):
         assert f'id="{button}"' in page.text
-    assert 'name="train.lr"' in page.text and "{{query}}" not in page.text
-    js = c.get("/static/connection.js")
+    assert "{{query}}" not in page.text
+    js = c.get("/static/main.js")
     assert js.status_code == 200 and "window.irisnn" in js.text
+    for name in STATIC:  # every module the page imports is served
+        assert c.get(f"/static/{name}").status_code == 200
     assert c.get("/static/page.css").headers["content-type"].startswith("text/css")
     assert c.get("/static/../app.py").status_code == 404
     assert c.get("/static/secret.txt").status_code == 404
@@ -117,7 +121,7 @@ def test_a_websocket_from_another_origin_is_refused(tmp_path):
     with refused, connect(c, headers={"origin": "http://evil.example"}) as ws:
         ws.receive_json()
     with connect(c, headers={"origin": f"http://{HOST}"}) as ws:
-        assert ws.receive_json()["state"]["epoch"] == 0
+        assert Page(ws).state["epoch"] == 0
 
 
 def test_a_token_is_needed_on_every_request_when_set(tmp_path):
@@ -126,12 +130,12 @@ def test_a_token_is_needed_on_every_request_when_set(tmp_path):
     assert c.get("/?token=wrong").status_code == 403
     assert c.get("/static/connection.js").status_code == 403
     page = c.get("/?token=s3cret")
-    assert page.status_code == 200 and "connection.js?token=s3cret" in page.text
+    assert page.status_code == 200 and "main.js?token=s3cret" in page.text
     assert c.get("/static/connection.js?token=s3cret").status_code == 200
     with pytest.raises(WebSocketDisconnect), connect(c) as ws:
         ws.receive_json()
     with connect(c, "/ws?token=s3cret") as ws:
-        assert ws.receive_json()["state"]["epoch"] == 0
+        assert Page(ws).state["epoch"] == 0
 
 
 def test_the_first_state_is_the_configs_network(tmp_path):
