@@ -32,7 +32,8 @@ from iris_nn.data.prepare import Dataset
 from iris_nn.experiments.experiment import (
     build,
     check_plots,
-    seed_sequences, tracked_rows,
+    seed_sequences,
+    tracked_rows,
     train_run,
 )
 from iris_nn.server.views import Plane, explain

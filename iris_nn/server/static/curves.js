@@ -7,7 +7,7 @@ const NAMES = { train: "train", val: "validation", test: "test" };
 
 function curve(canvas, history, measure, label) {
   const { ctx, width, height } = context(canvas);
-  const left = 44, right = 8, top = 20, bottom = 24;
+  const left = 44, right = 8, top = 34, bottom = 24;
   const series = PARTS.map(([part, colour, dash]) => [part, colour, dash, history[`${part}_${measure}`] || []])
     .filter(([, , , values]) => values.length);
   const n = Math.max(2, ...series.map(([, , , v]) => v.length));
@@ -35,7 +35,7 @@ function curve(canvas, history, measure, label) {
     const last = values[values.length - 1];
     const text = `${NAMES[part]} ${fixed(last, measure === "accuracy" ? 3 : 4)}`;
     ctx.fillStyle = colour;
-    ctx.fillText(text, legendX, 13);
+    ctx.fillText(text, legendX, 28);
     legendX -= ctx.measureText(text).width + 14;
     ctx.strokeStyle = colour;
     ctx.setLineDash(dash);

@@ -7,7 +7,7 @@ import { drawCurves } from "./curves.js";
 import { drawExplain } from "./explain.js";
 import { readLink, writeLink } from "./link.js";
 import { buildEditor, drawNetwork } from "./network.js";
-import { drawRegions, legend, rowAt } from "./regions.js";
+import { drawRegions, legend, rowAt, whereRow } from "./regions.js";
 import { drawSoftmax } from "./softmax.js";
 
 const $ = (id) => document.getElementById(id);
@@ -113,6 +113,12 @@ const irisnn = {
   },
   ready: () => new Promise((resolve) => (settled() ? resolve(irisnn.state()) : waiting.push(resolve))),
   select: (row) => send({ type: "select", row }),
+  // where a click selects row ``row`` (page coordinates), for tests that click as a learner does
+  where(row) {
+    const box = $("regions").getBoundingClientRect();
+    const at = whereRow($("regions"), current, row);
+    return at && [box.left + at[0], box.top + at[1]];
+  },
   setWeight: (name, i, j, value) =>
     send(value === undefined ? { type: "weight", name, i, value: j } : { type: "weight", name, i, j, value }),
 };

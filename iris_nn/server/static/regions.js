@@ -29,6 +29,8 @@ function frame(plane, width, height) {
   };
 }
 
+const tick = (v) => String(Number(v.toPrecision(3)));
+
 const image = document.createElement("canvas");
 
 export function drawRegions(canvas, state) {
@@ -60,16 +62,16 @@ export function drawRegions(canvas, state) {
   ctx.font = "12px system-ui, sans-serif";
   ctx.textAlign = "center";
   ctx.fillText(plane.features[0], MARGIN.left + w / 2, height - 6);
-  ctx.fillText(plane.x[0].toPrecision(3), MARGIN.left, MARGIN.top + h + 14);
-  ctx.fillText(plane.x[1].toPrecision(3), MARGIN.left + w, MARGIN.top + h + 14);
+  ctx.fillText(tick(plane.x[0]), MARGIN.left, MARGIN.top + h + 14);
+  ctx.fillText(tick(plane.x[1]), MARGIN.left + w, MARGIN.top + h + 14);
   ctx.save();
   ctx.translate(12, MARGIN.top + h / 2);
   ctx.rotate(-Math.PI / 2);
   ctx.fillText(plane.features[1], 0, 0);
   ctx.restore();
   ctx.textAlign = "right";
-  ctx.fillText(plane.y[0].toPrecision(3), MARGIN.left - 4, MARGIN.top + h);
-  ctx.fillText(plane.y[1].toPrecision(3), MARGIN.left - 4, MARGIN.top + 10);
+  ctx.fillText(tick(plane.y[0]), MARGIN.left - 4, MARGIN.top + h);
+  ctx.fillText(tick(plane.y[1]), MARGIN.left - 4, MARGIN.top + 10);
   const order = ["train", "val", "test"];
   const selected = state.selected ? state.selected.row : null;
   for (const part of order) {
@@ -101,6 +103,14 @@ export function drawRegions(canvas, state) {
       ctx.stroke();
     }
   });
+}
+
+// Return where row ``row`` is drawn, in CSS pixels of the canvas, or null when it is not shown.
+export function whereRow(canvas, state, row) {
+  const { width, height } = canvas.getBoundingClientRect();
+  const { px, py } = frame(state.plane, width, height);
+  const m = state.plane.rows.indexOf(row);
+  return m < 0 ? null : [px(state.plane.xs[m]), py(state.plane.ys[m])];
 }
 
 // Return the shown row nearest to a click at (x, y) CSS pixels, or null when none is near.
