@@ -53,7 +53,8 @@ export function buildControls(root, controls, send) {
     }
     const row = element("div", { class: "setting" });
     const id = `setting-${control.key}`;
-    const label = element("label", { for: id, title: control.help }, control.key);
+    // a zero-width space after "." and "_": a long key breaks there, not mid-word
+    const label = element("label", { for: id, title: control.help }, control.key.replace(/([._])/g, "$1\u200b"));
     let field;
     if (control.kind === "choice") {
       field = element("select", { id, name: control.key });

@@ -9,7 +9,7 @@ function curve(canvas, history, measure, label) {
   const { ctx, width, height } = context(canvas);
   const left = 44, right = 8, top = 34, bottom = 24;
   const series = PARTS.map(([part, colour, dash]) => [part, colour, dash, history[`${part}_${measure}`] || []])
-    .filter(([, , , values]) => values.length);
+    .filter(([, , , values]) => values.some((v) => v !== null)); // no validation rows: no curve
   const n = Math.max(2, ...series.map(([, , , v]) => v.length));
   let hi = measure === "accuracy" ? 1 : 0;
   for (const [, , , values] of series) for (const v of values) if (v !== null && Number.isFinite(v)) hi = Math.max(hi, v);
@@ -18,6 +18,7 @@ function curve(canvas, history, measure, label) {
   const y = (v) => top + (1 - v / hi) * (height - top - bottom);
   ctx.font = "12px system-ui, sans-serif";
   ctx.fillStyle = "#222";
+  ctx.textAlign = "left";
   ctx.fillText(label, left, 13);
   ctx.strokeStyle = "#bbb";
   ctx.lineWidth = 1;

@@ -42,8 +42,12 @@ export function drawNetwork(root, state, edit) {
   const width = root.clientWidth || 600;
   const rows = Math.max(...shown.map((s) => s.length));
   const height = Math.max(200, Math.min(560, 40 + rows * 38));
-  const left = 92, right = 60;
-  const colX = (c) => left + (c * (width - left - right)) / (columns - 1);
+  // the layers spread over the width; SoftMax and ArgMax sit in two narrow columns on the right,
+  // after room for the class names
+  const left = 104, tail = 150;
+  const colX = (c) => c < columns - 2
+    ? left + (c * (width - left - tail - 90)) / Math.max(1, columns - 3)
+    : width - (c === columns - 2 ? 90 : 30);
   const unitY = (l, k) => {
     const n = shown[l].length;
     return 30 + ((k + 0.5) * (height - 50)) / n;
