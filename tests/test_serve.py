@@ -467,3 +467,65 @@ def test_the_installed_wheel_serves_the_page(tmp_path):
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=20)
+
+
+def test_the_controls_come_from_the_schema(tmp_path):
+    from iris_nn.settings.schema import SETTINGS
+
+    with connect(client(tmp_path)) as ws:
+        controls = {c["key"]: c for c in Page(ws).controls["controls"]}
+    assert all(SETTINGS[k].control.kind != "hidden" for k in controls)
+    lr = controls["train.lr"]
+    assert (lr["kind"], lr["scale"], lr["allowed"]) == ("slider", "log", "0 < x <= 1000")
+    assert controls["data.dataset"]["options"][:2] == ["iris", "wine"]
+    assert controls["model.activation"]["options"][0] == "relu"
+
+
+def test_the_plane_is_the_engines_probabilities_and_predictions(tmp_path):
+    with connect(client(tmp_path)) as ws:
+        page = Page(ws)
+        state = page.send(type="step", epochs=20)
+    plane = state["plane"]
+    P = np.array(plane["probabilities"])  # (grid**2, n_classes)
+    assert P.shape == (plane["grid"] ** 2, 3)
+    np.testing.assert_allclose(P.sum(axis=1), 1, atol=3e-4)  # rounded to 4 decimals
+    assert plane["features"] == ["petal_length", "petal_width"]  # Iris's own pair
+    data, _, _ = build(apply(Config(), SMALL))
+    assert sorted(plane["rows"]) == list(range(len(data.y)))
+    # each row's prediction is the engine's on all its inputs: the network from the state's weights
+    from iris_nn.core.network import Network
+
+    net = Network([4, 5, 3], Config().model.activation)
+    for k, v in weights(state).items():
+        (net.W if k[0] == "W" else net.b)(int(k[1:]))[...] = v
+    expected = net.predict_proba(data.scaler(data.X[plane["rows"]].copy())).argmax(axis=1)
+    assert plane["predicted"] == expected.tolist()
+
+
+def test_the_plane_changes_without_touching_training(tmp_path):
+    with connect(client(tmp_path)) as ws:
+        page = Page(ws)
+        before = page.send(type="step", epochs=5)
+        after = page.send(type="set", key="plots.plane", value=["sepal_length", "sepal_width"])
+        assert after["plane"]["features"] == ["sepal_length", "sepal_width"]
+        assert after["epoch"] == 5 and after["weights"] == before["weights"]
+        bad = page.send(type="set", key="plots.plane", value=["sepal_length", "nope"])
+        assert "not among the inputs" in bad["error"]["message"]
+        assert bad["plane"]["features"] == ["sepal_length", "sepal_width"]
+
+
+def test_lesson_mode_selects_the_lessons_flower_with_its_explain(tmp_path):
+    from iris_nn.settings.config import load
+
+    lesson = load(Path(__file__).resolve().parent.parent / "configs" / "lesson.toml")
+    serving = Serving(lesson, tmp_path / "runs", "127.0.0.1", 8000, None)
+    c = starlette_testclient.TestClient(create_app(serving), base_url=f"http://{HOST}")
+    with connect(c) as ws:
+        selected = Page(ws).state["selected"]
+    assert selected["row"] == 44 and selected["true_class"] == "setosa"
+    explain = selected["explain"]
+    np.testing.assert_allclose(list(explain["logits"].values()), [1.43, -0.40, 0.23], atol=0.005)
+    np.testing.assert_allclose(
+        list(explain["probabilities"].values()), [0.684, 0.110, 0.206], atol=5e-4
+    )
+    assert explain["argmax"] == [1, 0, 0]
