@@ -462,8 +462,10 @@ def test_the_installed_wheel_serves_the_page(tmp_path):
     try:
         assert url.startswith("http://127.0.0.1:"), process.stderr.read()
         assert 'id="save"' in urllib.request.urlopen(url, timeout=10).read().decode()
-        js = urllib.request.urlopen(url + "static/connection.js", timeout=10).read().decode()
+        js = urllib.request.urlopen(url + "static/main.js", timeout=10).read().decode()
         assert "window.irisnn" in js
+        for name in STATIC:  # every file of the page is in the wheel
+            assert urllib.request.urlopen(url + f"static/{name}", timeout=10).status == 200
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=20)
