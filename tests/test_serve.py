@@ -29,7 +29,7 @@ warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarni
 starlette_testclient = pytest.importorskip("starlette.testclient")
 from starlette.websockets import WebSocketDisconnect  # noqa: E402
 
-from iris_nn.server.app import Serving, create_app  # noqa: E402
+from iris_nn.server.app import STATIC, Serving, create_app  # noqa: E402
 
 HOST = "127.0.0.1:8000"
 SMALL = {"train.epochs": 60, "model.hidden": [5]}  # quick to train on every message
@@ -49,6 +49,8 @@ class Page:
 
     def __init__(self, ws):
         self.ws, self.next_id = ws, 1
+        self.controls = ws.receive_json()
+        assert self.controls["type"] == "controls"
         self.state = ws.receive_json()["state"]
 
     def send(self, **message):
@@ -79,9 +81,11 @@ def test_the_page_and_its_files(tmp_path):
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     for button in ("play", "step", "reset", "save"):
         assert f'id="{button}"' in page.text
-    assert 'name="train.lr"' in page.text and "{{query}}" not in page.text
-    js = c.get("/static/connection.js")
+    assert "{{query}}" not in page.text
+    js = c.get("/static/main.js")
     assert js.status_code == 200 and "window.irisnn" in js.text
+    for name in STATIC:  # every module the page imports is served
+        assert c.get(f"/static/{name}").status_code == 200
     assert c.get("/static/page.css").headers["content-type"].startswith("text/css")
     assert c.get("/static/../app.py").status_code == 404
     assert c.get("/static/secret.txt").status_code == 404
@@ -117,7 +121,7 @@ def test_a_websocket_from_another_origin_is_refused(tmp_path):
     with refused, connect(c, headers={"origin": "http://evil.example"}) as ws:
         ws.receive_json()
     with connect(c, headers={"origin": f"http://{HOST}"}) as ws:
-        assert ws.receive_json()["state"]["epoch"] == 0
+        assert Page(ws).state["epoch"] == 0
 
 
 def test_a_token_is_needed_on_every_request_when_set(tmp_path):
@@ -126,12 +130,12 @@ def test_a_token_is_needed_on_every_request_when_set(tmp_path):
     assert c.get("/?token=wrong").status_code == 403
     assert c.get("/static/connection.js").status_code == 403
     page = c.get("/?token=s3cret")
-    assert page.status_code == 200 and "connection.js?token=s3cret" in page.text
+    assert page.status_code == 200 and "main.js?token=s3cret" in page.text
     assert c.get("/static/connection.js?token=s3cret").status_code == 200
     with pytest.raises(WebSocketDisconnect), connect(c) as ws:
         ws.receive_json()
     with connect(c, "/ws?token=s3cret") as ws:
-        assert ws.receive_json()["state"]["epoch"] == 0
+        assert Page(ws).state["epoch"] == 0
 
 
 def test_the_first_state_is_the_configs_network(tmp_path):
@@ -458,8 +462,72 @@ def test_the_installed_wheel_serves_the_page(tmp_path):
     try:
         assert url.startswith("http://127.0.0.1:"), process.stderr.read()
         assert 'id="save"' in urllib.request.urlopen(url, timeout=10).read().decode()
-        js = urllib.request.urlopen(url + "static/connection.js", timeout=10).read().decode()
+        js = urllib.request.urlopen(url + "static/main.js", timeout=10).read().decode()
         assert "window.irisnn" in js
+        for name in STATIC:  # every file of the page is in the wheel
+            assert urllib.request.urlopen(url + f"static/{name}", timeout=10).status == 200
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=20)
+
+
+def test_the_controls_come_from_the_schema(tmp_path):
+    from iris_nn.settings.schema import SETTINGS
+
+    with connect(client(tmp_path)) as ws:
+        controls = {c["key"]: c for c in Page(ws).controls["controls"]}
+    assert all(SETTINGS[k].control.kind != "hidden" for k in controls)
+    lr = controls["train.lr"]
+    assert (lr["kind"], lr["scale"], lr["allowed"]) == ("slider", "log", "0 < x <= 1000")
+    assert controls["data.dataset"]["options"][:2] == ["iris", "wine"]
+    assert controls["model.activation"]["options"][0] == "relu"
+
+
+def test_the_plane_is_the_engines_probabilities_and_predictions(tmp_path):
+    with connect(client(tmp_path)) as ws:
+        page = Page(ws)
+        state = page.send(type="step", epochs=20)
+    plane = state["plane"]
+    P = np.array(plane["probabilities"])  # (grid**2, n_classes)
+    assert P.shape == (plane["grid"] ** 2, 3)
+    np.testing.assert_allclose(P.sum(axis=1), 1, atol=3e-4)  # rounded to 4 decimals
+    assert plane["features"] == ["petal_length", "petal_width"]  # Iris's own pair
+    data, _, _ = build(apply(Config(), SMALL))
+    assert sorted(plane["rows"]) == list(range(len(data.y)))
+    # each row's prediction is the engine's on all its inputs: the network from the state's weights
+    from iris_nn.core.network import Network
+
+    net = Network([4, 5, 3], Config().model.activation)
+    for k, v in weights(state).items():
+        (net.W if k[0] == "W" else net.b)(int(k[1:]))[...] = v
+    expected = net.predict_proba(data.scaler(data.X[plane["rows"]].copy())).argmax(axis=1)
+    assert plane["predicted"] == expected.tolist()
+
+
+def test_the_plane_changes_without_touching_training(tmp_path):
+    with connect(client(tmp_path)) as ws:
+        page = Page(ws)
+        before = page.send(type="step", epochs=5)
+        after = page.send(type="set", key="plots.plane", value=["sepal_length", "sepal_width"])
+        assert after["plane"]["features"] == ["sepal_length", "sepal_width"]
+        assert after["epoch"] == 5 and after["weights"] == before["weights"]
+        bad = page.send(type="set", key="plots.plane", value=["sepal_length", "nope"])
+        assert "not among the inputs" in bad["error"]["message"]
+        assert bad["plane"]["features"] == ["sepal_length", "sepal_width"]
+
+
+def test_lesson_mode_selects_the_lessons_flower_with_its_explain(tmp_path):
+    from iris_nn.settings.config import load
+
+    lesson = load(Path(__file__).resolve().parent.parent / "configs" / "lesson.toml")
+    serving = Serving(lesson, tmp_path / "runs", "127.0.0.1", 8000, None)
+    c = starlette_testclient.TestClient(create_app(serving), base_url=f"http://{HOST}")
+    with connect(c) as ws:
+        selected = Page(ws).state["selected"]
+    assert selected["row"] == 44 and selected["true_class"] == "setosa"
+    explain = selected["explain"]
+    np.testing.assert_allclose(list(explain["logits"].values()), [1.43, -0.40, 0.23], atol=0.005)
+    np.testing.assert_allclose(
+        list(explain["probabilities"].values()), [0.684, 0.110, 0.206], atol=5e-4
+    )
+    assert explain["argmax"] == [1, 0, 0]

@@ -28,12 +28,22 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from iris_nn.core.errors import BadInputError, CannotUseError
-from iris_nn.server.session import UPDATE_S, Session, Slots
+from iris_nn.server.session import UPDATE_S, Session, Slots, to_flat_settings
+from iris_nn.server.views import controls
 from iris_nn.settings.config import Config
 
 STATIC = {  # the page's files: name -> media type
     "page.css": "text/css",
+    "main.js": "text/javascript",
     "connection.js": "text/javascript",
+    "controls.js": "text/javascript",
+    "link.js": "text/javascript",
+    "draw.js": "text/javascript",
+    "curves.js": "text/javascript",
+    "regions.js": "text/javascript",
+    "network.js": "text/javascript",
+    "softmax.js": "text/javascript",
+    "explain.js": "text/javascript",
 }
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
@@ -146,14 +156,21 @@ async def websocket_session(websocket: WebSocket, serving: Serving, slots: Slots
     - ``{"type": "save", "name": "my-run"}`` (name optional): write a run directory into
       ``--out`` as ``train`` does; answered with ``saved`` = its path.
 
+    The first message the page receives is ``{"type": "controls", "controls": [...],
+    "start": {...}}``: the schema's settings as the page shows them (``key``, ``kind``, ``type``,
+    ``help``, ``allowed``, a slider's ``low``, ``high``, ``scale``, a choice's ``options``) and
+    the start config's settings (dotted keys), from which a link's changes are counted.
+
     Every answer, and every update while training (at most about 10 a second), is
     ``{"type": "state", "answered": id or null, "state": {...}}`` with the state as
     ``window.irisnn.state()`` holds it: ``epoch``, ``settings`` (dotted keys), ``weights``
     (``{"W1": [[...]], "b1": [...], ...}``), ``history`` (``{"train_loss": [...], ...}``, one
     entry per epoch from 0), ``selected`` (``{row, inputs, raw_outputs, probabilities,
     prediction, true_class}`` or null), ``error`` (null, or ``{key, message}`` about the message
-    answered), ``playing``, ``stop_reason``, ``speed``, ``rows``, ``classes``, ``features`` (plus
-    ``saved`` after a save). Closing the socket stops this page's training.
+    answered), ``playing``, ``stop_reason``, ``speed``, ``rows``, ``classes``, ``features``, ``plane``
+    (the regions' grid of probabilities and the rows drawn on it, ``views.Plane``) (plus
+    ``saved`` after a save); ``selected`` also holds ``true_class`` and ``explain``, the row as
+    ``predict --explain --format json`` prints it. Closing the socket stops this page's training.
     """
     await websocket.accept()
     loop = asyncio.get_running_loop()
@@ -190,6 +207,9 @@ async def websocket_session(websocket: WebSocket, serving: Serving, slots: Slots
 
     updater = asyncio.create_task(updates())
     try:
+        first = {"type": "controls", "controls": controls(serving.config),
+                 "start": to_flat_settings(serving.config)}  # fmt: skip
+        await websocket.send_text(json.dumps(first, allow_nan=False))
         await send()
         while True:
             text = await websocket.receive_text()

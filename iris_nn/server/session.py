@@ -29,7 +29,14 @@ from iris_nn.core.network import Network
 from iris_nn.core.train import Parts, Trainer
 from iris_nn.data.datasets import DATASETS
 from iris_nn.data.prepare import Dataset
-from iris_nn.experiments.experiment import build, seed_sequences, tracked_rows, train_run
+from iris_nn.experiments.experiment import (
+    build,
+    check_plots,
+    seed_sequences,
+    tracked_rows,
+    train_run,
+)
+from iris_nn.server.views import Plane, explain
 from iris_nn.settings.config import Config, apply, to_flat, to_toml, train_settings
 from iris_nn.store import rundir
 from iris_nn.store.jsontext import json_safe
@@ -55,6 +62,7 @@ CONTINUE_KEYS = frozenset(
         "train.min_delta",
     }
 )
+VIEW_KEYS = frozenset({"plots.plane", "plots.row"})  # what the page draws: training is untouched
 
 
 class Slots:
@@ -88,6 +96,8 @@ class Session:
     net: Network
     start: np.ndarray  # (n_params,) the weights at the last reset or edit, laid out as theta
     trainer: Trainer
+    plane: Plane  # the regions' grid and the rows drawn on it
+    plane_for: tuple[str, ...] = ()  # the plots.plane it was made for
 
     def __init__(self, config: Config, out: Path, slots: Slots, notify: Callable[[], None]):
         self.start_config, self.config, self.out = config, config, out
@@ -100,6 +110,7 @@ class Session:
         self.closed = False
         self.thread: threading.Thread | None = None
         self._build()
+        self.selected = config.plots.row  # the lesson's flower, when the config names one
 
     def _build(self) -> None:
         """Build data and network from the config's seeds (or its ``model.init``)."""
@@ -115,6 +126,8 @@ class Session:
         parts = Parts(*d.scaled("train"), *d.scaled("val"), *d.scaled("test"), tracked_rows(d))
         rng = np.random.default_rng(seed_sequences(self.config)[2])
         trainer = Trainer(net, parts, train_settings(self.config), rng)
+        if data is not None or self.config.plots.plane != self.plane_for:
+            self.plane, self.plane_for = Plane(self.config, d), self.config.plots.plane
         self.data, self.net, self.start, self.trainer = d, net, net.theta.copy(), trainer
 
     # --- messages -------------------------------------------------------------------------------
@@ -126,7 +139,12 @@ class Session:
             config = apply(self.config, {key: value})
             old, self.config = self.config, config
             try:
-                if key in CONTINUE_KEYS:
+                if key in VIEW_KEYS:  # training goes on untouched: only what is drawn
+                    check_plots(config, self.data)
+                    self.plane, self.plane_for = Plane(config, self.data), config.plots.plane
+                    if key == "plots.row":
+                        self.selected = config.plots.row
+                elif key in CONTINUE_KEYS:
                     self._restart(self.net)
                 else:
                     self._build()
@@ -293,7 +311,7 @@ class Session:
         """Return the state as ``window.irisnn.state()`` holds it (plain JSON values)."""
         with self.lock:
             columns = self.trainer.columns()
-            flat = _flat_settings(self.config)
+            flat = to_flat_settings(self.config)
             return json_safe(
                 {
                     "epoch": self.trainer.epoch,
@@ -308,6 +326,7 @@ class Session:
                     "rows": len(self.data.y),
                     "classes": list(self.data.classes),
                     "features": list(self.data.features),
+                    "plane": self.plane.state(self.net),
                 }
             )
 
@@ -326,6 +345,7 @@ class Session:
             "probabilities": P[0].tolist(),
             "prediction": self.data.classes[int(np.argmax(P[0]))],
             "true_class": self.data.classes[int(self.data.y[row])],
+            "explain": explain(self.data, self.net, row),
         }
 
     # --- save -------------------------------------------------------------------------------------
@@ -364,6 +384,6 @@ class Session:
         return result.path
 
 
-def _flat_settings(config: Config) -> dict[str, Any]:
+def to_flat_settings(config: Config) -> dict[str, Any]:
     """Return every setting of ``config`` under its dotted key."""
     return {k: list(v) if isinstance(v, tuple) else v for k, v in to_flat(config).items()}

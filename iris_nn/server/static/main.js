@@ -1,0 +1,125 @@
+// The page: one state object, sent by the server; each view redraws from it. The page computes no
+// forward pass or gradient: every number on it comes from the engine.
+
+import { connect } from "./connection.js";
+import { buildControls, buildPlane, buildSpeed, showPlane, showSettings } from "./controls.js";
+import { drawCurves } from "./curves.js";
+import { drawExplain } from "./explain.js";
+import { readLink, writeLink } from "./link.js";
+import { buildEditor, drawNetwork } from "./network.js";
+import { drawRegions, legend, rowAt, whereRow } from "./regions.js";
+import { drawSoftmax } from "./softmax.js";
+
+const $ = (id) => document.getElementById(id);
+let current = null; // the state, as the server last sent it
+let start = null; // the start config's settings: a link holds what differs from them
+let linked = false; // the link's settings have been sent
+let fields = new Map();
+let drawn = true;
+const waiting = [];
+const connection = connect({ onControls, onState, onClose });
+const send = (message) => connection.send(message);
+const plane = buildPlane($("plane"), send);
+const edit = buildEditor($("weight-editor"), (name, i, j, value) => irisnn.setWeight(name, i, j, value));
+buildSpeed($("speed"), send);
+
+function settled() {
+  return current !== null && connection.answeredAll() && !current.playing;
+}
+
+function onControls(message) {
+  start = message.start;
+  fields = buildControls($("controls"), message.controls, send);
+}
+
+function onState(state) {
+  current = state;
+  if (!linked) {
+    linked = true;
+    const order = [...fields.keys()];
+    const pairs = readLink().filter(([key]) => fields.has(key));
+    pairs.sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]));
+    for (const [key, value] of pairs) send({ type: "set", key, value });
+  } else if (start) {
+    writeLink(state.settings, start);
+  }
+  if (drawn) {
+    drawn = false;
+    requestAnimationFrame(redraw);
+  }
+  if (settled()) waiting.splice(0).forEach((resolve) => resolve(irisnn.state()));
+}
+
+function onClose(text) {
+  $("status").textContent = text;
+  for (const button of document.querySelectorAll("button")) button.disabled = true;
+}
+
+function redraw() {
+  drawn = true;
+  const state = current;
+  for (const button of document.querySelectorAll("header button")) button.disabled = false;
+  $("status").textContent = state.playing ? "training…"
+    : state.stop_reason ? `stopped: ${state.stop_reason}` : "paused";
+  $("epoch").textContent = state.epoch;
+  $("play").textContent = state.playing ? "pause" : "play";
+  $("play").classList.toggle("on", state.playing);
+  if (document.activeElement !== $("speed")) $("speed").value = String(state.speed);
+  showSettings(fields, state);
+  const general = state.error && !fields.has(state.error.key);
+  $("error").hidden = !general;
+  $("error").textContent = general ? `Error: ${state.error.message}` : "";
+  if (state.saved) {
+    $("saved").hidden = false;
+    $("saved").textContent = `saved to ${state.saved}`;
+  }
+  showPlane(plane, state);
+  drawRegions($("regions"), state);
+  legend($("legend"), state);
+  drawCurves($("loss"), $("accuracy"), state);
+  drawNetwork($("network"), state, edit);
+  drawSoftmax($("softmax"), state);
+  drawExplain($("explain"), state);
+}
+
+$("play").addEventListener("click", () => send({ type: current && current.playing ? "pause" : "play" }));
+$("step").addEventListener("click", () => send({ type: "step" }));
+$("reset").addEventListener("click", () => send({ type: "reset" }));
+$("save").addEventListener("click", () => send({ type: "save" }));
+$("regions").addEventListener("click", (event) => {
+  if (!current) return;
+  const box = event.currentTarget.getBoundingClientRect();
+  const row = rowAt(event.currentTarget, current, event.clientX - box.left, event.clientY - box.top);
+  if (row !== null) irisnn.select(row);
+});
+window.addEventListener("resize", () => current && redraw());
+
+const irisnn = {
+  state() {
+    if (current === null) return null;
+    const s = current.selected;
+    return {
+      epoch: current.epoch,
+      settings: current.settings,
+      weights: current.weights,
+      history: current.history,
+      selected: s && {
+        row: s.row, inputs: s.inputs, raw_outputs: s.raw_outputs,
+        probabilities: s.probabilities, prediction: s.prediction,
+      },
+      error: current.error,
+      settled: settled(),
+    };
+  },
+  ready: () => new Promise((resolve) => (settled() ? resolve(irisnn.state()) : waiting.push(resolve))),
+  select: (row) => send({ type: "select", row }),
+  // where a click selects row ``row`` (page coordinates), for tests that click as a learner does
+  where(row) {
+    const box = $("regions").getBoundingClientRect();
+    const at = whereRow($("regions"), current, row);
+    return at && [box.left + at[0], box.top + at[1]];
+  },
+  setWeight: (name, i, j, value) =>
+    send(value === undefined ? { type: "weight", name, i, value: j } : { type: "weight", name, i, j, value }),
+};
+window.irisnn = irisnn;

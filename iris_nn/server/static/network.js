@@ -1,0 +1,137 @@
+// The network with its weights: inputs, hidden units, outputs, then SoftMax and ArgMax, in columns
+// as the lesson draws them. Edge colour by sign, width by size, the number on hover; a layer wider
+// than 12 units shows the 12 with the largest weights and says how many are left out. A click on
+// an edge or a unit (its bias) opens the weight's editor.
+
+import { NEGATIVE, POSITIVE, element } from "./draw.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+const CAP = 12;
+
+function svg(tag, attributes = {}, text = "") {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attributes)) el.setAttribute(k, v);
+  if (text) el.textContent = text;
+  return el;
+}
+
+// Return the indices of a layer's units to draw: all, or the CAP with the largest weights.
+function shownUnits(size, strength) {
+  const all = [...Array(size).keys()];
+  if (size <= CAP) return all;
+  return all.sort((a, b) => strength[b] - strength[a]).slice(0, CAP).sort((a, b) => a - b);
+}
+
+export function drawNetwork(root, state, edit) {
+  const weights = state.weights;
+  const layers = Object.keys(weights).filter((k) => k.startsWith("W")).length;
+  const sizes = [state.features.length];
+  for (let l = 1; l <= layers; l++) sizes.push(weights[`b${l}`].length);
+  // a unit's strength: the sum of |w| on its edges in and out
+  const strength = sizes.map((n) => new Array(n).fill(0));
+  let biggest = 1e-9;
+  for (let l = 1; l <= layers; l++) {
+    weights[`W${l}`].forEach((row, i) => row.forEach((w, j) => {
+      strength[l - 1][i] += Math.abs(w);
+      strength[l][j] += Math.abs(w);
+      biggest = Math.max(biggest, Math.abs(w));
+    }));
+  }
+  const shown = sizes.map((n, l) => shownUnits(n, strength[l]));
+  const columns = sizes.length + 2; // + SoftMax, ArgMax
+  const width = root.clientWidth || 600;
+  const rows = Math.max(...shown.map((s) => s.length));
+  const height = Math.max(200, Math.min(560, 40 + rows * 38));
+  // the layers spread over the width; SoftMax and ArgMax sit in two narrow columns on the right,
+  // after room for the class names
+  const left = 104, tail = 150;
+  const colX = (c) => c < columns - 2
+    ? left + (c * (width - left - tail - 90)) / Math.max(1, columns - 3)
+    : width - (c === columns - 2 ? 90 : 30);
+  const unitY = (l, k) => {
+    const n = shown[l].length;
+    return 30 + ((k + 0.5) * (height - 50)) / n;
+  };
+  const picture = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "the network" });
+  for (let l = 1; l <= layers; l++) {
+    const W = weights[`W${l}`];
+    shown[l - 1].forEach((i, a) => shown[l].forEach((j, b) => {
+      const w = W[i][j];
+      const line = svg("line", {
+        x1: colX(l - 1), y1: unitY(l - 1, a), x2: colX(l), y2: unitY(l, b),
+        stroke: w >= 0 ? POSITIVE : NEGATIVE,
+        "stroke-width": (0.4 + (4.5 * Math.abs(w)) / biggest).toFixed(2),
+        "stroke-opacity": 0.75, class: "edge", "data-name": `W${l}`, "data-i": i, "data-j": j,
+      });
+      line.append(svg("title", {}, `W${l}[${i}, ${j}] = ${w.toFixed(4)}`));
+      line.addEventListener("click", () => edit(`W${l}`, i, j, w));
+      picture.append(line);
+    }));
+  }
+  const selected = state.selected;
+  sizes.forEach((n, l) => {
+    shown[l].forEach((unit, k) => {
+      const x = colX(l), y = unitY(l, k);
+      const group = svg("g", { class: "unit" });
+      group.append(svg("circle", { cx: x, cy: y, r: 11, fill: "#fff", stroke: "#444" }));
+      if (l === 0) {
+        group.append(svg("text", { x: x - 16, y: y + 4, "text-anchor": "end" }, state.features[unit]));
+      } else {
+        const b = weights[`b${l}`][unit];
+        const glyph = l < layers ? (state.settings["model.activation"] || "").slice(0, 4) : "";
+        group.append(svg("text", { x, y: y + 4, "text-anchor": "middle", class: "glyph" }, glyph));
+        const bias = svg("text", { x: x + 3, y: y - 14, class: "bias" }, `b ${b.toFixed(2)}`);
+        bias.append(svg("title", {}, `b${l}[${unit}] = ${b.toFixed(4)} (click to edit)`));
+        group.addEventListener("click", () => edit(`b${l}`, unit, undefined, b));
+        group.append(bias);
+        if (l === layers) {
+          group.append(svg("text", { x: x + 16, y: y + 4 }, state.classes[unit]));
+        }
+      }
+      picture.append(group);
+    });
+    if (shown[l].length < n) {
+      picture.append(svg("text", { x: colX(l), y: height - 4, "text-anchor": "middle", class: "note" },
+        `+${n - shown[l].length} not shown`));
+    }
+  });
+  // SoftMax and ArgMax of the selected row
+  const out = layers;
+  const heads = [["SoftMax", columns - 2], ["ArgMax", columns - 1]];
+  for (const [name, c] of heads) {
+    picture.append(svg("text", { x: colX(c), y: 16, "text-anchor": "middle", class: "head" }, name));
+  }
+  picture.append(svg("text", { x: colX(0), y: 16, "text-anchor": "middle", class: "head" }, "inputs"));
+  picture.append(svg("text", { x: colX(out), y: 16, "text-anchor": "middle", class: "head" }, "raw outputs"));
+  if (selected) {
+    const best = selected.probabilities.indexOf(Math.max(...selected.probabilities));
+    shown[out].forEach((unit, k) => {
+      const y = unitY(out, k) + 4;
+      picture.append(svg("text", { x: colX(columns - 2), y, "text-anchor": "middle" }, selected.probabilities[unit].toFixed(3)));
+      picture.append(svg("text", { x: colX(columns - 1), y, "text-anchor": "middle" }, unit === best ? "1" : "0"));
+    });
+  }
+  root.replaceChildren(picture);
+}
+
+// The weight editor: one field under the diagram; Enter sets the value through the server.
+export function buildEditor(root, setWeight) {
+  const label = element("label", { for: "weight-value" }, "click a weight or a unit (its bias) to edit it");
+  const field = element("input", { id: "weight-value", type: "text", size: 10, disabled: "" });
+  let target = null;
+  field.addEventListener("change", () => {
+    if (!target) return;
+    const value = Number(field.value);
+    setWeight(target.name, target.i, target.j, Number.isFinite(value) && field.value.trim() !== "" ? value : field.value);
+  });
+  field.addEventListener("keydown", (e) => { if (e.key === "Enter") field.blur(); });
+  root.replaceChildren(label, field);
+  return (name, i, j, value) => {
+    target = { name, i, j };
+    label.textContent = j === undefined ? `${name}[${i}] =` : `${name}[${i}, ${j}] =`;
+    field.disabled = false;
+    field.value = String(value);
+    field.focus();
+    field.select();
+  };
+}

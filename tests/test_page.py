@@ -1,0 +1,266 @@
+"""The playground's page in a real browser: Debian's Chromium driven by Playwright.
+
+No browser is downloaded: the tests launch ``/usr/bin/chromium`` (or ``IRIS_NN_CHROMIUM``). In CI
+(``CI`` set, as ``.ci/run`` sets it, which installs Chromium with apt when it is missing) a missing
+browser fails them; elsewhere they skip with a message. What needs no browser is tested in
+``test_serve.py`` with Starlette's test client.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = os.environ.get("IRIS_NN_CHROMIUM", "/usr/bin/chromium")
+FLAGS = [
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LESSON = Path(__file__).resolve().parent.parent / "configs" / "lesson.toml"
+
+
+def _missing(why: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{why}: CI runs the browser tests (.ci/run installs Chromium with apt)")
+    pytest.skip(f"{why}: the browser tests skip outside CI")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists() and shutil.which(CHROMIUM) is None:
+        _missing(f"no Chromium at {CHROMIUM} (set IRIS_NN_CHROMIUM to another)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("playwright is not installed (pip install -e '.[dev]')")
+    flags = [*FLAGS, *(["--no-sandbox"] if os.geteuid() == 0 else [])]
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=flags)
+        yield chromium
+        chromium.close()
+
+
+def iris_nn(*args, check=True):
+    return subprocess.run(
+        [sys.executable, "-m", "iris_nn", *args], capture_output=True, text=True, check=check
+    )
+
+
+class Server:
+    """``iris-nn serve`` in a subprocess on a free port."""
+
+    def __init__(self, out: Path, *args: str):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "iris_nn", "serve", "--port", "0", "--out", str(out), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        self.url = self.process.stdout.readline().strip()
+        assert self.url.startswith("http://127.0.0.1:"), self.process.stderr.read()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.communicate(timeout=20)
+
+
+@pytest.fixture
+def serve(tmp_path):
+    servers: list[Server] = []
+
+    def start(*args: str) -> Server:
+        servers.append(Server(tmp_path / "runs", *args))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def page(browser):
+    """A page at 1280 x 800 whose console errors and uncaught exceptions fail the test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    yield tab
+    context.close()
+    assert errors == [], "the page logged errors"
+
+
+def open_page(page, url: str) -> dict:
+    page.goto(url)
+    page.wait_for_function("window.irisnn !== undefined && window.irisnn.state() !== null")
+    return ready(page)
+
+
+def ready(page) -> dict:
+    return page.evaluate("window.irisnn.ready()")
+
+
+def arrays(weights: dict) -> dict:
+    return {k: np.array(v) for k, v in weights.items()}
+
+
+def run_weights(run: Path) -> dict:
+    with np.load(run / "model.npz") as f:
+        return {k: f[k] for k in f.files if k[0] in "Wb" and k[1:].isdigit()}
+
+
+def test_ten_steps_give_the_weights_of_train_for_ten_epochs(serve, page, tmp_path):
+    state = open_page(page, serve().url)
+    assert state["epoch"] == 0 and set(state) == {
+        "epoch", "settings", "weights", "history", "selected", "error", "settled"
+    }  # fmt: skip
+    for _ in range(10):
+        page.click("#step")
+    state = ready(page)
+    assert state["epoch"] == 10 and len(state["history"]["train_loss"]) == 11
+    iris_nn(
+        "train", "--epochs", "10", "--no-plots", "--out", str(tmp_path / "cli"), "--name", "ten"
+    )
+    (run,) = (tmp_path / "cli").iterdir()
+    expected, got = run_weights(run), arrays(state["weights"])
+    assert expected.keys() == got.keys()
+    for k in expected:
+        np.testing.assert_allclose(got[k], expected[k], rtol=0, atol=1e-12)
+
+
+def test_play_lowers_the_loss_and_pause_stops(serve, page):
+    open_page(page, serve().url)
+    page.select_option("#speed", "5")  # 5 epochs an update: slow enough to catch it training
+    page.click("#play")
+    page.wait_for_function("window.irisnn.state().epoch >= 40")
+    assert page.text_content("#play") == "pause"
+    page.click("#play")
+    state = ready(page)
+    loss = state["history"]["train_loss"]
+    assert state["epoch"] >= 40 and loss[-1] < loss[0]
+    assert page.text_content("#play") == "play"
+    epoch = state["epoch"]
+    page.wait_for_timeout(300)
+    assert ready(page)["epoch"] == epoch  # paused: training stays where it stopped
+
+
+def test_a_clicked_row_is_predict_explain_of_the_saved_run(serve, page, tmp_path):
+    open_page(page, serve("--epochs", "30", "--hidden", "5").url)  # narrow: z and a per unit
+    for _ in range(3):
+        page.click("#step")
+    ready(page)
+    x, y = page.evaluate("window.irisnn.where(100)")
+    page.mouse.click(x, y)
+    state = ready(page)
+    # rows with the same two inputs lie on one point: the click picks one of them
+    row = state["selected"]["row"]
+    assert page.evaluate(f"window.irisnn.where({row})") == pytest.approx([x, y], abs=0.5)
+    page.click("#save")
+    page.wait_for_selector("#saved:not([hidden])")
+    run = page.text_content("#saved").removeprefix("saved to ").strip()
+    inputs = state["selected"]["inputs"]
+    out = iris_nn("predict", "-m", run, "--explain", "--format", "json",
+                  *(f"{k}={v!r}" for k, v in inputs.items()))  # fmt: skip
+    (expected,) = json.loads(out.stdout)
+    selected = state["selected"]
+    assert selected["inputs"] == expected["inputs"]
+    np.testing.assert_allclose(
+        selected["raw_outputs"], list(expected["logits"].values()), atol=1e-12
+    )
+    np.testing.assert_allclose(
+        selected["probabilities"], list(expected["probabilities"].values()), atol=1e-12
+    )
+    assert selected["prediction"] == expected["prediction"]
+    # the forward pass shown on the page is the same numbers, rounded as --explain rounds them
+    table = page.text_content("#explain-table")
+    for layer in expected["layers"]:
+        for z, a in zip(layer["z"], layer["a"], strict=True):
+            assert f"{z:.3f} → {a:.3f}" in table
+    assert f"[{', '.join(str(h) for h in expected['argmax'])}]" in table
+    assert "true class" in table
+
+
+def test_a_bad_learning_rate_shows_the_schemas_message_and_the_page_keeps_working(serve, page):
+    state = open_page(page, serve().url)
+    lr = state["settings"]["train.lr"]
+    page.fill('[name="train.lr"]', "0")
+    page.press('[name="train.lr"]', "Enter")
+    state = ready(page)
+    message = page.locator('.message[data-key="train.lr"]')
+    assert message.is_visible()
+    assert "0 < x <= 1000" in message.text_content()  # the schema's allowed text
+    assert state["error"]["key"] == "train.lr" and state["settings"]["train.lr"] == lr
+    page.click("#step")
+    assert ready(page)["epoch"] == 1
+    page.fill('[name="train.lr"]', "0.05")
+    page.press('[name="train.lr"]', "Enter")
+    state = ready(page)
+    assert state["settings"]["train.lr"] == 0.05 and state["error"] is None
+    assert not message.is_visible()
+
+
+def test_lesson_mode_opens_on_the_lessons_flower(serve, page):
+    state = open_page(page, serve("-c", str(LESSON)).url)
+    selected = state["selected"]
+    assert selected["row"] == 44
+    np.testing.assert_allclose(selected["raw_outputs"], [1.43, -0.40, 0.23], atol=0.005)
+    np.testing.assert_allclose(selected["probabilities"], [0.684, 0.110, 0.206], atol=0.0005)
+    assert selected["prediction"] == "setosa"
+    table = page.text_content("#explain-table")
+    assert "setosa 0.684, versicolor 0.110, virginica 0.206 (sum 1.000)" in table
+    assert "[1, 0, 0]" in table and "true class setosa" in table
+    assert "0.684" in page.text_content("#softmax")
+
+
+def test_controls_come_from_the_schema_and_a_link_keeps_the_setup(serve, page):
+    server = serve()
+    open_page(page, server.url)
+    for key in ("train.lr", "model.hidden", "model.activation", "data.dataset", "plots.plane"):
+        assert page.locator(f'[name="{key}"]').count() == 1, key
+    assert page.locator('[name="data.dataset"] option').all_text_contents()[:2] == ["iris", "wine"]
+    slider = page.locator('[aria-label="train.lr slider"]')
+    assert float(slider.get_attribute("min")) == pytest.approx(-4)  # a log slider, in decades
+    slider.fill("-2")  # moving the slider moves its field
+    assert page.input_value('[name="train.lr"]') == "0.01"
+    assert ready(page)["settings"]["train.lr"] == 0.01
+    page.fill('[name="model.hidden"]', "4, 3")
+    page.press('[name="model.hidden"]', "Enter")
+    page.select_option("#plane-x", "sepal_length")
+    state = ready(page)
+    assert state["settings"]["model.hidden"] == [4, 3] and state["weights"]["W2"] != []
+    assert state["settings"]["plots.plane"] == ["sepal_length", "petal_width"]
+    link = page.url
+    assert "model.hidden" in link and "train.lr" in link
+    other = page.context.new_page()
+    state = open_page(other, link)
+    assert state["settings"]["model.hidden"] == [4, 3]
+    assert state["settings"]["train.lr"] == 0.01
+    assert state["settings"]["plots.plane"] == ["sepal_length", "petal_width"]
+    other.close()
+
+
+def test_set_weight_moves_the_outputs_without_training(serve, page):
+    open_page(page, serve("-c", str(LESSON)).url)
+    before = ready(page)
+    page.evaluate("window.irisnn.setWeight('b2', 0, 1.0)")
+    after = ready(page)
+    assert after["epoch"] == 0 and after["weights"]["b2"][0] == 1.0
+    shift = after["selected"]["raw_outputs"][0] - before["selected"]["raw_outputs"][0]
+    assert shift == pytest.approx(1.0 - before["weights"]["b2"][0], abs=1e-12)
+    page.locator("#network .edge").first.dispatch_event("click")  # an edge opens its editor
+    page.fill("#weight-value", "2.5")
+    page.press("#weight-value", "Enter")
+    assert ready(page)["weights"]["W1"][0][0] == 2.5
