@@ -12,6 +12,7 @@ from iris_nn.cli.app import CONTEXT, Failure, cli, usage_error
 from iris_nn.cli.hints import dead_units_warning, divergence_hint, lower_lr_hint
 from iris_nn.cli.options import config_options, out_option
 from iris_nn.cli.signals import SIGNAL_EXIT, stop_on_signals
+from iris_nn.cli.streams import stdout_is_product
 from iris_nn.views.progress import EpochProgress, loss_text
 
 
@@ -94,6 +95,7 @@ def train(
       iris-nn train --init outputs/RUN/model.npz --epochs 500
       iris-nn train --animate
     """
+    stdout_is_product()
     from iris_nn.core.errors import BadInputError, DivergenceError
     from iris_nn.core.network import describe
     from iris_nn.core.train import Control
