@@ -150,7 +150,7 @@ def train(
         )
         click.echo(
             f"test accuracy {test['accuracy']:.3f} ({correct}/{test['n']})   "
-            f"test log loss {test['log_loss']:.4f}"
+            f"test log loss {loss_text(test['log_loss'])}"
         )
         click.echo(f"run: {result.path}")
     loss = result.history.columns["train_loss"]

@@ -38,4 +38,4 @@ def evaluate(model: Model, inputs: Inputs) -> dict[str, Any]:
     Z = model.logits(inputs.X)  # (n, n_classes)
     check_finite_outputs(Z, inputs.X, model.features)
     P = softmax(Z)
-    return classification_metrics(inputs.truth, P, model.classes)
+    return classification_metrics(inputs.truth, P, model.classes, logits=Z)
