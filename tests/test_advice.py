@@ -1,0 +1,58 @@
+"""Advice and messages that must hold (issue 24.4 and 24.9): following the tool's own advice
+gives a run that works everywhere, and no message names a value the user cannot act on."""
+
+import json
+
+import numpy as np
+import pytest
+from conftest import error, ok, run
+
+from iris_nn.data.csv_dataset import looks_like_row_id
+
+
+def dup_csv(path, n=60):
+    """Write a CSV with header ``a,a,b,kind``: the two ``a`` columns differ (the second is the
+    informative one), ``n`` rows."""
+    rng = np.random.default_rng(0)
+    kind = np.arange(n) % 3
+    first = rng.normal(size=n)  # noise
+    second = kind + 0.1 * rng.normal(size=n)  # the class, nearly
+    b = rng.normal(size=n)
+    lines = ["a,a,b,kind"] + [
+        f"{x!r},{y!r},{z!r},{'xyz'[k]}"
+        for x, y, z, k in zip(first.tolist(), second.tolist(), b.tolist(), kind, strict=True)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path, second
+
+
+def test_leaving_one_duplicate_out_as_advised_gives_a_run_that_works_everywhere(tmp_path):
+    data, second = dup_csv(tmp_path / "dup.csv")
+    out = tmp_path / "o"
+    refused = error(run("train", "--data", data, "--out", out, "--no-plots"), 2)
+    assert "leave one out with data.exclude" in refused
+    ok("train", "--data", data, "--out", out, "--name", "d", "--epochs", "50", "-q",
+       "--set", 'data.exclude=["a"]')  # fmt: skip
+    run_dir = out / "d"
+    # the second 'a' (the one left in) is the feature: its training mean is the scaler's centre
+    split = json.loads((run_dir / "split.json").read_text())
+    model = np.load(run_dir / "model.npz")
+    assert model["scaler_center"][0] == pytest.approx(second[split["train"]].mean(), rel=1e-12)
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    evaluated = json.loads(ok("evaluate", run_dir, "--format", "json"))
+    assert evaluated["accuracy"] == metrics["test"]["accuracy"]
+    assert evaluated["log_loss"] == pytest.approx(metrics["test"]["log_loss"], rel=1e-12)
+    assert (out / "d" / "report.html").is_file()
+    ok("plot", run_dir)
+    ok("train", "-c", run_dir / "config.toml", "--out", out, "--name", "again", "-q", "--no-plots")
+    again = np.load(out / "again" / "model.npz")
+    assert np.array_equal(again["W1"], model["W1"])  # the reproduction picks the same column
+
+
+@pytest.mark.parametrize("n", [3, 10, 63, 64, 65, 200])
+def test_row_ids_are_found_in_columns_of_any_length(n):
+    assert looks_like_row_id(np.arange(n, dtype=float))
+    shuffled = np.arange(n, dtype=float)
+    shuffled[-1] = -1.0
+    assert not looks_like_row_id(shuffled)
+    assert not looks_like_row_id(np.arange(n) + 0.5)
