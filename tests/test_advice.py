@@ -56,3 +56,33 @@ def test_row_ids_are_found_in_columns_of_any_length(n):
     shuffled[-1] = -1.0
     assert not looks_like_row_id(shuffled)
     assert not looks_like_row_id(np.arange(n) + 0.5)
+
+
+def _iris_rows():
+    from sklearn.datasets import load_iris
+
+    d = load_iris()
+    return [
+        [repr(float(v)) for v in x] + [str(d.target_names[t])]
+        for x, t in zip(d.data, d.target, strict=True)
+    ]
+
+
+def _write(path, rows):
+    path.write_text("\n".join(",".join(r) for r in [["a", "b", "c", "d", "species"], *rows]) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("activation", ["relu", "identity"])
+def test_a_finite_1e308_in_a_test_row_is_no_divergence(tmp_path, activation):
+    """Issue 24.9: 'training diverged ... try a lower learning rate' at any learning rate."""
+    rows = _iris_rows()
+    out = tmp_path / "o"
+    args = ["--epochs", "20", "--no-plots", "-q", "--activation", activation, "--out", out]
+    ok("train", "--data", _write(tmp_path / "plain.csv", rows), *args, "--name", "plain")
+    test_row = json.loads((out / "plain" / "split.json").read_text())["test"][0]
+    rows[test_row][:4] = ["1e308"] * 4
+    ok("train", "--data", _write(tmp_path / "big.csv", rows), *args, "--name", "big")
+    plain = json.loads((out / "plain" / "metrics.json").read_text())
+    big = json.loads((out / "big" / "metrics.json").read_text())
+    assert big["train"] == pytest.approx(plain["train"], rel=1e-9)  # training never saw it
