@@ -86,3 +86,31 @@ def test_a_finite_1e308_in_a_test_row_is_no_divergence(tmp_path, activation):
     plain = json.loads((out / "plain" / "metrics.json").read_text())
     big = json.loads((out / "big" / "metrics.json").read_text())
     assert big["train"] == pytest.approx(plain["train"], rel=1e-9)  # training never saw it
+
+
+def test_the_lowest_learning_rate_is_never_advised_to_go_to_0():
+    from types import SimpleNamespace
+
+    from iris_nn.cli.hints import lower_lr_hint
+
+    def hint(lr):
+        return lower_lr_hint(SimpleNamespace(train=SimpleNamespace(lr=lr)))
+
+    assert hint(5.0) == "--lr 0.3"  # at most the default
+    assert hint(0.02) == "--lr 0.002"
+    assert "--lr 0" not in hint(5e-324) and "smallest" in hint(5e-324)
+
+
+def test_a_cv_message_names_the_val_size_the_user_set(tmp_path):
+    """Issue 24.9: the estimator's share of a fold (0.423...) was reported as val_size."""
+    rng = np.random.default_rng(1)
+    lines = ["a,b,kind"] + [
+        f"{rng.random() + i % 2},{rng.random()},{'xy'[i % 2]}" for i in range(40)
+    ]
+    lines += [f"{rng.random() + 3},{rng.random()},z" for _ in range(2)]  # a class of 2 rows
+    data = tmp_path / "small.csv"
+    data.write_text("\n".join(lines) + "\n")
+    message = error(run("cv", "--data", data, "--folds", "2", "--repeats", "1", "--epochs", "5",
+                        "--set", "data.val_size=0.2", "--set", "train.early_stopping=true"), 2)  # fmt: skip
+    assert message.startswith("Error: data.val_size = 0.2 gives 8 validation rows, but a training")
+    assert "val_size = 0.4" not in message

@@ -154,7 +154,7 @@ def train(
         )
         click.echo(f"run: {result.path}")
     loss = result.history.columns["train_loss"]
-    if len(loss) > 1 and loss[-1] >= loss[0]:
+    if len(loss) > 1 and loss[-1] > loss[0]:  # equal: too small a step to move, not too big
         click.echo(
             f"Warning: the training loss rose from {loss_text(loss[0])} to {loss_text(loss[-1])}: the "
             f"learning rate is probably too high; try {lower_lr_hint(config)}",
