@@ -114,3 +114,12 @@ def test_a_cv_message_names_the_val_size_the_user_set(tmp_path):
                         "--set", "data.val_size=0.2", "--set", "train.early_stopping=true"), 2)  # fmt: skip
     assert message.startswith("Error: data.val_size = 0.2 gives 8 validation rows, but a training")
     assert "val_size = 0.4" not in message
+
+
+def test_a_run_saved_under_the_next_free_name_is_titled_with_it(tmp_path):
+    """Issue 24.9: the report of a run saved as same-2 was titled 'same'."""
+    out = tmp_path / "o"
+    for _ in range(2):
+        ok("train", "--out", out, "--name", "same", "--epochs", "5", "-q")
+    assert "<title>iris-nn run same-2</title>" in (out / "same-2" / "report.html").read_text()
+    assert "<title>iris-nn run same</title>" in (out / "same" / "report.html").read_text()

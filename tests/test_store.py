@@ -376,3 +376,18 @@ def test_an_older_versions_leftover_is_removed_only_when_its_process_is_gone(tmp
         d.mkdir()
     assert outdir.remove_stale(tmp_path) == [dead]
     assert alive.is_dir() and unrelated.is_dir()
+
+
+def test_a_reserved_name_is_the_final_one_and_a_killed_writers_reservation_is_released(tmp_path):
+    first, second = outdir.RunDir(tmp_path, "same"), outdir.RunDir(tmp_path, "same")
+    assert second.reserve() == "same" and first.reserve() == "same-2"  # first come, first named
+    assert first.reserve() == "same-2"  # once
+    assert outdir.list_runs(tmp_path) == []  # an empty reserved directory is no run
+    assert first.commit() == tmp_path / "same-2" and second.commit() == tmp_path / "same"
+    assert not (tmp_path / "same" / outdir.RESERVED_FILE).exists()
+    killed = outdir.RunDir(tmp_path, "lost")
+    assert killed.reserve() == "lost"
+    killed._unlock()  # as a kill -9 would: the lock is free, the directories stay
+    assert (tmp_path / "lost").is_dir()
+    outdir.RunDir(tmp_path, "next").discard()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["same", "same-2"]

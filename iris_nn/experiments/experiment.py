@@ -327,7 +327,7 @@ def save_run(
     return its path (see ``train_run``)."""
     write_run_files(run, config, result, result.created)
     if finish is not None:
-        finish(run.tmp, run.name, result.data)
+        finish(run.tmp, run.reserve(), result.data)  # titled with the name it will have
     result.path = run.commit()
     return result.path
 

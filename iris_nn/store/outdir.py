@@ -10,6 +10,7 @@ This module imports neither scikit-learn nor matplotlib.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import itertools
 import os
@@ -28,6 +29,7 @@ from iris_nn.store.rundir import METRICS_FILE, read_metrics
 
 _bad = DamagedRunError
 LOCK_FILE = ".lock"
+RESERVED_FILE = ".reserved"  # the final name reserved for the run, once drawing needs it
 _TMP_MARK = ".tmp-"
 _TEMPORARY = re.compile(r"\..+\.tmp-(\d+)(-\d+)?")  # .NAME.tmp-PID (older) or .NAME.tmp-PID-N
 _serial = itertools.count(1)  # with the pid, a name no other writer in any process has
@@ -55,6 +57,18 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _release_reserved(tmp: Path) -> None:
+    """Remove the final name a killed writer had reserved, if it is still the empty directory
+    made for it (``os.rmdir`` removes nothing else)."""
+    try:
+        name = (tmp / RESERVED_FILE).read_text()
+    except OSError:
+        return
+    if name and "/" not in name and not name.startswith("."):
+        with contextlib.suppress(OSError):
+            os.rmdir(tmp.parent / name)
+
+
 def remove_stale(out: str | Path) -> list[Path]:
     """Remove the temporary directories in ``out`` whose writer is gone; return them.
 
@@ -78,6 +92,7 @@ def remove_stale(out: str | Path) -> list[Path]:
             except OSError:
                 continue  # a live writer holds it (or it is not ours to lock)
             try:
+                _release_reserved(child)
                 shutil.rmtree(child, ignore_errors=True)
             finally:
                 os.close(fd)
@@ -159,8 +174,20 @@ class RunDir:
         """Return the path of file ``name`` inside the run under construction."""
         return self.tmp / name
 
-    def commit(self) -> Path:
-        """Rename the finished run to its free name (``NAME``, else ``NAME-2``, ...); return it."""
+    def reserve(self) -> str:
+        """Reserve the run's final name now (``NAME``, else ``NAME-2``, ...) and return it.
+
+        Figures and the report are titled with the name the run will have; a concurrent run of
+        the same name then takes the next one. A killed writer's reservation (an empty
+        directory) is removed with its temporary directory.
+        """
+        if self.final is None:
+            self.final = self._take_free_name()
+            (self.tmp / RESERVED_FILE).write_text(self.final.name)
+        return self.final.name
+
+    def _take_free_name(self) -> Path:
+        """Make the empty directory of the first free name and return it."""
         for k in range(1, 10_000):
             candidate = self.out / (self.name if k == 1 else f"{self.name}-{k}")
             try:
@@ -169,16 +196,23 @@ class RunDir:
                 continue
             except OSError as e:
                 raise RunError(f"cannot create run directory {candidate}: {e.strerror}") from None
-            os.replace(self.tmp, candidate)  # replaces only the empty directory made just now
-            # Unlocked only now that it has left its temporary name: never swept while building.
-            (candidate / LOCK_FILE).unlink(missing_ok=True)
-            self._unlock()
-            self.final = candidate
             return candidate
         raise RunError(f"no free run name for {self.name!r} in {self.out}")
 
+    def commit(self) -> Path:
+        """Rename the finished run to its reserved or free name; return it."""
+        candidate = self.final or self._take_free_name()
+        os.replace(self.tmp, candidate)  # replaces only the empty directory made for it
+        (candidate / RESERVED_FILE).unlink(missing_ok=True)
+        # Unlocked only now that it has left its temporary name: never swept while building.
+        (candidate / LOCK_FILE).unlink(missing_ok=True)
+        self._unlock()
+        self.final = candidate
+        return candidate
+
     def discard(self) -> None:
-        """Remove the run under construction."""
+        """Remove the run under construction (and the name reserved for it)."""
+        _release_reserved(self.tmp)
         shutil.rmtree(self.tmp, ignore_errors=True)
         self._unlock()
 
