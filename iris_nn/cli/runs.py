@@ -62,7 +62,7 @@ def evaluate(run_dir: str | None, out: str, input_path: str | None, fmt: str) ->
         run = path if path.is_dir() else path.parent
         inputs = held_out_rows(model, run)
         source = f"{run.name}, test split"
-    metrics = score(model, inputs)
+    metrics = score(model, inputs, own_rows=input_path is None)
     if fmt == "json":
         click.echo(dumps(metrics))
     else:
