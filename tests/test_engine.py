@@ -170,3 +170,57 @@ def test_a_new_activation_is_one_entry(monkeypatch):
         down = Network(net.sizes, "softsign", net.theta - step).forward(X)
         numeric[j] = (cross_entropy(up, y) - cross_entropy(down, y)) / (2 * h)
     np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("activation", ["relu", "identity", "softplus", "leaky_relu"])
+def test_a_test_rows_overflowing_activation_never_reaches_the_gradient(activation):
+    """Issue 24.9: a finite 1e308 in a test row made its hidden activation inf; the gradient's
+    product over all columns then took 0 * inf = NaN and training 'diverged' at any rate."""
+    net = _net([6, 5], activation, seed=3)
+    X, y = X_STD[::2], Y_IRIS[::2]
+    X_test, y_test = X_STD[1::2].copy(), Y_IRIS[1::2]
+    X_test[4] = 1.7e308  # finite, but W @ x overflows
+    X_test[5] = -1.7e308
+    batch = Batch(net, X, y, X_test=X_test, y_test=y_test)
+    with np.errstate(all="ignore"):
+        batch.forward()
+        M = batch.metrics()
+        assert not np.isfinite(batch.AT_aug[1]).all()  # the case: an activation is inf
+        grad = batch.backward(batch.output_delta(), l2=0.1)
+    assert np.isfinite(grad).all()
+    # the fitted rows' loss and accuracy are theirs, not NaN from the test row's 0 * NaN
+    assert M[0, 0] == pytest.approx(cross_entropy(net.forward(X), y), rel=1e-13)
+    assert M[1, 0] == np.mean(net.predict(X) == y)
+    # the textbook gradient of the fitted rows (a batch of another width may differ in the last bit)
+    np.testing.assert_allclose(grad, net.gradient(X, y, l2=0.1)[1], rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("n_rows", [40, 150, 3000])
+def test_the_gradient_over_the_fitted_columns_is_the_full_product_bit_for_bit(n_rows):
+    """Restricting the gradient's products to the fitted columns drops exact zeros only."""
+    rng = np.random.default_rng(n_rows)
+    X = rng.normal(size=(n_rows, 4))
+    y = rng.integers(0, 3, n_rows)
+    net = _net([7, 5], "tanh", seed=1)
+    n = n_rows * 3 // 4
+    batch = Batch(net, X[:n], y[:n], X[n:], y[n:], X_test=X[n:], y_test=y[n:])
+    batch.forward()
+    batch.metrics()
+    dZT = batch.output_delta()
+    grad = batch.backward(dZT, 0.0).copy()
+    # the former products, over every column (zero deltas outside the fitted ones)
+    full = np.empty_like(grad)
+    layers = Network(net.sizes, net.activation, full).layers
+    batch._slopes(batch.A_block, batch.Z_block)
+    d = dZT
+    for i in range(net.n_layers - 1, 0, -1):
+        np.dot(batch.AT_aug[i], d.T, layers[i])
+        d = np.dot(net.layers[i][:-1], d) * batch.Z_block[_rows_of(net, i - 1)]
+    np.dot(batch.AT_aug[0], d.T, layers[0])
+    np.testing.assert_array_equal(grad, full)
+
+
+def _rows_of(net, layer):
+    """Return the rows of ``Z_block`` that hold hidden layer ``layer`` (from 0)."""
+    start = sum(s + 1 for s in net.hidden[:layer])
+    return slice(start, start + net.hidden[layer])

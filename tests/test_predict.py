@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import error, run
+from conftest import error, ok, run
 from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
@@ -541,3 +541,54 @@ def test_a_csv_line_past_the_limit_is_one_error(trained_run, monkeypatch):
     assert error(run("predict", "-m", trained_run, "-i", "-", input=text)) == (
         "Error: --input: standard input line 2 is longer than 1000 bytes, the limit for a CSV line"
     )
+
+
+def _named_csv(path, target, classes):
+    """Write Iris with class column ``target`` holding ``classes`` (for setosa, versicolor, ...)."""
+    import csv as csv_module
+
+    from sklearn.datasets import load_iris
+
+    d = load_iris()
+    with open(path, "w", newline="") as f:
+        w = csv_module.writer(f)
+        w.writerow(["w", "x", "y", "z", target])
+        for x, t in zip(d.data, d.target, strict=True):
+            w.writerow([*x, classes[t]])
+    return path
+
+
+@pytest.mark.parametrize(
+    "target, classes, key",
+    [
+        ("prediction", ["a", "b", "c"], "prediction_true"),
+        ("probabilities", ["a", "b", "c"], "probabilities_true"),
+        ("logits", ["a", "b", "c"], "logits_true"),
+        ("argmax", ["a", "b", "c"], "argmax_true"),
+        ("p_a", ["a", "a_true", "c"], None),  # CSV: p_a, then p_a_true, are taken
+        ("kind", ["prediction", "logits", "p_kind"], "kind"),  # class names never clash
+    ],
+)
+def test_predict_output_is_unambiguous_whatever_the_names(tmp_path, target, classes, key):
+    data = _named_csv(tmp_path / "d.csv", target, classes)
+    out = tmp_path / "o"
+    ok("train", "--data", data, "--target", target, "--epochs", "5", "--no-plots", "-q",
+       "--out", out, "--name", "r")  # fmt: skip
+    from sklearn.datasets import load_iris
+
+    truth = [classes[t] for t in load_iris().target]
+    for explain in ([], ["--explain"]):
+        rows = json.loads(ok("predict", "-m", out / "r", "-i", data, "--format", "json", *explain))
+        expected = key or target
+        assert [r[expected] for r in rows] == truth
+        assert all(r["prediction"] in classes for r in rows)
+        assert all(set(r["probabilities"]) == set(classes) for r in rows)
+    text = ok("predict", "-m", out / "r", "-i", data, "--format", "csv")
+    header, *body = list(csv.reader(io.StringIO(text)))
+    assert len(set(header)) == len(header), header  # no column twice
+    # in CSV only "prediction" and the p_ columns are taken
+    column = {"prediction": "prediction_true", "p_a": "p_a_true_true"}.get(target, target)
+    assert header[0] == "prediction" and header[-1] == column
+    assert sorted(header[1:-1]) == sorted(f"p_{c}" for c in classes)
+    assert [row[-1] for row in body] == truth
+    assert all(row[0] in classes for row in body)

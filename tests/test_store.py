@@ -5,6 +5,7 @@ import json
 import os
 import pickle
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -294,3 +295,99 @@ def test_split_json_round_trips_one_line_per_part(tmp_path):
         np.testing.assert_array_equal(getattr(again, part), getattr(split, part))
     with pytest.raises(rundir.RunError, match="row indices 0 .. 99998"):
         rundir.read_split(tmp_path, 99_999)  # one row fewer: the largest index is out of range
+
+
+def _locked_by_someone(directory):
+    import fcntl
+
+    with open(directory / outdir.LOCK_FILE, "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(f, fcntl.LOCK_UN)
+        return False
+
+
+def test_two_writers_of_one_name_in_one_process_never_share_a_directory(tmp_path):
+    first, second = outdir.RunDir(tmp_path, "same"), outdir.RunDir(tmp_path, "same")
+    assert first.tmp != second.tmp
+    assert first.tmp.name.startswith(".same.tmp-") and second.tmp.name.startswith(".same.tmp-")
+    assert _locked_by_someone(first.tmp) and _locked_by_someone(second.tmp)
+    outdir.RunDir(tmp_path, "other").discard()  # a third writer sweeps: both live ones stay
+    assert first.tmp.is_dir() and second.tmp.is_dir()
+    assert first.commit() == tmp_path / "same" and second.commit() == tmp_path / "same-2"
+    assert not (tmp_path / "same" / outdir.LOCK_FILE).exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["same", "same-2"]
+
+
+_KILLED_WRITER = """
+import os, signal, sys
+from iris_nn.store import outdir
+run = outdir.RunDir(sys.argv[1], "lost")
+run.path("model.npz").write_bytes(b"x" * 1000)
+print(run.tmp, flush=True)
+if sys.argv[2] == "kill":
+    os.kill(os.getpid(), signal.SIGKILL)
+sys.stdin.read()  # a live writer: holds its lock until told to go
+"""
+
+
+def test_a_killed_writers_directory_is_removed_by_the_next_writer(tmp_path):
+    import subprocess
+    import sys
+
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_WRITER, str(tmp_path), "kill"],
+        capture_output=True,
+        text=True,
+    )
+    assert killed.returncode == -9
+    left = Path(killed.stdout.strip())
+    assert (left / "model.npz").is_file() and not _locked_by_someone(left)
+    live = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_WRITER, str(tmp_path), "live"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        building = Path(live.stdout.readline().strip())
+        assert not left.exists()  # the next writer swept it: its writer was killed
+        assert building.is_dir() and _locked_by_someone(building)
+        outdir.RunDir(tmp_path, "next").commit()
+        assert (building / "model.npz").is_file()  # its writer is alive: kept
+    finally:
+        live.communicate("")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["next", building.name])
+
+
+def test_an_older_versions_leftover_is_removed_only_when_its_process_is_gone(tmp_path):
+    import subprocess
+    import sys
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True
+    )
+    dead = tmp_path / f".old.tmp-{int(gone.stdout)}"
+    alive = tmp_path / f".old.tmp-{os.getpid()}"
+    unrelated = tmp_path / ".old.tmp-notapid"
+    for d in (dead, alive, unrelated):
+        d.mkdir()
+    assert outdir.remove_stale(tmp_path) == [dead]
+    assert alive.is_dir() and unrelated.is_dir()
+
+
+def test_a_reserved_name_is_the_final_one_and_a_killed_writers_reservation_is_released(tmp_path):
+    first, second = outdir.RunDir(tmp_path, "same"), outdir.RunDir(tmp_path, "same")
+    assert second.reserve() == "same" and first.reserve() == "same-2"  # first come, first named
+    assert first.reserve() == "same-2"  # once
+    assert outdir.list_runs(tmp_path) == []  # an empty reserved directory is no run
+    assert first.commit() == tmp_path / "same-2" and second.commit() == tmp_path / "same"
+    assert not (tmp_path / "same" / outdir.RESERVED_FILE).exists()
+    killed = outdir.RunDir(tmp_path, "lost")
+    assert killed.reserve() == "lost"
+    killed._unlock()  # as a kill -9 would: the lock is free, the directories stay
+    assert (tmp_path / "lost").is_dir()
+    outdir.RunDir(tmp_path, "next").discard()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["same", "same-2"]

@@ -40,8 +40,66 @@ def test_train_finishes_and_saves_when_both_streams_are_a_closed_pipe(tmp_path):
 def test_train_finishes_and_saves_when_the_streams_are_full(tmp_path):
     with open("/dev/full", "w") as full:  # every write fails with ENOSPC
         result = subprocess.run([EXE, *TRAIN, "--out", tmp_path], stdout=full, stderr=full)
-    assert result.returncode == 0
+    assert result.returncode == 1  # the run's path it prints never arrived (SPEC 5)
     assert _saved(tmp_path)["status"] == "completed"
+
+
+FULL = pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+CUT_SHORT = "Error: could not write the output to stdout: No space left on device\n"
+
+
+def _into_full(*args):
+    with open("/dev/full", "w") as full:
+        return subprocess.run(
+            [EXE, *map(str, args)], stdout=full, stderr=subprocess.PIPE, text=True, timeout=300
+        )
+
+
+@pytest.mark.slow
+@FULL
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["softmax", "1.43", "-0.4", "0.23"],
+        ["softmax", *map(str, range(300)), "--format", "json"],  # fails mid-write, not at exit
+        ["predict", "-m", "RUN", "5.1", "3.5", "1.4", "0.2", "--format", "csv"],
+        ["predict", "-m", "RUN", "5.1", "3.5", "1.4", "0.2", "--format", "json"],
+        ["evaluate", "RUN", "--format", "json"],
+        ["runs", "--out", "OUT"],
+        ["backprop", "-m", "RUN", "5.1", "3.5", "1.4", "0.2", "--label", "setosa"],
+    ],
+)
+def test_a_product_cut_short_on_stdout_is_exit_1(trained_run, args):
+    # `> /dev/full` (ENOSPC): as `cat file > /dev/full`, never exit 0 with output lost
+    swap = {"RUN": trained_run, "OUT": trained_run.parent}
+    result = _into_full(*[swap.get(a, a) for a in args])
+    assert (result.returncode, result.stderr) == (1, CUT_SHORT)
+
+
+@pytest.mark.slow
+@FULL
+def test_train_into_a_full_stdout_keeps_the_run_and_exits_1(tmp_path):
+    result = _into_full(*TRAIN, "-q", "--out", tmp_path)
+    assert (result.returncode, result.stderr) == (1, CUT_SHORT)
+    assert _saved(tmp_path)["status"] == "completed"
+
+
+@FULL
+def test_only_stderr_full_is_no_failure(tmp_path):
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([EXE, "softmax", "1", "2"], stdout=subprocess.PIPE, stderr=full)
+    assert result.returncode == 0 and result.stdout
+
+
+def test_a_pipe_whose_reader_went_away_is_no_failure_for_a_product():
+    proc = subprocess.Popen(
+        [EXE, "softmax", *map(str, range(300)), "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()
+    assert proc.wait(timeout=60) == 0
+    assert proc.stderr.read() == b""
 
 
 @pytest.mark.slow

@@ -22,7 +22,7 @@ import click
 
 from iris_nn import __version__
 from iris_nn.cli.signals import SIGNAL_EXIT, Interrupted, raise_on_signals
-from iris_nn.cli.streams import courteous_streams, reserve_standard_descriptors
+from iris_nn.cli.streams import courteous_streams, product_failure, reserve_standard_descriptors
 from iris_nn.core.errors import BadInputError, CannotUseError, IrisNNWarning
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -104,7 +104,14 @@ class IrisGroup(click.Group):
         """Run the command line and exit with the codes above (0, 1, 2, 130, 143); never show a traceback."""
         extra.pop("standalone_mode", None)
         with courteous_streams(), raise_on_signals():
-            self._main(args, prog_name, **extra)
+            try:
+                self._main(args, prog_name, **extra)
+            except SystemExit as e:
+                cut_short = product_failure() if e.code in (0, None) else None
+                if cut_short:  # the work is done, but its product did not all reach stdout
+                    Failure(cut_short).show()
+                    sys.exit(EXIT_FAILURE)
+                raise
 
     def _main(self, args: Any, prog_name: str | None, **extra: Any) -> None:
         try:

@@ -19,6 +19,7 @@ from iris_nn.cli.options import (
     read_input,
     rows_and_model,
 )
+from iris_nn.cli.streams import stdout_is_product
 
 
 def run_settings(path: Path) -> tuple[float, float] | None:
@@ -77,6 +78,7 @@ def backprop(
       iris-nn backprop -i flowers.csv --format json
       iris-nn backprop -m model.npz 5.1 3.5 1.4 0.2 --label setosa --lr 0.1
     """
+    stdout_is_product()
     from iris_nn.inference import backprop as bp
     from iris_nn.inference.predict import Inputs, parse_values
     from iris_nn.views import backprop as text

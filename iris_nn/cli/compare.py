@@ -6,6 +6,7 @@ import click
 
 from iris_nn.cli.app import CONTEXT, Failure, cli
 from iris_nn.cli.options import format_option, out_option, plot_target
+from iris_nn.cli.streams import stdout_is_product
 
 
 @cli.command(
@@ -43,6 +44,7 @@ def compare(runs: tuple[str, ...], out: str, fmt: str, plot_path: str | None) ->
       iris-nn compare lr-0.3 lr-3 --plot compare.png
       iris-nn compare outputs/a outputs/b outputs/c --format json
     """
+    stdout_is_product()
     from iris_nn.comparison.compare import check_count, compare
     from iris_nn.store.jsontext import dumps
     from iris_nn.views.compare_table import format_markdown, format_table

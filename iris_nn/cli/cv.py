@@ -17,6 +17,7 @@ from iris_nn.cli.options import (
     plot_target,
 )
 from iris_nn.cli.signals import SIGNAL_EXIT, Interrupted, raise_on_signals
+from iris_nn.cli.streams import stdout_is_product
 from iris_nn.views.progress import TaskProgress
 
 
@@ -68,6 +69,7 @@ def cv(
       iris-nn cv --data wine --folds 3 --repeats 2
       iris-nn cv --set train.l2=0.01 --plot cv.png
     """
+    stdout_is_product()
     from iris_nn.core.errors import DivergenceError
     from iris_nn.estimators.cv import cross_validate
     from iris_nn.store.jsontext import dumps

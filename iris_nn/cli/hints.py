@@ -6,10 +6,16 @@ from typing import Any
 
 
 def lower_lr_hint(config: Any) -> str:
-    """Return a learning rate to suggest after a failed run: a tenth, at most the default."""
+    """Return a learning rate to suggest after a failed run: a tenth, at most the default.
+
+    A tenth of the smallest floats (5e-324) is 0, which ``train.lr`` forbids: then say so.
+    """
     from iris_nn.settings.schema import SETTINGS
 
-    return f"--lr {min(config.train.lr / 10, SETTINGS['train.lr'].default):g}"
+    lower = min(config.train.lr / 10, SETTINGS["train.lr"].default)
+    if lower > 0:
+        return f"--lr {lower:g}"
+    return f"no lower --lr: {config.train.lr:g} is the smallest positive one"
 
 
 def dead_units_warning(dead: list[dict[str, int]], noun: str, config: Any) -> str:

@@ -15,7 +15,7 @@ from iris_nn.cli.options import (
     read_input,
     rows_and_model,
 )
-from iris_nn.cli.streams import stdout_gone
+from iris_nn.cli.streams import stdout_gone, stdout_is_product
 
 
 @cli.command(
@@ -54,6 +54,7 @@ def predict(
       iris-nn predict -m outputs/RUN -i flowers.csv --format csv > predictions.csv
       cat flowers.csv | iris-nn predict -i - --format json
     """
+    stdout_is_product()
     from iris_nn.inference import predict as prediction
     from iris_nn.views import prediction as text
 
@@ -99,6 +100,7 @@ def softmax_command(values: tuple[str, ...], labels: str | None, fmt: str) -> No
       iris-nn softmax 1.43 -0.4 0.23 --labels setosa,versicolor,virginica
       iris-nn softmax 2 1 0.1 --format json
     """
+    stdout_is_product()
     from iris_nn.views import lesson
 
     z = lesson.parse_raw_outputs(values)

@@ -15,6 +15,7 @@ from iris_nn.cli.options import (
     read_input,
     setting_option,
 )
+from iris_nn.cli.streams import stdout_is_product
 
 
 @cli.command(
@@ -40,6 +41,7 @@ def evaluate(run_dir: str | None, out: str, input_path: str | None, fmt: str) ->
       iris-nn evaluate outputs/RUN --format json
       iris-nn evaluate -i labelled.csv
     """
+    stdout_is_product()
     from iris_nn.inference.evaluate import evaluate as score
     from iris_nn.inference.evaluate import held_out_rows
     from iris_nn.store.jsontext import dumps
@@ -60,7 +62,7 @@ def evaluate(run_dir: str | None, out: str, input_path: str | None, fmt: str) ->
         run = path if path.is_dir() else path.parent
         inputs = held_out_rows(model, run)
         source = f"{run.name}, test split"
-    metrics = score(model, inputs)
+    metrics = score(model, inputs, own_rows=input_path is None)
     if fmt == "json":
         click.echo(dumps(metrics))
     else:
@@ -81,6 +83,7 @@ def runs(out: str, fmt: str) -> None:
       iris-nn runs
       iris-nn runs --out experiments --format json
     """
+    stdout_is_product()
     from iris_nn.store.jsontext import dumps
     from iris_nn.store.listing import run_summaries
     from iris_nn.views.tables import format_runs

@@ -12,6 +12,7 @@ from iris_nn.cli.app import CONTEXT, Failure, cli, usage_error
 from iris_nn.cli.hints import lower_lr_hint
 from iris_nn.cli.options import config_options, format_option, out_option
 from iris_nn.cli.signals import SIGNAL_EXIT, Interrupted, raise_on_signals
+from iris_nn.cli.streams import stdout_is_product
 from iris_nn.views.progress import TaskProgress
 
 
@@ -52,6 +53,7 @@ def seeds(config: Any, n: int, jobs: int | None, out: str, name: str | None, fmt
       iris-nn seeds --n 10 --jobs 2 --format json
       iris-nn seeds --epochs 500 --name quick
     """
+    stdout_is_product()
     from iris_nn.core.errors import BadInputError, DivergenceError
     from iris_nn.experiments.seeds import run_study
     from iris_nn.store.jsontext import dumps

@@ -6,11 +6,18 @@ finishes its work, writes its files and exits with the code it earned. So for th
 command ``sys.stdout`` and ``sys.stderr`` are ``Courteous`` streams: every writer (click, the
 progress bar, warnings, the ``Error:`` line itself) goes through them, and the first write that
 fails silences the stream for good instead of raising.
+
+Where stdout is the product (``predict``, ``evaluate``, ``softmax``, ``runs``, ``compare``, ``cv``,
+``seeds``, ``backprop``, the path ``train`` prints) the command says so with ``stdout_is_product``;
+then a write that failed for a reason other than a reader going away (ENOSPC, EIO, as in
+``> /dev/full``) is reported by ``product_failure`` once the command is done, and the app makes it
+exit 1: output cut short is never exit 0 (as ``cat file > /dev/full``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 from collections.abc import Iterator
@@ -23,6 +30,8 @@ class Courteous:
     def __init__(self, stream: TextIO | None):
         self.stream = stream
         self.silenced = stream is None  # Python sets a closed standard stream to None
+        self.failure: OSError | None = None  # the write error that silenced the stream
+        self.product = False  # set by ``stdout_is_product``
 
     @property
     def encoding(self) -> str:
@@ -44,7 +53,7 @@ class Courteous:
             except (OSError, ValueError) as e:  # ValueError: the stream was closed
                 if isinstance(e, UnicodeError):
                     raise
-                self.silence()
+                self.silence(e)
         return len(text)
 
     def flush(self) -> None:
@@ -52,8 +61,8 @@ class Courteous:
         if not self.silenced:
             try:
                 self.stream.flush()  # type: ignore[union-attr]
-            except (OSError, ValueError):
-                self.silence()
+            except (OSError, ValueError) as e:
+                self.silence(e)
 
     def isatty(self) -> bool:
         """Return whether the stream is a live terminal."""
@@ -74,9 +83,11 @@ class Courteous:
         """Return True: writing is always allowed (and may be dropped)."""
         return True
 
-    def silence(self) -> None:
+    def silence(self, error: BaseException | None = None) -> None:
         """Drop every later write. Point the descriptor at the null device too, so that the text
         still buffered in the stream does not fail again when Python flushes it at exit."""
+        if isinstance(error, OSError) and self.failure is None:
+            self.failure = error
         self.silenced = True
         with contextlib.suppress(OSError, ValueError, AttributeError):
             fd = self.stream.fileno()  # type: ignore[union-attr]
@@ -97,6 +108,33 @@ def courteous_streams() -> Iterator[None]:
         out.flush()
         err.flush()
         sys.stdout, sys.stderr = saved
+
+
+def stdout_is_product() -> None:
+    """Declare that what this command writes on stdout is its product (SPEC 5): a write to it that
+    fails for a reason other than a reader going away makes the command fail."""
+    if isinstance(sys.stdout, Courteous):
+        sys.stdout.product = True
+
+
+# A reader that went away (``| head``) is no failure: EPIPE, or ECONNRESET over a socket.
+_READER_GONE = {errno.EPIPE, errno.ECONNRESET}
+
+
+def product_failure() -> str | None:
+    """Flush stdout; return why the product written there was cut short, or None.
+
+    None when stdout is not the command's product, when every write went through, or when the
+    reader went away (EPIPE).
+    """
+    out = sys.stdout
+    if not isinstance(out, Courteous) or not out.product:
+        return None
+    out.flush()
+    error = out.failure
+    if error is None or error.errno in _READER_GONE:
+        return None
+    return f"could not write the output to stdout: {error.strerror or error}"
 
 
 def stdout_gone() -> bool:

@@ -12,6 +12,7 @@ from iris_nn.cli.app import CONTEXT, Failure, cli, usage_error
 from iris_nn.cli.hints import dead_units_warning, divergence_hint, lower_lr_hint
 from iris_nn.cli.options import config_options, out_option
 from iris_nn.cli.signals import SIGNAL_EXIT, stop_on_signals
+from iris_nn.cli.streams import stdout_is_product
 from iris_nn.views.progress import EpochProgress, loss_text
 
 
@@ -94,6 +95,7 @@ def train(
       iris-nn train --init outputs/RUN/model.npz --epochs 500
       iris-nn train --animate
     """
+    stdout_is_product()
     from iris_nn.core.errors import BadInputError, DivergenceError
     from iris_nn.core.network import describe
     from iris_nn.core.train import Control
@@ -148,11 +150,11 @@ def train(
         )
         click.echo(
             f"test accuracy {test['accuracy']:.3f} ({correct}/{test['n']})   "
-            f"test log loss {test['log_loss']:.4f}"
+            f"test log loss {loss_text(test['log_loss'])}"
         )
         click.echo(f"run: {result.path}")
     loss = result.history.columns["train_loss"]
-    if len(loss) > 1 and loss[-1] >= loss[0]:
+    if len(loss) > 1 and loss[-1] > loss[0]:  # equal: too small a step to move, not too big
         click.echo(
             f"Warning: the training loss rose from {loss_text(loss[0])} to {loss_text(loss[-1])}: the "
             f"learning rate is probably too high; try {lower_lr_hint(config)}",

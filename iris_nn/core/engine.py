@@ -241,6 +241,13 @@ class Batch:
         if np.count_nonzero(DT) != self.nonzero_without_ties or tracked_ce != tracked_ce:
             np.equal(DT.argmax(axis=0, out=self.pred), self.target // self.N, correct)
             M = np.dot(self.C, self.weights, out)
+            if M.item(0, 3) != M.item(0, 3):
+                # A NaN cross-entropy (a test row's logits overflowed: a finite 1e308 input)
+                # times a zero weight is NaN in every part's mean: each part sums its own.
+                for j, part in enumerate(self.parts):
+                    if part.stop > part.start:
+                        M[:, j] = self.C[:, part] @ self.weights[part, j]
+                M[:, 3] = self.C[:, self.track] @ self.weights[self.track, 3]
         return M
 
     def loss_accuracy(self) -> tuple[float, float]:
@@ -281,13 +288,31 @@ class Batch:
         dot = np.dot
         if self._slopes is not None:
             self._slopes(self.A_block, self.Z_block)  # f'(Z) of every hidden layer, over Z
+        delta = dZT
         for AT_aug, grad_Wb, W, dAT, times_slope in self._backward_plan:
             dot(AT_aug, dZT.T, grad_Wb)  # (n_in + 1, n_out): dW and db at once
             dZT = times_slope(dot(W, dZT, dAT), dAT)  # (n_in, N)
         dot(self.AT_aug[0], dZT.T, self.grad_layers[0])
+        if not np.isfinite(self.grad).all():
+            # A val or test row's activation overflowed to inf (a finite 1e308 input) and its
+            # zero delta made 0 * inf = NaN: sum over the fitted columns only. Only then, since
+            # BLAS may add a shorter sum in another order (the last bit of a normal gradient).
+            self._fitted_products(delta)
         if l2:
             self.grad += np.multiply(self._l2_scale(l2), self.net.theta, out=self._l2_term)
         return self.grad
+
+    def _fitted_products(self, dZT: Array) -> None:
+        """Write the gradient's products into ``grad`` again, summing over the fitted columns only.
+
+        Each layer's dZ.T is still in its ``dAT`` buffer from the pass just made: its fitted
+        columns depend on the fitted columns alone, so they are right.
+        """
+        n = self.n
+        for AT_aug, grad_Wb, _, dAT, _ in self._backward_plan:
+            np.dot(AT_aug[:, :n], dZT[:, :n].T, grad_Wb)  # (n_in + 1, n_out)
+            dZT = dAT
+        np.dot(self.AT_aug[0][:, :n], dZT[:, :n].T, self.grad_layers[0])
 
     def _l2_scale(self, l2: float) -> Array:
         if self._l2_scaled is None or self._l2_scaled[0] != l2:

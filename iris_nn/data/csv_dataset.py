@@ -9,7 +9,7 @@ class column's distinct values as text, sorted (as numbers when they all are int
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -29,15 +29,24 @@ def _columns(file: CsvFile) -> str:
     return ", ".join(repr(h) for h in file.header)
 
 
-def find_column(file: CsvFile, given: str, key: str) -> int:
-    """Return the index of the column ``given`` names (its heading, or its feature name)."""
-    for k, heading in enumerate(file.header):
-        if heading == given:
-            return k
+def find_column(file: CsvFile, given: str, key: str, taken: Collection[int] = ()) -> int:
+    """Return the index of the column ``given`` names (its heading, or its feature name).
+
+    When several columns have that name (a header ``a,a``), the first one not in ``taken`` (the
+    class column and the excluded ones) is meant: after ``data.exclude = ["a"]`` has left the
+    first ``a`` out, ``data.features = ["a"]`` names the one left in, so the run's own features
+    find their column again in ``evaluate`` and ``plot``.
+    """
     name = feature_name(given)
-    for k, column in enumerate(file.names):
-        if column == name:
-            return k
+    for matches in (
+        lambda k: file.header[k] == given and k not in taken,
+        lambda k: file.names[k] == name and k not in taken,
+        lambda k: file.header[k] == given,
+        lambda k: file.names[k] == name,
+    ):
+        for k in range(len(file.header)):
+            if matches(k):
+                return k
     raise BadInputError(
         f"{key} = {given!r}: {file.where} has no such column; columns: {_columns(file)}"
     )
@@ -64,7 +73,7 @@ def feature_columns(
             f"data.exclude names the class column {file.header[target]!r}; it is never a feature"
         )
     if features:
-        chosen = [find_column(file, f, "data.features") for f in features]
+        chosen = [find_column(file, f, "data.features", {target, *excluded}) for f in features]
         for k in chosen:
             if k == target or k in excluded:
                 why = "the class column" if k == target else "excluded by data.exclude"

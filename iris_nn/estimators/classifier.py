@@ -52,6 +52,14 @@ def class_indices(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp]]:
     return classes, np.searchsorted(classes, y)  # as return_inverse, without a second sort
 
 
+class ValidationRowsError(BadInputError):
+    """Too few rows for a stratified validation row and training row of every class."""
+
+    def __init__(self, message: str, n_rows: int, n_classes: int):
+        super().__init__(message)
+        self.n_rows, self.n_classes = n_rows, n_classes
+
+
 class IrisNNClassifier(ClassifierMixin, BaseEstimator):
     """A from-scratch numpy network with SoftMax outputs, as a scikit-learn classifier.
 
@@ -132,10 +140,12 @@ class IrisNNClassifier(ClassifierMixin, BaseEstimator):
         n_val = max(round(val_size * len(y)), len(counts))
         if counts.min() < 2 or len(y) - n_val < len(counts):
             if early_stopping:
-                raise BadInputError(
+                raise ValidationRowsError(
                     f"val_size = {val_size} of {len(y)} rows cannot give each of the "
                     f"{len(counts)} classes a validation row and a training row; early stopping "
-                    "needs them"
+                    "needs them",
+                    len(y),
+                    len(counts),
                 )
             warnings.warn(
                 f"{len(y)} rows are too few for stratified validation rows; training on all",

@@ -152,7 +152,7 @@ def run_fold(
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.metrics import log_loss
 
-    from iris_nn.estimators.classifier import IrisNNClassifier
+    from iris_nn.estimators.classifier import IrisNNClassifier, ValidationRowsError
 
     net_seq, sk_seq = fold_seed.spawn(2)
     n_val = round(config.data.val_size * len(y))
@@ -176,7 +176,16 @@ def run_fold(
             warnings.filterwarnings("ignore", "The `probability` parameter", FutureWarning)
             # LDA on constant or collinear inputs (digits' blank pixels) still fits; say nothing
             warnings.filterwarnings("ignore", "Variables are collinear", UserWarning)
-            model.fit(X[train], y[train])
+            try:
+                model.fit(X[train], y[train])
+            except ValidationRowsError as e:
+                # the estimator was given val_size as a share of this fold, not the user's
+                raise BadInputError(
+                    f"data.val_size = {config.data.val_size} gives {n_val} validation rows, but a "
+                    f"training fold of {e.n_rows} rows cannot give each of its {e.n_classes} "
+                    "classes a validation row and a training row; early stopping needs them "
+                    "(or set train.early_stopping = false)"
+                ) from None
         fit_time = time.perf_counter() - started
         P = model.predict_proba(X[test])  # (n_test, n_classes)
         accuracy = float(np.mean(labels[P.argmax(axis=1)] == y[test]))

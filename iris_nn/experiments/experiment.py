@@ -13,6 +13,7 @@ import numpy as np
 
 from iris_nn import __version__
 from iris_nn.core.errors import CannotUseError
+from iris_nn.core.functional import softmax
 from iris_nn.core.network import Network
 from iris_nn.core.train import Control, History, Parts, Progress, Tracked, fit
 from iris_nn.data.prepare import Dataset, open_dataset, prepare
@@ -272,8 +273,9 @@ def evaluate_parts(net: Network, data: Dataset, parts: ScaledParts) -> dict[str,
     out: dict[str, Any] = {}
     for part in ("train", "val", "test"):
         X, y = parts[part]
+        Z = net.forward(X)  # (n, n_classes)
         out[part] = (
-            classification_metrics(y, net.predict_proba(X), data.classes, detail=part == "test")
+            classification_metrics(y, softmax(Z), data.classes, part == "test", logits=Z)
             if len(y)
             else None
         )
@@ -325,7 +327,7 @@ def save_run(
     return its path (see ``train_run``)."""
     write_run_files(run, config, result, result.created)
     if finish is not None:
-        finish(run.tmp, run.name, result.data)
+        finish(run.tmp, run.reserve(), result.data)  # titled with the name it will have
     result.path = run.commit()
     return result.path
 

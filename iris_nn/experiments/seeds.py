@@ -201,6 +201,6 @@ def run_study(
         rundir.write_config(directory.tmp, to_toml(result.config))
         (directory.tmp / SEEDS_FILE).write_text(dumps(result.record) + "\n")
         if draw is not None:
-            draw(result, directory.tmp, directory.name)
+            draw(result, directory.tmp, directory.reserve())
         result.path = directory.commit()
         return result

@@ -31,11 +31,17 @@ def held_out_rows(model: Model, run_dir: Path) -> Inputs:
     return Inputs(X[index], y[index])
 
 
-def evaluate(model: Model, inputs: Inputs) -> dict[str, Any]:
-    """Return ``{accuracy, log_loss, n, per_class, confusion_matrix}`` of ``model`` on ``inputs``."""
+def evaluate(model: Model, inputs: Inputs, own_rows: bool = False) -> dict[str, Any]:
+    """Return ``{accuracy, log_loss, n, per_class, confusion_matrix}`` of ``model`` on ``inputs``.
+
+    Rows given by the user whose raw outputs overflow are refused; the run's ``own_rows`` (its
+    test split) were accepted when it trained, so they are scored as ``metrics.json`` scored them
+    (a log loss that overflowed is null there).
+    """
     if inputs.truth is None:
         raise BadInputError("the rows have no class column; evaluate needs the true classes")
     Z = model.logits(inputs.X)  # (n, n_classes)
-    check_finite_outputs(Z, inputs.X, model.features)
+    if not own_rows:
+        check_finite_outputs(Z, inputs.X, model.features)
     P = softmax(Z)
-    return classification_metrics(inputs.truth, P, model.classes)
+    return classification_metrics(inputs.truth, P, model.classes, logits=Z)

@@ -111,10 +111,27 @@ def predict(model: Model, inputs: Inputs) -> Prediction:
     )
 
 
+ROW_KEYS = ("prediction", "probabilities", "logits", "inputs", "scaled_inputs", "layers", "argmax")
+
+
+def truth_key(target: str, taken: Sequence[str]) -> str:
+    """Return the key (or CSV column) of the true class: the target's name, with ``_true`` added
+    (again, until it is free) when that name is already one of ``taken``.
+
+    So a class column named ``prediction`` gives ``prediction_true``, never a second
+    ``prediction``; the output is unambiguous whatever the names.
+    """
+    key = target
+    while key in taken:
+        key += "_true"
+    return key
+
+
 def row_objects(pred: Prediction, explain: bool = False) -> list[dict[str, Any]]:
     """Return one JSON-ready object per row: prediction, probabilities, logits (+ the truth).
 
-    The true class, when known, is under the model's target name (``species`` for Iris).
+    The true class, when known, is under the model's target name (``species`` for Iris), or
+    ``truth_key``'s free variant of it when that name is one of ``ROW_KEYS``.
 
     With ``explain``, each object also holds ``inputs``, ``scaled_inputs``, ``layers`` (each
     hidden layer's ``{"layer", "activation", "z", "a"}``, ``z = w . x + b`` and ``a = f(z)`` one value
@@ -133,8 +150,9 @@ def row_objects(pred: Prediction, explain: bool = False) -> list[dict[str, Any]]
         for n in range(len(pred))
     ]
     if pred.truth is not None:
+        key = truth_key(pred.target, ROW_KEYS)
         for obj, s in zip(objects, pred.truth.tolist(), strict=True):
-            obj[pred.target] = classes[s]
+            obj[key] = classes[s]
     if explain:
         X, S, H = pred.X.tolist(), pred.X_scaled.tolist(), argmax_one_hot(pred.P).tolist()
         hidden = [(step.activation, step.Z.tolist(), step.A.tolist()) for step in pred.hidden]

@@ -1,14 +1,20 @@
 """The ``--out`` directory: runs built there whole, and the runs found there.
 
-A run is built under a hidden temporary name (``OUT/.NAME.tmp-<pid>``) and renamed when complete,
-so no other command ever sees half a run. A run is a non-hidden directory of ``OUT`` holding a
+A run is built under a hidden temporary name (``OUT/.NAME.tmp-<pid>-<unique>``) and renamed when
+complete, so no other command ever sees half a run. The temporary directory holds a lock file its
+writer keeps locked (``fcntl.flock``) until the rename; the next writer into ``OUT`` removes every
+temporary directory whose lock is free, the leftovers of a writer that was killed (SPEC 5). A run is a non-hidden directory of ``OUT`` holding a
 model and metrics; listings skip a damaged one with a warning that names its file and field.
 This module imports neither scikit-learn nor matplotlib.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import itertools
 import os
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +28,81 @@ from iris_nn.store.runchecks import DamagedRunError, RunError
 from iris_nn.store.rundir import METRICS_FILE, read_metrics
 
 _bad = DamagedRunError
+LOCK_FILE = ".lock"
+RESERVED_FILE = ".reserved"  # the final name reserved for the run, once drawing needs it
+_TMP_MARK = ".tmp-"
+_TEMPORARY = re.compile(r"\..+\.tmp-(\d+)(-\d+)?")  # .NAME.tmp-PID (older) or .NAME.tmp-PID-N
+_serial = itertools.count(1)  # with the pid, a name no other writer in any process has
+
+
+def _lock(directory: Path) -> int:
+    """Return an open descriptor of ``directory``'s lock file, locked; raise OSError if taken."""
+    fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _pid_alive(pid: int) -> bool:
+    """Return whether process ``pid`` may still be running."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
+
+
+def _release_reserved(tmp: Path) -> None:
+    """Remove the final name a killed writer had reserved, if it is still the empty directory
+    made for it (``os.rmdir`` removes nothing else)."""
+    try:
+        name = (tmp / RESERVED_FILE).read_text()
+    except OSError:
+        return
+    if name and "/" not in name and not name.startswith("."):
+        with contextlib.suppress(OSError):
+            os.rmdir(tmp.parent / name)
+
+
+def remove_stale(out: str | Path) -> list[Path]:
+    """Remove the temporary directories in ``out`` whose writer is gone; return them.
+
+    A writer holds the lock of its directory's lock file until the run is renamed, so a free
+    lock means it was killed (``kill -9``). A directory without a lock file (made by an older
+    version, or being made this instant) is removed only when the process in its name is gone.
+    """
+    removed: list[Path] = []
+    root = Path(out)
+    try:
+        children = sorted(root.iterdir())
+    except OSError:
+        return removed
+    for child in children:
+        match = _TEMPORARY.fullmatch(child.name)
+        if not match or child.is_symlink() or not child.is_dir():
+            continue
+        if (child / LOCK_FILE).is_file():
+            try:
+                fd = _lock(child)
+            except OSError:
+                continue  # a live writer holds it (or it is not ours to lock)
+            try:
+                _release_reserved(child)
+                shutil.rmtree(child, ignore_errors=True)
+            finally:
+                os.close(fd)
+        elif not _pid_alive(int(match.group(1))):
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            continue
+        if not child.exists():
+            removed.append(child)
+    return removed
 
 
 def check_name(name: str) -> str:
@@ -48,7 +129,10 @@ def _in_the_way(directory: Path) -> str | None:
 
 
 class RunDir:
-    """A run under construction in ``OUT/.NAME.tmp-<pid>``, renamed to ``OUT/NAME`` when done.
+    """A run under construction in ``OUT/.NAME.tmp-<pid>-<n>``, renamed to ``OUT/NAME`` when done.
+
+    Its lock is held from creation to ``commit`` or ``discard``; creating one first removes the
+    temporary directories in ``OUT`` whose writer was killed.
 
     As a context manager it is removed on any failure or interrupt inside the block, and an
     OSError there becomes a RunError saying that the ``what`` (a run, a study) could not be
@@ -67,22 +151,43 @@ class RunDir:
             raise RunError(f"cannot create output directory {str(out)!r}: {e.strerror}") from None
         if not self.out.is_dir():
             raise RunError(f"output directory {str(out)!r} is not a directory")
-        self.tmp = self.out / f".{name}.tmp-{os.getpid()}"
+        remove_stale(self.out)
+        tag = f"{os.getpid()}-{next(_serial)}"
+        self.tmp = self.out / f".{name}{_TMP_MARK}{tag}"
+        # Locked before it takes its visible name, so no sweeper ever sees it unlocked.
+        making = self.out / f".{name}.new-{tag}"
         try:
-            self.tmp.mkdir()
-        except FileExistsError:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            self.tmp.mkdir()
+            making.mkdir()
+            self._lock_fd: int | None = _lock(making)
+            os.rename(making, self.tmp)
         except OSError as e:
+            shutil.rmtree(making, ignore_errors=True)
             raise RunError(f"cannot write in output directory {str(out)!r}: {e.strerror}") from None
         self.final: Path | None = None
+
+    def _unlock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
     def path(self, name: str) -> Path:
         """Return the path of file ``name`` inside the run under construction."""
         return self.tmp / name
 
-    def commit(self) -> Path:
-        """Rename the finished run to its free name (``NAME``, else ``NAME-2``, ...); return it."""
+    def reserve(self) -> str:
+        """Reserve the run's final name now (``NAME``, else ``NAME-2``, ...) and return it.
+
+        Figures and the report are titled with the name the run will have; a concurrent run of
+        the same name then takes the next one. A killed writer's reservation (an empty
+        directory) is removed with its temporary directory.
+        """
+        if self.final is None:
+            self.final = self._take_free_name()
+            (self.tmp / RESERVED_FILE).write_text(self.final.name)
+        return self.final.name
+
+    def _take_free_name(self) -> Path:
+        """Make the empty directory of the first free name and return it."""
         for k in range(1, 10_000):
             candidate = self.out / (self.name if k == 1 else f"{self.name}-{k}")
             try:
@@ -91,14 +196,25 @@ class RunDir:
                 continue
             except OSError as e:
                 raise RunError(f"cannot create run directory {candidate}: {e.strerror}") from None
-            os.replace(self.tmp, candidate)  # replaces only the empty directory made just now
-            self.final = candidate
             return candidate
         raise RunError(f"no free run name for {self.name!r} in {self.out}")
 
+    def commit(self) -> Path:
+        """Rename the finished run to its reserved or free name; return it."""
+        candidate = self.final or self._take_free_name()
+        os.replace(self.tmp, candidate)  # replaces only the empty directory made for it
+        (candidate / RESERVED_FILE).unlink(missing_ok=True)
+        # Unlocked only now that it has left its temporary name: never swept while building.
+        (candidate / LOCK_FILE).unlink(missing_ok=True)
+        self._unlock()
+        self.final = candidate
+        return candidate
+
     def discard(self) -> None:
-        """Remove the run under construction."""
+        """Remove the run under construction (and the name reserved for it)."""
+        _release_reserved(self.tmp)
         shutil.rmtree(self.tmp, ignore_errors=True)
+        self._unlock()
 
     def __enter__(self) -> RunDir:
         return self

@@ -9,6 +9,7 @@ scikit-learn nor matplotlib.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -100,12 +101,24 @@ def _write_csv(path: Path, header: Sequence[str], rows: list[list[Any]]) -> None
 
 
 def _read_csv(path: Path, required: Sequence[str]) -> dict[str, Array]:
-    """Return the numeric columns of a run's CSV file, NaN for empty cells.
+    """Return the numeric columns of a run's CSV file by name, NaN for empty cells.
 
     Every cell must be empty or a number (``values.NUMBER_PATTERN``), every line as long as the header.
     """
+    header, cells = _read_csv_columns(path, required)
+    columns: dict[str, Array] = {}
+    for name, column in zip(header, cells, strict=True):
+        if name in columns:
+            raise _bad(path, f"has two columns {name}")
+        columns[name] = column
+    return columns
+
+
+def _read_csv_columns(path: Path, required: Sequence[str]) -> tuple[list[str], list[Array]]:
+    """Return the header of a run's CSV file and its numeric columns in order (names may repeat)."""
     try:
-        rows = list(csv.reader(read_text(path).splitlines()))
+        # Read as a file, not line by line: a quoted name may hold a newline (a class "a\nb").
+        rows = list(csv.reader(io.StringIO(read_text(path), newline="")))
     except csv.Error as e:
         raise _bad(path, f"is not a CSV file ({e})") from None
     header, body = (rows[0], rows[1:]) if rows else ([], [])
@@ -117,10 +130,8 @@ def _read_csv(path: Path, required: Sequence[str]) -> dict[str, Array]:
     for line, row in enumerate(body, start=2):
         if len(row) != len(header):
             raise _bad(path, f"line {line} has {len(row)} fields; the header has {len(header)}")
-    columns: dict[str, Array] = {}
+    columns: list[Array] = []
     for i, name in enumerate(header):
-        if name in columns:
-            raise _bad(path, f"has two columns {name}")
         cells = [row[i] for row in body]
         filled = [k for k, cell in enumerate(cells) if cell.strip()]
         column = np.full(len(cells), math.nan)
@@ -132,8 +143,8 @@ def _read_csv(path: Path, required: Sequence[str]) -> dict[str, Array]:
             column[filled] = parse_numbers([cells[k] for k in filled], where)
         except BadInputError as e:
             raise _bad(path, str(e)) from None
-        columns[name] = column
-    return columns
+        columns.append(column)
+    return header, columns
 
 
 # ----------------------------------------------------------------------------- file pairs
@@ -259,25 +270,31 @@ def read_probabilities(
 ) -> tuple[NDArray[np.int64], NDArray[np.intp], Array]:
     """Return the tracked epochs (m,), rows (m,) and probabilities (m, n_classes)."""
     path = run / PROBABILITIES_FILE
-    columns = _read_csv(path, ("epoch", "row", *classes))
+    layout = ["epoch", "row", *classes]
+    header, cells = _read_csv_columns(path, layout)
+    if header == layout:  # as written: by position, so a class may be named "row" or "epoch"
+        epochs, rows, per_class = cells[0], cells[1], cells[2:]
+    else:  # a hand-edited file: by name, each once
+        columns = _read_csv(path, layout)
+        epochs, rows, per_class = columns["epoch"], columns["row"], [columns[c] for c in classes]
     check_column(
         path,
         "epoch",
-        columns["epoch"],
+        epochs,
         lambda x: (x >= 0) & (x <= MAX_EPOCHS) & (x == np.round(x)),
         f"an epoch 0 .. {MAX_EPOCHS}",
     )
     check_column(
         path,
         "row",
-        columns["row"],
+        rows,
         lambda x: (x >= 0) & (x < n_rows) & (x == np.round(x)),
         f"a row index 0 .. {n_rows - 1}",
     )
-    for c in classes:
-        check_column(path, c, columns[c], lambda x: (x >= 0) & (x <= 1), "a probability 0 .. 1")
-    P = np.column_stack([columns[c] for c in classes])  # (m, n_classes)
-    return columns["epoch"].astype(np.int64), columns["row"].astype(np.intp), P
+    for c, column in zip(classes, per_class, strict=True):
+        check_column(path, c, column, lambda x: (x >= 0) & (x <= 1), "a probability 0 .. 1")
+    P = np.column_stack(per_class)  # (m, n_classes)
+    return epochs.astype(np.int64), rows.astype(np.intp), P
 
 
 def snapshot_capacity(n_params: int) -> int:

@@ -29,6 +29,7 @@ from iris_nn.views.style import (
     class_colour,
     class_handles,
     class_marker,
+    log_y_axis,
     sample_rows,
     sampled_note,
     sweep_range,
@@ -154,7 +155,7 @@ def draw_frames(view: RunView) -> tuple[list[int], list[Image.Image]]:
     (now,) = ax_loss.plot([], [], "o", color=TRAIN_COLOUR, ms=4)
     ax_loss.set_xscale("symlog", linthresh=1)
     if all(np.nanmin(values) > 0 for _, values in loss_lines):  # a loss of exactly 0 has no log
-        ax_loss.set_yscale("log")
+        log_y_axis(ax_loss)
     ax_loss.set_xlim(0, max(1, int(epoch_axis[-1])))
     ax_loss.set_xlabel("epoch")
     ax_loss.set_ylabel("cross-entropy")

@@ -12,7 +12,7 @@ import numpy as np
 
 from iris_nn.core.functional import Array, argmax_one_hot
 from iris_nn.inference.metrics import confusion_counts
-from iris_nn.inference.predict import Prediction, row_objects
+from iris_nn.inference.predict import Prediction, row_objects, truth_key
 from iris_nn.store.jsontext import json_safe
 from iris_nn.views.tables import aligned, confusion_lines
 
@@ -36,7 +36,11 @@ def to_json(pred: Prediction, explain: bool = False) -> str:
 
 
 def to_csv(pred: Prediction) -> str:
-    """Return ``prediction,p_<class>...`` rows (plus the target column when known) with a header."""
+    """Return ``prediction,p_<class>...`` rows (plus the target column when known) with a header.
+
+    The target column is named as ``truth_key`` says: ``_true`` is added to its name when that
+    is already a column (a target ``prediction``, or ``p_a`` beside a class ``a``).
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     header = ["prediction", *(f"p_{c}" for c in pred.classes)]
@@ -46,7 +50,7 @@ def to_csv(pred: Prediction) -> str:
         writer.writerow(header)
         writer.writerows([name, *p] for name, p in zip(names, P, strict=True))
     else:
-        writer.writerow([*header, pred.target])
+        writer.writerow([*header, truth_key(pred.target, header)])
         truth = [pred.classes[i] for i in pred.truth]
         writer.writerows([name, *p, s] for name, p, s in zip(names, P, truth, strict=True))
     return out.getvalue().rstrip("\n")

@@ -25,6 +25,7 @@ from iris_nn.views.style import (
     class_colour,
     class_handles,
     class_marker,
+    log_y_axis,
     new_figure,
     png_bytes,
     sweep_range,
@@ -141,7 +142,7 @@ def seeds_figure(result: SeedsStudy, name: str) -> Figure:
                 )
     loss_ax.set_xscale("symlog", linthresh=1)  # epoch 0 included
     if all(np.all(n.train_loss > 0) for n in result.networks):  # a loss of exactly 0 has no log
-        loss_ax.set_yscale("log")
+        log_y_axis(loss_ax)
     loss_ax.set_xlabel("epoch", fontsize=8)
     loss_ax.set_ylabel("training cross-entropy", fontsize=8)
     n_dead = sum(1 for n in result.networks if n.dead_units)

@@ -18,11 +18,13 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib import rc_context
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.textpath import TextToPath
+from matplotlib.ticker import FuncFormatter, NullFormatter
 from numpy.typing import NDArray
 
 from iris_nn.core.functional import Array, softmax
@@ -184,3 +186,15 @@ def sweep_range(values: Array, margin: float = 0.1) -> tuple[float, float]:
     # linspace and matplotlib's ticks take hi - lo and more: within +-1e306 both work (values
     # beyond are drawn at the edge)
     return max(lo - pad, -AXIS_LIMIT), min(hi + pad, AXIS_LIMIT)
+
+
+def log_y_axis(ax: Axes) -> None:
+    """Put ``ax``'s y axis on a log scale labelled in plain numbers, safe at any finite value.
+
+    Near the largest float (a loss of 1e300 from a far too high learning rate) matplotlib's log
+    locator places ticks past it, at infinity, where its own formatter fails (OverflowError in
+    ``round``): those ticks are left unlabelled.
+    """
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}" if np.isfinite(v) else ""))
+    ax.yaxis.set_minor_formatter(NullFormatter())

@@ -49,7 +49,7 @@ def format_metrics(
         [
             f"{source}: {n} {nouns if n != 1 else nouns.removesuffix('s')}",
             f"accuracy {metrics['accuracy']:.3f} ({correct}/{n} right)   "
-            f"log loss {metrics['log_loss']:.4f}",
+            f"log loss {_loss(metrics['log_loss'])}",
             "",
             *aligned(["", "precision", "recall", "f1", "support"], rows, "lrrrr"),
             "",
@@ -92,3 +92,8 @@ def format_runs(summaries: list[dict[str, Any]]) -> str:
     if any(s["hidden"] == [] for s in summaries):
         notes.append("hidden none: softmax regression (no hidden layer, so no activation)")
     return "\n".join([*lines, *notes])
+
+
+def _loss(x: float) -> str:
+    """Return a log loss with 4 decimals, or 3 significant digits once it is huge (1e290)."""
+    return f"{x:.4f}" if x < 1000 else f"{x:.3g}"
