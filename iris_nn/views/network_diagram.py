@@ -3,7 +3,8 @@ with every weight written on its edge and every bias beside its unit.
 
 The canvas is measured in inches (one axes covers the whole figure, one data unit = one inch), so
 text sizes in points and distances between units compare directly when numbers are placed: each
-weight's number goes to the first free spot along its edge, strongest edges first. A layer wider
+weight's number goes to the first spot along its own edge where it overlaps no other text and no
+other edge crosses it, strongest edges first; an edge with no such spot goes unnumbered. A layer wider
 than 12 units shows the 12 with the largest weights; a layer with more than 60 edges, or with units
 left out, writes numbers on its strongest edges only. On the right, one example row's raw outputs
 go through SoftMax and ArgMax.
@@ -18,7 +19,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+from matplotlib.textpath import TextToPath
 from numpy.typing import NDArray
 
 from iris_nn.core.functional import Array, activate, argmax_one_hot, softmax
@@ -137,50 +140,74 @@ def _number_edges(
     weights: Array,
     crowded: bool,
     fmt: Callable[[float], str] | None = None,
+    lines: Array | None = None,
 ) -> int:
-    """Write each weight on its edge where it overlaps nothing; return how many were written.
+    """Write each weight on its own edge where its box crosses no other drawn line (``lines``,
+    every edge of the diagram with its half width) and overlaps no other text; return how many
+    were written.
 
     ``fmt`` writes a number (``two_decimals`` when None); ``weights`` may be any per-edge values
-    (backprop.png writes gradients).
+    (backprop.png writes gradients). ``lines`` are every drawn edge, (x0, y0, x1, y1, half width)
+    in inches; the layer's own ``segments`` when None.
 
-    Strongest edges first. A crowded layer numbers only an unbroken run of its strongest edges
-    (at most 16), so that every edge without a number is weaker than every edge with one.
+    Strongest edges first; an edge with no such spot goes without a number rather than put one
+    where it would seem to belong to another edge. A crowded layer numbers at most 16 edges, and
+    only among its 32 strongest.
     """
     # Spots along an edge, as fractions of the way from its source: the middle, then outwards.
-    spots = np.array([0.5, 0.38, 0.62, 0.28, 0.72, 0.44, 0.56, 0.2, 0.8, 0.33, 0.67, 0.24, 0.76])
+    spots = 0.5 + np.array([0.0, *(s * k for k in np.arange(0.03, 0.4, 0.03) for s in (-1, 1))])
+    order = np.argsort(-np.abs(weights), kind="stable")
     written = 0
-    for e in np.argsort(-np.abs(weights), kind="stable"):
+    for e in order[: 2 * MAX_NUMBERS] if crowded else order:
         if crowded and written == MAX_NUMBERS:
             break
         x0, y0, x1, y1 = segments[e]
         points = np.column_stack([x0 + spots * (x1 - x0), y0 + spots * (y1 - y0)])  # (spots, 2)
-        # A number where another edge crosses would seem to belong to either: such spots last.
-        others = np.delete(segments, e, axis=0)
-        clear = _distance(points, others) > 0.09
+        drawn = np.column_stack([segments, np.zeros(len(segments))]) if lines is None else lines
+        own = np.all(drawn[:, :4] == segments[e], axis=1)
+        others = drawn[~own]
         text = (fmt or two_decimals)(float(weights[e]))
-        for x, y in np.concatenate([points[clear], points[~clear]]):
+        w, h, _ = TextToPath().get_text_width_height_descent(
+            text, FontProperties(size=SMALL), False
+        )
+        ink = np.array([-w / 2 - 1, -h * 0.8 - 1, w / 2 + 1, h * 0.8 + 1]) / 72  # a point round
+        for x, y in points:
             box = text_box(x, y, text, SMALL)
-            if taken.free(box):
+            if taken.free(box) and not crosses(ink + np.array([x, y, x, y]), others).any():
                 taken.take(box)
                 colour = POSITIVE if weights[e] >= 0 else NEGATIVE
-                _write(ax, backs, box, x, y, text, fontsize=SMALL, color=colour)
+                _write(
+                    ax,
+                    backs,
+                    ink + np.array([x, y, x, y]) + PAD / 2 * np.array([-1, -1, 1, 1]),
+                    x,
+                    y,
+                    text,
+                    fontsize=SMALL,
+                    color=colour,
+                )
                 written += 1
-                break
-        else:
-            if crowded:
                 break
     return written
 
 
-def _distance(points: Array, segments: Array) -> Array:
-    """Return each point's distance (inches) to the nearest of ``segments`` (x0, y0, x1, y1)."""
-    if not len(segments):
-        return np.full(len(points), np.inf)
-    a, b = segments[:, :2], segments[:, 2:]  # (m, 2) ends
-    ab = b - a
-    t = np.einsum("pmk,mk->pm", points[:, None, :] - a, ab) / np.maximum((ab**2).sum(axis=1), 1e-12)
-    nearest = a + np.clip(t, 0.0, 1.0)[..., None] * ab  # (points, m, 2)
-    return np.sqrt(((points[:, None, :] - nearest) ** 2).sum(axis=-1)).min(axis=1)
+def crosses(box: Array, lines: Array) -> NDArray[np.bool_]:
+    """Return, per line (x0, y0, x1, y1[, half width]), whether it passes through ``box`` (x0, y0,
+    x1, y1) grown by the line's half width: the segment is clipped to the box (Liang-Barsky)."""
+    if not len(lines):
+        return np.zeros(0, dtype=bool)
+    grow = lines[:, 4] if lines.shape[1] > 4 else np.zeros(len(lines))
+    a, d = lines[:, :2], lines[:, 2:4] - lines[:, :2]  # (m, 2) start and direction
+    lo = np.column_stack([box[0] - grow, box[1] - grow])  # (m, 2)
+    hi = np.column_stack([box[2] + grow, box[3] + grow])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t1, t2 = (lo - a) / d, (hi - a) / d  # (m, 2): where each slab is entered and left
+    flat = d == 0  # parallel to a slab: inside it for every t, or never
+    inside = (a >= lo) & (a <= hi)
+    t_in = np.where(flat, np.where(inside, -np.inf, np.inf), np.minimum(t1, t2))
+    t_out = np.where(flat, np.where(inside, np.inf, -np.inf), np.maximum(t1, t2))
+    enter, leave = np.maximum(t_in.max(axis=1), 0.0), np.minimum(t_out.min(axis=1), 1.0)
+    return enter <= leave
 
 
 def _edges(
@@ -199,7 +226,7 @@ def _edges(
             LineCollection(
                 list(segments.reshape(-1, 2, 2)),  # (edges, 2 ends, x y)
                 colors=np.where(w >= 0, POSITIVE, NEGATIVE),
-                linewidths=0.35 + 2.8 * np.abs(w) / biggest,
+                linewidths=edge_width(w, biggest),
                 alpha=0.75,
                 zorder=1,
             )
@@ -207,6 +234,11 @@ def _edges(
         crowded = a.left_out > 0 or b.left_out > 0 or W.size > MAX_EDGES
         layers.append((segments, w, crowded))
     return layers
+
+
+def edge_width(w: Array, biggest: float) -> Array:
+    """Return the drawn widths (points) of edges of weights ``w``: thicker = larger."""
+    return 0.35 + 2.8 * np.abs(w) / biggest
 
 
 def _units(
@@ -458,7 +490,11 @@ def network_figure(
     # ------------------------------------------------------------------ drawing
     layers = _edges(ax, columns, Ws)
     _units(ax, taken, backs, columns, model, head_y)
-    numbered = sum(_number_edges(ax, taken, backs, *layer) for layer in layers)
+    biggest = max(float(np.abs(W).max()) for W in Ws) or 1.0
+    lines = np.concatenate(  # (all edges, 5): the ends and half the drawn width, inches
+        [np.column_stack([seg, edge_width(w, biggest) / 72 / 2]) for seg, w, _ in layers]
+    )
+    numbered = sum(_number_edges(ax, taken, backs, *layer, lines=lines) for layer in layers)
     ax.add_collection(PatchCollection(backs, fc="white", ec="none", alpha=0.9, zorder=5))
     _softmax_argmax(ax, model, x_example, columns[-1], c.class_w, head_y, f"{noun} {row}")
     names = {1: "", 2: "; h3 = hidden unit 3"}.get(L, "; h2_3 = unit 3 of hidden layer 2")
@@ -468,7 +504,8 @@ def network_figure(
         f"{names}. Numbers rounded to 2 decimals; the weights act on the scaled inputs.",
         "Numbers on every weight."
         if numbered == total
-        else f"Numbers on {numbered} of the {total} weights: in crowded layers, the strongest only.",
+        else f"Numbers on {numbered} of the {total} weights: each only where it fits on its own "
+        "edge and on no other line (in crowded layers, among the strongest only).",
         f"Right: {noun} {row} (a {truth}) through SoftMax (probabilities adding up to 1) and "
         "ArgMax (1 for the largest, 0 for the rest).",
     ]
