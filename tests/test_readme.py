@@ -6,6 +6,7 @@ timings are normalised; progress lines on stderr are left out, `Error:` and `War
 A block preceded by `<!-- not run by the README test: REASON -->` is skipped (the reason is read).
 """
 
+import importlib.util
 import re
 import shlex
 import shutil
@@ -117,3 +118,19 @@ def test_the_python_section_runs_as_doctests(tmp_path, monkeypatch):
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
     assert runner.run(test, out=report.append).failed == 0, "".join(report)
     assert (tmp_path / "outputs" / "py" / "report.html").is_file()
+
+
+def test_make_figures_makes_every_picture_the_readme_shows(tmp_path):
+    """``docs/make_figures.py`` remakes each ``docs/`` picture the README shows, at the committed
+    picture's size (pixels differ between machines; names and sizes do not)."""
+    from PIL import Image
+
+    spec = importlib.util.spec_from_file_location("make_figures", ROOT / "docs" / "make_figures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    made = {p.name for p in module.main(tmp_path)}
+    shown = set(re.findall(r"!\[[^\]]*\]\(docs/([^)]+)\)", (ROOT / "README.md").read_text()))
+    assert shown and shown <= made
+    for name in shown:
+        with Image.open(tmp_path / name) as new, Image.open(ROOT / "docs" / name) as old:
+            assert new.size == old.size, name
