@@ -48,6 +48,7 @@ def normalise(text: str) -> str:
     text = re.sub(r"\b([A-Za-z0-9][\w.-]*?)-\d{8}-\d{6}(-\d+)?\b", r"\1-<time>", text)
     text = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", "<date>", text)
     text = re.sub(r"\bin \d+(\.\d+)? s\b", "in <t> s", text)
+    text = re.sub(r"\(\d+(\.\d+)? s in all\)", "(<t> s in all)", text)
     # compare's table has a row of timings
     text = re.sub(
         r"^train time \(s\)[ \d.-]*", lambda m: re.sub(r" +[\d.-]+", " <t>", m[0]), text, flags=re.M
@@ -134,3 +135,17 @@ def test_make_figures_makes_every_picture_the_readme_shows(tmp_path):
     for name in shown:
         with Image.open(tmp_path / name) as new, Image.open(ROOT / "docs" / name) as old:
             assert new.size == old.size, name
+
+
+def test_the_readme_gives_the_default_animation_one_frame_count():
+    """Every "N frames" the README says of the default run is the GIF's own count."""
+    from PIL import Image
+
+    text = (ROOT / "README.md").read_text()
+    found = re.findall(
+        r"GIF has (\d+) frames|\| [\d.]+ s \((\d+) frames\), peak \d+ MB \|$", text, re.M
+    )
+    said = {int(a or b) for a, b in found}
+    assert len(found) == 2  # the animation section and the default run's column of the timings
+    with Image.open(ROOT / "docs" / "training.gif") as gif:
+        assert said == {gif.n_frames}

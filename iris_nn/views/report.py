@@ -131,7 +131,8 @@ def summary_table(run: RunFiles, info: DatasetInfo) -> str:
         ("test log loss", _num(test.get("log_loss"))),
         ("seed", _e(m.get("seed"))),
         ("created (UTC)", _e(meta.get("created"))),
-        ("training time", _num(m.get("wall_time_s"), "{:.2f} s")),
+        ("training time (epochs)", _num(m.get("train_time_s", m.get("wall_time_s")), "{:.2f} s")),
+        ("run time (in all)", _num(m.get("wall_time_s"), "{:.2f} s")),
         ("versions", _e(", ".join(f"{k} {v}" for k, v in (m.get("versions") or {}).items()))),
     ]
     body = "".join(
@@ -178,26 +179,37 @@ MOTION_SCRIPT = """
   var data = JSON.parse(document.getElementById("motion-frames").textContent);
   var img = document.getElementById("motion-frame"), slider = document.getElementById("motion-slider");
   var label = document.getElementById("motion-epoch"), button = document.getElementById("motion-play");
-  var timer = null;
+  var last = data.frames.length - 1, timer = null;
   function show(k) {
+    k = Math.max(0, Math.min(k, last));
     slider.value = k; img.src = data.frames[k];
     label.textContent = "epoch " + data.epochs[k] + " (frame " + (k + 1) + " of " + data.frames.length + ")";
   }
   function stop() { clearInterval(timer); timer = null; button.textContent = "Play"; }
   slider.addEventListener("input", function () { stop(); show(+slider.value); });
+  document.getElementById("motion-previous").addEventListener("click", function () { stop(); show(+slider.value - 1); });
+  document.getElementById("motion-next").addEventListener("click", function () { stop(); show(+slider.value + 1); });
   button.addEventListener("click", function () {
     if (timer) { stop(); return; }
-    if (+slider.value === data.frames.length - 1) show(0);
+    if (+slider.value === last) show(0);
     button.textContent = "Pause";
     timer = setInterval(function () {
       var k = +slider.value + 1;
-      if (k >= data.frames.length) { stop(); return; }
+      if (k > last) { stop(); return; }
       show(k);
     }, data.ms);
   });
   document.getElementById("motion-controls").hidden = false;
-  var m = /frame=(\\d+)/.exec(location.hash);
-  show(m ? Math.min(+m[1], data.frames.length - 1) : data.frames.length - 1);
+  // #frame=N counts from 1, as the label does, and brings the player into view
+  function fromHash() {
+    var m = /frame=(\\d+)/.exec(location.hash);
+    if (!m) return false;
+    stop(); show(+m[1] - 1);
+    document.getElementById("motion").scrollIntoView();
+    return true;
+  }
+  window.addEventListener("hashchange", fromHash);
+  if (!fromHash()) show(last);
 })();
 """
 
@@ -233,9 +245,12 @@ def motion_section(plots: Path) -> str:
         "<p>The network as training moved it, at the epochs of <code>snapshots.npz</code> (spread "
         "evenly on a log scale: training changes fastest at the start): the decision regions, the "
         "SoftMax probabilities of the followed training flowers, and the loss so far. Drag the "
-        "slider or press Play.</p>\n"
+        "slider, step with the arrows or press Play; <code>#frame=N</code> at the end of the "
+        "page's address opens frame N (from 1).</p>\n"
         f'<figure><img id="motion-frame" src="{gif_uri}" alt="training, epoch by epoch">\n'
         '<div id="motion-controls" hidden><button id="motion-play" type="button">Play</button> '
+        '<button id="motion-previous" type="button" aria-label="previous frame">&#9664;</button> '
+        '<button id="motion-next" type="button" aria-label="next frame">&#9654;</button> '
         f'<input id="motion-slider" type="range" min="0" max="{len(frames) - 1}" '
         f'value="{len(frames) - 1}" style="width: 40rem; max-width: 70%"> '
         '<span id="motion-epoch"></span></div></figure>\n'
