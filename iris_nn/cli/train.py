@@ -126,7 +126,7 @@ def train(
     finally:
         progress.close()
     m = result.metrics
-    if name is not None and result.path.name != name:
+    if name is not None and result.path is not None and result.path.name != name:
         click.echo(
             f"Note: a run named {name!r} already exists in {out}; this run is {result.path}",
             err=True,

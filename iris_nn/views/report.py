@@ -21,6 +21,7 @@ from iris_nn.core.network import describe
 from iris_nn.data.datasets import DatasetInfo, get_dataset
 from iris_nn.store.rundir import PLOTS_DIR, REPORT_FILE, SNAPSHOTS_FILE, RunFiles, write_atomic
 from iris_nn.views.figures import FIGURES, RunView, load_view
+from iris_nn.views.presentation import get_style, present
 from iris_nn.views.style import png_bytes, vector_bytes
 
 
@@ -52,8 +53,9 @@ def render_run(
     out = view.run.path / PLOTS_DIR
     out.mkdir(exist_ok=True)
     written, images = [], {}
+    style = get_style(view.style)
     for spec in FIGURES:  # one at a time: a figure's memory is freed before the next is drawn
-        fig = spec.draw(view)
+        fig = present(spec.draw(view), style, spec.fit)
         png = png_bytes(fig)
         write_atomic(out / spec.name, png)
         written.append(out / spec.name)
@@ -64,7 +66,7 @@ def render_run(
             written.append(path)
     report = view.run.path / REPORT_FILE
     motion = motion_section(view.run.path / PLOTS_DIR)
-    page = report_html(view.run, view.name, images, motion, view.info)
+    page = report_html(view.run, view.name, images, motion, view.info, view.style)
     write_atomic(report, page.encode("utf-8"))
     written.append(report)
     return written
@@ -88,6 +90,28 @@ figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { color: #444; max-width: 52rem; }
 .grid { display: flex; flex-wrap: wrap; gap: 0 3rem; }
 """
+# plots.style: talk is read across a room (a larger base font, the whole width), dark is talk in
+# light text on a dark ground; every colour pair stays at WCAG's 4.5:1 or more
+TALK_STYLE = """
+body { font-size: 20px; max-width: 96rem; }
+pre { font-size: 18px; }
+"""
+DARK_STYLE = """
+body { background: #121212; color: #F0F0F0; }
+.sub { color: #C8C8C8; }
+figcaption { color: #DCDCDC; }
+pre { background: #1E1E1E; color: #F0F0F0; }
+th, td { border-bottom-color: #555; }
+h2 { border-bottom-color: #555; }
+a { color: #8AB4F8; }
+figure img { border-color: #333; }
+"""
+
+
+def page_style(style: str) -> str:
+    """Return the report's CSS for ``plots.style``."""
+    extra = {"paper": "", "talk": TALK_STYLE, "dark": TALK_STYLE + DARK_STYLE}[style]
+    return STYLE + extra
 
 
 def _e(value: Any) -> str:
@@ -266,6 +290,7 @@ def report_html(
     images: dict[str, bytes],
     motion: str = "",
     info: DatasetInfo | None = None,
+    style: str = "paper",
 ) -> str:
     """Return the self-contained report page of ``run`` with the PNGs in ``images`` embedded.
 
@@ -288,7 +313,7 @@ def report_html(
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>iris-nn run {_e(name)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        f"<title>iris-nn run {_e(name)}</title>\n<style>{page_style(style)}</style>\n</head>\n<body>\n"
         f"<h1>iris-nn run {_e(name)}</h1>\n"
         f'<p class="sub">A neural network trained on {_e(trained_on)}: a forward pass to raw '
         "outputs, SoftMax to probabilities, cross-entropy loss, backpropagation and gradient "
