@@ -23,7 +23,7 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import Collection
+from matplotlib.collections import Collection, PatchCollection
 from matplotlib.colors import to_hex, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.legend import Legend
@@ -160,7 +160,7 @@ def _recolour(fig: Figure, style: PlotStyle) -> None:
                     tuple(c)
                     if c[3] < 0.5
                     else style.background
-                    if luminance(tuple(c)) > 0.8
+                    if luminance(tuple(c)) > 0.8 and isinstance(coll, PatchCollection)
                     else lifted(tuple(c), ground, 3.0)
                     for c in faces
                 ]
