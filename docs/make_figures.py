@@ -22,9 +22,10 @@ from iris_nn.experiments.experiment import train_run
 from iris_nn.settings import config
 from iris_nn.store.rundir import PLOTS_DIR
 from iris_nn.views.animation import render_animation
-from iris_nn.views.compare_plot import compare_figure, figure_bytes
+from iris_nn.views.compare_plot import compare_figure
 from iris_nn.views.figures import FIGURE_NAMES
 from iris_nn.views.report import render_run
+from iris_nn.views.style import figure_bytes
 
 DOCS = Path(__file__).resolve().parent
 DEFAULT_CONFIG = DOCS.parent / "configs" / "default.toml"
