@@ -125,7 +125,7 @@ def test_printed_formulas_give_the_panel_at_the_axes_values(features, hidden, ac
     m = type(m)(m.net, Scaler.fit(X[::2], "minmax" if len(features) == 2 else "standard"), m.meta)
     train = np.arange(0, 150, 2)
     plane = (features.index("petal_width"), features.index("sepal_width"))
-    fig = ns.node_surfaces_figure(m, X, train, plane, "run", y=iris.target)
+    fig = ns.node_surfaces_figure(made_view(m, X, iris.target, train), plane)
     (x0, x1), (y0, y1) = ns.sweep_range(X[:, plane[0]], 0.05), ns.sweep_range(X[:, plane[1]], 0.05)
     gx, gy = np.linspace(x0, x1, ns.GRID), np.linspace(y0, y1, ns.GRID)
     median = np.median(X[train], axis=0)
