@@ -3,6 +3,7 @@
 import json
 import re
 import shutil
+import subprocess
 from html.parser import HTMLParser
 
 import numpy as np
@@ -11,6 +12,7 @@ from conftest import error, ok, run
 from PIL import Image
 
 from iris_nn.store.rundir import SNAPSHOTS_FILE
+from iris_nn.views import report
 from iris_nn.views.animation import MAX_FRAMES, frame_indices
 
 
@@ -91,3 +93,62 @@ def test_a_run_without_snapshots_is_exit_1_naming_the_file(trained_run, tmp_path
 
 def test_animate_with_no_plots_is_a_usage_error(tmp_path):
     assert "--no-plots" in error(run("train", "--out", tmp_path, "--animate", "--no-plots"))
+
+
+DOM_SHIM = """
+const elements = {};
+function element(id) {
+  return elements[id] = elements[id] || {
+    id, hidden: true, value: "", src: "", textContent: "", listeners: {}, scrolled: 0,
+    addEventListener(kind, f) { (this.listeners[kind] = this.listeners[kind] || []).push(f); },
+    fire(kind) { (this.listeners[kind] || []).forEach((f) => f()); },
+    scrollIntoView() { this.scrolled += 1; },
+  };
+}
+const [frames, hash] = process.argv.slice(-2);
+element("motion-frames").textContent = frames;
+global.document = { getElementById: element };
+global.location = { hash };
+global.window = { addEventListener() {} };
+global.setInterval = () => 1; global.clearInterval = () => {};
+eval(require("fs").readFileSync(0, "utf8"));
+const seen = () => ({label: elements["motion-epoch"].textContent, src: elements["motion-frame"].src,
+                     scrolled: element("motion").scrolled});
+const out = [seen()];
+elements["motion-next"].fire("click"); out.push(seen());
+elements["motion-previous"].fire("click"); elements["motion-previous"].fire("click"); out.push(seen());
+console.log(JSON.stringify(out));
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js to run the page's script")
+@pytest.mark.parametrize(
+    ("hash", "first", "scrolled"), [("#frame=2", 2, 1), ("#frame=99", 4, 1), ("", 4, 0)]
+)
+def test_the_players_frame_address_counts_from_one_and_steps_both_ways(
+    tmp_path, hash, first, scrolled
+):
+    """``#frame=2`` shows the 2nd frame, labelled "frame 2 of 4", and scrolls to the player;
+    next and previous step one frame, stopping at the ends. The page's own script runs in Node
+    with the few page elements it uses stood in."""
+    plots = tmp_path / "plots"
+    plots.mkdir()
+    frames = [Image.new("RGB", (8, 8), (60 * k, 0, 0)) for k in range(4)]
+    frames[0].save(plots / "training.gif", save_all=True, append_images=frames[1:])
+    section = report.motion_section(plots)
+    data = re.search(r'id="motion-frames">(.*?)</script>', section, re.S).group(1)
+    assert 'id="motion-previous"' in section and 'id="motion-next"' in section
+    shown = subprocess.run(
+        ["node", "-e", DOM_SHIM, data, hash],
+        input=report.MOTION_SCRIPT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    states = json.loads(shown.stdout)
+    frames_json = json.loads(data)["frames"]
+    after_next, after_two_back = min(first + 1, 4), max(min(first + 1, 4) - 2, 1)
+    for state, k in zip(states, (first, after_next, after_two_back), strict=True):
+        assert state["label"] == f"epoch {k - 1} (frame {k} of 4)"
+        assert state["src"] == frames_json[k - 1]
+    assert states[0]["scrolled"] == scrolled

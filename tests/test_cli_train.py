@@ -365,3 +365,25 @@ def test_train_on_a_csv_without_plots_imports_no_scikit_learn(tmp_path):
     assert result.stdout.strip().splitlines()[-1] == "HEAVY []"
     metrics = json.loads(next((tmp_path / "out").iterdir()).joinpath("metrics.json").read_text())
     assert metrics["versions"]["scikit-learn"] == importlib.metadata.version("scikit-learn")
+
+
+def test_the_summary_times_the_epochs_and_gives_the_whole_run_beside_them(out):
+    result = run("train", "--out", out, *FAST, "--name", "timed")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "timed" / "metrics.json").read_text())
+    line = result.stdout.splitlines()[0]
+    epochs, whole = metrics["train_time_s"], metrics["wall_time_s"]
+    assert line.endswith(f"trained 30 epochs in {epochs:.2f} s ({whole:.2f} s in all)"), line
+    assert epochs <= whole
+
+
+def test_a_taken_name_gets_a_suffix_and_a_note_naming_the_run_written(out):
+    first = train_quiet(out, "--name", "twice")
+    result = run("train", "--out", out, "-q", *FAST, "--name", "twice")
+    assert result.exit_code == 0, result.output
+    second = Path(result.stdout.strip())
+    assert first.name == "twice" and second.name == "twice-2"
+    assert f"Note: a run named 'twice' already exists in {out}; this run is {second}" in (
+        result.stderr.splitlines()
+    )
+    assert "Note:" not in run("train", "--out", out, "-q", *FAST, "--name", "once").stderr

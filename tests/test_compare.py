@@ -12,13 +12,14 @@ import numpy as np
 import pytest
 from conftest import error, ok, run
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PolyCollection
 from matplotlib.text import Text
 
 from iris_nn.comparison.compare import ComparedRun, Comparison, compare, differences
 from iris_nn.settings.schema import ABSENT_BY_DEFAULT
 from iris_nn.settings.schema import SETTINGS as FIELDS
 from iris_nn.store.rundir import read_config
-from iris_nn.views.compare_plot import RUN_COLOURS, compare_figure
+from iris_nn.views.compare_plot import RUN_COLOURS, compare_figure, oscillates
 
 TINY = ("--epochs", "5", "--no-plots", "-q")
 RUNS = {  # name -> train options; each differs from "base" in the keys its name says
@@ -515,4 +516,32 @@ def test_the_figure_of_real_runs_plots_their_history(out):
     fig = compare_figure(c)
     train = next(ln for ln in fig.axes[0].get_lines() if ln.get_color() == RUN_COLOURS[1])
     assert train.get_linestyle() == "-" and np.allclose(train.get_ydata(), saved)
+    assert text_problems(fig) == []
+
+
+def test_an_oscillating_curve_is_drawn_as_its_running_mean_over_a_light_band():
+    """The README's lr 3: a test loss alternating between 0.134 and 0.034 every epoch would hide
+    the other run's curves; it is drawn as its running mean, sqrt(0.134 * 0.034) = 0.0675 (on
+    a log axis the geometric mean), over its raw range, and the title names it."""
+    c = comparison(2)
+    epochs = len(c.runs[1].history["epoch"])
+    zigzag = np.where(np.arange(epochs) % 2 == 0, 0.134, 0.034)
+    c.runs[1].history["test_loss"] = zigzag
+    assert oscillates(zigzag) and not oscillates(c.runs[1].history["train_loss"])
+    fig = compare_figure(c)
+    ax = fig.axes[0]
+    mine = [ln for ln in ax.get_lines() if ln.get_color() == RUN_COLOURS[1]]
+    test_line = next(ln for ln in mine if ln.get_linestyle() == "--")
+    y = np.asarray(test_line.get_ydata())
+    np.testing.assert_allclose(y[20:], np.sqrt(0.134 * 0.034), rtol=1e-12)  # flat: no zigzag
+    # the other curves stay exactly as recorded
+    smooth = next(ln for ln in mine if ln.get_linestyle() == "-")
+    np.testing.assert_allclose(smooth.get_ydata(), c.runs[1].history["train_loss"])
+    bands = [p for p in ax.collections if isinstance(p, PolyCollection)]
+    assert len(bands) == 1 and bands[0].get_alpha() <= 0.2
+    band = bands[0].get_paths()[0].vertices[:, 1]
+    assert band.min() == pytest.approx(0.034) and band.max() == pytest.approx(0.134)
+    title = ax.get_title().replace("\n", " ")
+    assert f"{c.runs[1].name} test: oscillating from epoch to epoch" in title
+    assert "running mean" in title and c.runs[0].name not in title
     assert text_problems(fig) == []

@@ -1,6 +1,7 @@
 """node_surfaces.png: each unit's surface over the plane, titled with its formula; SoftMax panels
 add up to 1 everywhere and raw outputs are the weighted sum of the hidden surfaces."""
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from made_models import IRIS, SPECIES, made_view, random_model
 from made_models import NETWORKS as SHARED_NETWORKS
 from textcheck import drawn_texts, text_problems
 
+from iris_nn.data.scaler import Scaler
 from iris_nn.views import node_surfaces as ns
 from iris_nn.views.style import DPI
 
@@ -74,15 +76,80 @@ def test_titles_are_formulas_with_the_numbers():
         m.net.b(i)[...] = weights[f"b{i}"]
     fig, _, _ = draw(m)
     texts = " ".join(t.get_text() for t in drawn_texts(fig)).replace("\n", " ")
+    # the scaler (x - 3) / 2 folded in: w / 2 and b - 3 * (w1 + w2) / 2, by hand
     for title in (
-        "h1 = relu(-2.50 petal_width + 0.60 sepal_width + 1.60)",
-        "h2 = relu(-1.50 petal_width + 0.40 sepal_width + 0.70)",
+        "h1 = relu(-1.25 petal_width + 0.30 sepal_width + 4.45)",  # 1.60 + 3.75 - 0.90
+        "h2 = relu(-0.75 petal_width + 0.20 sepal_width + 2.35)",  # 0.70 + 2.25 - 0.60
         "setosa = -0.10 h1 + 1.50 h2 + 0.39",
         "versicolor = 2.40 h1 - 5.20 h2 - 0.34",  # -0.345 rounds to even
         "virginica = -2.20 h1 + 3.70 h2 + 1.05",
         "p(setosa) by SoftMax",
     ):
         assert title in texts, title
+
+
+TERM = re.compile(r"([+-]?)\s*(\d+(?:\.\d+)?(?:e-?\d+)?)(?:\s+([A-Za-z_]\w*))?")
+
+
+def evaluate(printed, values):
+    """Return the value of a printed formula ``-1.25 petal_width + 0.30 sepal_width + 4.45`` at
+    ``values`` ({name: array}), and the most its rounded numbers can be off by there."""
+    total, slack = 0.0, 0.0
+    for sign, number, name in TERM.findall(printed):
+        x = values[name] if name else 1.0
+        total = total + (-1.0 if sign == "-" else 1.0) * float(number) * x
+        digits = len(number.split(".")[1]) if "." in number else 0
+        ulp = (
+            10.0**-digits if "e" not in number and float(number) >= 0.005 else 0.05 * float(number)
+        )
+        slack = slack + 0.5 * ulp * np.abs(x) * (1 + 1e-9)
+    return total, slack
+
+
+ACTIVATE = {"relu": lambda z: np.maximum(z, 0.0), "tanh": np.tanh, "identity": lambda z: z}
+
+
+@pytest.mark.parametrize(
+    "features, hidden, activation",
+    [(IRIS, (16,), "relu"), (("petal_width", "sepal_width"), (2,), "tanh"), (IRIS, (), "identity")],
+)
+def test_printed_formulas_give_the_panel_at_the_axes_values(features, hidden, activation):
+    """Parse each panel's title, plug in the axis values (cm) and the other inputs' medians, and
+    get the value drawn there: the run's scaling (Iris' own, standard) is folded into the title."""
+    from sklearn.datasets import load_iris
+
+    iris = load_iris()
+    columns = [IRIS.index(f) for f in features]
+    X = iris.data[:, columns]
+    m = random_model(features, hidden, SPECIES, activation if hidden else "relu", seed=3)
+    m = type(m)(m.net, Scaler.fit(X[::2], "minmax" if len(features) == 2 else "standard"), m.meta)
+    train = np.arange(0, 150, 2)
+    plane = (features.index("petal_width"), features.index("sepal_width"))
+    fig = ns.node_surfaces_figure(made_view(m, X, iris.target, train), plane)
+    (x0, x1), (y0, y1) = ns.sweep_range(X[:, plane[0]], 0.05), ns.sweep_range(X[:, plane[1]], 0.05)
+    gx, gy = np.linspace(x0, x1, ns.GRID), np.linspace(y0, y1, ns.GRID)
+    median = np.median(X[train], axis=0)
+    values = {name: np.full((ns.GRID, ns.GRID), median[k]) for k, name in enumerate(features)}
+    values[features[plane[0]]], values[features[plane[1]]] = np.meshgrid(gx, gy)
+    heads = [
+        t.get_text().replace("\n", " ")
+        for t in drawn_texts(fig)
+        if re.match(r"(h\d+|setosa|versicolor|virginica) = ", t.get_text())
+    ]
+    images = surface_images(fig)
+    if hidden:
+        heads, images = heads[: len(images) - 6], images[: len(images) - 6]  # the hidden units
+    else:
+        heads, images = heads[:3], images[:3]  # the raw outputs, on the inputs themselves
+    assert heads and len(heads) == len(images)
+    act = ACTIVATE[activation]
+    for head, image in zip(heads, images, strict=True):
+        inside = re.search(r"\((.*)\)$", head)
+        printed = inside.group(1) if hidden else head.split(" = ", 1)[1]
+        z, slack = evaluate(printed, values)
+        assert "more" not in printed and np.all(np.abs(act(z) - image) <= slack + 1e-9), head
+        # the scaled-input numbers would miss by far more than the rounding allows
+        assert slack.max() < 0.2
 
 
 def test_formulas_keep_the_four_largest_terms():

@@ -6,6 +6,7 @@ timings are normalised; progress lines on stderr are left out, `Error:` and `War
 A block preceded by `<!-- not run by the README test: REASON -->` is skipped (the reason is read).
 """
 
+import importlib.util
 import re
 import shlex
 import shutil
@@ -47,6 +48,7 @@ def normalise(text: str) -> str:
     text = re.sub(r"\b([A-Za-z0-9][\w.-]*?)-\d{8}-\d{6}(-\d+)?\b", r"\1-<time>", text)
     text = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", "<date>", text)
     text = re.sub(r"\bin \d+(\.\d+)? s\b", "in <t> s", text)
+    text = re.sub(r"\(\d+(\.\d+)? s in all\)", "(<t> s in all)", text)
     # compare's table has a row of timings
     text = re.sub(
         r"^train time \(s\)[ \d.-]*", lambda m: re.sub(r" +[\d.-]+", " <t>", m[0]), text, flags=re.M
@@ -117,3 +119,33 @@ def test_the_python_section_runs_as_doctests(tmp_path, monkeypatch):
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
     assert runner.run(test, out=report.append).failed == 0, "".join(report)
     assert (tmp_path / "outputs" / "py" / "report.html").is_file()
+
+
+def test_make_figures_makes_every_picture_the_readme_shows(tmp_path):
+    """``docs/make_figures.py`` remakes each ``docs/`` picture the README shows, at the committed
+    picture's size (pixels differ between machines; names and sizes do not)."""
+    from PIL import Image
+
+    spec = importlib.util.spec_from_file_location("make_figures", ROOT / "docs" / "make_figures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    made = {p.name for p in module.main(tmp_path)}
+    shown = set(re.findall(r"!\[[^\]]*\]\(docs/([^)]+)\)", (ROOT / "README.md").read_text()))
+    assert shown and shown <= made
+    for name in shown:
+        with Image.open(tmp_path / name) as new, Image.open(ROOT / "docs" / name) as old:
+            assert new.size == old.size, name
+
+
+def test_the_readme_gives_the_default_animation_one_frame_count():
+    """Every "N frames" the README says of the default run is the GIF's own count."""
+    from PIL import Image
+
+    text = (ROOT / "README.md").read_text()
+    found = re.findall(
+        r"GIF has (\d+) frames|\| [\d.]+ s \((\d+) frames\), peak \d+ MB \|$", text, re.M
+    )
+    said = {int(a or b) for a, b in found}
+    assert len(found) == 2  # the animation section and the default run's column of the timings
+    with Image.open(ROOT / "docs" / "training.gif") as gif:
+        assert said == {gif.n_frames}

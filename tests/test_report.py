@@ -207,3 +207,10 @@ def test_the_report_says_how_to_read_every_figure(run_dir):
     for spec in FIGURES:
         assert spec.title in text and " ".join(spec.reading(info).split()) in text, spec.name
         assert "{" not in spec.reading(info), spec.name
+
+
+def test_the_summary_gives_the_epochs_time_and_the_whole_runs_beside_it(run_dir):
+    m = json.loads((run_dir / "metrics.json").read_text())
+    page = (run_dir / "report.html").read_text()
+    assert f'training time (epochs)</th><td class="text">{m["train_time_s"]:.2f} s<' in page
+    assert f'run time (in all)</th><td class="text">{m["wall_time_s"]:.2f} s<' in page

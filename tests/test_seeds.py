@@ -209,3 +209,21 @@ def test_spawned_workers_train_the_same_networks_as_forked_ones(monkeypatch, dat
     for a, b in zip(forked.networks, spawned.networks, strict=True):
         np.testing.assert_array_equal(a.theta, b.theta)
     assert forked.record == spawned.record
+
+
+@pytest.mark.parametrize("n", [4, 3])
+def test_the_table_says_which_network_is_the_median_single_one(n):
+    """With an even N the median single network is the lower of the two middle ones: sorted
+    losses[1] of 4, and the table says so under it; with an odd N, the middle one."""
+    from iris_nn.views.seeds import format_table
+
+    result = study(load(STATQUEST, (), {"train.epochs": 100}), n, 1)
+    losses = sorted(s["test_log_loss"] for s in result.record["seeds"])
+    assert result.record["median_single"]["test_log_loss"] == losses[(n - 1) // 2]
+    last = format_table(result).splitlines()[-1]
+    if n % 2 == 0:
+        assert last == (
+            "(median single network: the lower of the two middle test log losses, as 4 is even)"
+        )
+    else:
+        assert last == "(median single network: the middle test log loss of the 3)"

@@ -16,6 +16,7 @@ from iris_nn.cli.options import (
     setting_option,
 )
 from iris_nn.cli.streams import stdout_is_product
+from iris_nn.settings.schema import PLOT_STYLES
 
 
 @cli.command(
@@ -111,7 +112,14 @@ def runs(out: str, fmt: str) -> None:
 )
 @click.option("--animate", is_flag=True, help="Also draw plots/training.gif (see `animate`).")
 @setting_option("plots.row")
-def plot(run_dir: str, fmt: str, animate: bool, row: int | None) -> None:
+@click.option(
+    "--style",
+    type=click.Choice(PLOT_STYLES),
+    default=None,
+    help="Redraw this once as paper (print), talk (a projector: 1920 px wide, large text) or "
+    "dark (talk on a dark ground); the run's config.toml keeps its own plots.style.",
+)
+def plot(run_dir: str, fmt: str, animate: bool, row: int | None, style: str | None) -> None:
     """Redraw a run's plots and report.html from its saved files, without retraining.
 
     Reads model.npz, history.csv, metrics.json, split.json, probabilities.csv and config.toml
@@ -123,13 +131,16 @@ def plot(run_dir: str, fmt: str, animate: bool, row: int | None) -> None:
       iris-nn plot outputs/default-20260101-120000
       iris-nn plot outputs/default-20260101-120000 --format svg
       iris-nn plot --animate outputs/default-20260101-120000
+      iris-nn plot --style talk outputs/default-20260101-120000
       iris-nn plot "$(iris-nn train -q --no-plots)"
     """
     from iris_nn.views.figures import load_view
     from iris_nn.views.report import render_run
 
     try:
-        view = load_view(run_dir, row=row)  # the data set read once, for the animation too
+        view = load_view(
+            run_dir, row=row, style=style
+        )  # the data set read once, for the animation too
         if animate:
             from iris_nn.views.animation import render_animation
 

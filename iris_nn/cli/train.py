@@ -128,6 +128,11 @@ def train(
     finally:
         progress.close()
     m = result.metrics
+    if name is not None and result.path is not None and result.path.name != name:
+        click.echo(
+            f"Note: a run named {name!r} already exists in {out}; this run is {result.path}",
+            err=True,
+        )
     if quiet:
         click.echo(str(result.path))
     else:
@@ -145,8 +150,10 @@ def train(
             f"(best epoch {m['best_epoch']}, its weights kept)",
             "interrupted": f"interrupted after {m['epochs_run']} epochs",
         }[m["stop_reason"]]
+        # the epochs alone, as compare shows; the run's whole time (data, evaluation) beside it
         click.echo(
-            f"{config.name}: {network}, {config.train.optimizer}, {how} in {m['wall_time_s']:.2f} s"
+            f"{config.name}: {network}, {config.train.optimizer}, {how} in "
+            f"{m['train_time_s']:.2f} s ({m['wall_time_s']:.2f} s in all)"
         )
         click.echo(
             f"test accuracy {test['accuracy']:.3f} ({correct}/{test['n']})   "

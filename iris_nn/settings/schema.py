@@ -143,6 +143,8 @@ class Control:
     scale: str = "linear"  # linear | log, for sliders
 
 
+# plots.style's names: views/presentation.py's STYLES, keyed by them (views come after settings)
+PLOT_STYLES = ("paper", "talk", "dark")
 SLIDER_LOG = "log"
 CHOICE, NUMBER, LIST = Control("choice"), Control("number"), Control("list")
 TOGGLE, TEXT, HIDDEN = Control("toggle"), Control("text"), Control("hidden")
@@ -481,6 +483,17 @@ SCHEMA: tuple[Setting, ...] = (
         "the two inputs of the decision-regions plane; [] = the data set's or most influential",
         "plane",
         LIST,
+    ),
+    Setting(
+        "plots.style",
+        "str",
+        "paper",
+        Options(PLOT_STYLES),
+        "figures for print (paper) or a projector (talk: 1920 px wide, large text; dark: talk on a "
+        "dark ground)",
+        "style",
+        CHOICE,
+        flag="--style",
     ),
 )
 

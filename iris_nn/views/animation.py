@@ -22,6 +22,7 @@ from iris_nn.core.network import Network
 from iris_nn.store.rundir import PLOTS_DIR, read_snapshots, write_atomic
 from iris_nn.views.figures import RunView, load_view
 from iris_nn.views.influence import plane_features
+from iris_nn.views.presentation import get_style, present
 from iris_nn.views.regions import shaded_regions
 from iris_nn.views.style import (
     TEST_COLOUR,
@@ -170,6 +171,10 @@ def draw_frames(view: RunView) -> tuple[list[int], list[Image.Image]]:
         frameon=False,
     )
     heading = fig.suptitle("", fontsize=11)
+    style = get_style(view.style)
+    if style.name != "paper":  # a room's frames: larger text, and at least 1280 pixels wide
+        present(fig, style)
+        fig.set_dpi(style.gif_width_px / fig.get_size_inches()[0])
 
     # Blitting: the still parts are drawn once; each frame restores them and draws what moves.
     moving = [image, *flowers, *ax_regions.spines.values(), *(b for g in bars for b in g)]

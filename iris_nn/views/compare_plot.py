@@ -3,6 +3,11 @@
 One colour per run (solid: training rows, dashed: test rows), each run labelled with its name and
 the values of the config keys that differ. Older runs without ``test_loss`` in ``history.csv``
 draw their training curve only, and the figure says so.
+
+A curve that oscillates from one epoch to the next (a large learning rate's test loss can alternate
+between two values for thousands of epochs) would paint a solid band over every other curve: it is
+drawn as its running mean instead, its raw range as a light band behind, and the title says which
+curves are drawn so.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ RUN_COLOURS = (
     "#332288",
 )
 RUN_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
+SMOOTH = 0.05  # a running mean's window: the epochs within 5% of the epoch, either side
 MAX_SHOWN_VALUES = 4  # differing keys written in a run's label; past it, the rest are counted
 LABEL_WIDTH = 48  # characters before a label wraps
 
@@ -109,6 +115,47 @@ def _log_labels(ax: Axes, losses: Sequence[Array]) -> None:
     ax.yaxis.set_minor_formatter(FuncFormatter(minor))
 
 
+def oscillates(loss: Array) -> bool:
+    """Return whether a loss curve zigzags: over its second half, the log loss turns from rising to
+    falling (or back) at more than a third of the epochs, by more than 2% a step (median)."""
+    steps = np.diff(np.log(loss[len(loss) // 2 :]))
+    steps = steps[np.isfinite(steps) & (steps != 0)]
+    if len(steps) < 10:
+        return False
+    turns = np.mean(np.sign(steps[1:]) != np.sign(steps[:-1]))
+    return bool(turns > 1 / 3 and np.median(np.abs(steps)) > 0.02)
+
+
+def running_mean(loss: Array) -> tuple[Array, Array, Array]:
+    """Return a loss curve's running geometric mean (the mean on the log axis it is drawn on) and
+    its running min and max, each over the points within ``SMOOTH`` of the index, either side.
+
+    A window holds an even number of points (``i - h`` to ``i + h - 1``, one fewer where an end cuts it short), so that a curve
+    alternating between two values every epoch averages to a flat line, not a smaller zigzag.
+    """
+    n = len(loss)
+    half = np.maximum(1, (SMOOTH * np.arange(n)).astype(int))  # (n,)
+    lo, hi = np.maximum(np.arange(n) - half, 0), np.minimum(np.arange(n) + half, n)
+    lo += ((hi - lo) % 2 == 1) & (hi - lo > 1)  # cut short at an end: still an even count
+    sums = np.concatenate([[0.0], np.cumsum(np.log(loss))])
+    mean = np.exp((sums[hi] - sums[lo]) / (hi - lo))
+    low = np.array([loss[a:b].min() for a, b in zip(lo, hi, strict=True)])
+    high = np.array([loss[a:b].max() for a, b in zip(lo, hi, strict=True)])
+    return mean, low, high
+
+
+def _curve(ax: Axes, epoch: Array, loss: Array, ls: str, lw: float, **style: object) -> bool:
+    """Draw one loss curve; an oscillating one as its running mean over its raw range, light.
+    Return whether it was smoothed."""
+    if not oscillates(loss):
+        ax.plot(epoch, loss, ls, lw=lw, zorder=3, **style)  # type: ignore[arg-type]
+        return False
+    mean, low, high = running_mean(loss)
+    ax.fill_between(epoch, low, high, color=style["color"], alpha=0.15, lw=0, zorder=1)
+    ax.plot(epoch, mean, ls, lw=lw, zorder=2, **style)  # type: ignore[arg-type]
+    return True
+
+
 def compare_figure(comparison: Comparison) -> Figure:
     """Return the loss curves of the compared runs, read from their ``history.csv`` columns.
 
@@ -129,6 +176,7 @@ def compare_figure(comparison: Comparison) -> Figure:
     fig = new_figure(9.0, 4.2 + 0.17 * legend_lines)
     ax = fig.subplots()
     losses, last_epoch = [], 1
+    smoothed: list[str] = []  # "lr-3 test", ...
     for k, run in enumerate(runs):
         history = run.history or {}
         epoch = np.asarray(history["epoch"])
@@ -137,11 +185,13 @@ def compare_figure(comparison: Comparison) -> Figure:
         if len(epoch) < 3:  # a run of 0 or 1 epochs would draw no line
             style.setdefault("marker", "o")
         train = np.maximum(np.asarray(history["train_loss"], dtype=float), 1e-12)
-        ax.plot(epoch, train, "-", lw=1.6, label=labels[k], **style)  # type: ignore[arg-type]
+        if _curve(ax, epoch, train, "-", 1.6, label=labels[k], **style):
+            smoothed.append(f"{run.name} training")
         losses.append(train)
         if _has_test(run):
             test = np.maximum(np.asarray(history["test_loss"], dtype=float), 1e-12)
-            ax.plot(epoch, test, "--", lw=1.2, **style)  # type: ignore[arg-type]
+            if _curve(ax, epoch, test, "--", 1.2, **style):
+                smoothed.append(f"{run.name} test")
             losses.append(test)
     ax.set_yscale("log")
     _log_labels(ax, losses)
@@ -158,6 +208,12 @@ def compare_figure(comparison: Comparison) -> Figure:
         note = "solid: training rows; dashed: test rows (never used for training), where recorded"
     else:
         note = "training rows only: these runs' history.csv files hold no test loss"
+    if smoothed:
+        more = f" and {len(smoothed) - 3} more" if len(smoothed) > 3 else ""
+        note += (
+            f"\n{', '.join(smoothed[:3])}{more}: oscillating from epoch to epoch, so drawn as"
+            f" their\nrunning mean (over \u00b1{SMOOTH:.0%} of the epochs), the raw range shaded"
+        )
     ax.set_title(note, fontsize=9)
     handles = [Line2D([], [], color="#555555", ls="-", lw=1.6, label="training rows")]
     if with_test:

@@ -21,6 +21,7 @@ from iris_nn.store.model_file import load_model
 from iris_nn.store.rundata import check_rows_kept, run_rows
 from iris_nn.store.rundir import SPLIT_FILE, RunError, read_config, read_run
 from iris_nn.views import network_diagram, node_surfaces, outputs, regions, training
+from iris_nn.views.presentation import get_style
 from iris_nn.views.run_view import RunView
 
 
@@ -29,24 +30,34 @@ def load_view(
     run_name: str | None = None,
     rows: tuple[DatasetInfo, Array, Labels] | None = None,
     row: int | None = None,
+    style: str | None = None,
 ) -> RunView:
     """Return the run in ``run_dir`` with its data set's rows; raise RunError or ModelError.
 
     ``rows`` are the data set, ``X`` (in the model's feature order) and ``y`` when the caller
     holds them already (``train`` drawing the run it has just trained): a million rows are then
-    not read and parsed again.
+    not read and parsed again. ``style`` overrides the run's ``plots.style`` for this drawing.
     """
     if not Path(run_dir).is_dir():
         raise RunError(f"run directory {str(run_dir)!r} does not exist")
     model = load_model(run_dir)
     info, X, y = rows or run_rows(run_dir, model)
     run = read_run(run_dir, len(y), model)
-    plane = read_config(run.path).get("plots.plane")
+    saved = read_config(run.path)
+    plane = saved.get("plots.plane")
     if plane:  # the config's plane replaces the data set's own in every figure
         info = dataclasses.replace(info, plane=tuple(plane))
     split = run.split
     check_rows_kept(np.concatenate([split.train, split.val, split.test]), y, run.path / SPLIT_FILE)
-    return RunView(run, info, X, y, run_name or run.path.resolve().name, row)
+    return RunView(
+        run,
+        info,
+        X,
+        y,
+        run_name or run.path.resolve().name,
+        row,
+        style or saved.get("plots.style") or "paper",
+    )
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,8 @@ class FigureSpec:
     title: str
     how_to_read: str
     draw: Callable[[RunView], Figure]
+    fit: str = "relayout"  # how it takes plots.style (presentation.present): laid out by
+    # matplotlib again, "native" (draw lays it out for the style), or "scale" (in proportion)
 
     def reading(self, info: DatasetInfo) -> str:
         """Return ``how_to_read`` in the words of the data set ``info``."""
@@ -100,7 +113,8 @@ def _network(v: RunView) -> Figure:
     model = v.run.model
     row = v.example_rows[0]
     truth = model.classes[v.y[row]]
-    return network_diagram.network_figure(model, v.X[row], row, truth, v.name, v.info.noun)
+    style = get_style(v.style)
+    return network_diagram.network_figure(model, v.X[row], row, truth, v.name, v.info.noun, style)
 
 
 def _evolution(v: RunView) -> Figure:
@@ -198,6 +212,7 @@ FIGURES: tuple[FigureSpec, ...] = (
         "the largest, shown on the right for one test {noun}. Wide layers show their 12 units with "
         "the largest weights.",
         _network,
+        fit="native",
     ),
     FigureSpec(
         "node_surfaces.png",
@@ -208,6 +223,7 @@ FIGURES: tuple[FigureSpec, ...] = (
         "SoftMax probability, which add up to 1 at every point; the dots are the training "
         "{nouns}.",
         node_surfaces.node_surfaces_figure,
+        fit="scale",
     ),
 )
 FIGURE_NAMES = tuple(f.name for f in FIGURES)

@@ -3,7 +3,8 @@ with every weight written on its edge and every bias beside its unit.
 
 The canvas is measured in inches (one axes covers the whole figure, one data unit = one inch), so
 text sizes in points and distances between units compare directly when numbers are placed: each
-weight's number goes to the first free spot along its edge, strongest edges first. A layer wider
+weight's number goes to the first spot along its own edge where it overlaps no other text and no
+other edge crosses it, strongest edges first; an edge with no such spot goes unnumbered. A layer wider
 than 12 units shows the 12 with the largest weights; a layer with more than 60 edges, or with units
 left out, writes numbers on its strongest edges only. On the right, one example row's raw outputs
 go through SoftMax and ArgMax.
@@ -11,6 +12,7 @@ go through SoftMax and ArgMax.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -18,11 +20,14 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+from matplotlib.textpath import TextToPath
 from numpy.typing import NDArray
 
 from iris_nn.core.functional import Array, activate, argmax_one_hot, softmax
 from iris_nn.store.model_file import Model
+from iris_nn.views.presentation import PlotStyle, font_size
 from iris_nn.views.style import DPI, class_colour, title
 
 MAX_UNITS = 12  # units drawn per layer
@@ -34,6 +39,34 @@ SMALL, NAME, HEAD = 7.0, 8.0, 8.5  # font sizes, points
 CHAR_W = 0.62 / 72  # inches per character and point of font size (a digit of DejaVu Sans)
 PAD = 0.035  # inches of white round each number
 BOX_W, ARROW_W = 0.62, 0.55  # the SoftMax and ArgMax boxes; a number column and its arrow
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """The diagram's text sizes (points) and the room they need, for one ``plots.style``."""
+
+    small: float = SMALL  # weights, biases, the key
+    name: float = NAME  # inputs, classes, the SoftMax column's numbers
+    head: float = HEAD  # column headers
+    arrow_w: float = ARROW_W  # a number column and its arrow, inches
+    page_w: float = 14.0  # inches the columns spread over
+    line: float = 1.0  # line widths times this
+    units: int = MAX_UNITS  # units drawn per layer: fewer for a room, so numbers find room
+
+    @classmethod
+    def of(cls, style: PlotStyle | None) -> Sizes:
+        """Return the sizes of ``style`` (paper's when None)."""
+        if style is None or style.name == "paper":
+            return cls()
+        return cls(
+            font_size(SMALL, style),
+            font_size(NAME, style),
+            font_size(HEAD, style),
+            ARROW_W * font_size(NAME, style) / NAME,
+            (style.width_px or 1920) / DPI,
+            1.5,  # thicker, but a layer's 32 edges still leave room for numbers
+            8,
+        )
 
 
 @dataclass(frozen=True)
@@ -87,11 +120,12 @@ def unit_name(layer: int, unit: int, n_hidden_layers: int) -> str:
     return f"h{unit + 1}" if n_hidden_layers == 1 else f"h{layer}_{unit + 1}"
 
 
-def drawn_units(scores: Array) -> NDArray[np.intp]:
-    """Return the indices of the (at most 12) units with the largest ``scores``, in layer order."""
-    if len(scores) <= MAX_UNITS:
+def drawn_units(scores: Array, limit: int = MAX_UNITS) -> NDArray[np.intp]:
+    """Return the indices of the (at most 12, or ``limit``) units with the largest ``scores``, in
+    layer order."""
+    if len(scores) <= limit:
         return np.arange(len(scores))
-    return np.sort(np.argsort(-scores, kind="stable")[:MAX_UNITS])
+    return np.sort(np.argsort(-scores, kind="stable")[:limit])
 
 
 def unit_scores(Ws: Sequence[Array]) -> list[Array]:
@@ -137,54 +171,80 @@ def _number_edges(
     weights: Array,
     crowded: bool,
     fmt: Callable[[float], str] | None = None,
+    lines: Array | None = None,
+    sz: Sizes | None = None,
 ) -> int:
-    """Write each weight on its edge where it overlaps nothing; return how many were written.
+    """Write each weight on its own edge where its box crosses no other drawn line (``lines``,
+    every edge of the diagram with its half width) and overlaps no other text; return how many
+    were written.
 
     ``fmt`` writes a number (``two_decimals`` when None); ``weights`` may be any per-edge values
-    (backprop.png writes gradients).
+    (backprop.png writes gradients). ``lines`` are every drawn edge, (x0, y0, x1, y1, half width)
+    in inches; the layer's own ``segments`` when None.
 
-    Strongest edges first. A crowded layer numbers only an unbroken run of its strongest edges
-    (at most 16), so that every edge without a number is weaker than every edge with one.
+    Strongest edges first; an edge with no such spot goes without a number rather than put one
+    where it would seem to belong to another edge. A crowded layer numbers at most 16 edges, and
+    only among its 32 strongest.
     """
+    sz = sz or Sizes()
     # Spots along an edge, as fractions of the way from its source: the middle, then outwards.
-    spots = np.array([0.5, 0.38, 0.62, 0.28, 0.72, 0.44, 0.56, 0.2, 0.8, 0.33, 0.67, 0.24, 0.76])
+    spots = 0.5 + np.array([0.0, *(s * k for k in np.arange(0.03, 0.4, 0.03) for s in (-1, 1))])
+    order = np.argsort(-np.abs(weights), kind="stable")
     written = 0
-    for e in np.argsort(-np.abs(weights), kind="stable"):
+    for e in order[: 2 * MAX_NUMBERS] if crowded else order:
         if crowded and written == MAX_NUMBERS:
             break
         x0, y0, x1, y1 = segments[e]
         points = np.column_stack([x0 + spots * (x1 - x0), y0 + spots * (y1 - y0)])  # (spots, 2)
-        # A number where another edge crosses would seem to belong to either: such spots last.
-        others = np.delete(segments, e, axis=0)
-        clear = _distance(points, others) > 0.09
+        drawn = np.column_stack([segments, np.zeros(len(segments))]) if lines is None else lines
+        own = np.all(drawn[:, :4] == segments[e], axis=1)
+        others = drawn[~own]
         text = (fmt or two_decimals)(float(weights[e]))
-        for x, y in np.concatenate([points[clear], points[~clear]]):
-            box = text_box(x, y, text, SMALL)
-            if taken.free(box):
+        w, h, _ = TextToPath().get_text_width_height_descent(
+            text, FontProperties(size=sz.small), False
+        )
+        ink = np.array([-w / 2 - 1, -h * 0.8 - 1, w / 2 + 1, h * 0.8 + 1]) / 72  # a point round
+        for x, y in points:
+            box = text_box(x, y, text, sz.small)
+            if taken.free(box) and not crosses(ink + np.array([x, y, x, y]), others).any():
                 taken.take(box)
                 colour = POSITIVE if weights[e] >= 0 else NEGATIVE
-                _write(ax, backs, box, x, y, text, fontsize=SMALL, color=colour)
+                _write(
+                    ax,
+                    backs,
+                    ink + np.array([x, y, x, y]) + PAD / 2 * np.array([-1, -1, 1, 1]),
+                    x,
+                    y,
+                    text,
+                    fontsize=sz.small,
+                    color=colour,
+                )
                 written += 1
-                break
-        else:
-            if crowded:
                 break
     return written
 
 
-def _distance(points: Array, segments: Array) -> Array:
-    """Return each point's distance (inches) to the nearest of ``segments`` (x0, y0, x1, y1)."""
-    if not len(segments):
-        return np.full(len(points), np.inf)
-    a, b = segments[:, :2], segments[:, 2:]  # (m, 2) ends
-    ab = b - a
-    t = np.einsum("pmk,mk->pm", points[:, None, :] - a, ab) / np.maximum((ab**2).sum(axis=1), 1e-12)
-    nearest = a + np.clip(t, 0.0, 1.0)[..., None] * ab  # (points, m, 2)
-    return np.sqrt(((points[:, None, :] - nearest) ** 2).sum(axis=-1)).min(axis=1)
+def crosses(box: Array, lines: Array) -> NDArray[np.bool_]:
+    """Return, per line (x0, y0, x1, y1[, half width]), whether it passes through ``box`` (x0, y0,
+    x1, y1) grown by the line's half width: the segment is clipped to the box (Liang-Barsky)."""
+    if not len(lines):
+        return np.zeros(0, dtype=bool)
+    grow = lines[:, 4] if lines.shape[1] > 4 else np.zeros(len(lines))
+    a, d = lines[:, :2], lines[:, 2:4] - lines[:, :2]  # (m, 2) start and direction
+    lo = np.column_stack([box[0] - grow, box[1] - grow])  # (m, 2)
+    hi = np.column_stack([box[2] + grow, box[3] + grow])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t1, t2 = (lo - a) / d, (hi - a) / d  # (m, 2): where each slab is entered and left
+    flat = d == 0  # parallel to a slab: inside it for every t, or never
+    inside = (a >= lo) & (a <= hi)
+    t_in = np.where(flat, np.where(inside, -np.inf, np.inf), np.minimum(t1, t2))
+    t_out = np.where(flat, np.where(inside, np.inf, -np.inf), np.maximum(t1, t2))
+    enter, leave = np.maximum(t_in.max(axis=1), 0.0), np.minimum(t_out.min(axis=1), 1.0)
+    return enter <= leave
 
 
 def _edges(
-    ax: Axes, columns: Sequence[Column], Ws: Sequence[Array]
+    ax: Axes, columns: Sequence[Column], Ws: Sequence[Array], line: float = 1.0
 ) -> list[tuple[Array, Array, bool]]:
     """Draw the edges between drawn units; return per layer the edges (x0, y0, x1, y1), their
     weights, and whether the layer is crowded (units left out, or more than 60 edges)."""
@@ -199,7 +259,7 @@ def _edges(
             LineCollection(
                 list(segments.reshape(-1, 2, 2)),  # (edges, 2 ends, x y)
                 colors=np.where(w >= 0, POSITIVE, NEGATIVE),
-                linewidths=0.35 + 2.8 * np.abs(w) / biggest,
+                linewidths=edge_width(w, biggest, line),
                 alpha=0.75,
                 zorder=1,
             )
@@ -207,6 +267,11 @@ def _edges(
         crowded = a.left_out > 0 or b.left_out > 0 or W.size > MAX_EDGES
         layers.append((segments, w, crowded))
     return layers
+
+
+def edge_width(w: Array, biggest: float, line: float = 1.0) -> Array:
+    """Return the drawn widths (points) of edges of weights ``w``: thicker = larger."""
+    return (0.35 + 2.8 * np.abs(w) / biggest) * line
 
 
 def _units(
@@ -217,12 +282,14 @@ def _units(
     model: Model,
     head_y: float,
     beside: Callable[[int, int], str] | None = None,
+    sz: Sizes | None = None,
 ) -> None:
     """Draw every column's units with their names or biases, its header, and what is left out.
 
     ``beside(layer, unit)`` writes the text above a hidden or output unit after its name (its bias
     ``b 0.12`` when None).
     """
+    sz = sz or Sizes()
     net, features = model.net, model.features
     L = net.n_layers
     for c, col in enumerate(columns):
@@ -236,23 +303,24 @@ def _units(
                 _glyph(ax, col.x, yy, net.activation)
             if kind == "input":
                 x_name = col.x - R - 0.07
-                ax.text(x_name, yy, features[unit], ha="right", va="center", fontsize=NAME)
-                taken.take(text_box(x_name, yy, features[unit], NAME, "right"))
+                ax.text(x_name, yy, features[unit], ha="right", va="center", fontsize=sz.name)
+                taken.take(text_box(x_name, yy, features[unit], sz.name, "right"))
                 continue
             # hidden units by name, as node_surfaces.png and a layer with units left out need
             tag = f"{unit_name(c, int(unit), L - 1)}  " if kind == "hidden" else ""
             said = beside(c, int(unit)) if beside else f"b {two_decimals(float(net.b(c)[unit]))}"
             bias = f"{tag}{said}"
-            box = text_box(col.x, yy + R + 0.1, bias, SMALL)
+            above = yy + R + 0.04 + sz.small / 72 * 0.8  # clear of the unit at any text size
+            box = text_box(col.x, above, bias, sz.small)
             taken.take(box)
-            _write(ax, backs, box, col.x, yy + R + 0.1, bias, fontsize=SMALL, color="#222222")
+            _write(ax, backs, box, col.x, above, bias, fontsize=sz.small, color="#222222")
         if kind == "input":
             head = "inputs\n(scaled)" if col.size > 1 else "input\n(scaled)"
         elif kind == "output":
             head = "raw outputs"
         else:
             head = f"hidden layer {c}\n{col.size} {net.activation} unit{'s' * (col.size > 1)}"
-        ax.text(col.x, head_y, head, ha="center", va="bottom", fontsize=HEAD, fontweight="bold")
+        ax.text(col.x, head_y, head, ha="center", va="bottom", fontsize=sz.head, fontweight="bold")
         if col.left_out:
             what = {"input": "input", "output": "class", "hidden": "unit"}[kind]
             many = {"input": "inputs", "class": "classes", "unit": "units"}[what]
@@ -263,26 +331,34 @@ def _units(
                 note,
                 ha="center",
                 va="top",
-                fontsize=SMALL,
+                fontsize=sz.small,
                 color="#444444",
                 style="italic",
             )
-            taken.take(text_box(col.x, col.ys.min() - R - 0.2, note, SMALL))
+            taken.take(text_box(col.x, col.ys.min() - R - 0.2, note, sz.small))
 
 
 def _softmax_argmax(
-    ax: Axes, model: Model, x_example: Array, out: Column, class_w: float, head_y: float, who: str
+    ax: Axes,
+    model: Model,
+    x_example: Array,
+    out: Column,
+    class_w: float,
+    head_y: float,
+    who: str,
+    sz: Sizes | None = None,
 ) -> None:
     """Draw one row's raw outputs going through SoftMax and ArgMax, right of the output units."""
+    sz = sz or Sizes()
     classes = model.classes
     z = model.logits(x_example[None, :])[0]  # (n_classes,)
     p = softmax(z)
     hot = argmax_one_hot(p)  # (n_classes,)
     x_name = out.x + R + 0.1
     x_raw = max(x_name + class_w + 0.2, out.x + 0.75)  # headers "raw outputs" and "row 17" apart
-    x_box1 = x_raw + ARROW_W + 0.12
+    x_box1 = x_raw + sz.arrow_w + 0.12
     x_p = x_box1 + BOX_W + 0.2
-    x_box2 = x_p + ARROW_W + 0.12
+    x_box2 = x_p + sz.arrow_w + 0.12
     x_hot = x_box2 + BOX_W + 0.2
     lo, hi = out.ys.min() - R - 0.05, out.ys.max() + R + 0.05
     for x_box, label in ((x_box1, "SoftMax"), (x_box2, "ArgMax")):
@@ -305,15 +381,15 @@ def _softmax_argmax(
             label,
             ha="center",
             va="center",
-            fontsize=NAME,
+            fontsize=sz.name,
             fontweight="bold",
             rotation=90 if upright else 0,
             zorder=3,
         )
     arrows = (
-        (x_raw + ARROW_W - 0.1, x_box1),
+        (x_raw + sz.arrow_w - 0.1, x_box1),
         (x_box1 + BOX_W, x_p - 0.06),
-        (x_p + ARROW_W - 0.1, x_box2),
+        (x_p + sz.arrow_w - 0.1, x_box2),
         (x_box2 + BOX_W, x_hot - 0.06),
     )
     for unit, yy in zip(out.units, out.ys, strict=True):
@@ -323,19 +399,19 @@ def _softmax_argmax(
             classes[unit],
             ha="left",
             va="center",
-            fontsize=NAME,
+            fontsize=sz.name,
             color=class_colour(int(unit)),
             fontweight="bold",
         )
-        ax.text(x_raw, yy, f"{z[unit]:.2f}", ha="left", va="center", fontsize=NAME)
-        ax.text(x_p, yy, f"{p[unit]:.3f}", ha="left", va="center", fontsize=NAME)
+        ax.text(x_raw, yy, f"{z[unit]:.2f}", ha="left", va="center", fontsize=sz.name)
+        ax.text(x_p, yy, f"{p[unit]:.3f}", ha="left", va="center", fontsize=sz.name)
         ax.text(
             x_hot,
             yy,
             str(hot[unit]),
             ha="left",
             va="center",
-            fontsize=NAME,
+            fontsize=sz.name,
             fontweight="bold" if hot[unit] else "normal",
         )
         for x0, x1 in arrows:
@@ -355,7 +431,7 @@ def _softmax_argmax(
         (x_p + 0.22, "probability"),
         (x_hot + 0.05, "one-hot"),
     ):
-        ax.text(x, head_y, head, ha="center", va="bottom", fontsize=HEAD)
+        ax.text(x, head_y, head, ha="center", va="bottom", fontsize=sz.head)
 
 
 @dataclass
@@ -373,7 +449,12 @@ class Canvas:
 
 
 def canvas(
-    model: Model, Ws: Sequence[Array], right: float, n_notes: int, top: float = 1.2
+    model: Model,
+    Ws: Sequence[Array],
+    right: float,
+    n_notes: int,
+    top: float = 1.2,
+    sz: Sizes | None = None,
 ) -> Canvas:
     """Return the canvas of ``model``'s network with its units placed: at most 12 per column,
     chosen by the size of ``Ws`` (the weights, or any per-edge values of their shapes).
@@ -385,24 +466,27 @@ def canvas(
     features, classes = model.features, model.classes
     L = len(Ws)
     scores = unit_scores(Ws)
-    picks = [drawn_units(s) for s in scores]
+    sz = sz or Sizes()
+    picks = [drawn_units(s, sz.units) for s in scores]
     n_rows = max(len(p) for p in picks)
-    step = min(0.8, 7.4 / n_rows)  # between the units of a column
-    name_w = max(len(features[i]) for i in picks[0]) * NAME * CHAR_W
-    class_w = max(len(classes[i]) for i in picks[-1]) * NAME * CHAR_W
+    # between the units of a column: room for a unit and the bias written above it
+    step = max(min(0.8, 7.4 / n_rows), 2 * R + 0.1 + 1.6 * sz.small / 72)
+    name_w = max(len(features[i]) for i in picks[0]) * sz.name * CHAR_W
+    class_w = max(len(classes[i]) for i in picks[-1]) * sz.name * CHAR_W
     left = 0.3 + name_w + R
     right = max(R + 0.1 + class_w + 0.2, 0.75) + right
-    gap = float(np.clip((14.0 - left - right) / L, 0.9, 2.7))
+    gap = float(np.clip((sz.page_w - left - right) / L, 0.9, 2.7))
     any_left_out = any(len(p) < len(s) for p, s in zip(picks, scores, strict=True))
     n_notes += any_left_out
-    bottom = 0.3 + 0.16 * n_notes + (0.45 if any_left_out else 0.2)
+    bottom = 0.3 + 1.5 * 1.1 * sz.small / 72 * n_notes + (0.45 if any_left_out else 0.2)
+    top *= sz.head / HEAD
     width, height = left + L * gap + right, bottom + n_rows * step + top
     fig = Figure(figsize=(width, height), dpi=DPI)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, width)
     ax.set_ylim(0, height)
     ax.set_axis_off()
-    middle, head_y = bottom + n_rows * step / 2, bottom + n_rows * step + 0.2
+    middle, head_y = bottom + n_rows * step / 2, bottom + n_rows * step + 0.2 * sz.head / HEAD
     columns = [
         Column(left + c * gap, p, middle + ((len(p) - 1) / 2 - np.arange(len(p))) * step, len(s))
         for c, (p, s) in enumerate(zip(picks, scores, strict=True))
@@ -427,6 +511,7 @@ def network_figure(
     truth: str,
     run_name: str,
     noun: str = "flower",
+    style: PlotStyle | None = None,
 ) -> Figure:
     """Return the network drawn as the lesson draws it, with its weights and biases.
 
@@ -447,20 +532,29 @@ def network_figure(
         Shown in the title.
     noun : str
         What a row is ("flower").
+    style : PlotStyle, optional
+        ``plots.style``: the text sizes and line widths laid out for (paper's when omitted).
     """
+    sz = Sizes.of(style)
     net = model.net
     L = net.n_layers
     Ws = [net.W(i) for i in range(1, L + 1)]  # (n_in, n_out) each
-    right = 2 * (ARROW_W + 0.12 + BOX_W + 0.2) + 0.45  # the SoftMax and ArgMax columns
-    c = canvas(model, Ws, right, n_notes=3)
+    # the SoftMax and ArgMax columns, then room for the last header, "one-hot"
+    right = 2 * (sz.arrow_w + 0.12 + BOX_W + 0.2) + 0.45 * sz.head / HEAD
+    wide = sz.small != SMALL  # a room's text: the key's lines wrap, about twice as many
+    c = canvas(model, Ws, right, n_notes=7 if wide else 3, sz=sz)
     ax, columns, taken, backs, head_y = c.ax, c.columns, c.taken, c.backs, c.head_y
 
     # ------------------------------------------------------------------ drawing
-    layers = _edges(ax, columns, Ws)
-    _units(ax, taken, backs, columns, model, head_y)
-    numbered = sum(_number_edges(ax, taken, backs, *layer) for layer in layers)
+    layers = _edges(ax, columns, Ws, sz.line)
+    _units(ax, taken, backs, columns, model, head_y, sz=sz)
+    biggest = max(float(np.abs(W).max()) for W in Ws) or 1.0
+    lines = np.concatenate(  # (all edges, 5): the ends and half the drawn width, inches
+        [np.column_stack([seg, edge_width(w, biggest, sz.line) / 72 / 2]) for seg, w, _ in layers]
+    )
+    numbered = sum(_number_edges(ax, taken, backs, *layer, lines=lines, sz=sz) for layer in layers)
     ax.add_collection(PatchCollection(backs, fc="white", ec="none", alpha=0.9, zorder=5))
-    _softmax_argmax(ax, model, x_example, columns[-1], c.class_w, head_y, f"{noun} {row}")
+    _softmax_argmax(ax, model, x_example, columns[-1], c.class_w, head_y, f"{noun} {row}", sz)
     names = {1: "", 2: "; h3 = hidden unit 3"}.get(L, "; h2_3 = unit 3 of hidden layer 2")
     total = sum(W.size for W in Ws)
     notes = [
@@ -468,15 +562,20 @@ def network_figure(
         f"{names}. Numbers rounded to 2 decimals; the weights act on the scaled inputs.",
         "Numbers on every weight."
         if numbered == total
-        else f"Numbers on {numbered} of the {total} weights: in crowded layers, the strongest only.",
+        else f"Numbers on {numbered} of the {total} weights: each only where it fits on its own "
+        "edge and on no other line (in crowded layers, among the strongest only).",
         f"Right: {noun} {row} (a {truth}) through SoftMax (probabilities adding up to 1) and "
         "ArgMax (1 for the largest, 0 for the rest).",
     ]
     if c.any_left_out:
-        notes.insert(2, LEFT_OUT_NOTE)
-    key = "\n".join(notes)
+        notes.insert(2, LEFT_OUT_NOTE.replace("12", str(sz.units)))
+    width = c.fig.get_size_inches()[0]
+    chars = int((width - 0.5) / (sz.small * CHAR_W * 0.9))  # characters in a line of the key
+    key = "\n".join(line for note in notes for line in textwrap.wrap(note, chars))
     ax.text(
-        0.25, 0.2, key, ha="left", va="bottom", fontsize=SMALL, color="#333333", linespacing=1.5
+        0.25, 0.2, key, ha="left", va="bottom", fontsize=sz.small, color="#333333", linespacing=1.5
     )
     title(c.fig, "The network: weights on the edges, biases beside the units", run_name)
+    if style is not None and wide:  # the title grows with the text
+        c.fig.suptitle(c.fig.get_suptitle(), fontsize=font_size(11.0, style))
     return c.fig

@@ -5,7 +5,10 @@ For the lesson's network this is the whole story in one picture: two ReLU units 
 each raw output adds the bent surfaces up with its weights, and SoftMax turns the raw outputs into
 probability surfaces that add up to 1 everywhere. Any other inputs stay at their training median.
 Every panel is titled with its formula, numbers filled in (at most 4 terms, then "+ k more"); each
-row of panels shares one colour scale, shown by its colour bar.
+row of panels shares one colour scale, shown by its colour bar. A formula on the inputs is written
+in the units of the axes: the run's scaling ``(x - center) / scale`` is folded into the weights
+(``w / scale``) and the bias (``b - sum of w * center / scale``), so the axis values plugged into
+the title give the panel's value.
 
 All panels are drawn on one canvas measured in inches (one axes over the whole figure): twenty
 axes with their own ticks would cost several times the drawing itself, so the few ticks needed
@@ -61,20 +64,43 @@ class Panel:
     row: str  # "hidden", "raw" or "softmax"
 
 
-def formula(weights: Array, names: Sequence[str], bias: float, wrap: bool = False) -> str:
+def _number(x: float) -> str:
+    """Return ``|x|`` with 2 decimals, or 2 significant digits when that would print ``0.00``
+    (a weight on a feature measured in hundreds, folded, is small but not zero)."""
+    return f"{abs(x):.2f}" if abs(x) >= 0.005 or x == 0 else f"{abs(x):.2g}"
+
+
+def formula(
+    weights: Array,
+    names: Sequence[str],
+    bias: float,
+    wrap: bool = False,
+    strength: Array | None = None,
+) -> str:
     """Return ``1.32 petal_width - 2.10 sepal_width + 0.41``: the 4 largest terms in input order,
     then ``+ k more`` for the others, then the bias. With ``wrap``, the spaces inside a term are
-    no-break spaces, so that a line break falls only between terms."""
-    keep = np.sort(np.argsort(-np.abs(weights), kind="stable")[:MAX_TERMS])
+    no-break spaces, so that a line break falls only between terms. ``strength`` (one per term)
+    chooses the terms kept instead of the weights' sizes: a folded weight's size depends on its
+    input's unit."""
+    size = np.abs(weights) if strength is None else np.abs(strength)
+    keep = np.sort(np.argsort(-size, kind="stable")[:MAX_TERMS])
     parts = []
     for k, j in enumerate(keep):
         w = float(weights[j])
         sign = ("-" if w < 0 else "") if k == 0 else ("-" if w < 0 else "+") + NBSP
-        parts.append(f"{sign}{abs(w):.2f}{NBSP}{names[j]}")
+        parts.append(f"{sign}{_number(w)}{NBSP}{names[j]}")
     if len(weights) > len(keep):
         parts.append(f"+{NBSP}{len(weights) - len(keep)}{NBSP}more")
-    parts.append(f"{'-' if bias < 0 else '+'}{NBSP}{abs(bias):.2f}")
+    parts.append(f"{'-' if bias < 0 else '+'}{NBSP}{_number(bias)}")
     return " ".join(parts).replace(NBSP, " ") if not wrap else " ".join(parts)
+
+
+def raw_units(model: Model, W: Array, b: Array) -> tuple[Array, Array]:
+    """Return the first layer's ``W`` (n_features, n_units) and ``b`` (n_units,) folded so that
+    they act on raw measurements: ``w / scale`` and ``b - sum of w * center / scale``."""
+    center, scale = model.scaler.center, model.scaler.scale
+    W_raw = W / scale[:, None]  # (n_features, n_units)
+    return W_raw, b - center @ W_raw
 
 
 def surfaces(model: Model, Xg: Array, shape: tuple[int, int]) -> tuple[list[Panel], int]:
@@ -90,18 +116,20 @@ def surfaces(model: Model, Xg: Array, shape: tuple[int, int]) -> tuple[list[Pane
     n_hidden, last = len(net.hidden), net.n_layers
     panels = []
     if n_hidden:
-        W1, b1 = net.W(1), net.b(1)
+        W1, b1 = raw_units(model, net.W(1), net.b(1))
         strength = np.abs(net.W(2)).sum(axis=1)  # (hidden_1,): each unit's outgoing weights
         for u in np.sort(np.argsort(-strength, kind="stable")[:MAX_UNITS]):
-            inside = formula(W1[:, u], features, float(b1[u]), wrap=True)
+            inside = formula(W1[:, u], features, float(b1[u]), True, net.W(1)[:, u])
             heading = f"{unit_name(1, int(u), n_hidden)}{NBSP}={NBSP}{net.activation}({inside})"
             panels.append(Panel(activations[1][:, u].reshape(shape), heading, "hidden"))
         inputs = [unit_name(last - 1, j, n_hidden) for j in range(net.sizes[-2])]
     else:
         inputs = list(features)
     n_classes = min(len(classes), MAX_CLASSES)
+    W_out, b_out = (net.W(last), net.b(last)) if n_hidden else raw_units(model, net.W(1), net.b(1))
+    W_out, b_out = W_out / model.temperature, b_out / model.temperature  # as the panels are drawn
     for k in range(n_classes):
-        weighed = formula(net.W(last)[:, k], inputs, float(net.b(last)[k]), wrap=True)
+        weighed = formula(W_out[:, k], inputs, float(b_out[k]), True, net.W(last)[:, k])
         heading = f"{classes[k]}{NBSP}={NBSP}{weighed}"
         panels.append(Panel((zs[-1][:, k] / model.temperature).reshape(shape), heading, "raw"))
     for k in range(n_classes):
@@ -351,6 +379,7 @@ def node_surfaces_figure(view: RunView, plane: tuple[int, int] | None = None) ->
     notes = [
         f"{'Ticks along the bottom' if flat else 'Dots'}: {sample or f'the training {noun}s'}."
     ]
+    notes.append("Formulas on the raw inputs, in the axes' units (the scaling folded in).")
     if len(hidden) == 1:
         notes.append("h1, h2, ...: the hidden units.")
     elif hidden:
@@ -361,7 +390,7 @@ def node_surfaces_figure(view: RunView, plane: tuple[int, int] | None = None) ->
         )
     if n_classes < len(model.classes):
         notes.append(f"The first {n_classes} of {len(model.classes)} classes.")
-    key = " ".join(notes)
+    key = _wrap(" ".join(notes).replace(" ", NBSP).replace(f".{NBSP}", ". "), width - left - 0.2)
     ax.text(left, 0.12, key, ha="left", va="bottom", fontsize=PT, color="#333333")
     others = " (other inputs at their training median)" if len(features) > 2 else ""
     where = "along the input" if flat else f"over the plane{others}"

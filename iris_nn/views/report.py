@@ -21,6 +21,7 @@ from iris_nn.core.network import describe
 from iris_nn.data.datasets import DatasetInfo, get_dataset
 from iris_nn.store.rundir import PLOTS_DIR, REPORT_FILE, SNAPSHOTS_FILE, RunFiles, write_atomic
 from iris_nn.views.figures import FIGURES, RunView, load_view
+from iris_nn.views.presentation import get_style, present
 from iris_nn.views.style import png_bytes, vector_bytes
 
 
@@ -52,8 +53,9 @@ def render_run(
     out = view.run.path / PLOTS_DIR
     out.mkdir(exist_ok=True)
     written, images = [], {}
+    style = get_style(view.style)
     for spec in FIGURES:  # one at a time: a figure's memory is freed before the next is drawn
-        fig = spec.draw(view)
+        fig = present(spec.draw(view), style, spec.fit)
         png = png_bytes(fig)
         write_atomic(out / spec.name, png)
         written.append(out / spec.name)
@@ -64,7 +66,7 @@ def render_run(
             written.append(path)
     report = view.run.path / REPORT_FILE
     motion = motion_section(view.run.path / PLOTS_DIR)
-    page = report_html(view.run, view.name, images, motion, view.info)
+    page = report_html(view.run, view.name, images, motion, view.info, view.style)
     write_atomic(report, page.encode("utf-8"))
     written.append(report)
     return written
@@ -88,6 +90,28 @@ figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { color: #444; max-width: 52rem; }
 .grid { display: flex; flex-wrap: wrap; gap: 0 3rem; }
 """
+# plots.style: talk is read across a room (a larger base font, the whole width), dark is talk in
+# light text on a dark ground; every colour pair stays at WCAG's 4.5:1 or more
+TALK_STYLE = """
+body { font-size: 20px; max-width: 96rem; }
+pre { font-size: 18px; }
+"""
+DARK_STYLE = """
+body { background: #121212; color: #F0F0F0; }
+.sub { color: #C8C8C8; }
+figcaption { color: #DCDCDC; }
+pre { background: #1E1E1E; color: #F0F0F0; }
+th, td { border-bottom-color: #555; }
+h2 { border-bottom-color: #555; }
+a { color: #8AB4F8; }
+figure img { border-color: #333; }
+"""
+
+
+def page_style(style: str) -> str:
+    """Return the report's CSS for ``plots.style``."""
+    extra = {"paper": "", "talk": TALK_STYLE, "dark": TALK_STYLE + DARK_STYLE}[style]
+    return STYLE + extra
 
 
 def _e(value: Any) -> str:
@@ -131,7 +155,8 @@ def summary_table(run: RunFiles, info: DatasetInfo) -> str:
         ("test log loss", _num(test.get("log_loss"))),
         ("seed", _e(m.get("seed"))),
         ("created (UTC)", _e(meta.get("created"))),
-        ("training time", _num(m.get("wall_time_s"), "{:.2f} s")),
+        ("training time (epochs)", _num(m.get("train_time_s", m.get("wall_time_s")), "{:.2f} s")),
+        ("run time (in all)", _num(m.get("wall_time_s"), "{:.2f} s")),
         ("versions", _e(", ".join(f"{k} {v}" for k, v in (m.get("versions") or {}).items()))),
     ]
     body = "".join(
@@ -178,26 +203,37 @@ MOTION_SCRIPT = """
   var data = JSON.parse(document.getElementById("motion-frames").textContent);
   var img = document.getElementById("motion-frame"), slider = document.getElementById("motion-slider");
   var label = document.getElementById("motion-epoch"), button = document.getElementById("motion-play");
-  var timer = null;
+  var last = data.frames.length - 1, timer = null;
   function show(k) {
+    k = Math.max(0, Math.min(k, last));
     slider.value = k; img.src = data.frames[k];
     label.textContent = "epoch " + data.epochs[k] + " (frame " + (k + 1) + " of " + data.frames.length + ")";
   }
   function stop() { clearInterval(timer); timer = null; button.textContent = "Play"; }
   slider.addEventListener("input", function () { stop(); show(+slider.value); });
+  document.getElementById("motion-previous").addEventListener("click", function () { stop(); show(+slider.value - 1); });
+  document.getElementById("motion-next").addEventListener("click", function () { stop(); show(+slider.value + 1); });
   button.addEventListener("click", function () {
     if (timer) { stop(); return; }
-    if (+slider.value === data.frames.length - 1) show(0);
+    if (+slider.value === last) show(0);
     button.textContent = "Pause";
     timer = setInterval(function () {
       var k = +slider.value + 1;
-      if (k >= data.frames.length) { stop(); return; }
+      if (k > last) { stop(); return; }
       show(k);
     }, data.ms);
   });
   document.getElementById("motion-controls").hidden = false;
-  var m = /frame=(\\d+)/.exec(location.hash);
-  show(m ? Math.min(+m[1], data.frames.length - 1) : data.frames.length - 1);
+  // #frame=N counts from 1, as the label does, and brings the player into view
+  function fromHash() {
+    var m = /frame=(\\d+)/.exec(location.hash);
+    if (!m) return false;
+    stop(); show(+m[1] - 1);
+    document.getElementById("motion").scrollIntoView();
+    return true;
+  }
+  window.addEventListener("hashchange", fromHash);
+  if (!fromHash()) show(last);
 })();
 """
 
@@ -233,9 +269,12 @@ def motion_section(plots: Path) -> str:
         "<p>The network as training moved it, at the epochs of <code>snapshots.npz</code> (spread "
         "evenly on a log scale: training changes fastest at the start): the decision regions, the "
         "SoftMax probabilities of the followed training flowers, and the loss so far. Drag the "
-        "slider or press Play.</p>\n"
+        "slider, step with the arrows or press Play; <code>#frame=N</code> at the end of the "
+        "page's address opens frame N (from 1).</p>\n"
         f'<figure><img id="motion-frame" src="{gif_uri}" alt="training, epoch by epoch">\n'
         '<div id="motion-controls" hidden><button id="motion-play" type="button">Play</button> '
+        '<button id="motion-previous" type="button" aria-label="previous frame">&#9664;</button> '
+        '<button id="motion-next" type="button" aria-label="next frame">&#9654;</button> '
         f'<input id="motion-slider" type="range" min="0" max="{len(frames) - 1}" '
         f'value="{len(frames) - 1}" style="width: 40rem; max-width: 70%"> '
         '<span id="motion-epoch"></span></div></figure>\n'
@@ -251,6 +290,7 @@ def report_html(
     images: dict[str, bytes],
     motion: str = "",
     info: DatasetInfo | None = None,
+    style: str = "paper",
 ) -> str:
     """Return the self-contained report page of ``run`` with the PNGs in ``images`` embedded.
 
@@ -273,7 +313,7 @@ def report_html(
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>iris-nn run {_e(name)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        f"<title>iris-nn run {_e(name)}</title>\n<style>{page_style(style)}</style>\n</head>\n<body>\n"
         f"<h1>iris-nn run {_e(name)}</h1>\n"
         f'<p class="sub">A neural network trained on {_e(trained_on)}: a forward pass to raw '
         "outputs, SoftMax to probabilities, cross-entropy loss, backpropagation and gradient "

@@ -30,6 +30,7 @@ class RunView:
     y: Labels  # (n_samples,)
     name: str
     row: int | None = None  # the example row, when given instead of the config's plots.row
+    style: str = "paper"  # plots.style: the run's own, or plot --style's
 
     @cached_property
     def training(self) -> influence.Spread:

