@@ -235,6 +235,22 @@ def format_option(*choices: str, help: str = "table for people; json for program
     )
 
 
+def name_option(help: str) -> Any:
+    """Return the ``--name`` option, its value checked as a run's name before any work."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        from iris_nn.store.outdir import check_name  # the rule of run names, where runs are made
+
+        if value is not None:
+            try:
+                check_name(value)
+            except BadInputError as e:
+                raise usage_error(f"--name: {e}") from None
+        return value
+
+    return click.option("--name", help=help, callback=check)
+
+
 def out_option(
     help: str = "Directory of runs; without a model, the newest completed run in it is used.",
 ) -> Any:

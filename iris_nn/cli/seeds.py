@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from iris_nn.cli.app import CONTEXT, Failure, cli, usage_error
+from iris_nn.cli.app import CONTEXT, Failure, cli
 from iris_nn.cli.hints import lower_lr_hint
-from iris_nn.cli.options import config_options, format_option, out_option
+from iris_nn.cli.options import config_options, format_option, name_option, out_option
 from iris_nn.cli.signals import SIGNAL_EXIT, Interrupted, raise_on_signals
 from iris_nn.cli.streams import stdout_is_product
 from iris_nn.views.progress import TaskProgress
@@ -35,7 +35,7 @@ from iris_nn.views.progress import TaskProgress
     help="Processes sharing the networks [default: all cores].",
 )
 @out_option(help="Directory the study's directory is written in.")
-@click.option("--name", help="Directory name [default: <config name>-seeds-<YYYYmmdd-HHMMSS>].")
+@name_option("Directory name [default: <config name>-seeds-<YYYYmmdd-HHMMSS>].")
 @format_option("table", "json")
 def seeds(config: Any, n: int, jobs: int | None, out: str, name: str | None, fmt: str) -> None:
     """Train one config N times, differing only in the random initial weights.
@@ -54,17 +54,11 @@ def seeds(config: Any, n: int, jobs: int | None, out: str, name: str | None, fmt
       iris-nn seeds --epochs 500 --name quick
     """
     stdout_is_product()
-    from iris_nn.core.errors import BadInputError, DivergenceError
+    from iris_nn.core.errors import DivergenceError
     from iris_nn.experiments.seeds import run_study
     from iris_nn.store.jsontext import dumps
-    from iris_nn.store.outdir import check_name
     from iris_nn.views.seeds import format_table, render_study
 
-    if name is not None:
-        try:
-            check_name(name)
-        except BadInputError as e:
-            raise usage_error(f"--name: {e}") from None
     progress = TaskProgress("network")
     try:
         with raise_on_signals():

@@ -10,7 +10,7 @@ import click
 
 from iris_nn.cli.app import CONTEXT, Failure, cli, usage_error
 from iris_nn.cli.hints import dead_units_warning, divergence_hint, lower_lr_hint
-from iris_nn.cli.options import config_options, out_option
+from iris_nn.cli.options import config_options, name_option, out_option
 from iris_nn.cli.signals import SIGNAL_EXIT, stop_on_signals
 from iris_nn.cli.streams import stdout_is_product
 from iris_nn.views.progress import EpochProgress, loss_text
@@ -53,7 +53,7 @@ def _rows(data: Any) -> Any:
 
 @cli.command(context_settings=CONTEXT)
 @config_options(plots=True)
-@click.option("--name", help="Run name [default: <config name>-<YYYYmmdd-HHMMSS>].")
+@name_option("Run name [default: <config name>-<YYYYmmdd-HHMMSS>].")
 @out_option(help="Directory the run directory is written in.")
 @click.option(
     "--init",
@@ -96,17 +96,11 @@ def train(
       iris-nn train --animate
     """
     stdout_is_product()
-    from iris_nn.core.errors import BadInputError, DivergenceError
+    from iris_nn.core.errors import DivergenceError
     from iris_nn.core.network import describe
     from iris_nn.core.train import Control
     from iris_nn.experiments.experiment import train_run
-    from iris_nn.store.outdir import check_name
 
-    if name is not None:
-        try:
-            check_name(name)
-        except BadInputError as e:
-            raise usage_error(f"--name: {e}") from None
     if init_path is not None:
         config = with_init(config, init_path)
     if animate and no_plots:
