@@ -153,3 +153,34 @@ def test_input_rows_are_the_bytes_read(out, data, tmp_path, swap, command):
         == expected
     )
     assert rows.read_bytes() == REPLACEMENT
+
+
+def test_an_init_file_replaced_after_its_read_still_trains_from_the_bytes_checked(
+    tmp_path, monkeypatch
+):
+    # model.init with its SHA-256: the weights file is read once, hashed and parsed; a swap after
+    # that read changes nothing (before, the file was hashed, then opened again and parsed).
+    from iris_nn.experiments import experiment
+    from iris_nn.settings.config import load
+
+    first = tmp_path / "first.toml"
+    first.write_text(
+        "W1 = [[0.5, -0.25], [0.75, 0.125]]\nb1 = [0.5, -0.5]\n"
+        "W2 = [[1.0, -1.0, 0.5], [-0.5, 0.25, 1.0]]\nb2 = [0.0, 0.125, -0.125]\n"
+    )
+    second = first.read_text().replace("0.5, -0.25", "9.5, -9.25")
+    sha = hashlib.sha256(first.read_bytes()).hexdigest()
+    config = load(
+        "configs/statquest.toml",
+        sets=[f"model.init={first}", f"model.init_sha256={sha}", "train.epochs=0"],
+    )
+    real = experiment.init_file_bytes
+
+    def read_then_swap(path):
+        raw = real(path)
+        Path(path).write_text(second)  # replaced just after its bytes were read and hashed
+        return raw
+
+    monkeypatch.setattr(experiment, "init_file_bytes", read_then_swap)
+    _, net, _ = experiment.build(config)
+    np.testing.assert_array_equal(net.W(1), [[0.5, -0.25], [0.75, 0.125]])

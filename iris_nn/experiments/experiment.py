@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import platform
 import time
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from iris_nn.data.split import int_seed, seeds
 from iris_nn.inference.metrics import classification_metrics
 from iris_nn.settings.config import Config, ConfigError, apply, to_toml, train_settings
 from iris_nn.store import rundir
-from iris_nn.store.init_weights import read_init_weights
+from iris_nn.store.init_weights import init_file_bytes, read_init_weights
 from iris_nn.store.model_file import MODEL_FILE, Model, model_meta, save_model, utc_now
 from iris_nn.store.outdir import RunDir
 from iris_nn.store.rundata import file_sha256
@@ -119,12 +120,13 @@ def build(
     sizes = [len(data.features), *config.model.hidden, len(data.classes)]
     net = Network.initialised(sizes, config.model.activation, np.random.default_rng(init_seq))
     if config.model.init:
+        raw = init_file_bytes(config.model.init)  # hashed and parsed: the same bytes
         wanted = config.model.init_sha256
-        if wanted is not None and file_sha256(Path(config.model.init)) != wanted:
+        if wanted is not None and hashlib.sha256(raw).hexdigest() != wanted:
             raise CannotUseError(
                 changed_file("model.init", config.model.init, "model.init_sha256", "")
             )
-        start = read_init_weights(config.model.init, sizes, data.features, data.classes)
+        start = read_init_weights(config.model.init, sizes, data.features, data.classes, raw)
         for i in range(1, net.n_layers + 1):
             net.W(i)[...] = start[f"W{i}"]
             net.b(i)[...] = start[f"b{i}"]

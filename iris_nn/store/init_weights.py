@@ -9,6 +9,7 @@ is a ConfigError (exit 2) naming the file, the array, its shape and the expected
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import tomllib
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from iris_nn.core.functional import Array
+from iris_nn.data.limits import read_bytes
 from iris_nn.settings.config import ConfigError
 
 PARAMETER = re.compile(r"[Wb][1-9][0-9]*")
@@ -27,7 +29,11 @@ MODEL_FILE_EXTRAS = ("scaler_center", "scaler_scale", "meta")  # what a run's mo
 
 
 def read_init_weights(
-    path: str | Path, sizes: Sequence[int], features: Sequence[str], classes: Sequence[str]
+    path: str | Path,
+    sizes: Sequence[int],
+    features: Sequence[str],
+    classes: Sequence[str],
+    raw: bytes | None = None,
 ) -> dict[str, Array]:
     """Return ``{"W1": ..., "b1": ..., ...}`` from ``path`` for a network of layer ``sizes``.
 
@@ -39,26 +45,37 @@ def read_init_weights(
         ``[n_features, *hidden, n_classes]`` of the network the weights must fit.
     features, classes : sequence of str
         The run's inputs and classes, in order: a ``.npz`` whose meta names others is refused.
+    raw : bytes, optional
+        The file's bytes as ``init_file_bytes`` read them (and a caller checked their SHA-256):
+        parsed as they are, so the weights used are the bytes checked.
     """
+    where = f"model.init {str(path)!r}"
+    if raw is None:
+        raw = init_file_bytes(path)
+    if Path(path).suffix.lower() == ".toml":
+        arrays = _read_toml(raw, where)
+    else:
+        arrays = _read_npz(raw, where, features, classes)
+    return _checked(arrays, sizes, where)
+
+
+def init_file_bytes(path: str | Path) -> bytes:
+    """Return the bytes of the weights file ``path``, read once."""
     p = Path(path)
     where = f"model.init {str(path)!r}"
     if not p.exists():
         raise ConfigError(f"{where} does not exist")
     if not p.is_file():
         raise ConfigError(f"{where} is not a file")
-    if p.suffix.lower() == ".toml":
-        arrays = _read_toml(p, where)
-    else:
-        arrays = _read_npz(p, where, features, classes)
-    return _checked(arrays, sizes, where)
-
-
-def _read_toml(p: Path, where: str) -> dict[str, Array]:
     try:
-        with open(p, "rb") as f:
-            tree = tomllib.load(f)
+        return read_bytes(p, "model file")
     except OSError as e:
-        raise ConfigError(f"cannot read {where}: {e.strerror}") from None
+        raise ConfigError(f"cannot read {where}: {e.strerror or e}") from None
+
+
+def _read_toml(raw: bytes, where: str) -> dict[str, Array]:
+    try:
+        tree = tomllib.loads(raw.decode())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ConfigError(f"{where} is not valid TOML: {e}") from None
     arrays = {}
@@ -83,17 +100,12 @@ def _all_numbers(value: Any) -> bool:
 
 
 def _read_npz(
-    p: Path, where: str, features: Sequence[str], classes: Sequence[str]
+    raw: bytes, where: str, features: Sequence[str], classes: Sequence[str]
 ) -> dict[str, Array]:
-    try:
-        with open(p, "rb") as f:
-            is_zip = f.read(4) == b"PK\x03\x04"  # np.load would read other files as pickles
-    except OSError as e:
-        raise ConfigError(f"cannot read {where}: {e.strerror or e}") from None
-    if not is_zip:
+    if raw[:4] != b"PK\x03\x04":  # np.load would read other files as pickles
         raise ConfigError(f"{where} is not a .npz file")
     try:
-        with np.load(p, allow_pickle=False) as npz:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
     except OSError as e:
         raise ConfigError(f"cannot read {where}: {e.strerror or e}") from None
