@@ -283,6 +283,13 @@ def test_values_need_a_label(lesson):
     assert "--label" in error(run("backprop", "-m", lesson, "0.4", "3.8"))
 
 
+def test_no_row_at_all_says_both_ways_to_give_one(lesson):
+    assert error(run("backprop", "-m", lesson, "--label", "setosa")) == (
+        "Error: no row given; allowed: VALUES with --label CLASS, or --input CSV"
+    )
+    assert "no row given" in error(run("backprop", "-m", lesson))
+
+
 def test_values_of_the_wrong_count(lesson):
     message = error(run("backprop", "-m", lesson, "0.4", "3.8", "1.0", "--label", "setosa"))
     assert "got 3 values" in message and "petal_width, sepal_width" in message

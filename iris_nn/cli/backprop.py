@@ -87,6 +87,8 @@ def backprop(
         raise usage_error("give VALUES with --label, or --input, not both")
     if input_path is not None and label is not None:
         raise usage_error("--label is for VALUES; --input takes the classes from its class column")
+    if not values and input_path is None:
+        raise usage_error("no row given; allowed: VALUES with --label CLASS, or --input CSV")
     if input_path is None and label is None:
         raise usage_error("--label CLASS is required with VALUES: the row's true class")
     if lr is not None and not lr > 0:
