@@ -14,6 +14,8 @@ from textcheck import drawn_texts, text_problems
 
 from iris_nn.core.functional import softmax
 from iris_nn.views import network_diagram as nd
+from iris_nn.views import network_labels as labels
+from iris_nn.views import network_layout as layout
 from iris_nn.views.style import DPI
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +33,7 @@ def draw(m):
 
 def numbers(texts):
     """Return the texts of edge weights (coloured by sign), with their x positions (inches)."""
-    colours = {nd.POSITIVE, nd.NEGATIVE}
+    colours = {layout.POSITIVE, layout.NEGATIVE}
     return [(t.get_position()[0], t.get_text()) for t in texts if t.get_color() in colours]
 
 
@@ -56,12 +58,12 @@ def test_a_small_network_shows_every_weight_and_bias():
     fig, x = draw(m)
     texts = [t.get_text() for t in drawn_texts(fig)]
     net = m.net
-    weights = sorted(nd.two_decimals(w) for i in (1, 2) for w in net.W(i).ravel())
+    weights = sorted(labels.two_decimals(w) for i in (1, 2) for w in net.W(i).ravel())
     assert sorted(text for _, text in numbers(drawn_texts(fig))) == weights  # 4 + 6, each once
     for u, b in enumerate(net.b(1)):  # hidden units by name, as node_surfaces.png names them
-        assert f"h{u + 1}  b {nd.two_decimals(b)}" in texts
+        assert f"h{u + 1}  b {labels.two_decimals(b)}" in texts
     for b in net.b(2):
-        assert f"b {nd.two_decimals(b)}" in texts
+        assert f"b {labels.two_decimals(b)}" in texts
     assert "petal_width" in texts and "sepal_width" in texts and "setosa" in texts
     assert "hidden layer 1\n2 relu units" in texts
     assert "Numbers on every weight." in "\n".join(texts)
@@ -85,8 +87,8 @@ def test_wide_layers_show_their_strongest_units_and_edges():
     hidden_x = next(t.get_position()[0] for t in texts if t.get_text() == tags[0])
     for layer, W in ((1, m.net.W(1)[:, np.array(kept) - 1]), (2, m.net.W(2)[np.array(kept) - 1])):
         written = [float(text) for x, text in numbers(texts) if (x < hidden_x) == (layer == 1)]
-        assert 0 < len(written) <= nd.MAX_NUMBERS  # a crowded layer: among its strongest only
-        candidates = np.sort(np.abs(W.ravel()))[-2 * nd.MAX_NUMBERS :]
+        assert 0 < len(written) <= layout.MAX_NUMBERS  # a crowded layer: among its strongest only
+        candidates = np.sort(np.abs(W.ravel()))[-2 * layout.MAX_NUMBERS :]
         assert min(map(abs, written)) >= candidates.min() - 0.005
 
 
@@ -106,7 +108,7 @@ def edge_lines(fig, m):
     ax = fig.axes[0]
     collections = [c for c in ax.collections if isinstance(c, LineCollection)]
     Ws = [m.net.W(i) for i in range(1, m.net.n_layers + 1)]
-    picks = [nd.drawn_units(s) for s in nd.unit_scores(Ws)]
+    picks = [layout.drawn_units(s) for s in layout.unit_scores(Ws)]
     layers = []
     for i, (c, W) in enumerate(zip(collections, Ws, strict=True)):
         segments = np.array([seg.ravel() for seg in c.get_segments()])  # (edges, 4), inches
@@ -123,13 +125,13 @@ def label_problems(fig, m):
     to_inches = fig.dpi_scale_trans.inverted()
     lines, weights = zip(*edge_lines(fig, m), strict=True)
     lines = np.concatenate(lines)
-    values = np.array([nd.two_decimals(w) for W in weights for w in W.ravel()])
+    values = np.array([labels.two_decimals(w) for W in weights for w in W.ravel()])
     problems = []
     for t in texts:
-        if t.get_color() not in (nd.POSITIVE, nd.NEGATIVE):
+        if t.get_color() not in (layout.POSITIVE, layout.NEGATIVE):
             continue
         box = t.get_window_extent(renderer).transformed(to_inches)
-        hit = nd.crosses(np.array([box.x0, box.y0, box.x1, box.y1]), lines)
+        hit = labels.crosses(np.array([box.x0, box.y0, box.x1, box.y1]), lines)
         if hit.sum() != 1 or values[hit][0] != t.get_text():
             problems.append(f"{t.get_text()} crosses {sorted(values[hit])}")
     return problems
@@ -172,4 +174,4 @@ def test_the_crossing_test_by_hand():
         ]
     )
     lines = np.column_stack([lines[:, :4], [0, 0, 0.2, 0, 0, 0]])
-    assert nd.crosses(box, lines).tolist() == [True, False, True, False, True, False]
+    assert labels.crosses(box, lines).tolist() == [True, False, True, False, True, False]

@@ -1,5 +1,5 @@
 """One backpropagation step drawn on the network (``backprop --plot``): the layout of
-``network.png`` (``network_diagram.canvas``), with each edge's gradient ``dL/dw`` instead of its
+``network.png`` (``network_layout.canvas``), with each edge's gradient ``dL/dw`` instead of its
 weight (blue positive, red negative, width by size, the number on the edge), each unit's delta
 ``dL/dz`` beside it, and arrowheads pointing backwards, from the outputs towards the inputs, the way
 the deltas travel. On the right, the output deltas ``p - y`` that start it all.
@@ -15,6 +15,8 @@ from matplotlib.patches import FancyArrowPatch
 from iris_nn.inference.backprop import Step
 from iris_nn.store.model_file import Model
 from iris_nn.views import network_diagram as nd
+from iris_nn.views import network_labels as labels
+from iris_nn.views import network_layout as layout
 from iris_nn.views.style import class_colour, title
 
 ARROW_AT = (
@@ -41,14 +43,14 @@ def backprop_figure(model: Model, step: Step, run_name: str = "") -> Figure:
     mean_delta = [g.delta.mean(axis=0) for g in step.layers]  # (n_out,) each
     n = len(step.y)
     right = 1.6  # p, y and p - y for each class
-    c = nd.canvas(model, grads, right, n_notes=3, top=1.65)
+    c = layout.canvas(model, grads, right, n_notes=3, top=1.65)
     ax, columns = c.ax, c.columns
     delta_name = "δ" if n == 1 else "mean δ"
 
     def beside(layer: int, unit: int) -> str:
         return f"{delta_name} {gradient_text(float(mean_delta[layer - 1][unit]))}"
 
-    layers = nd._edges(ax, columns, grads)
+    layers = nd.draw_edges(ax, columns, grads)
     for segments, values, _ in layers:
         for (x0, y0, x1, y1), v in zip(segments, values, strict=True):
             tail = (x0 + ARROW_AT[0] * (x1 - x0), y0 + ARROW_AT[0] * (y1 - y0))
@@ -60,21 +62,21 @@ def backprop_figure(model: Model, step: Step, run_name: str = "") -> Figure:
                     arrowstyle="-|>",
                     mutation_scale=9,
                     lw=0,
-                    color=nd.POSITIVE if v >= 0 else nd.NEGATIVE,
+                    color=layout.POSITIVE if v >= 0 else layout.NEGATIVE,
                     alpha=0.85,
                     zorder=2,
                 )
             )
-    nd._units(ax, c.taken, c.backs, columns, model, c.head_y, beside)
+    nd.draw_units(ax, c.taken, c.backs, columns, model, c.head_y, beside)
     numbered = sum(
-        nd._number_edges(ax, c.taken, c.backs, *layer, fmt=gradient_text) for layer in layers
+        labels.number_edges(ax, c.taken, c.backs, *layer, fmt=gradient_text) for layer in layers
     )
     ax.add_collection(PatchCollection(c.backs, fc="white", ec="none", alpha=0.9, zorder=5))
 
     # the output deltas p - y, right of the output units
     out = columns[-1]
     P, Y = step.forward.P.mean(axis=0), np.bincount(step.y, minlength=len(model.classes)) / n
-    x_name = out.x + nd.R + 0.1
+    x_name = out.x + layout.R + 0.1
     x_delta = x_name + c.class_w + 0.25
     for unit, yy in zip(out.units, out.ys, strict=True):
         ax.text(
@@ -83,7 +85,7 @@ def backprop_figure(model: Model, step: Step, run_name: str = "") -> Figure:
             model.classes[unit],
             ha="left",
             va="center",
-            fontsize=nd.NAME,
+            fontsize=layout.NAME,
             color=class_colour(int(unit)),
             fontweight="bold",
         )
@@ -94,10 +96,10 @@ def backprop_figure(model: Model, step: Step, run_name: str = "") -> Figure:
             f"{gradient_text(float(mean_delta[-1][unit]))}",
             ha="left",
             va="center",
-            fontsize=nd.NAME,
+            fontsize=layout.NAME,
         )
     head = "p - y" if n == 1 else f"mean p - y\nover {n} rows"
-    ax.text(x_delta + 0.55, c.head_y, head, ha="center", va="bottom", fontsize=nd.HEAD)
+    ax.text(x_delta + 0.55, c.head_y, head, ha="center", va="bottom", fontsize=layout.HEAD)
     ax.add_patch(  # the direction of the whole pass, above the columns
         FancyArrowPatch(
             (columns[-1].x, c.head_y + 0.55),
@@ -114,7 +116,7 @@ def backprop_figure(model: Model, step: Step, run_name: str = "") -> Figure:
         "backpropagation: the deltas travel from the outputs back to the inputs",
         ha="center",
         va="bottom",
-        fontsize=nd.SMALL,
+        fontsize=layout.SMALL,
         color="#333333",
     )
     total = sum(g.size for g in grads)
@@ -136,7 +138,7 @@ def backprop_figure(model: Model, step: Step, run_name: str = "") -> Figure:
         "\n".join(notes),
         ha="left",
         va="bottom",
-        fontsize=nd.SMALL,
+        fontsize=layout.SMALL,
         color="#333333",
         linespacing=1.5,
     )

@@ -33,7 +33,7 @@ from matplotlib.ticker import MaxNLocator
 from iris_nn.core.functional import Array, softmax
 from iris_nn.store.model_file import Model
 from iris_nn.views.influence import plane_features
-from iris_nn.views.network_diagram import unit_name
+from iris_nn.views.network_layout import unit_name
 from iris_nn.views.run_view import RunView
 from iris_nn.views.style import DPI, sample_rows, sampled_note, sweep_range, title
 
