@@ -1,4 +1,5 @@
-"""Remake the README's pictures: train the default config and copy its figures into docs/.
+"""Remake the pictures the README and docs/*.md show: train the default config and copy its
+figures into docs/.
 
 Run from the repository root (or anywhere) with the package installed:
 
@@ -33,7 +34,7 @@ COMPARED = {"lr-0.3": 0.3, "lr-3": 3.0}  # the README's "Compare runs" section
 
 
 def main(target: Path = DOCS) -> list[Path]:
-    """Write every picture the README shows into ``target``; return their paths."""
+    """Write every picture the README and docs/*.md show into ``target``; return their paths."""
     made = []
     target.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:

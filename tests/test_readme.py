@@ -1,9 +1,11 @@
-"""The README tells the truth: every `$ iris-nn ...` example in it runs, and prints what it shows.
+"""The README tells the truth: every `$ iris-nn ...` example in it, and in the pages of `docs/`, runs
+and prints what it shows.
 
-The examples run in order in one scratch directory holding `configs/` and `examples/` (as a user's
-checkout does), so each sees the runs the ones before it made. Run names, dates and
-timings are normalised; progress lines on stderr are left out, `Error:` and `Warning:` lines kept.
-A block preceded by `<!-- not run by the README test: REASON -->` is skipped (the reason is read).
+The examples run in the order of `PAGES` (the README first, then each page of `docs/`), in one
+scratch directory holding `configs/` and `examples/` (as a user's checkout does), so each sees the
+runs the ones before it made. Run names, dates and timings are normalised; progress lines on stderr
+are left out, `Error:` and `Warning:` lines kept. A block preceded by
+`<!-- not run by the README test: REASON -->` is skipped (the reason is read).
 """
 
 import importlib.util
@@ -20,11 +22,27 @@ from iris_nn.cli import cli
 ROOT = Path(__file__).parents[1]
 SKIP = re.compile(r"<!-- not run by the README test: (?P<why>[^>]+) -->\n$")
 BLOCK = re.compile(r"^```[a-z]*\n(.*?)^```", re.S | re.M)
+# The README, then the reference pages it links to, in an order in which every page's examples
+# find the runs they use (a page's own runs are made on that page; none uses another page's).
+PAGES = (
+    "README.md",
+    "docs/other-data.md",
+    "docs/cross-validation.md",
+    "docs/errors.md",
+    "docs/code.md",
+    "docs/performance.md",
+    "docs/large-data.md",
+    "docs/development.md",
+)
 
 
 def examples() -> list[tuple[str, str]]:
-    """Return ``(command, expected output)`` of every ``$ `` line in the README's code blocks."""
-    text = (ROOT / "README.md").read_text()
+    """Return ``(command, expected output)`` of every ``$ `` line in the code blocks of ``PAGES``."""
+    return [found for page in PAGES for found in page_examples((ROOT / page).read_text())]
+
+
+def page_examples(text: str) -> list[tuple[str, str]]:
+    """Return ``(command, expected output)`` of every ``$ `` line in ``text``'s code blocks."""
     found = []
     for block in BLOCK.finditer(text):
         before = text[: block.start()].rsplit("\n\n", 1)[-1]
@@ -92,7 +110,44 @@ def outputs(tmp_path_factory):
 
 def test_the_readme_has_examples():
     assert len(EXAMPLES) >= 10
-    assert EXAMPLES[0][0] == "iris-nn train"  # the others use the run it makes
+    # the lesson comes first: its commands use the run this one makes
+    assert EXAMPLES[0][0] == "iris-nn train -c configs/lesson.toml --name lesson"
+
+
+def test_the_lesson_comes_first():
+    """A newcomer meets the lesson's numbers (SoftMax 0.684 of the lesson's flower) within the
+    first 150 lines, after the set-up commands and the table of contents."""
+    lines = (ROOT / "README.md").read_text().splitlines()
+    first = next(i for i, line in enumerate(lines) if "0.684" in line)
+    assert first < 150
+    headings = [line for line in lines if line.startswith("## ")]
+    assert headings[:3] == ["## Set up", "## Contents", "## The lesson by hand"]
+
+
+def test_every_page_of_docs_is_tested_and_linked():
+    """Every ``docs/*.md`` is in ``PAGES`` (so its examples run) and linked from the README; every
+    link between the pages leads to a page that exists, and every ``#anchor`` to a heading."""
+    pages = {f"docs/{p.name}" for p in (ROOT / "docs").glob("*.md")}
+    assert pages == set(PAGES[1:])
+    readme = (ROOT / "README.md").read_text()
+    for page in pages:
+        assert f"]({page})" in readme, page
+    for page in PAGES:
+        text = (ROOT / page).read_text()
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target) or target.endswith((".png", ".gif")):
+                continue
+            path, _, anchor = target.partition("#")
+            linked = (ROOT / page).parent / path if path else ROOT / page
+            assert linked.is_file(), (page, target)
+            if anchor:
+                assert anchor in anchors(linked.read_text()), (page, target)
+
+
+def anchors(text: str) -> set[str]:
+    """Return the ``#anchor`` of every heading of a Markdown page, as GitHub makes them."""
+    headings = re.findall(r"^#+ (.+)$", re.sub(BLOCK, "", text), re.M)
+    return {re.sub(r"[^\w\- ]", "", h.lower()).replace(" ", "-") for h in headings}
 
 
 @pytest.mark.slow  # every example in turn: a minute of training and drawing on a busy machine
@@ -121,16 +176,25 @@ def test_the_python_section_runs_as_doctests(tmp_path, monkeypatch):
     assert (tmp_path / "outputs" / "py" / "report.html").is_file()
 
 
+def pictures_shown() -> set[str]:
+    """Return the name of every picture the README and the pages of ``docs/`` show."""
+    shown = set(re.findall(r"!\[[^\]]*\]\(docs/([^)]+)\)", (ROOT / "README.md").read_text()))
+    for page in PAGES[1:]:
+        shown |= set(re.findall(r"!\[[^\]]*\]\(([^)/]+)\)", (ROOT / page).read_text()))
+    return shown
+
+
 def test_make_figures_makes_every_picture_the_readme_shows(tmp_path):
-    """``docs/make_figures.py`` remakes each ``docs/`` picture the README shows, at the committed
-    picture's size (pixels differ between machines; names and sizes do not)."""
+    """``docs/make_figures.py`` remakes each ``docs/`` picture the README and the pages of ``docs/``
+    show, at the committed picture's size (pixels differ between machines; names and sizes do not).
+    """
     from PIL import Image
 
     spec = importlib.util.spec_from_file_location("make_figures", ROOT / "docs" / "make_figures.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     made = {p.name for p in module.main(tmp_path)}
-    shown = set(re.findall(r"!\[[^\]]*\]\(docs/([^)]+)\)", (ROOT / "README.md").read_text()))
+    shown = pictures_shown()
     assert shown and shown <= made
     for name in shown:
         with Image.open(tmp_path / name) as new, Image.open(ROOT / "docs" / name) as old:
@@ -138,14 +202,15 @@ def test_make_figures_makes_every_picture_the_readme_shows(tmp_path):
 
 
 def test_the_readme_gives_the_default_animation_one_frame_count():
-    """Every "N frames" the README says of the default run is the GIF's own count."""
+    """Every "N frames" the README and its pages say of the default run is the GIF's own count."""
     from PIL import Image
 
-    text = (ROOT / "README.md").read_text()
+    text = "\n".join((ROOT / page).read_text() for page in PAGES)
     found = re.findall(
         r"GIF has (\d+) frames|\| [\d.]+ s \((\d+) frames\), peak \d+ MB \|$", text, re.M
     )
     said = {int(a or b) for a, b in found}
-    assert len(found) == 2  # the animation section and the default run's column of the timings
+    # the animation section, and the default run's column of docs/large-data.md's timings
+    assert len(found) == 2
     with Image.open(ROOT / "docs" / "training.gif") as gif:
         assert said == {gif.n_frames}
