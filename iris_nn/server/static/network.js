@@ -48,7 +48,7 @@ export function drawNetwork(root, state, edit) {
   const columns = sizes.length + 2; // + SoftMax, ArgMax
   const width = root.clientWidth || 600;
   const rows = Math.max(...shown.map((s) => s.length));
-  const height = Math.max(200, Math.min(560, 40 + rows * 38));
+  const height = Math.max(step ? 320 : 200, Math.min(560, 40 + rows * (step ? 60 : 38))); // room for the gradients
   // the layers spread over the width; SoftMax and ArgMax sit in two narrow columns on the right,
   // after room for the class names
   const left = 104, tail = 150;
