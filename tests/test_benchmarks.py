@@ -60,3 +60,22 @@ def test_bench_csv_ratios_follow_from_its_times():
         assert low - 0.005 <= float(ratio) <= high + 0.005, (ours, numpy, ratio)
     (worst,) = re.findall(r"worst ratio ([\d.]+)x", out)
     assert float(worst) == max(float(r) for _, _, r in rows), out
+
+
+@pytest.mark.slow
+def test_bench_serve_prints_spec_15s_figures():
+    import os
+
+    chromium = os.environ.get("IRIS_NN_CHROMIUM", "/usr/bin/chromium")
+    if not Path(chromium).exists() and not os.environ.get("CI"):
+        pytest.skip(f"no Chromium at {chromium}: the browser benchmark skips outside CI")
+    out = quick_run("bench_serve.py")
+    rows = re.findall(r"to updated regions: +([\d.]+) ms over 3, ratio to target ([\d.]+)x", out)
+    assert len(rows) == 3, out  # two controls and an edited weight
+    for ms, ratio in rows:
+        assert near(ratio, ms, "100"), out
+    page, train, ratio = re.search(
+        r"page ([\d.]+) s, train_time_s ([\d.]+) s, ratio page/train ([\d.]+)x", out
+    ).groups()
+    assert float(train) > 0 and near(ratio, page, train), out
+    assert re.search(r"max \|difference\| [\d.e+-]+ \(target <= 1e-12\)", out), out

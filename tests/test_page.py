@@ -264,3 +264,143 @@ def test_set_weight_moves_the_outputs_without_training(serve, page):
     page.fill("#weight-value", "2.5")
     page.press("#weight-value", "Enter")
     assert ready(page)["weights"]["W1"][0][0] == 2.5
+
+
+ACTIVATIONS = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0)}
+
+
+def forward(x, weights: dict, activation: str) -> np.ndarray:
+    """The raw outputs of ``weights`` on unscaled ``x``, written out here (the oracle)."""
+    A = np.asarray(x, dtype=np.float64)  # (n_features,)
+    layers = len(weights) // 2
+    for layer in range(1, layers + 1):
+        Z = A @ np.array(weights[f"W{layer}"]) + np.array(weights[f"b{layer}"])
+        A = ACTIVATIONS[activation](Z) if layer < layers else Z
+    return A
+
+
+def drag(page, pixels: int, fine: bool = False) -> None:
+    box = page.locator("#weight-drag").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    if fine:
+        page.keyboard.down("Shift")
+    page.mouse.move(x, y - pixels, steps=4)
+    page.mouse.up()
+    if fine:
+        page.keyboard.up("Shift")
+
+
+def test_an_edited_weights_outputs_are_an_independent_forward_pass(serve, page, tmp_path):
+    server = serve("--hidden", "3", "--set", "data.scaling=none", "--set", "train.l2=0")
+    open_page(page, server.url)
+    page.evaluate("window.irisnn.select(7)")
+    before = ready(page)
+    page.locator('#network .edge[data-name="W2"][data-i="1"][data-j="2"]').dispatch_event("click")
+    drag(page, 50)  # up 50 pixels: + 0.50
+    state = ready(page)
+    w = before["weights"]["W2"][1][2]
+    assert state["weights"]["W2"][1][2] == pytest.approx(w + 0.5, abs=0.006)
+    drag(page, -30, fine=True)  # down 30 pixels with shift: - 0.030
+    state = ready(page)
+    assert state["weights"]["W2"][1][2] == pytest.approx(w + 0.47, abs=0.006)
+    page.locator("#network .unit:has(text.bias)").nth(1).dispatch_event("click")  # b1[1]
+    page.fill("#weight-value", "-1.25")
+    page.press("#weight-value", "Enter")
+    state = ready(page)
+    assert state["epoch"] == 0 and state["weights"]["b1"][1] == -1.25
+    raw = forward(list(state["selected"]["inputs"].values()), state["weights"], "tanh")
+    np.testing.assert_allclose(state["selected"]["raw_outputs"], raw, rtol=0, atol=1e-12)
+    assert raw.tolist() != before["selected"]["raw_outputs"]
+    table = page.text_content("#explain-table")  # the forward pass shown follows the edit
+    assert f"{raw[0]:.2f}" in table
+    page.click("#save")  # the run starts from the edited weights and is them, 0 epochs on
+    page.wait_for_selector("#saved:not([hidden])")
+    run = Path(page.text_content("#saved").removeprefix("saved to ").strip())
+    saved = run_weights(run)
+    with np.load(run / "start.npz") as start:
+        for k, value in arrays(state["weights"]).items():
+            np.testing.assert_array_equal(saved[k], value)
+            np.testing.assert_array_equal(start[k], value)
+
+
+def test_the_step_shown_is_iris_nn_backprops_step(serve, page, tmp_path):
+    open_page(page, serve("-c", str(LESSON)).url)
+    page.click("#backprop")
+    state = ready(page)
+    step = page.evaluate("window.irisnn.step()")
+    assert state["selected"]["row"] == 44 and page.text_content("#backprop") == "hide the step"
+    page.click("#save")
+    page.wait_for_selector("#saved:not([hidden])")
+    run = page.text_content("#saved").removeprefix("saved to ").strip()
+    x = [str(v) for v in state["selected"]["inputs"].values()]
+    out = iris_nn("backprop", "-m", run, *x, "--label", "setosa", "--format", "json")
+    expected = json.loads(out.stdout)
+    assert step["loss_before"] == pytest.approx(expected["loss_before"], abs=1e-12)
+    assert step["loss_after"] == pytest.approx(expected["loss_after"], abs=1e-12)
+    for got, want in zip(step["layers"], expected["layers"], strict=True):
+        for part in ("W", "b"):
+            np.testing.assert_allclose(got[part]["new"], want[part]["new"], rtol=0, atol=1e-12)
+            np.testing.assert_allclose(got[part]["grad"], want[part]["grad"], rtol=0, atol=1e-12)
+    # on the page: every gradient on its edge, the deltas beside the units, the losses
+    grads = page.locator("#network text.grad")
+    assert grads.count() == 2 * 2 + 2 * 3  # W1 (2 x 2) and W2 (2 x 3)
+    g = step["layers"][1]["W"]["grad"][1][2]
+    edge = page.locator('#network text.grad[data-name="W2"][data-i="1"][data-j="2"]')
+    assert edge.text_content() == f"{g:.3f}"
+    assert page.locator("#network text.delta").count() == 2 + 3
+    assert page.text_content("#loss-before") == f"{expected['loss_before']:.6f}"
+    assert page.text_content("#loss-after") == f"{expected['loss_after']:.6f}"
+    new = expected["layers"][0]["W"]["new"][0][1]
+    assert f"= {new:.4f}" in page.text_content(
+        '#step-view tr[data-name="W1"][data-i="0"][data-j="1"]'
+    )
+    page.click("#apply")
+    state = ready(page)
+    for i, layer in enumerate(expected["layers"], 1):
+        np.testing.assert_allclose(state["weights"][f"W{i}"], layer["W"]["new"], atol=1e-12)
+
+
+SHAPES = "width,height,kind\n" + "".join(
+    f"{1 + i % 5}.{i % 7},{2 + i % 3}.{i % 4},{'tall' if i % 2 else 'short'}\n" for i in range(30)
+)
+
+
+def test_an_uploaded_csv_trains_and_saves(serve, page, tmp_path):
+    open_page(page, serve().url)
+    table = tmp_path / "shapes.csv"
+    table.write_text(SHAPES)
+    page.set_input_files("#upload", str(table))
+    page.wait_for_function("window.irisnn.state().settings['data.dataset'].endsWith('shapes.csv')")
+    state = ready(page)
+    assert state["error"] is None and state["weights"]["W1"] and len(state["weights"]["W1"]) == 2
+    assert "shapes.csv (uploaded)" in page.text_content('[name="data.dataset"]')
+    for _ in range(3):
+        page.click("#step")
+    assert ready(page)["epoch"] == 3
+    page.click("#save")
+    page.wait_for_selector("#saved:not([hidden])")
+    run = Path(page.text_content("#saved").removeprefix("saved to ").strip())
+    assert (run / "data.csv").read_text() == SHAPES
+    again = iris_nn("train", "-c", str(run / "config.toml"), "--out", str(tmp_path / "again"),
+                    "--name", "again", "--no-plots", "-q")  # fmt: skip
+    assert again.returncode == 0
+    saved, retrained = run_weights(run), run_weights(tmp_path / "again" / "again")
+    for k in saved:
+        np.testing.assert_allclose(retrained[k], saved[k], rtol=0, atol=1e-12)
+
+
+def test_a_bad_upload_shows_the_readers_message(serve, page, tmp_path):
+    open_page(page, serve().url)
+    bad = tmp_path / "one.csv"
+    bad.write_text("a,b\n1,2\n3,2\n")
+    page.set_input_files("#upload", str(bad))
+    page.wait_for_function("window.irisnn.state().error !== null")
+    state = ready(page)
+    message = page.locator('.message[data-key="data.upload"]')
+    assert message.is_visible()
+    assert message.text_content() == f"Error: {state['error']['message']}"
+    assert "'one.csv': the class column 'b' holds one class only" in message.text_content()
+    assert not page.is_visible("#error")  # beside the upload control, not at the top
+    assert state["settings"]["data.dataset"] == "iris"

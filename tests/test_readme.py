@@ -194,7 +194,7 @@ def test_make_figures_makes_every_picture_the_readme_shows(tmp_path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     made = {p.name for p in module.main(tmp_path)}
-    shown = pictures_shown()
+    shown = {name for name in pictures_shown() if not name.startswith("playground-")}
     assert shown and shown <= made
     for name in shown:
         with Image.open(tmp_path / name) as new, Image.open(ROOT / "docs" / name) as old:
@@ -214,3 +214,27 @@ def test_the_readme_gives_the_default_animation_one_frame_count():
     assert len(found) == 2
     with Image.open(ROOT / "docs" / "training.gif") as gif:
         assert said == {gif.n_frames}
+
+
+@pytest.mark.slow
+def test_make_screenshots_makes_every_playground_picture_the_readme_shows(tmp_path):
+    """``docs/make_screenshots.py`` takes each ``docs/playground-*.png`` the README shows, at the
+    committed picture's size."""
+    import os
+
+    from PIL import Image
+
+    chromium = os.environ.get("IRIS_NN_CHROMIUM", "/usr/bin/chromium")
+    if not Path(chromium).exists() and not os.environ.get("CI"):
+        pytest.skip(f"no Chromium at {chromium}: the screenshots skip outside CI")
+    path = ROOT / "docs" / "make_screenshots.py"
+    spec = importlib.util.spec_from_file_location("make_screenshots", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    made = {p.name for p in module.main(tmp_path)}
+    readme = (ROOT / "README.md").read_text()
+    shown = set(re.findall(r"!\[[^\]]*\]\(docs/(playground-[^)]+)\)", readme))
+    assert len(shown) == 4 and shown <= made
+    for name in shown:
+        with Image.open(tmp_path / name) as new, Image.open(ROOT / "docs" / name) as old:
+            assert new.size == old.size, name

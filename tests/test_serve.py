@@ -531,3 +531,111 @@ def test_lesson_mode_selects_the_lessons_flower_with_its_explain(tmp_path):
         list(explain["probabilities"].values()), [0.684, 0.110, 0.206], atol=5e-4
     )
     assert explain["argmax"] == [1, 0, 0]
+
+
+def test_one_step_is_backprops_step_and_apply_takes_it(tmp_path):
+    from iris_nn.inference.backprop import backprop
+
+    with connect(client(tmp_path)) as ws:
+        page = Page(ws)
+        page.send(type="step", epochs=3)
+        assert page.send(type="backprop", show=True)["step"] is None  # no row selected yet
+        assert "no row is selected" in page.send(type="apply")["error"]["message"]
+        state = page.send(type="select", row=17)
+        before = weights(state)
+        step = page.send(type="backprop", show=True)["step"]
+        state = page.send(type="save", name="at-step")
+        run = Path(state["saved"])
+        applied = page.send(type="apply")
+        assert applied["error"] is None and applied["epoch"] == 0  # the step is the new start
+        assert page.send(type="backprop", show=False)["step"] is None
+        assert "show" in page.send(type="backprop", show="yes")["error"]["message"]
+    import iris_nn
+
+    model = iris_nn.load(run).model
+    x = list(state["selected"]["inputs"].values())
+    expected = backprop(model.stored, np.array(x), [state["selected"]["true_class"]], 0.3, 0.3)
+    assert step["loss_before"] == pytest.approx(expected["loss_before"], abs=1e-12)
+    assert step["loss_after"] == pytest.approx(expected["loss_after"], abs=1e-12)
+    for got, want in zip(step["layers"], expected["layers"], strict=True):
+        for part in ("W", "b"):
+            for field in ("value", "grad", "new"):
+                np.testing.assert_allclose(got[part][field], want[part][field], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(got["delta"], want["delta"], rtol=0, atol=1e-12)
+    after = weights(applied)
+    for i, layer in enumerate(step["layers"], 1):
+        np.testing.assert_allclose(after[f"W{i}"], layer["W"]["new"], rtol=0, atol=1e-15)
+        np.testing.assert_allclose(after[f"b{i}"], layer["b"]["new"], rtol=0, atol=1e-15)
+        assert not np.array_equal(after[f"W{i}"], before[f"W{i}"])
+
+
+TABLE = "width,height,kind\n" + "".join(
+    f"{1 + i % 5}.{i % 7},{2 + i % 3}.{i % 4},{'tall' if i % 2 else 'short'}\n" for i in range(30)
+)
+
+
+def upload(page, name, data, pieces=3):
+    page.next_id += 1
+    page.ws.send_json({"type": "upload", "name": name, "size": len(data), "id": page.next_id})
+    step = max(1, -(-len(data) // pieces))
+    for at in range(0, len(data), step):
+        page.ws.send_bytes(data[at : at + step])
+    while True:
+        reply = page.ws.receive_json()
+        if reply["answered"] == page.next_id:
+            page.state = reply["state"]
+            return page.state
+
+
+def test_an_uploaded_csv_trains_and_is_saved_into_the_run(tmp_path):
+    with connect(client(tmp_path)) as ws:
+        page = Page(ws)
+        page.send(type="select", row=120)
+        state = upload(page, "my shapes.csv", TABLE.encode())
+        assert state["error"] is None and state["notes"] == []
+        assert state["features"] == ["width", "height"] and state["classes"] == ["short", "tall"]
+        assert state["rows"] == 30 and state["selected"] is None
+        assert state["upload"]["name"] == "my_shapes.csv"
+        dataset = state["settings"]["data.dataset"]
+        assert dataset == state["upload"]["dataset"]
+        page.send(type="set", key="data.dataset", value="iris")  # away, and back again
+        assert page.send(type="set", key="data.dataset", value=dataset)["error"] is None
+        page.send(type="step", epochs=4)
+        state = page.send(type="save", name="shapes")
+    run = Path(state["saved"])
+    assert (run / "data.csv").read_text() == TABLE
+    assert not Path(dataset).exists()  # the closed page's upload is gone; the run has its copy
+    config = tomllib.loads((run / "config.toml").read_text())
+    assert config["data"]["dataset"] == str(run / "data.csv")
+    assert config["data"]["sha256"] == hashlib.sha256(TABLE.encode()).hexdigest()
+    runner = CliRunner()
+    again = runner.invoke(cli, ["train", "-c", str(run / "config.toml"), "--out",
+                                str(tmp_path / "again"), "--name", "again", "--no-plots", "-q"])  # fmt: skip
+    assert again.exit_code == 0, again.output
+    with np.load(tmp_path / "again" / "again" / "model.npz") as a, np.load(run / "model.npz") as b:
+        for name in ("W1", "b1", "W2", "b2"):
+            np.testing.assert_allclose(a[name], b[name], rtol=0, atol=1e-12)
+    assert runner.invoke(cli, ["evaluate", str(run)]).exit_code == 0
+
+
+def test_a_bad_upload_gets_the_readers_message_and_nothing_changes(tmp_path):
+    with connect(client(tmp_path)) as ws:
+        page = Page(ws)
+        state = upload(page, "one.csv", b"a,b\n1,2\n3,2\n")
+        assert state["error"] == {
+            "key": "data.upload",
+            "message": "'one.csv': the class column 'b' holds one class only ('2'); a "
+            "classifier needs at least 2 (name another column with --target)",
+        }
+        assert state["features"] == ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+        assert state["upload"] is None and state["settings"]["data.dataset"] == "iris"
+        assert "allowed: a .csv file" in upload(page, "table.txt", b"a,b\n")["error"]["message"]
+        page.next_id += 1
+        ws.send_json(
+            {"type": "upload", "name": "big.csv", "size": 100 * 2**20 + 1, "id": page.next_id}
+        )
+        assert "at most 104,857,600 bytes" in ws.receive_json()["state"]["error"]["message"]
+        rows = "".join(f"{i},{i % 2}\n" for i in range(1, 21))
+        state = upload(page, "ids.csv", f"id,label\n{rows}".encode())
+        assert state["error"] is None and "looks like a row id" in state["notes"][0]
+        assert page.send(type="step")["epoch"] == 1  # the page keeps working

@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import secrets
+import tempfile
 import time
 from dataclasses import dataclass
 from importlib import resources
@@ -28,7 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from iris_nn.core.errors import BadInputError, CannotUseError
-from iris_nn.server.session import UPDATE_S, Session, Slots, to_flat_settings
+from iris_nn.server.session import MAX_UPLOAD, UPDATE_S, Session, Slots, to_flat_settings
 from iris_nn.server.views import controls
 from iris_nn.settings.config import Config
 
@@ -44,6 +46,8 @@ STATIC = {  # the page's files: name -> media type
     "network.js": "text/javascript",
     "softmax.js": "text/javascript",
     "explain.js": "text/javascript",
+    "stepview.js": "text/javascript",
+    "upload.js": "text/javascript",
 }
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
@@ -155,6 +159,14 @@ async def websocket_session(websocket: WebSocket, serving: Serving, slots: Slots
       ``b1``): set one parameter; the weights become the new start.
     - ``{"type": "save", "name": "my-run"}`` (name optional): write a run directory into
       ``--out`` as ``train`` does; answered with ``saved`` = its path.
+    - ``{"type": "backprop", "show": true}``: put the selected row's step of backprop in the
+      state (``step``, as ``iris-nn backprop --format json`` prints it, with the run's ``train.lr``
+      and ``train.l2``), or stop (``false``). ``{"type": "apply"}`` takes that step: its new
+      weights become the new start, as an edited weight's do.
+    - ``{"type": "upload", "name": "flowers.csv", "size": 1234}`` followed by ``size`` bytes in
+      binary messages (at most 100 MB in all): a CSV to train on, read by SPEC 7's reader; its
+      error comes as ``error = {"key": "data.upload", "message"}``, its warnings in ``notes``.
+      Uploading over this socket keeps it under the Origin check, and the HTTP routes read only.
 
     The first message the page receives is ``{"type": "controls", "controls": [...],
     "start": {...}}``: the schema's settings as the page shows them (``key``, ``kind``, ``type``,
@@ -170,7 +182,9 @@ async def websocket_session(websocket: WebSocket, serving: Serving, slots: Slots
     answered), ``playing``, ``stop_reason``, ``speed``, ``rows``, ``classes``, ``features``, ``plane``
     (the regions' grid of probabilities and the rows drawn on it, ``views.Plane``) (plus
     ``saved`` after a save); ``selected`` also holds ``true_class`` and ``explain``, the row as
-    ``predict --explain --format json`` prints it. Closing the socket stops this page's training.
+    ``predict --explain --format json`` prints it; ``notes`` (the reader's warnings), ``upload``
+    (``{name, dataset}`` of the uploaded CSV, or null) and ``step`` (see ``backprop``). Closing
+    the socket stops this page's training.
     """
     await websocket.accept()
     loop = asyncio.get_running_loop()
@@ -212,8 +226,16 @@ async def websocket_session(websocket: WebSocket, serving: Serving, slots: Slots
         await websocket.send_text(json.dumps(first, allow_nan=False))
         await send()
         while True:
-            text = await websocket.receive_text()
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            text = message.get("text")
+            if text is None:
+                continue  # bytes outside an upload: nothing asked for them
             answered, extra = await answer(session, text)
+            upload = extra.pop("upload", None)
+            if upload is not None:
+                await receive_upload(websocket, session, *upload)
             await send(answered, extra)
     except WebSocketDisconnect:
         pass
@@ -266,11 +288,56 @@ async def answer(session: Session, text: str) -> tuple[Any, dict[str, Any]]:
         elif kind == "save":
             path = await asyncio.to_thread(session.save, message.get("name"))
             extra["saved"] = str(path)
+        elif kind == "backprop":
+            await asyncio.to_thread(session.show_step, message.get("show", True))
+        elif kind == "apply":
+            await asyncio.to_thread(session.apply_step)
+        elif kind == "upload":
+            key = "data.upload"
+            size = message.get("size")
+            if isinstance(size, bool) or not isinstance(size, int) or not 0 <= size <= MAX_UPLOAD:
+                raise BadInputError(
+                    f"a file of {size!r} bytes is not allowed; allowed: at most {MAX_UPLOAD:,} "
+                    "bytes (100 MB)"
+                )
+            extra["upload"] = (message.get("name"), size)
         else:
             raise BadInputError(
                 f"unknown message type {kind!r}; allowed: state, set, play, pause, step, speed, "
-                "reset, select, weight, save"
+                "reset, select, weight, save, backprop, apply, upload"
             )
     except (BadInputError, CannotUseError) as e:
         session.error = {"key": key, "message": str(e)}
     return answered, extra
+
+
+async def receive_upload(websocket: WebSocket, session: Session, name: Any, size: int) -> None:
+    """Receive ``size`` bytes of binary messages into a file, then have ``session`` read it.
+
+    The reader's error becomes the session's error under the upload control's key.
+    """
+    handle, raw = tempfile.mkstemp(prefix="iris-nn-upload-", suffix=".part")
+    path = Path(raw)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            received = 0
+            while received < size:
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    raise WebSocketDisconnect(message.get("code", 1000))
+                chunk = message.get("bytes")
+                if chunk is None:
+                    session.error = {"key": "data.upload", "message":
+                                     f"the upload ended after {received:,} of {size:,} bytes"}  # fmt: skip
+                    return
+                if received + len(chunk) > size:
+                    session.error = {"key": "data.upload", "message":
+                                     f"the upload sent more than the {size:,} bytes it announced"}  # fmt: skip
+                    return
+                file.write(chunk)
+                received += len(chunk)
+        await asyncio.to_thread(session.use_upload, name, path)
+    except (BadInputError, CannotUseError) as e:
+        session.error = {"key": "data.upload", "message": str(e)}
+    finally:
+        path.unlink(missing_ok=True)

@@ -18,13 +18,14 @@ import shutil
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from iris_nn.core.errors import BadInputError, CannotUseError, DivergenceError
+from iris_nn.core.errors import BadInputError, CannotUseError, DivergenceError, IrisNNWarning
 from iris_nn.core.network import Network
 from iris_nn.core.train import Parts, Trainer
 from iris_nn.data.datasets import DATASETS
@@ -36,7 +37,7 @@ from iris_nn.experiments.experiment import (
     tracked_rows,
     train_run,
 )
-from iris_nn.server.views import Plane, explain
+from iris_nn.server.views import Plane, explain, one_step
 from iris_nn.settings.config import Config, apply, to_flat, to_toml, train_settings
 from iris_nn.store import rundir
 from iris_nn.store.jsontext import json_safe
@@ -63,6 +64,10 @@ CONTINUE_KEYS = frozenset(
     }
 )
 VIEW_KEYS = frozenset({"plots.plane", "plots.row"})  # what the page draws: training is untouched
+MAX_UPLOAD = 100 * 1024 * 1024  # bytes of a CSV uploaded from the page
+# A new table starts from the defaults of what named the old one's columns and weights.
+NEW_DATA_KEYS = ("data.sha256", "data.features", "data.target", "data.exclude", "model.init",
+                 "model.init_sha256", "plots.row", "plots.plane")  # fmt: skip
 
 
 class Slots:
@@ -109,13 +114,22 @@ class Session:
         self.playing = False
         self.closed = False
         self.thread: threading.Thread | None = None
+        self.showing_step = False  # the selected row's step of backprop is in the state
+        self.notes: list[str] = []  # the reader's warnings about the data set last read
+        self.upload: Path | None = None  # the CSV uploaded from the page, in its own directory
         self._build()
         self.selected = config.plots.row  # the lesson's flower, when the config names one
 
     def _build(self) -> None:
-        """Build data and network from the config's seeds (or its ``model.init``)."""
-        data, net, _ = build(self.config)
+        """Build data and network from the config's seeds (or its ``model.init``).
+
+        The reader's warnings (dropped rows, a column that looks like a row id) become ``notes``.
+        """
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", IrisNNWarning)
+            data, net, _ = build(self.config)
         self._restart(net, data)
+        self.notes = [str(w.message) for w in caught if issubclass(w.category, IrisNNWarning)]
 
     def _restart(self, net: Network, data: Dataset | None = None) -> None:
         """Make ``net``'s weights the start and begin a fresh trainer from them.
@@ -159,7 +173,8 @@ class Session:
         start = dataclasses.asdict(self.start_config)
         section, _, name = key.partition(".")
         allowed_start = start.get(section, {}).get(name) if name else None
-        if key == "data.dataset" and value not in DATASETS and value != allowed_start:
+        uploaded = str(self.upload) if self.upload is not None else None
+        if key == "data.dataset" and value not in (*DATASETS, allowed_start, uploaded):
             raise SettingError(
                 f"data.dataset = {value!r}: the page reads no file of the machine; allowed: "
                 + ", ".join(
@@ -232,6 +247,63 @@ class Session:
             array[index] = float(value)
             self._restart(net)
 
+    def show_step(self, show: Any) -> None:
+        """Show the selected row's step of backprop in the state (or stop showing it)."""
+        if not isinstance(show, bool):
+            raise BadInputError(f"show = {show!r} is not allowed; allowed: true or false")
+        with self.lock:
+            self.showing_step = show
+
+    def apply_step(self) -> None:
+        """Take the selected row's step: its new weights become the new start, as an edit's do."""
+        with self.lock:
+            if self.selected is None:
+                raise BadInputError("no row is selected; click a row (select) to take its step")
+            s = one_step(self.data, self.net, self.selected, *self._lr_l2())
+            for i, layer in enumerate(s.layers, 1):
+                self.net.W(i)[...] = layer.W_new
+                self.net.b(i)[...] = layer.b_new
+            self._restart(self.net)
+
+    def use_upload(self, name: Any, file: Path) -> None:
+        """Train on ``file``, a CSV uploaded from the page as ``name``, read by SPEC 7's reader.
+
+        The file moves into this session's own directory under its name; the settings that named
+        the old table's columns or weights (``NEW_DATA_KEYS``) go back to their defaults, and the
+        network is built again from the seeds. A file the reader refuses leaves the session as it
+        was (BadInputError with the reader's message).
+        """
+        if not isinstance(name, str) or not name.lower().endswith(".csv"):
+            raise BadInputError(f"the file {name!r} is not allowed; allowed: a .csv file")
+        safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in Path(name).name)
+        directory = Path(tempfile.mkdtemp(prefix="iris-nn-upload-"))
+        path = directory / safe
+        shutil.move(file, path)
+        defaults = to_flat(Config())
+        with self.lock:
+            old_config, old_upload = self.config, self.upload
+            try:
+                self.config = apply(
+                    self.config,
+                    {"data.dataset": str(path), **{k: defaults[k] for k in NEW_DATA_KEYS}},
+                )
+                self._build()
+            except (BadInputError, CannotUseError) as e:
+                self.config = old_config
+                shutil.rmtree(directory, ignore_errors=True)
+                # the reader names the file: by the name the learner gave it, not where it was put
+                said = str(e).replace(repr(str(path)), repr(name)).replace(str(path), name)
+                raise (BadInputError if isinstance(e, BadInputError) else CannotUseError)(
+                    said
+                ) from None
+            except Exception:
+                self.config = old_config
+                shutil.rmtree(directory, ignore_errors=True)
+                raise
+            self.upload, self.selected = path, None
+        if old_upload is not None:
+            shutil.rmtree(old_upload.parent, ignore_errors=True)
+
     def play(self) -> None:
         """Train in a thread of its own until paused, done, or the page goes."""
         with self.lock:
@@ -267,6 +339,8 @@ class Session:
         self.closed, self.playing = True, False
         if self.thread is None or not self.thread.is_alive():
             self.slots.give_back(id(self))
+        if self.upload is not None:  # the rows are in memory; a saved run has its own copy
+            shutil.rmtree(self.upload.parent, ignore_errors=True)
 
     def _train(self) -> None:
         """The training thread: chunks of epochs, the state offered after each."""
@@ -312,7 +386,7 @@ class Session:
         with self.lock:
             columns = self.trainer.columns()
             flat = to_flat_settings(self.config)
-            return json_safe(
+            state = json_safe(
                 {
                     "epoch": self.trainer.epoch,
                     "settings": flat,
@@ -326,9 +400,15 @@ class Session:
                     "rows": len(self.data.y),
                     "classes": list(self.data.classes),
                     "features": list(self.data.features),
-                    "plane": self.plane.state(self.net),
+                    "notes": self.notes,
+                    "upload": self._uploaded(),
+                    "step": self._step(),
                 }
             )
+            # the plane's numbers are finite already (Plane.state): its 10,000 probabilities skip
+            # json_safe's walk, 4/5 of the state's time
+            state["plane"] = self.plane.state(self.net)
+            return state
 
     def _selected(self) -> dict[str, Any] | None:
         """Return the selected row's forward pass: inputs, raw outputs, SoftMax, ArgMax."""
@@ -348,6 +428,25 @@ class Session:
             "explain": explain(self.data, self.net, row),
         }
 
+    def _uploaded(self) -> dict[str, str] | None:
+        """Return the uploaded CSV's name and its ``data.dataset`` value, or None."""
+        if self.upload is None:
+            return None
+        return {"name": self.upload.name, "dataset": str(self.upload)}
+
+    def _step(self) -> dict[str, Any] | None:
+        """Return the selected row's step as ``backprop --format json`` prints it, when shown."""
+        if not self.showing_step or self.selected is None:
+            return None
+        try:
+            return one_step(self.data, self.net, self.selected, *self._lr_l2()).to_dict()
+        except (BadInputError, CannotUseError) as e:
+            return {"error": str(e)}
+
+    def _lr_l2(self) -> tuple[float, float]:
+        """Return the learning rate and L2 strength a step of backprop takes."""
+        return float(self.config.train.lr), float(self.config.train.l2)
+
     # --- save -------------------------------------------------------------------------------------
 
     def save(self, name: str | None = None) -> Path:
@@ -355,12 +454,13 @@ class Session:
 
         The run's ``config.toml`` has ``model.init`` = its own ``start.npz`` (the weights at the
         last reset or edit) with ``model.init_sha256``, and ``train.epochs`` = the epochs run
-        since, so ``iris-nn train -c RUN/config.toml`` reproduces the saved weights.
+        since, so ``iris-nn train -c RUN/config.toml`` reproduces the saved weights. A CSV uploaded
+        from the page is copied into the run as ``data.csv``, and the config names that copy.
         """
         if name is not None:
             check_name(name)
         with self.lock:
-            config, epochs = self.config, self.trainer.epoch
+            config, epochs, upload = self.config, self.trainer.epoch, self.upload
             start = Network(self.net.sizes, self.net.activation, self.start.copy())
         with tempfile.TemporaryDirectory(prefix="iris-nn-save-") as tmp:
             start_file = Path(tmp) / "start.npz"
@@ -377,6 +477,11 @@ class Session:
                     staged,
                     model=dataclasses.replace(staged.model, init=str(out / run_name / "start.npz")),
                 )
+                if upload is not None and staged.data.dataset == str(upload):
+                    shutil.copyfile(upload, directory / "data.csv")
+                    final = dataclasses.replace(final, data=dataclasses.replace(
+                        final.data, dataset=str(out / run_name / "data.csv"),
+                        sha256=data.info.sha256))  # fmt: skip
                 rundir.write_config(directory, to_toml(final))
 
             result = train_run(staged, out, name, finish=finish)

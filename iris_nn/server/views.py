@@ -15,6 +15,7 @@ import numpy as np
 from iris_nn.core.network import Network
 from iris_nn.data.datasets import DATASETS
 from iris_nn.data.prepare import Dataset
+from iris_nn.inference.backprop import Step, step
 from iris_nn.inference.predict import Inputs, predict, row_objects
 from iris_nn.settings.config import Config
 from iris_nn.settings.schema import SCHEMA, Interval, Options
@@ -138,3 +139,10 @@ def explain(data: Dataset, net: Network, row: int) -> dict[str, Any]:
     truth = np.asarray([data.y[row]], dtype=np.intp)
     pred = predict(model_of(data, net), Inputs(X, truth))
     return row_objects(pred, explain=True)[0]
+
+
+def one_step(data: Dataset, net: Network, row: int, lr: float, l2: float) -> Step:
+    """Return row ``row``'s step of backprop as ``iris-nn backprop`` takes it (the run's lr, l2)."""
+    X = np.asarray(data.X[row : row + 1], dtype=np.float64)  # (1, n_features)
+    truth = np.asarray([data.y[row]], dtype=np.intp)
+    return step(model_of(data, net), Inputs(X, truth), lr, l2)

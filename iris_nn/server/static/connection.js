@@ -34,6 +34,11 @@ export function connect({ onControls, onState, onClose }) {
       else queue.push(text);
       return id;
     },
+    // raw bytes (an upload's pieces): no id, no answer of their own
+    sendBytes(buffer) {
+      if (opened) socket.send(buffer);
+      else queue.push(buffer);
+    },
     answeredAll: () => pending.size === 0,
   };
 }

@@ -9,12 +9,15 @@ import { readLink, writeLink } from "./link.js";
 import { buildEditor, drawNetwork } from "./network.js";
 import { drawRegions, legend, rowAt, whereRow } from "./regions.js";
 import { drawSoftmax } from "./softmax.js";
+import { drawStep } from "./stepview.js";
+import { buildUpload, showUpload } from "./upload.js";
 
 const $ = (id) => document.getElementById(id);
 let current = null; // the state, as the server last sent it
 let start = null; // the start config's settings: a link holds what differs from them
 let linked = false; // the link's settings have been sent
 let fields = new Map();
+let upload = null;
 let drawn = true;
 const waiting = [];
 const connection = connect({ onControls, onState, onClose });
@@ -30,6 +33,7 @@ function settled() {
 function onControls(message) {
   start = message.start;
   fields = buildControls($("controls"), message.controls, send);
+  upload = buildUpload(fields, connection);
 }
 
 function onState(state) {
@@ -65,8 +69,9 @@ function redraw() {
   $("play").textContent = state.playing ? "pause" : "play";
   $("play").classList.toggle("on", state.playing);
   if (document.activeElement !== $("speed")) $("speed").value = String(state.speed);
+  if (upload) showUpload(upload, fields, state);
   showSettings(fields, state);
-  const general = state.error && !fields.has(state.error.key);
+  const general = state.error && !fields.has(state.error.key) && state.error.key !== "data.upload";
   $("error").hidden = !general;
   $("error").textContent = general ? `Error: ${state.error.message}` : "";
   if (state.saved) {
@@ -80,12 +85,20 @@ function redraw() {
   drawNetwork($("network"), state, edit);
   drawSoftmax($("softmax"), state);
   drawExplain($("explain"), state);
+  $("backprop").disabled = false;
+  $("backprop").textContent = state.step ? "hide the step" : "show one step";
+  $("backprop").classList.toggle("on", Boolean(state.step));
+  $("apply").disabled = !state.step || Boolean(state.step.error);
+  drawStep($("step-view"), state);
+  irisnn.drawn += 1;
 }
 
 $("play").addEventListener("click", () => send({ type: current && current.playing ? "pause" : "play" }));
 $("step").addEventListener("click", () => send({ type: "step" }));
 $("reset").addEventListener("click", () => send({ type: "reset" }));
 $("save").addEventListener("click", () => send({ type: "save" }));
+$("backprop").addEventListener("click", () => send({ type: "backprop", show: !(current && current.step) }));
+$("apply").addEventListener("click", () => send({ type: "apply" }));
 $("regions").addEventListener("click", (event) => {
   if (!current) return;
   const box = event.currentTarget.getBoundingClientRect();
@@ -119,6 +132,9 @@ const irisnn = {
     const at = whereRow($("regions"), current, row);
     return at && [box.left + at[0], box.top + at[1]];
   },
+  // the selected row's step of backprop as iris-nn backprop --format json prints it, or null
+  step: () => (current && current.step) || null,
+  drawn: 0, // views drawn so far: a benchmark waits for the drawing after an answer
   setWeight: (name, i, j, value) =>
     send(value === undefined ? { type: "weight", name, i, value: j } : { type: "weight", name, i, j, value }),
 };

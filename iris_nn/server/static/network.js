@@ -1,7 +1,9 @@
 // The network with its weights: inputs, hidden units, outputs, then SoftMax and ArgMax, in columns
 // as the lesson draws them. Edge colour by sign, width by size, the number on hover; a layer wider
 // than 12 units shows the 12 with the largest weights and says how many are left out. A click on
-// an edge or a unit (its bias) opens the weight's editor.
+// an edge or a unit (its bias) opens the weight's editor. With one step of backprop shown, the edges
+// are its gradients instead (colour by sign, width by size, the number on the edge when both layers
+// have at most 8 units) and each unit has its delta beside it.
 
 import { NEGATIVE, POSITIVE, element } from "./draw.js";
 
@@ -38,10 +40,15 @@ export function drawNetwork(root, state, edit) {
     }));
   }
   const shown = sizes.map((n, l) => shownUnits(n, strength[l]));
+  const step = state.step && !state.step.error ? state.step : null;
+  let biggestGrad = 1e-12;
+  if (step) {
+    for (const layer of step.layers) layer.W.grad.flat().forEach((g) => { biggestGrad = Math.max(biggestGrad, Math.abs(g)); });
+  }
   const columns = sizes.length + 2; // + SoftMax, ArgMax
   const width = root.clientWidth || 600;
   const rows = Math.max(...shown.map((s) => s.length));
-  const height = Math.max(200, Math.min(560, 40 + rows * 38));
+  const height = Math.max(step ? 320 : 200, Math.min(560, 40 + rows * (step ? 60 : 38))); // room for the gradients
   // the layers spread over the width; SoftMax and ArgMax sit in two narrow columns on the right,
   // after room for the class names
   const left = 104, tail = 150;
@@ -55,17 +62,28 @@ export function drawNetwork(root, state, edit) {
   const picture = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "the network" });
   for (let l = 1; l <= layers; l++) {
     const W = weights[`W${l}`];
+    const grad = step ? step.layers[l - 1].W.grad : null;
+    const labelled = grad && shown[l - 1].length <= 8 && shown[l].length <= 8;
     shown[l - 1].forEach((i, a) => shown[l].forEach((j, b) => {
       const w = W[i][j];
+      const shade = grad ? grad[i][j] : w; // what the edge's colour and width say
       const line = svg("line", {
         x1: colX(l - 1), y1: unitY(l - 1, a), x2: colX(l), y2: unitY(l, b),
-        stroke: w >= 0 ? POSITIVE : NEGATIVE,
-        "stroke-width": (0.4 + (4.5 * Math.abs(w)) / biggest).toFixed(2),
+        stroke: shade >= 0 ? POSITIVE : NEGATIVE,
+        "stroke-width": (0.4 + (4.5 * Math.abs(shade)) / (grad ? biggestGrad : biggest)).toFixed(2),
         "stroke-opacity": 0.75, class: "edge", "data-name": `W${l}`, "data-i": i, "data-j": j,
       });
-      line.append(svg("title", {}, `W${l}[${i}, ${j}] = ${w.toFixed(4)}`));
+      const title = `W${l}[${i}, ${j}] = ${w.toFixed(4)}`;
+      line.append(svg("title", {}, grad ? `${title}, dL/dw = ${grad[i][j].toFixed(4)}, new ${step.layers[l - 1].W.new[i][j].toFixed(4)}` : title));
       line.addEventListener("click", () => edit(`W${l}`, i, j, w));
       picture.append(line);
+      if (labelled) {
+        // on the edge, a third of the way back from its head: the labels of one unit's edges part
+        const t = 0.62;
+        const x = colX(l - 1) + t * (colX(l) - colX(l - 1)), y = unitY(l - 1, a) + t * (unitY(l, b) - unitY(l - 1, a));
+        picture.append(svg("text", { x, y: y - 2, "text-anchor": "middle", class: "grad", "data-name": `W${l}`, "data-i": i, "data-j": j },
+          grad[i][j].toFixed(3)));
+      }
     }));
   }
   const selected = state.selected;
@@ -84,6 +102,10 @@ export function drawNetwork(root, state, edit) {
         bias.append(svg("title", {}, `b${l}[${unit}] = ${b.toFixed(4)} (click to edit)`));
         group.addEventListener("click", () => edit(`b${l}`, unit, undefined, b));
         group.append(bias);
+        if (step) {
+          const delta = step.layers[l - 1].delta[0][unit];
+          group.append(svg("text", { x: x + 3, y: y + 24, class: "delta", "data-layer": l, "data-unit": unit }, `δ ${delta.toFixed(3)}`));
+        }
         if (l === layers) {
           group.append(svg("text", { x: x + 16, y: y + 4 }, state.classes[unit]));
         }
@@ -114,22 +136,58 @@ export function drawNetwork(root, state, edit) {
   root.replaceChildren(picture);
 }
 
-// The weight editor: one field under the diagram; Enter sets the value through the server.
+// The weight editor under the diagram: a number field (Enter sets the value through the server) and a
+// handle to drag: up raises the value, down lowers it, 0.01 a pixel (0.001 with shift held). While
+// dragging, at most one value every DRAG_MS goes to the server, and the last one always does.
+const DRAG_MS = 40;
+
 export function buildEditor(root, setWeight) {
   const label = element("label", { for: "weight-value" }, "click a weight or a unit (its bias) to edit it");
   const field = element("input", { id: "weight-value", type: "text", size: 10, disabled: "" });
+  const handle = element("span", {
+    id: "weight-drag", class: "drag", role: "slider", "aria-label": "drag up or down to change the weight (shift: fine)",
+    title: "drag up or down (shift: fine steps)", "aria-disabled": "true",
+  }, "⇕ drag");
   let target = null;
+  const send = (value) => target && setWeight(target.name, target.i, target.j, value);
   field.addEventListener("change", () => {
-    if (!target) return;
     const value = Number(field.value);
-    setWeight(target.name, target.i, target.j, Number.isFinite(value) && field.value.trim() !== "" ? value : field.value);
+    send(Number.isFinite(value) && field.value.trim() !== "" ? value : field.value);
   });
   field.addEventListener("keydown", (e) => { if (e.key === "Enter") field.blur(); });
-  root.replaceChildren(label, field);
+  let drag = null; // {y, value, sent, timer}
+  const flush = () => {
+    drag.timer = null;
+    if (drag.value !== drag.sent) send((drag.sent = drag.value));
+  };
+  handle.addEventListener("pointerdown", (e) => {
+    if (!target) return;
+    handle.setPointerCapture(e.pointerId);
+    drag = { y: e.clientY, value: Number(field.value), sent: Number(field.value), timer: null };
+    e.preventDefault();
+  });
+  handle.addEventListener("pointermove", (e) => {
+    if (!drag) return;
+    const step = e.shiftKey ? 0.001 : 0.01;
+    drag.value = Number((drag.value + (drag.y - e.clientY) * step).toFixed(e.shiftKey ? 3 : 2));
+    drag.y = e.clientY;
+    field.value = String(drag.value);
+    if (drag.timer === null) drag.timer = setTimeout(flush, DRAG_MS);
+  });
+  const end = () => {
+    if (!drag) return;
+    clearTimeout(drag.timer);
+    flush();
+    drag = null;
+  };
+  handle.addEventListener("pointerup", end);
+  handle.addEventListener("pointercancel", end);
+  root.replaceChildren(label, field, handle);
   return (name, i, j, value) => {
     target = { name, i, j };
     label.textContent = j === undefined ? `${name}[${i}] =` : `${name}[${i}, ${j}] =`;
     field.disabled = false;
+    handle.setAttribute("aria-disabled", "false");
     field.value = String(value);
     field.focus();
     field.select();
