@@ -7,6 +7,7 @@ number of layers. Momentum follows scikit-learn's ``SGDOptimizer`` (``v = mu v -
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -20,7 +21,7 @@ class GD:
 
     def __init__(self, theta: Array, lr: float):
         self.theta = theta
-        self.lr = np.array(lr)  # 0-d: numpy converts it faster than a Python float
+        self.lr = np.array(lr, theta.dtype)  # 0-d: numpy converts it faster than a Python float
         self._buf = np.empty_like(theta)
 
     def step(self, grad: Array) -> None:
@@ -75,7 +76,7 @@ class Adam:
         np.multiply(grad, grad, out=buf)
         buf *= 1 - b2
         v += buf  # v = b2 v + (1 - b2) g**2
-        lr_t = self.lr * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        lr_t = self.lr * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)  # a Python float
         np.sqrt(v, out=buf)
         buf += self.eps
         np.divide(m, buf, out=buf)
