@@ -60,3 +60,14 @@ def test_bench_csv_ratios_follow_from_its_times():
         assert low - 0.005 <= float(ratio) <= high + 0.005, (ours, numpy, ratio)
     (worst,) = re.findall(r"worst ratio ([\d.]+)x", out)
     assert float(worst) == max(float(r) for _, _, r in rows), out
+
+
+@pytest.mark.slow
+def test_bench_shapes_prints_every_shape_with_ratios_that_follow_from_its_rates():
+    out = quick_run("bench_shapes.py")
+    rows = re.findall(
+        r"(?:adam|sgd) \d+ +([\d,]+) \([^)]*\) +([\d,]+) \([^)]*\) +ratio ([\d.]+)x", out
+    )
+    assert len(rows) == 6, out  # SPEC 18's table
+    for ours, sklearn, ratio in rows:
+        assert near(ratio, ours.replace(",", ""), sklearn.replace(",", "")), (ours, sklearn, ratio)
