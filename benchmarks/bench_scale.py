@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -77,47 +78,72 @@ def plain_epoch(X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> None:
         b1 -= LR * dZ1.sum(axis=0)
 
 
-def fit_child(kind: str, directory: Path) -> dict[str, float]:
-    """Load the data, fit one contender once; return its seconds and the process's peak memory."""
-    X, y = np.load(directory / "X.npy"), np.load(directory / "y.npy")
+def make_fit(
+    kind: str,
+    X: np.ndarray,
+    y: np.ndarray,
+    hidden: tuple[int, ...] = (HIDDEN,),
+    activation: str = "relu",
+    solver: str = "sgd",
+    batch: int = BATCH,
+    lr: float = LR,
+    **ours: object,
+) -> Callable[[], object]:
+    """Return a call that fits one contender once on ``X``, ``y``, on the same settings for both.
+
+    ``kind`` is ``ours`` (``IrisNNClassifier``, with ``ours`` as extra parameters) or
+    ``scikit-learn`` (``MLPClassifier``): one epoch, no L2, no validation rows, no scaling, and
+    for sgd no momentum. ``bench_shapes.py`` fits other shapes with it.
+    """
     if kind == "ours":
         from iris_nn import IrisNNClassifier
 
         clf = IrisNNClassifier(
-            hidden=(HIDDEN,),
-            activation="relu",
-            optimizer="sgd",
-            batch_size=BATCH,
-            lr=LR,
+            hidden=hidden,
+            activation=activation,
+            optimizer=solver,
+            batch_size=batch,
+            lr=lr,
             epochs=1,
             l2=0,
             val_size=0,
             scaling="none",
+            **ours,
         )
-        fit = lambda: clf.fit(X, y)  # noqa: E731
-    elif kind == "scikit-learn":
-        from sklearn.exceptions import ConvergenceWarning
-        from sklearn.neural_network import MLPClassifier
+        return lambda: clf.fit(X, y)
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
 
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        mlp = MLPClassifier(
-            (HIDDEN,),
-            solver="sgd",
-            momentum=0,
-            nesterovs_momentum=False,
-            alpha=0,
-            batch_size=BATCH,
-            learning_rate_init=LR,
-            max_iter=1,
-        )
-        fit = lambda: mlp.fit(X, y)  # noqa: E731
-    else:
-        rng = np.random.default_rng(0)
-        fit = lambda: plain_epoch(X, y, rng)  # noqa: E731
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    mlp = MLPClassifier(
+        hidden,
+        activation=activation,
+        solver=solver,
+        momentum=0,
+        nesterovs_momentum=False,
+        alpha=0,
+        batch_size=batch,
+        learning_rate_init=lr,
+        max_iter=1,
+    )
+    return lambda: mlp.fit(X, y)
+
+
+def timed(fit: Callable[[], object]) -> dict[str, float]:
+    """Call ``fit`` once; return its wall and CPU seconds and the process's peak memory."""
     started, cpu_started = time.perf_counter(), time.process_time()
     fit()
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     return {"seconds": seconds, "cpu_seconds": cpu, "peak_mb": peak_mb()}
+
+
+def fit_child(kind: str, directory: Path) -> dict[str, float]:
+    """Load the data, fit one contender once; return its seconds and the process's peak memory."""
+    X, y = np.load(directory / "X.npy"), np.load(directory / "y.npy")
+    if kind == "plain numpy":
+        rng = np.random.default_rng(0)
+        return timed(lambda: plain_epoch(X, y, rng))
+    return timed(make_fit(kind, X, y))
 
 
 def peak_mb() -> float:
@@ -125,13 +151,14 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / MB
 
 
-def run_child(*args: str) -> dict[str, float]:
-    """Run this script as a fresh process with ``args``; return the JSON it prints."""
+def run_child(*args: str, script: str = __file__) -> dict[str, float]:
+    """Run ``script`` (this one) as a fresh process with ``args``; return the JSON it prints."""
     done = subprocess.run(
-        [sys.executable, __file__, *args], capture_output=True, text=True, check=False
+        [sys.executable, script, *args], capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
-        raise SystemExit(f"bench_scale {' '.join(args)} failed: {done.stderr.strip()}")
+        name = Path(script).name
+        raise SystemExit(f"{name} {' '.join(args)} failed: {done.stderr.strip()}")
     return json.loads(done.stdout)
 
 

@@ -79,3 +79,14 @@ def test_bench_serve_prints_spec_15s_figures():
     ).groups()
     assert float(train) > 0 and near(ratio, page, train), out
     assert re.search(r"max \|difference\| [\d.e+-]+ \(target <= 1e-12\)", out), out
+
+
+@pytest.mark.slow
+def test_bench_shapes_prints_every_shape_with_ratios_that_follow_from_its_rates():
+    out = quick_run("bench_shapes.py")
+    rows = re.findall(
+        r"(?:adam|sgd) \d+ +([\d,]+) \([^)]*\) +([\d,]+) \([^)]*\) +ratio ([\d.]+)x", out
+    )
+    assert len(rows) == 6, out  # SPEC 18's table
+    for ours, sklearn, ratio in rows:
+        assert near(ratio, ours.replace(",", ""), sklearn.replace(",", "")), (ours, sklearn, ratio)

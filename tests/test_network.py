@@ -152,6 +152,49 @@ def test_one_mini_batch_step_equals_sklearn(activation):
         np.testing.assert_allclose(net.b(i), clf.intercepts_[i - 1], rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize(
+    "n_in, hidden, k",
+    [(784, [64], 10), (20, [64], 50)],  # SPEC 18's wide shape and its many classes
+    ids=["784-inputs", "50-classes"],
+)
+def test_probabilities_and_one_mini_batch_step_equal_sklearn_at_wide_shapes(n_in, hidden, k):
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(3 * k + 40, n_in))
+    y = np.concatenate([np.arange(k), rng.integers(0, k, len(X) - k)])  # every class present
+    net = _net(hidden, "relu", seed=8, n_in=n_in, k=k)
+    rows = rng.permutation(len(X))[:32]
+    clf = MLPClassifier(
+        tuple(hidden), solver="sgd", momentum=0.0, nesterovs_momentum=False, alpha=0.0,
+        batch_size=32, learning_rate_init=0.1, max_iter=1, shuffle=False, random_state=0,
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)  # builds the structures; its weights are replaced below
+    clf.coefs_ = [net.W(i).copy() for i in range(1, net.n_layers + 1)]
+    clf.intercepts_ = [net.b(i).copy() for i in range(1, net.n_layers + 1)]
+    np.testing.assert_allclose(net.predict_proba(X), clf.predict_proba(X), rtol=0, atol=1e-12)
+    batch = Batch(net, X[:32], y[:32])  # as training does: loaded with the mini-batch's rows
+    batch.load(X, y[rows], rows)
+    batch.forward()
+    probabilities = Batch(net, X[rows], y[rows], track=range(32))
+    probabilities.forward()
+    probabilities.softmax()
+    np.testing.assert_allclose(
+        probabilities.probabilities(), clf.predict_proba(X[rows]), rtol=0, atol=1e-12
+    )
+    loss, accuracy = batch.loss_accuracy()  # the mini-batch's, before its step
+    P = clf.predict_proba(X[rows])
+    assert loss == pytest.approx(-np.mean(np.log(P[np.arange(32), y[rows]])), rel=1e-12)
+    assert accuracy == np.mean(P.argmax(axis=1) == y[rows])
+    net.theta -= 0.1 * batch.backward(batch.output_delta())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.partial_fit(X[rows], y[rows])  # 32 rows, batch_size 32: one step
+    for i in range(1, net.n_layers + 1):
+        np.testing.assert_allclose(net.W(i), clf.coefs_[i - 1], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(net.b(i), clf.intercepts_[i - 1], rtol=0, atol=1e-12)
+
+
 def test_state_dict_round_trip_and_layout():
     net = _net([8, 4], "tanh")
     params = net.state_dict()

@@ -410,3 +410,72 @@ def test_snapshots_need_room_for_two():
     assert h.snapshot_epochs == [0, 20]
     _, h = _fit(TrainConfig(epochs=20), max_snapshots=1000)
     assert h.snapshot_epochs == list(range(21))
+
+
+# ----------------------------------------------------------------------------- train.dtype
+
+
+@pytest.mark.parametrize(
+    "sizes, activation", [([4, 16, 3], "tanh"), ([784, 64, 10], "relu"), ([20, 64, 64, 50], "relu")]
+)
+def test_float32_probabilities_stay_within_1e_5_of_float64(sizes, activation):
+    rng = np.random.default_rng(5)
+    net = Network.initialised(sizes, activation, rng)
+    X = rng.normal(size=(300, sizes[0]))
+    y = rng.integers(0, sizes[-1], len(X))
+    work = train.working_copy(net, np.float32)
+    assert work.theta.dtype == np.float32 and net.theta.dtype == np.float64
+    batch = Batch(work, X.astype(np.float32), y, track=range(40))
+    batch.forward()
+    batch.softmax()
+    P = batch.probabilities()
+    np.testing.assert_allclose(P, net.predict_proba(X[:40]), rtol=0, atol=1e-5)
+    assert np.abs(P - net.predict_proba(X[:40])).max() > 0  # float32 did run: not bit-equal
+
+
+def _default_run(**changes):
+    """Return the history and network of the Iris default run, with ``changes`` to its settings."""
+    from dataclasses import replace
+
+    from iris_nn.experiments.experiment import build, tracked_rows
+
+    cfg = config.Config()
+    data, net, rng = build(cfg)
+    parts = Parts(*data.scaled("train"), *data.scaled("val"), *data.scaled("test"))
+    parts = replace(parts, track=tracked_rows(data))
+    settings = replace(config.train_settings(cfg), **changes)
+    return fit(net, parts, settings, rng), net
+
+
+def test_float32_iris_default_run_keeps_float64s_loss_curve_within_1e_4():
+    h64, net64 = _default_run()
+    h32, net32 = _default_run(dtype="float32")
+    assert net32.theta.dtype == np.float64  # the saved model keeps float64 arrays
+    assert h32.epochs_run == h64.epochs_run == 3000
+    for column in ("train_loss", "val_loss", "test_loss"):  # val: none by default, NaN in both
+        np.testing.assert_array_equal(np.isnan(h32.columns[column]), np.isnan(h64.columns[column]))
+        gap = np.nan_to_num(np.abs(h32.columns[column] - h64.columns[column])).max()
+        assert gap < 1e-4, (column, gap)
+    assert np.abs(h32.columns["train_loss"] - h64.columns["train_loss"]).max() > 0
+    np.testing.assert_allclose(net32.theta, net64.theta, rtol=0, atol=1e-3)
+
+
+def test_float32_mini_batches_train_as_float64_does_and_unknown_dtypes_are_refused():
+    from iris_nn.core.errors import BadInputError
+    from iris_nn.estimators.classifier import IrisNNClassifier
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(2000, 20))
+    y = np.argmax(X @ rng.normal(size=(20, 5)), axis=1)
+    common = dict(hidden=(32,), optimizer="adam", lr=0.01, batch_size=64, epochs=3, l2=0.0,
+                  val_size=0.1, random_state=0)  # fmt: skip
+    clf64 = IrisNNClassifier(**common).fit(X, y)
+    clf32 = IrisNNClassifier(**common, dtype="float32").fit(X, y)
+    assert clf32.network_.theta.dtype == np.float64
+    np.testing.assert_allclose(clf32.predict_proba(X), clf64.predict_proba(X), atol=1e-3)
+    for column in ("train_loss", "val_loss"):
+        np.testing.assert_allclose(
+            clf32.history_.columns[column], clf64.history_.columns[column], atol=1e-4
+        )
+    with pytest.raises(BadInputError, match="dtype.*float16.*one of float64, float32"):
+        IrisNNClassifier(**common, dtype="float16").fit(X, y)

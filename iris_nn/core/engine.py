@@ -16,6 +16,7 @@ from iris_nn.core.functional import Activation, Array
 from iris_nn.core.network import Network
 
 MAX_TRACKED = 52  # tracked rows whose right/wrong bits add up exactly in one float64
+MAX_ROW_BY_ROW = 4  # classes up to which each sample's max is taken row by row, not reduced
 
 
 def tracked_right(codes: Array, n_track: int) -> NDArray[np.bool_]:
@@ -75,6 +76,8 @@ class Batch:
         divisor: int | None = None,
     ):
         self.net = net
+        # The working precision is theta's (train.dtype): every buffer but the metrics' has it.
+        self.dtype = dtype = net.theta.dtype
         n = len(X)
         if n == 0:
             raise ValueError("a batch needs at least one row")
@@ -94,19 +97,20 @@ class Batch:
         self.N = N
         self.divisor = float(divisor or n)  # the rows whose mean the fitted rows are a part of
         # AT_aug[i] = [A_i.T; 1]: the row of ones turns W.T @ A.T + b into one product with Wb.T.
-        self.X_aug = np.ones((N, net.sizes[0] + 1))  # one sample per row, then a 1
+        self.X_aug = np.ones((N, net.sizes[0] + 1), dtype)  # one sample per row, then a 1
         self.X_fit = self.X_aug[:n, :-1]  # (n, n_features), where load() puts the fitted rows
+        self._gathered: Array | None = None  # (n, n_features), where load() gathers rows first
         # The hidden layers' [A_i.T; 1] lie in one block, and their Z_i.T in a block shaped
         # alike: f'(Z) of every hidden layer then takes one elementwise pass, not one per layer.
         rows = [0, *np.cumsum([s + 1 for s in net.hidden]).tolist()]  # first row of each layer
-        self.A_block = np.ones((rows[-1], N))
-        self.Z_block = np.empty((rows[-1], N))
+        self.A_block = np.ones((rows[-1], N), dtype)
+        self.Z_block = np.empty((rows[-1], N), dtype)
         layers = list(zip(rows[:-1], net.hidden, strict=True))
         self.AT_aug = [self.X_aug.T] + [self.A_block[r : r + s + 1] for r, s in layers]
         self.AT = [a[:-1] for a in self.AT_aug]  # (s, N), contiguous from layer 1 on
-        self.ZT = [self.Z_block[r : r + s] for r, s in layers] + [np.empty((k, N))]
+        self.ZT = [self.Z_block[r : r + s] for r, s in layers] + [np.empty((k, N), dtype)]
         WbT = [Wb.T for Wb in net.layers]  # (n_out, n_in + 1) views into theta
-        zeros = np.zeros((max(net.hidden, default=0), N))
+        zeros = np.zeros((max(net.hidden, default=0), N), dtype)
         acts = [_activation_call(net.act, zeros[:s]) for s in net.hidden]  # act(Z, out=A) of each
         self._forward_plan = list(zip(WbT, self.AT_aug, self.ZT, self.AT[1:], acts, strict=False))
         self._logits_plan = WbT[-1], self.AT_aug[-1], self.ZT[-1]
@@ -128,7 +132,7 @@ class Batch:
         self.weights[self.track, 3] = 2.0 ** np.arange(len(self.track))
         self.columns = np.arange(N)
         self.target = y_all * N + self.columns  # flat index of each true logit in DT (k, N)
-        self.YT = np.zeros((k, N))  # one-hot of the fitted rows' classes, over divisor
+        self.YT = np.zeros((k, N), self.dtype)  # one-hot of the fitted rows' classes, over divisor
         self.load(X, y)
         self._lay_out_backward(net, n, N, k)
         self._lay_out_softmax(n, N, k)
@@ -138,7 +142,7 @@ class Batch:
         # The backward pass runs over all N columns with zero deltas outside the fitted ones:
         # the extra columns add exact zeros to the gradient, and contiguous rows make every
         # elementwise step about twice as fast as on the (., n) slices.
-        self.dZT = np.zeros((k, N))
+        self.dZT = np.zeros((k, N), self.dtype)
         self.dZT_fit = self.dZT[:, :n]
         self.grad = np.empty_like(net.theta)  # laid out like theta
         self.grad_layers = Network(net.sizes, net.activation, self.grad).layers
@@ -151,7 +155,7 @@ class Batch:
                 self.AT_aug[i],
                 self.grad_layers[i],
                 net.layers[i][:-1],
-                np.empty((net.sizes[i], N)),
+                np.empty((net.sizes[i], N), self.dtype),
                 self._times_slope(i - 1),
             )
             for i in range(net.n_layers - 1, 0, -1)
@@ -161,19 +165,19 @@ class Batch:
         """Allocate the buffers of SoftMax, the loss and the metrics over the N columns."""
         self.logits = logits = self.ZT[-1]  # (k, N)
         self._z0, self._z1 = logits[0], logits[1 % k]  # k = 1: max(z, z)
-        self._more_rows = list(logits[2:])
-        self.m = np.empty(N)  # each sample's largest logit
-        self.DT = np.empty((k, N))  # Z - m, <= 0
-        self.ET = np.empty((k, N))  # exp(Z - m)
+        self._more_rows = list(logits[2:]) if k <= MAX_ROW_BY_ROW else None
+        self.m = np.empty(N, self.dtype)  # each sample's largest logit
+        self.DT = np.empty((k, N), self.dtype)  # Z - m, <= 0
+        self.ET = np.empty((k, N), self.dtype)  # exp(Z - m)
         # [1, n].T @ E.T gives each sample's sum s and n * s in one product: the output delta
         # E / (n s) - Y / n then takes two calls instead of three.
-        self.sums = np.empty((2, N))
+        self.sums = np.empty((2, N), self.dtype)
         self.s, self.ns_fit = self.sums[0], self.sums[1, :n]  # (N,), (n,)
         self.ET_fit = self.ET[:, :n]
-        self.one_and_n = np.array([[1.0] * k, [self.divisor] * k])  # (2, k)
+        self.one_and_n = np.array([[1.0] * k, [self.divisor] * k], self.dtype)  # (2, k)
         self.C = np.empty((2, N))  # per sample: cross-entropy, 1.0 if ArgMax is right
         self.ce, self.correct = self.C  # views kept: unpacking an array every epoch costs
-        self.z_true = np.empty(N)  # z_true - m of each sample
+        self.z_true = np.empty(N, self.dtype)  # z_true - m of each sample
         # Each sample's max gives one zero of D = Z - m, and a tie more: without ties, D has
         # exactly (k - 1) N nonzero entries (a NaN counts as nonzero, as it is no maximum).
         self.nonzero_without_ties = (k - 1) * N
@@ -188,8 +192,12 @@ class Batch:
         """
         if rows is None:
             np.copyto(self.X_fit, X)
-        else:  # "clip" gathers straight into the strided buffer; rows are in range anyway
-            np.take(X, rows, axis=0, out=self.X_fit, mode="clip")
+        else:
+            # numpy gathers into a strided ``out`` through a temporary of its own (4x slower at
+            # 784 inputs): gather into a contiguous buffer, then copy. "clip": rows are in range.
+            if self._gathered is None:
+                self._gathered = np.empty(self.X_fit.shape, X.dtype)
+            np.copyto(self.X_fit, np.take(X, rows, axis=0, out=self._gathered, mode="clip"))
         target = self.target[: self.n]
         np.multiply(y, self.N, out=target)
         np.add(target, self.columns[: self.n], out=target)
@@ -206,10 +214,12 @@ class Batch:
     def softmax(self) -> None:
         """Keep the max ``m``, ``D = Z - m``, ``E = exp(D)`` and the sums ``s`` of each row."""
         m, maximum, z0, z1 = self.m, np.maximum, self._z0, self._z1
-        # k - 1 elementwise maximums of contiguous rows: a reduction over a 3-long axis costs 5x more
-        maximum(z0, z1, out=m)  # numpy deprecates a positional ``out`` for maximum
-        for z in self._more_rows:
-            maximum(m, z, out=m)
+        if self._more_rows is None:  # many classes: one reduction, 5x faster than 49 calls at 50
+            maximum.reduce(self.logits, axis=0, out=m)
+        else:  # k - 1 elementwise maximums of contiguous rows: cheaper than a reduction at k <= 4
+            maximum(z0, z1, out=m)  # numpy deprecates a positional ``out`` for maximum
+            for z in self._more_rows:
+                maximum(m, z, out=m)
         DT, ET = self.DT, self.ET
         np.subtract(self.logits, m, DT)  # <= 0: exp cannot overflow
         np.exp(DT, ET)
@@ -260,7 +270,7 @@ class Batch:
 
         Needs ``softmax()`` (or ``metrics()``) since the last forward pass.
         """
-        return (self.ET[:, self.track] / self.s[self.track]).T
+        return (self.ET[:, self.track] / self.s[self.track]).T.astype(np.float64, copy=False)
 
     def output_delta(self) -> Array:
         """Return ((SoftMax(Z) - onehot(y)) / n).T of the fitted rows, zeros for the others.

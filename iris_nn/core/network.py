@@ -27,6 +27,9 @@ from iris_nn.core.functional import (
     softmax,
 )
 
+# train.dtype -> the engine's working precision. Networks are float64 (saved, shown, predicting);
+# training in float32 runs a float32 copy of the network and copies its weights back.
+DTYPES: dict[str, type[np.floating]] = {"float64": np.float64, "float32": np.float32}
 CHUNK_PRODUCT = 2**19  # multiply-adds of a chunk's largest product, in passes over many rows
 MIN_CHUNK_ROWS = 128  # but rows enough that a layer of millions of weights is read rarely
 
@@ -65,11 +68,15 @@ class Network:
         n_params = sum(r * c for r, c in shapes)
         if theta is None:
             theta = np.zeros(n_params)
-        if theta.shape != (n_params,) or theta.dtype != np.float64:
-            raise ValueError(f"theta must be float64 of shape ({n_params},), got {theta.shape}")
+        if theta.shape != (n_params,) or theta.dtype not in DTYPES.values():
+            raise ValueError(
+                f"theta must be float64 (or float32, to train in it) of shape ({n_params},), "
+                f"got {theta.dtype} {theta.shape}"
+            )
         self.theta = theta
         self.layers: list[Array] = []  # Wb_i views into theta, (n_in + 1, n_out)
-        self.weight_mask = np.ones(n_params)  # 1 on weights, 0 on biases: L2 skips biases
+        # 1 on weights, 0 on biases: L2 skips biases
+        self.weight_mask = np.ones(n_params, theta.dtype)
         offset = 0
         for r, c in shapes:
             self.layers.append(theta[offset : offset + r * c].reshape(r, c))

@@ -7,6 +7,7 @@ number of layers. Momentum follows scikit-learn's ``SGDOptimizer`` (``v = mu v -
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -20,7 +21,7 @@ class GD:
 
     def __init__(self, theta: Array, lr: float):
         self.theta = theta
-        self.lr = np.array(lr)  # 0-d: numpy converts it faster than a Python float
+        self.lr = np.array(lr, theta.dtype)  # 0-d: numpy converts it faster than a Python float
         self._buf = np.empty_like(theta)
 
     def step(self, grad: Array) -> None:
@@ -64,18 +65,21 @@ class Adam:
 
     def step(self, grad: Array) -> None:
         """Update the moment estimates with ``grad`` and move ``theta``."""
+        # Every operation writes into a buffer: a temporary of a large layer's size costs a fresh
+        # allocation (page faults) per step, as much as the arithmetic on it.
         self.t += 1
-        b1, b2, buf = self.beta1, self.beta2, self._buf
-        self.m *= b1
-        self.m += (1 - b1) * grad
-        self.v *= b2
+        b1, b2, m, v, buf = self.beta1, self.beta2, self.m, self.v, self._buf
+        m *= b1
+        np.multiply(grad, 1 - b1, out=buf)
+        m += buf  # m = b1 m + (1 - b1) g
+        v *= b2
         np.multiply(grad, grad, out=buf)
         buf *= 1 - b2
-        self.v += buf
-        lr_t = self.lr * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
-        np.sqrt(self.v, out=buf)
+        v += buf  # v = b2 v + (1 - b2) g**2
+        lr_t = self.lr * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)  # a Python float
+        np.sqrt(v, out=buf)
         buf += self.eps
-        np.divide(self.m, buf, out=buf)
+        np.divide(m, buf, out=buf)
         buf *= lr_t
         self.theta -= buf
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,7 +27,7 @@ from iris_nn.core.engine import tracked_right
 from iris_nn.core.epochs import ChunkedEpochs, OneBatchEpochs, Parts, Tracked
 from iris_nn.core.errors import BadInputError, DivergenceError
 from iris_nn.core.functional import Array
-from iris_nn.core.network import Network
+from iris_nn.core.network import DTYPES, Network
 from iris_nn.core.optim import FULL_BATCH, make_optimizer
 
 
@@ -49,6 +49,7 @@ class TrainSettings:
     early_stopping: bool  # on validation loss, restoring the best weights
     patience: int
     min_delta: float
+    dtype: str = "float64"  # the engine's working precision, a key of network.DTYPES
 
 
 @dataclass
@@ -155,15 +156,21 @@ class Trainer:
             )
         self.net, self.parts, self.settings = net, parts, settings
         self.step_rows = n % batch_size or batch_size  # the fewest rows one update averages over
-        opt = make_optimizer(settings.optimizer, net.theta, settings.lr, settings.momentum,
+        # In another precision than the network's, a copy of it in that precision trains on a
+        # copy of the rows in it, and each epoch's weights are copied back into ``net``.
+        dtype = DTYPES[settings.dtype]
+        self.work = net if net.theta.dtype == dtype else working_copy(net, dtype)
+        work_parts = parts if self.work is net else parts_as(parts, dtype)
+        opt = make_optimizer(settings.optimizer, self.work.theta, settings.lr, settings.momentum,
                              settings.nesterov)  # fmt: skip
         self.optimizer = opt
         chunk = net.chunk_rows()
         self.runner: OneBatchEpochs | ChunkedEpochs
         if full_batch and parts.rows <= chunk:
-            self.runner = OneBatchEpochs(net, parts, opt.step, settings.l2)
+            self.runner = OneBatchEpochs(self.work, work_parts, opt.step, settings.l2)
         else:
-            self.runner = ChunkedEpochs(net, parts, opt.step, settings.l2, batch_size, chunk, rng)
+            self.runner = ChunkedEpochs(self.work, work_parts, opt.step, settings.l2, batch_size,
+                                        chunk, rng)  # fmt: skip
         # metrics[e]: losses and accuracies of train, val and test, and which tracked rows are
         # right (Batch.metrics' layout); grown when stepping past settings.epochs
         self.metrics = np.full((settings.epochs + 1, 2, 4), np.nan)
@@ -199,6 +206,8 @@ class Trainer:
             self.metrics = grown
             self.history.columns = self._views()
         self.runner.update(e, self.metrics[e], self._report)
+        if self.work is not self.net:
+            np.copyto(self.net.theta, self.work.theta)
         self._observe()
 
     @np.errstate(over="ignore", invalid="ignore", divide="ignore")
@@ -219,6 +228,8 @@ class Trainer:
         holds the edited weights' metrics (with mini-batches, its train columns stay as trained).
         """
         e = self.epoch
+        if self.work is not self.net:
+            np.copyto(self.work.theta, self.net.theta)
         self.runner.measure(e, self.metrics[e])
         loss = self.metrics[e, 0, 0]
         if not math.isfinite(loss):
@@ -357,6 +368,21 @@ def fit(
     while (reason := trainer.stop_reason(control)) is None:
         trainer.step()
     return trainer.finish(reason)
+
+
+def working_copy(net: Network, dtype: type[np.floating]) -> Network:
+    """Return a copy of ``net`` whose parameters are in ``dtype``."""
+    return Network(net.sizes, net.activation, net.theta.astype(dtype))
+
+
+def parts_as(parts: Parts, dtype: type[np.floating]) -> Parts:
+    """Return ``parts`` with their rows in ``dtype`` (copies; the classes and tracked rows shared)."""
+    return replace(
+        parts,
+        X=parts.X.astype(dtype),
+        X_val=None if parts.X_val is None else parts.X_val.astype(dtype),
+        X_test=None if parts.X_test is None else parts.X_test.astype(dtype),
+    )
 
 
 def _tracked(epoch: int, track: Tracked, P: Array) -> list[tuple[int, int, Array]]:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from iris_nn.core.functional import ACTIVATIONS
+from iris_nn.core.network import DTYPES
 from iris_nn.core.optim import OPTIMIZERS
 from iris_nn.data.datasets import DATASETS, DEFAULT_DATASET, is_csv
 from iris_nn.data.scaler import SCALINGS
@@ -170,6 +171,9 @@ SCHEMA: tuple[Setting, ...] = (
             "epochs without improvement before early stopping", estimator=True),
     Setting("train.min_delta", "float", 0.0, Interval(False, 0, None, "left"), NUMBER,
             "the smallest decrease of validation loss that counts", estimator=True),
+    Setting("train.dtype", "str", "float64", Options(DTYPES), HIDDEN,
+            "the engine's working precision; float32 trains large data faster, the saved model "
+            "stays float64", estimator=True),
     Setting("train.init_seed", "int", None, Interval(True, 0, MAX_SEED), NUMBER,
             "seeds the initial weights and mini-batch order alone; absent: from seed",
             estimator=True),
