@@ -286,7 +286,7 @@ def cross_validate(
     if unknown:
         raise BadInputError(f"unknown models {unknown}; allowed: {', '.join(MODEL_NAMES)}")
     d = config.data
-    info = open_dataset(d.dataset, d.features, d.target, d.missing, d.exclude)
+    info = open_dataset(d.dataset, d.features, d.target, d.missing, d.exclude, d.categorical)
     X, y = info.rows(d.features)
     kept = y >= 0  # rows a CSV dropped for a missing cell take no part
     X, y = X[kept], y[kept]
