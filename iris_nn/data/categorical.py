@@ -111,7 +111,7 @@ class Layout:
         return [1.0 if v == text else 0.0 for v in values]
 
 
-def one_hot(codes: Array, n_values: int) -> Array:
+def one_hot(codes: NDArray[np.intp], n_values: int) -> Array:
     """Return the 0/1 inputs (n, n_values) of ``codes`` (n,); a code of -1 (missing) is all NaN."""
     out = np.zeros((len(codes), n_values))  # (n, n_values)
     known = codes >= 0

@@ -302,9 +302,11 @@ def encode_columns(
         categories[file.names[k]] = values
     layout = Layout(tuple(file.names[k] for k in chosen), categories)
     for column, values in categories.items():
+        names = layout.inputs(column)
+        shown = ", ".join(names) if len(names) <= 10 else ", ".join(names[:6]) + ", ..."
         warnings.warn(
             f"{file.where}: column {column!r} holds text: {len(values)} input"
-            f"{'s' * (len(values) != 1)} {', '.join(layout.inputs(column))} (0 or 1, not scaled)",
+            f"{'s' * (len(values) != 1)} {shown} (0 or 1, not scaled)",
             IrisNNNote,
             stacklevel=3,
         )
