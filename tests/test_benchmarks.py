@@ -60,3 +60,14 @@ def test_bench_csv_ratios_follow_from_its_times():
         assert low - 0.005 <= float(ratio) <= high + 0.005, (ours, numpy, ratio)
     (worst,) = re.findall(r"worst ratio ([\d.]+)x", out)
     assert float(worst) == max(float(r) for _, _, r in rows), out
+
+
+@pytest.mark.slow
+def test_bench_csv_text_ratio_follows_from_its_times():
+    out = quick_run("bench_csv_text.py")
+    ((ours, plain, ratio),) = re.findall(
+        r"columns +([\d.]+)s +numbers only +([\d.]+)s +ratio ([\d.]+)x", out
+    )
+    low = (float(ours) - 5e-4) / (float(plain) + 5e-4)
+    high = (float(ours) + 5e-4) / max(float(plain) - 5e-4, 1e-9)
+    assert low - 0.005 <= float(ratio) <= high + 0.005, out
