@@ -305,7 +305,7 @@ def encode_columns(
         names = layout.inputs(column)
         shown = ", ".join(names) if len(names) <= 10 else ", ".join(names[:6]) + ", ..."
         warnings.warn(
-            f"{file.where}: column {column!r} holds text: {len(values)} input"
+            f"column {column!r} holds text: {len(values)} input"
             f"{'s' * (len(values) != 1)} {shown} (0 or 1, not scaled)",
             IrisNNNote,
             stacklevel=3,
