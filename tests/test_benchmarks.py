@@ -90,3 +90,14 @@ def test_bench_shapes_prints_every_shape_with_ratios_that_follow_from_its_rates(
     assert len(rows) == 6, out  # SPEC 18's table
     for ours, sklearn, ratio in rows:
         assert near(ratio, ours.replace(",", ""), sklearn.replace(",", "")), (ours, sklearn, ratio)
+
+
+@pytest.mark.slow
+def test_bench_csv_text_ratio_follows_from_its_times():
+    out = quick_run("bench_csv_text.py")
+    ((ours, plain, ratio),) = re.findall(
+        r"columns +([\d.]+)s +numbers only +([\d.]+)s +ratio ([\d.]+)x", out
+    )
+    low = (float(ours) - 5e-4) / (float(plain) + 5e-4)
+    high = (float(ours) + 5e-4) / max(float(plain) - 5e-4, 1e-9)
+    assert low - 0.005 <= float(ratio) <= high + 0.005, out

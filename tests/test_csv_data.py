@@ -285,7 +285,7 @@ def test_features_target_and_exclude_pick_columns(tmp_path):
     rows = [[r[4], *r[:4]] for r in iris_rows()]
     path = write_csv(tmp_path / "t.csv", rows, header=["variety", *IRIS.feature_names])
     with pytest.raises(BadInputError, match="'variety'"):  # not a usual name: the last column
-        read_csv_dataset(path)
+        read_csv_dataset(path, categorical="error")
     info = read_csv_dataset(path, target="Variety", features=["petal width (cm)", "sepal_length"])
     assert info.target == "variety" and info.features == ("petal_width", "sepal_length")
     np.testing.assert_array_equal(info.rows()[0], IRIS.data[:, [3, 0]])
@@ -333,7 +333,7 @@ def test_a_text_feature_column_suggests_data_features(tmp_path, monkeypatch):
     rows = [[*r[:4], "red", r[4]] for r in iris_rows()]
     monkeypatch.chdir(tmp_path)
     write_csv(Path("c.csv"), rows, header=[*HEADER[:4], "colour", "species"])
-    line = error(run("train", "--data", "c.csv", "--out", "o"))
+    line = error(run("train", "--data", "c.csv", "--set", "data.categorical=error", "--out", "o"))
     assert line.startswith(
         f"Error: '{tmp_path / 'c.csv'}' line 2, column 'colour': 'red' is not a number"
     )

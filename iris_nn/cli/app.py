@@ -23,7 +23,7 @@ import click
 from iris_nn import __version__
 from iris_nn.cli.signals import SIGNAL_EXIT, Interrupted, raise_on_signals
 from iris_nn.cli.streams import courteous_streams, product_failure, reserve_standard_descriptors
-from iris_nn.core.errors import BadInputError, CannotUseError, IrisNNWarning
+from iris_nn.core.errors import BadInputError, CannotUseError, IrisNNNote, IrisNNWarning
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -81,7 +81,8 @@ def warning_printer() -> Any:
 
     def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
         if issubclass(category, IrisNNWarning):
-            click.echo(f"Warning: {message}", err=True)
+            kind = "Note" if issubclass(category, IrisNNNote) else "Warning"
+            click.echo(f"{kind}: {message}", err=True)
 
     return show
 

@@ -80,7 +80,7 @@ def backprop(
     """
     stdout_is_product()
     from iris_nn.inference import backprop as bp
-    from iris_nn.inference.predict import Inputs, parse_values
+    from iris_nn.inference.predict import Inputs, parse_model_values
     from iris_nn.views import backprop as text
 
     if values and input_path is not None:
@@ -115,7 +115,7 @@ def backprop(
                 "each row's true class"
             )
     else:
-        row = parse_values(values, model.features)
+        row = parse_model_values(values, model)
         assert label is not None
         inputs = Inputs(row.X, bp.labels_of(model, [label]))
     step = bp.step(model, inputs, lr, l2)

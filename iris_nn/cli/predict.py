@@ -67,7 +67,7 @@ def predict(
     if input_path is not None:
         inputs = read_input(input_path, model)
     else:
-        inputs = prediction.parse_values(values, model.features)
+        inputs = prediction.parse_model_values(values, model)
     result = prediction.predict(model, inputs)
     if fmt == "json":
         click.echo(text.to_json(result, explain))

@@ -45,3 +45,10 @@ class IrisNNWarning(UserWarning):
 
     The command line prints each as one ``Warning: ...`` line on stderr.
     """
+
+
+class IrisNNNote(IrisNNWarning):
+    """Something the tool did with the user's data that they should hear of (a ``Note: ...`` line).
+
+    Text columns turned into inputs, missing cells filled: not a problem, but not silent either.
+    """

@@ -8,21 +8,26 @@ class column's distinct values as text, sorted (as numbers when they all are int
 
 from __future__ import annotations
 
+import csv
+import io
 import warnings
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from iris_nn.core.errors import BadInputError, IrisNNWarning
+from iris_nn.core.errors import BadInputError, IrisNNNote, IrisNNWarning
 from iris_nn.core.functional import Array
-from iris_nn.data.csvfile import CsvFile
+from iris_nn.data.categorical import Layout, Levels, one_hot
+from iris_nn.data.csvfile import MISSING, Columns, CsvFile, NotANumberError
 from iris_nn.data.csvopen import open_csv
 from iris_nn.data.datasets import DatasetInfo, Labels
-from iris_nn.data.values import feature_name
+from iris_nn.data.values import NUMBER, feature_name
 
 TARGET_NAMES = ("species", "class", "label", "target", "y")
 MAX_CLASSES = 50
+CATEGORICAL_POLICIES = ("onehot", "error")
+GUESS_BYTES = 1 << 16  # the head of the file that tells most text columns before the read
 
 
 def _columns(file: CsvFile) -> str:
@@ -121,12 +126,21 @@ def read_csv_dataset(
     target: str = "",
     missing: str = "error",
     exclude: Sequence[str] = (),
+    categorical: str = "onehot",
+    categories: Mapping[str, Sequence[str]] | None = None,
 ) -> DatasetInfo:
     """Return the CSV file at ``path`` (or already read) as a data set, its rows read and checked.
 
-    Raise BadInputError for a file that cannot be used; warn (IrisNNWarning) about dropped rows
-    and about a feature column that looks like a row id.
+    With ``categorical = "onehot"`` a column whose cells are not all numbers becomes one 0/1
+    input per value (SPEC 14); ``categories``, a model's own, names its text columns and their
+    values. Raise BadInputError for a file that cannot be used; warn (IrisNNWarning) about
+    dropped rows and about a feature column that looks like a row id; note (IrisNNNote) the text
+    columns turned into inputs.
     """
+    if categorical not in CATEGORICAL_POLICIES:
+        raise BadInputError(
+            f"data.categorical = {categorical!r}; allowed: {', '.join(CATEGORICAL_POLICIES)}"
+        )
     file = path if isinstance(path, CsvFile) else open_csv(path)
     if len(file.header) < 2:
         raise BadInputError(
@@ -152,7 +166,21 @@ def read_csv_dataset(
         "; to leave a text column out, list the features to use in data.features "
         "(or name it in data.exclude)"
     )
-    columns = file.read(chosen, t, code, missing, hint)
+    if categories is not None:
+        text = [k for k in chosen if file.names[k] in categories]
+    else:
+        text = guess_text_columns(file, chosen) if categorical == "onehot" else []
+    while True:  # a text cell past the head of the file: read again with its column as text
+        levels = {k: Levels(file.header[k], file.where) for k in text}
+        numeric = [k for k in chosen if k not in levels]
+        try:
+            columns = file.read(numeric, t, code, missing, hint, list(levels.values()), text)
+            break
+        except NotANumberError as e:
+            if categorical != "onehot" or categories is not None or e.column in text:
+                raise
+            text = [k for k in chosen if k in {*text, e.column}]
+    X_read, inputs = encode_columns(file, chosen, columns, levels)
     if columns.n_rows and not len(columns.rows):
         n = columns.n_rows
         raise BadInputError(
@@ -175,22 +203,23 @@ def read_csv_dataset(
     for name in names:
         remap[found[name]] = classes.index(name)
     if columns.dropped_lines:  # dropped rows stay in place, NaN with class -1
-        X = np.full((columns.n_rows, len(chosen)), np.nan)  # (n_rows, n_features)
+        X = np.full((columns.n_rows, X_read.shape[1]), np.nan)  # (n_rows, n_features)
         y = np.full(columns.n_rows, -1, dtype=np.intp)
-        X[columns.rows] = columns.X
+        X[columns.rows] = X_read
         y[columns.rows] = remap[columns.labels]
     else:
-        X, y = columns.X, remap[columns.labels]
+        X, y = X_read, remap[columns.labels]
     if columns.dropped_lines:
         n = len(columns.dropped_lines)
         shown = ", ".join(map(str, columns.dropped_lines[:5])) + (" ..." if n > 5 else "")
+        cell = "a missing class cell" if missing == "impute" else "a missing cell"
         warnings.warn(
-            f"dropped {n} row{'s' * (n != 1)} of {file.where} with a missing cell "
-            f'(data.missing = "drop"): line{"s" * (n != 1)} {shown}',
+            f"dropped {n} row{'s' * (n != 1)} of {file.where} with {cell} "
+            f'(data.missing = "{missing}"): line{"s" * (n != 1)} {shown}',
             IrisNNWarning,
             stacklevel=2,
         )
-    for j, k in enumerate(chosen):
+    for j, k in enumerate(numeric):
         if looks_like_row_id(columns.X[:, j]):
             warnings.warn(
                 f"column {file.header[k]!r} of {file.where} looks like a row id (strictly "
@@ -199,7 +228,7 @@ def read_csv_dataset(
                 IrisNNWarning,
                 stacklevel=2,
             )
-    feature_names = tuple(file.names[k] for k in chosen)
+    feature_names = inputs.features
 
     def load(wanted: Sequence[str]) -> tuple[Array, Labels]:
         if tuple(wanted) == feature_names:
@@ -210,12 +239,78 @@ def read_csv_dataset(
         name=file.path.name if file.path else file.where,
         load=load,
         features=feature_names,
-        units=tuple(file.units[k] for k in chosen),
+        units=tuple(
+            file.units[k] if k not in levels else ""
+            for k in chosen
+            for _ in inputs.inputs(file.names[k])
+        ),
         classes=tuple(classes),
         target=file.names[t],
         noun="row",
         sha256=file.sha256,
+        columns=inputs.columns if levels else (),
+        categories=inputs.categories,
+        impute=missing == "impute",
     )
+
+
+def guess_text_columns(file: CsvFile, chosen: Sequence[int]) -> list[int]:
+    """Return the columns of ``chosen`` with a text cell in the head of the file.
+
+    A guess that saves reading the whole file twice: a text cell further on still makes its
+    column a text one (the read stops there and starts again).
+    """
+    head = file.raw[:GUESS_BYTES].decode("utf-8", errors="replace")
+    if len(file.raw) > GUESS_BYTES:
+        head = head[: head.rfind("\n") + 1]  # whole lines only
+    text: set[int] = set()
+    try:
+        for record in list(csv.reader(io.StringIO(head, newline=""), delimiter=file.delimiter))[1:]:
+            if len(record) != len(file.header):
+                continue  # the read says what is wrong with it
+            for k in chosen:
+                cell = record[k].strip()
+                if k not in text and cell not in MISSING and not NUMBER.fullmatch(cell):
+                    text.add(k)
+    except csv.Error:
+        pass  # the read says what is wrong
+    return [k for k in chosen if k in text]
+
+
+def encode_columns(
+    file: CsvFile, chosen: Sequence[int], columns: Columns, levels: Mapping[int, Levels]
+) -> tuple[Array, Layout]:
+    """Return the rows read with each text column as its 0/1 inputs, and the layout.
+
+    Say in a ``Note:`` which inputs each text column became.
+    """
+    if not levels:
+        return columns.X, Layout(tuple(file.names[k] for k in chosen))
+    assert columns.codes is not None
+    parts: list[Array] = []
+    categories: dict[str, tuple[str, ...]] = {}
+    numeric = iter(range(columns.X.shape[1]))
+    text_index = {k: j for j, k in enumerate(levels)}
+    for k in chosen:
+        if k not in levels:
+            parts.append(columns.X[:, [next(numeric)]])
+            continue
+        values, position = levels[k].sorted_codes()
+        codes = columns.codes[:, text_index[k]]
+        sorted_codes = np.where(codes >= 0, position[np.maximum(codes, 0)], -1)
+        parts.append(one_hot(sorted_codes, len(values)))
+        categories[file.names[k]] = values
+    layout = Layout(tuple(file.names[k] for k in chosen), categories)
+    for column, values in categories.items():
+        names = layout.inputs(column)
+        shown = ", ".join(names) if len(names) <= 10 else ", ".join(names[:6]) + ", ..."
+        warnings.warn(
+            f"column {column!r} holds text: {len(values)} input"
+            f"{'s' * (len(values) != 1)} {shown} (0 or 1, not scaled)",
+            IrisNNNote,
+            stacklevel=3,
+        )
+    return np.hstack(parts), layout
 
 
 def looks_like_row_id(column: Array) -> bool:

@@ -42,11 +42,23 @@ from iris_nn.core.functional import Array
 from iris_nn.data.values import NUMBER, NUMBER_HELP, feature_name, unit_of
 
 MISSING = frozenset(("", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "?"))
-MISSING_POLICIES = ("error", "drop")
+MISSING_POLICIES = ("error", "drop", "impute")
 
 # A label converter turns a stripped class cell (never a missing one) into a class code; it raises
 # BadInputError (without a line: the reader adds it) for a label it refuses.
 LabelCode = Callable[[str], int]
+
+
+class NotANumberError(BadInputError):
+    """A cell of a column read as numbers that is text: ``column`` (0-based) may be a text column."""
+
+    def __init__(self, message: str, column: int):
+        super().__init__(message)
+        self.column = column
+
+    def __reduce__(self) -> tuple[type, tuple[str, int]]:
+        return type(self), (str(self), self.column)
+
 
 _DIGIT = np.zeros(256, dtype=bool)
 _DIGIT[ord("0") : ord("9") + 1] = True
@@ -108,17 +120,38 @@ class CsvFile:
         code: LabelCode | None = None,
         missing: str = "error",
         hint: str = "",
+        text: Sequence[LabelCode] | None = None,
+        text_columns: Sequence[int] = (),
     ) -> Columns:
         """Return the ``numeric`` columns as numbers and the ``label`` column as class codes.
 
         ``code`` turns a label cell into its class code (-1 = missing). With ``missing = "drop"``,
         rows with a missing cell in these columns are dropped; with ``"error"`` the first one is
-        an error. ``hint`` ends the message about a cell that is not a number (what to try).
+        an error; with ``"impute"`` a missing number is NaN and a missing text cell -1 (a row
+        missing its class is dropped). ``hint`` ends the message about a cell that is not a
+        number (what to try). ``text_columns`` are read as codes, ``text[j]`` turning a stripped
+        cell of the j-th into its code (``Columns.codes``); a cell of a numeric column that is not
+        a number raises ``NotANumberError`` naming its column.
         """
         if missing not in MISSING_POLICIES:
-            raise BadInputError(f"data.missing = {missing!r}; allowed: error, drop")
+            raise BadInputError(
+                f"data.missing = {missing!r}; allowed: {', '.join(MISSING_POLICIES)}"
+            )
         read = _Reader(self, list(numeric), label, code, missing, hint)
-        return read.fast() or read.plain()
+        read.text, read.text_codes = list(text_columns), list(text or ())
+        columns = read.fast() or read.plain()
+        if not text_columns:
+            return columns
+        n = len(numeric)  # the text columns' codes were read after the numbers
+        codes = columns.X[:, n:].astype(np.intp)  # (n_kept, n_text)
+        return Columns(
+            columns.X[:, :n],
+            columns.labels,
+            columns.rows,
+            columns.n_rows,
+            columns.dropped_lines,
+            codes,
+        )
 
 
 @dataclass(frozen=True)
@@ -130,6 +163,7 @@ class Columns:
     rows: NDArray[np.intp]  # (n_kept,) 0-based data-row numbers (header and blank lines excluded)
     n_rows: int  # data rows in the file, dropped ones included
     dropped_lines: tuple[int, ...]  # 1-based lines of the dropped rows
+    codes: NDArray[np.intp] | None = None  # (n_kept, n_text) codes of the text columns, -1 missing
 
 
 class Digest:
@@ -172,6 +206,8 @@ class _Reader:
         )
         self.code: LabelCode = code or (lambda cell: 0)
         self.n_columns = len(file.header)
+        self.text: list[int] = []  # columns read as codes (after the numeric ones)
+        self.text_codes: list[LabelCode] = []
 
     # -- messages
 
@@ -184,13 +220,15 @@ class _Reader:
             why = "is too large; allowed: finite numbers (at most about 1.8e308)"
         else:
             why = f"is not a number; allowed: {NUMBER_HELP}"
+            return NotANumberError(f"{what}: {text!r} {why}{self.hint}", column)
         return BadInputError(f"{what}: {text!r} {why}{self.hint}")
 
     def _missing(self, line: int, column: int, text: str) -> BadInputError:
         shown = "an empty cell" if not text.strip() else f"a missing value {text.strip()!r}"
         return BadInputError(
             f"{self.file.where} line {line}, column {self.file.column(column)}: {shown}; "
-            'fill it in, or drop such rows with data.missing = "drop"'
+            'fill it in, drop such rows with data.missing = "drop", or fill them from the '
+            'training rows with data.missing = "impute"'
         )
 
     def _fields(self, line: int, got: int) -> BadInputError:
@@ -207,6 +245,11 @@ class _Reader:
                 f"{self.file.where} line {line}, column {self.file.column(self.label or 0)}: {e}"
             ) from None
 
+    @property
+    def n_read(self) -> int:
+        """Return how many columns of numbers a row gives: the numeric ones, then the text ones."""
+        return len(self.numeric) + len(self.text)
+
     # -- one record, exactly
 
     def _check_record(self, line: int, cells: Sequence[str]) -> tuple[list[float], int] | None:
@@ -221,7 +264,10 @@ class _Reader:
             if stripped in MISSING:
                 if self.missing == "error":
                     raise self._missing(line, k, text)
-                drop = True
+                if self.missing == "impute":
+                    values.append(math.nan)
+                else:
+                    drop = True
                 continue
             if not NUMBER.fullmatch(stripped):
                 raise self._bad_number(line, k, text)
@@ -229,6 +275,15 @@ class _Reader:
             if math.isinf(x):
                 raise self._bad_number(line, k, text)
             values.append(x)
+        for k, text_code in zip(self.text, self.text_codes, strict=True):
+            stripped = cells[k].strip()
+            if stripped not in MISSING:
+                values.append(float(text_code(stripped)))
+            elif self.missing == "error":
+                raise self._missing(line, k, cells[k])
+            else:
+                values.append(-1.0)
+                drop |= self.missing == "drop"
         code = 0
         if self.label is not None:
             cell = cells[self.label].strip()
@@ -271,7 +326,7 @@ class _Reader:
                 n_rows += 1
         except csv.Error as e:
             raise BadInputError(f"{self.file.where} line {line}: {csv_error_text(e)}") from None
-        X = np.array(values, dtype=np.float64).reshape(len(values), len(self.numeric))
+        X = np.array(values, dtype=np.float64).reshape(len(values), self.n_read)
         return Columns(
             X,
             np.array(codes, dtype=np.intp) if self.label is not None else None,
@@ -291,7 +346,7 @@ class _Reader:
         if raw[:1] in (b"\r", b"\n"):
             return None  # blank lines before the header
         bad_dot = self._first_bad_dot()
-        if bad_dot is not None and self.missing == "drop":
+        if bad_dot is not None and self.missing != "error":
             return None
         columns = self._load(bad_dot[0] if bad_dot else None)
         if bad_dot is not None and columns is not None:
@@ -311,9 +366,12 @@ class _Reader:
         def skip(cell: str) -> float:
             return 0.0
 
+        read = self.numeric + self.text
         converters: dict[int | str, Callable[[str], float]] = {
-            k: skip for k in range(self.n_columns) if k not in self.numeric and k != label
+            k: skip for k in range(self.n_columns) if k not in read and k != label
         }
+        for k, text_code in zip(self.text, self.text_codes, strict=True):
+            converters[k] = _Codes(text_code).__getitem__
         if label is not None:
             converters[label] = _Codes(self.code).__getitem__  # C lookups but for new labels
         try:
@@ -333,7 +391,7 @@ class _Reader:
                     dtype=np.float64,
                 )
         except ValueError as e:
-            if self.missing == "drop":
+            if self.missing != "error":
                 return None  # rows to drop: the plain reader decides which and why
             match = re.search(r"at row (\d+)", str(e))
             if isinstance(e.__cause__, BadInputError) or not match:
@@ -349,16 +407,21 @@ class _Reader:
         if A.shape[1] != self.n_columns:  # numpy counts the first row's fields
             self._check_row(0)
             return None
-        first = self.numeric[0] if self.numeric else 0
-        if self.numeric == list(range(first, first + len(self.numeric))):
-            X = A[:, first : first + len(self.numeric)]  # (n_rows, n_numeric), a view: no copy
+        first = read[0] if read else 0
+        if read == list(range(first, first + len(read))):
+            X = A[:, first : first + len(read)]  # (n_rows, n_read), a view: no copy
         else:
-            X = A[:, self.numeric]
+            X = A[:, read]
         labels = A[:, label].astype(np.intp) if label is not None else None
         # nan, inf (numpy reads them) or a missing label: one pass over all of A first, as a rule
         # there are none and the rows need no look
-        if not np.isfinite(A).all() or (labels is not None and labels.min(initial=0) < 0):
-            bad = ~np.isfinite(X).all(axis=1)
+        codes = X[:, len(self.numeric) :]  # (n_rows, n_text); -1: missing
+        if (
+            not np.isfinite(A).all()
+            or (labels is not None and labels.min(initial=0) < 0)
+            or codes.min(initial=0) < 0
+        ):
+            bad = ~np.isfinite(X).all(axis=1) | (codes < 0).any(axis=1)
             if labels is not None:
                 bad |= labels < 0
             if bad.any():
@@ -371,7 +434,7 @@ class _Reader:
     def _empty(self) -> Columns:
         labels = np.empty(0, dtype=np.intp) if self.label is not None else None
         rows = np.empty(0, dtype=np.intp)
-        return Columns(np.empty((0, len(self.numeric))), labels, rows, 0, ())
+        return Columns(np.empty((0, self.n_read)), labels, rows, 0, ())
 
     def _line_starts(self) -> NDArray[np.intp]:
         """Return the byte offset of every data row (non-empty line after the header)."""

@@ -8,14 +8,15 @@ serves the bundled tables (no network is needed); it is imported only when rows 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
 from iris_nn.core.errors import BadInputError
 from iris_nn.core.functional import Array
+from iris_nn.data.categorical import Layout
 from iris_nn.data.values import feature_name, unit_of
 
 Labels = NDArray[np.intp]
@@ -34,6 +35,26 @@ class DatasetInfo:
     noun: str = "row"  # what one row is, for text: "flower"
     plane: tuple[str, ...] = ()  # the two features the decision-regions figure prefers
     sha256: str = ""  # a CSV file's SHA-256; "" for a bundled table
+    # a CSV's original input columns, when it has text ones (SPEC 14); () when each is a feature
+    columns: tuple[str, ...] = ()
+    categories: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # column -> values
+    impute: bool = False  # data.missing = "impute": missing cells are NaN until filled
+
+    @property
+    def layout(self) -> Layout:
+        """Return the original input columns and their encoded inputs."""
+        return Layout(self.columns or self.features, self.categories)
+
+    def inputs(self, given: Sequence[str]) -> tuple[str, ...]:
+        """Return the encoded inputs ``given`` names: features, or text columns (all their inputs)."""
+        out: list[str] = []
+        for g in given:
+            name = feature_name(g)
+            if g not in self.features and name in self.categories:
+                out.extend(self.layout.inputs(name))
+            else:
+                out.append(self.feature(g))
+        return tuple(out)
 
     def __getstate__(self) -> dict[str, object]:
         """Return the state to pickle, without the loader (a closure, which does not pickle).
@@ -76,7 +97,7 @@ class DatasetInfo:
         Rows dropped for a missing cell (a CSV with ``data.missing = "drop"``) stay in place as NaN
         with class -1, so that row ``i`` is always data row ``i`` of the file.
         """
-        names = tuple(self.feature(f) for f in features) or self.features
+        names = self.inputs(features) or self.features
         X, y = self.load(names)
         return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.intp)
 

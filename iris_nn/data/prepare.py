@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from iris_nn.core.errors import IrisNNNote
 from iris_nn.core.functional import Array
+from iris_nn.data.categorical import Fill, apply_fill, counts_text, fit_fill
 from iris_nn.data.datasets import DatasetInfo, Labels, get_dataset, is_csv
 from iris_nn.data.scaler import Scaler
 from iris_nn.data.split import Split, split_rows
@@ -19,12 +22,13 @@ def open_dataset(
     target: str = "",
     missing: str = "error",
     exclude: Sequence[str] = (),
+    categorical: str = "onehot",
 ) -> DatasetInfo:
     """Return the data set ``dataset``: a registered name, or a CSV file read with the options."""
     if is_csv(dataset):
         from iris_nn.data.csv_dataset import read_csv_dataset
 
-        return read_csv_dataset(dataset, features, target, missing, exclude)
+        return read_csv_dataset(dataset, features, target, missing, exclude, categorical)
     return get_dataset(dataset)
 
 
@@ -42,6 +46,8 @@ class Dataset:
     features: tuple[str, ...]
     split: Split
     scaler: Scaler
+    fill: Fill = field(default_factory=dict)  # column -> the value its missing cells took
+    imputed: dict[str, int] = field(default_factory=dict)  # column -> cells filled
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -64,7 +70,28 @@ def prepare(
     seed: int,
 ) -> Dataset:
     """Return the data set ``info`` with ``features`` (all when empty), split from ``seed``."""
-    names = tuple(info.feature(f) for f in features) or info.features
+    names = info.inputs(features) or info.features
     X, y = info.rows(names)
     split = split_rows(y, test_size, val_size, seed, info.classes)
-    return Dataset(info, X, y, names, split, Scaler.fit(X[split.train], scaling))
+    layout = info.layout
+    fill: Fill = {}
+    imputed: dict[str, int] = {}
+    if info.impute and names == info.features:
+        X = X.copy()  # the data set's own rows stay as read: each split fills its own
+        fill = fit_fill(X[split.train], layout)
+        kept = y >= 0  # rows dropped for a missing class stay NaN, in no part of the split
+        rows = X[kept]
+        imputed = apply_fill(rows, layout, fill)
+        X[kept] = rows
+        if imputed:
+            warnings.warn(
+                'filled missing cells from the training rows (data.missing = "impute"): '
+                + counts_text(imputed, fill),
+                IrisNNNote,
+                stacklevel=2,
+            )
+    scaler = Scaler.fit(X[split.train], scaling)
+    if info.categories:  # 0/1 inputs are not scaled
+        mask = layout.categorical_mask()
+        scaler = Scaler(np.where(mask, 0.0, scaler.center), np.where(mask, 1.0, scaler.scale))
+    return Dataset(info, X, y, names, split, scaler, fill, imputed)

@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 
 from iris_nn.core.errors import BadInputError
 from iris_nn.core.optim import FULL_BATCH
+from iris_nn.data.categorical import Layout, apply_fill, fit_fill
 from iris_nn.data.prepare import open_dataset
 from iris_nn.data.split import int_seed
 from iris_nn.parallel.workers import run_tasks
@@ -194,9 +195,12 @@ def run_fold(
 
 
 def _fold_task(
-    shared: tuple[Config, NDArray[np.float64], NDArray[np.intp]], fold: tuple[Any, ...]
+    shared: tuple[Config, NDArray[np.float64], NDArray[np.intp], Layout], fold: tuple[Any, ...]
 ) -> dict[str, tuple[float, float, float]]:
-    config, X, y = shared  # sent to each worker once: a fold carries only its row indices
+    config, X, y, layout = shared  # sent to each worker once: a fold carries only its row indices
+    if np.isnan(X).any():  # data.missing = "impute": each fold fills from its own training rows
+        X = X.copy()
+        apply_fill(X, layout, fit_fill(X[fold[0]], layout))
     return run_fold(config, X, y, *fold)
 
 
@@ -286,7 +290,7 @@ def cross_validate(
     if unknown:
         raise BadInputError(f"unknown models {unknown}; allowed: {', '.join(MODEL_NAMES)}")
     d = config.data
-    info = open_dataset(d.dataset, d.features, d.target, d.missing, d.exclude)
+    info = open_dataset(d.dataset, d.features, d.target, d.missing, d.exclude, d.categorical)
     X, y = info.rows(d.features)
     kept = y >= 0  # rows a CSV dropped for a missing cell take no part
     X, y = X[kept], y[kept]
@@ -305,7 +309,7 @@ def cross_validate(
     check_fold_sizes(config, y, min(len(train) for train, _ in splits), folds)
     fold_seeds = np.random.SeedSequence(config.seed).spawn(len(splits))
     tasks = [(tr, te, s, tuple(models)) for (tr, te), s in zip(splits, fold_seeds, strict=True)]
-    results = run_tasks(_fold_task, tasks, jobs, progress, shared=(config, X, y))
+    results = run_tasks(_fold_task, tasks, jobs, progress, shared=(config, X, y, info.layout))
     scores = {
         name: {metric: np.array([r[name][k] for r in results]) for k, metric in enumerate(METRICS)}
         for name in MODEL_NAMES

@@ -94,7 +94,7 @@ def build_data(config: Config) -> Dataset:
     """
     split_seq = seeds(config.seed)[0]
     d = config.data
-    info = open_dataset(d.dataset, d.features, d.target, d.missing, d.exclude)
+    info = open_dataset(d.dataset, d.features, d.target, d.missing, d.exclude, d.categorical)
     if d.sha256 is not None and info.sha256 != d.sha256:
         raise CannotUseError(changed_file("data.dataset", d.dataset, "data.sha256", info.sha256))
     data = prepare(info, d.features, d.test_size, d.val_size, d.scaling, int_seed(split_seq))
@@ -232,7 +232,20 @@ def run_model(config: Config, result: RunResult, created: str) -> Model:
         target=data.info.target,
         sha256=data.info.sha256,
     )
+    meta.update(data_layout_meta(data))
     return Model(result.net, data.scaler, meta)
+
+
+def data_layout_meta(data: Dataset) -> dict[str, Any]:
+    """Return the meta fields of a table with text columns or filled cells (SPEC 14); {} else."""
+    info = data.info
+    if not info.categories and not data.fill:
+        return {}  # every input its own numeric column, nothing filled: as models always were
+    return {
+        "columns": list(info.layout.columns),
+        "categories": {c: list(v) for c, v in info.categories.items()},
+        "fill": dict(data.fill),
+    }
 
 
 def write_run_files(run: RunDir, config: Config, result: RunResult, created: str) -> None:
@@ -313,6 +326,8 @@ def measured_run(
         "tracked": tracked_summary(history, data, trained.track),
         "dead_units": dead_units(net, trained.parts["train"][0]),
     }
+    if data.info.impute:
+        metrics["imputed"] = dict(data.imputed)
     metrics.update(evaluate_parts(net, data, trained.parts))
     del trained  # the scaled parts: as large as the data, and no longer needed
     metrics["wall_time_s"] = round(time.perf_counter() - started, 4)

@@ -190,6 +190,83 @@ def _expects(features: Sequence[str]) -> str:
     return f"this model expects {len(features)}: {', '.join(features)}"
 
 
+def parse_model_values(tokens: Sequence[str], model: Model) -> Inputs:
+    """Return one row for ``model`` from ``tokens``: values of its original columns, or pairs.
+
+    A model of a table with text columns or filled cells (SPEC 14) takes its original columns:
+    text as a category's exact text (``island=Biscoe``), a missing value (``NA``) filled as in
+    training; any other model takes its features (``parse_values``).
+    """
+    if not model.has_columns:
+        return parse_values(tokens, model.features)
+    from iris_nn.data.csvfile import MISSING
+
+    layout, fill = model.layout, model.fill
+    columns = list(layout.columns)
+    texts = parse_texts(tokens, columns)
+    row: list[float] = []
+    for column in columns:
+        text = texts[column].strip()
+        if text in MISSING:
+            if column not in fill:
+                raise BadInputError(
+                    f"{column} = {texts[column]!r} is missing and this model fills no missing "
+                    'cells (it was not trained with data.missing = "impute"); give a value'
+                )
+            row.extend([np.nan] * len(layout.inputs(column)))
+        elif column in layout.categories:
+            row.extend(layout.encode_cell(column, text))
+        else:
+            row.append(parse_number(text, column))
+    X = np.array([row], dtype=np.float64)  # (1, n_features)
+    fill_missing(X, model, "the values")
+    return Inputs(X)
+
+
+def fill_missing(X: Array, model: Model, where: str) -> None:
+    """Fill the missing cells of ``X`` (encoded) as in training, and say so in a ``Note:``."""
+    if not np.isnan(X).any():
+        return
+    import warnings
+
+    from iris_nn.core.errors import IrisNNNote
+    from iris_nn.data.categorical import apply_fill, counts_text
+
+    fill = model.fill
+    counts = apply_fill(X, model.layout, fill)
+    warnings.warn(
+        f"filled missing cells of {where} as in training: {counts_text(counts, fill)}",
+        IrisNNNote,
+        stacklevel=3,
+    )
+
+
+def parse_texts(tokens: Sequence[str], columns: Sequence[str]) -> dict[str, str]:
+    """Return each column's text from ``tokens``: values in ``columns`` order, or pairs."""
+    if not tokens:
+        raise BadInputError(f"no values given; {_expects(columns)}")
+    if not all("=" in t for t in tokens):
+        if len(tokens) != len(columns):
+            raise BadInputError(
+                f"got {len(tokens)} value{'s' * (len(tokens) != 1)} ({' '.join(tokens)}); "
+                f"{_expects(columns)}, in this order"
+            )
+        return dict(zip(columns, tokens, strict=True))
+    texts: dict[str, str] = {}
+    for token in tokens:
+        name, _, text = token.partition("=")
+        found = [c for c in columns if names_match(name, c)]
+        if len(found) != 1:
+            raise BadInputError(f"unknown column {name!r} in {token!r}; {_expects(columns)}")
+        if found[0] in texts:
+            raise BadInputError(f"column {found[0]!r} given twice; give each column once")
+        texts[found[0]] = text
+    missing = [c for c in columns if c not in texts]
+    if missing:
+        raise BadInputError(f"no value for {', '.join(missing)}; {_expects(columns)}")
+    return texts
+
+
 def parse_values(tokens: Sequence[str], features: Sequence[str]) -> Inputs:
     """Return one row from ``tokens``: numbers in ``features`` order, or ``name=value`` pairs.
 
@@ -285,6 +362,8 @@ def read_inputs(file: CsvFile, model: Model) -> Inputs:
     other columns are ignored, but a column named as the model's target (else ``species``,
     ``class``, ``label``, ``target``, ``y`` or ``variety``) gives the true classes.
     """
+    if model.has_columns:
+        return read_column_inputs(file, model)
     features = model.features
     columns = []
     for f in features:
@@ -296,17 +375,79 @@ def read_inputs(file: CsvFile, model: Model) -> Inputs:
                 "'petal width (cm)' style names match too"
             )
         columns.append(k)
-    label = None
-    for name in (model.target, *TRUTH_COLUMNS):
-        label = _matching(file, name, lambda h, n: feature_name(h) == n)
-        if label is not None and label not in columns:
-            break
-        label = None
+    label = truth_column(file, model, columns)
     code = class_codes(model.classes, model.dataset, model.target)
     read = file.read(columns, label, code)
     if not len(read.X):
         raise BadInputError(f"{file.where} has a header but no rows")
     return Inputs(read.X, read.labels)
+
+
+def truth_column(file: CsvFile, model: Model, columns: Sequence[int]) -> int | None:
+    """Return the column of the true classes: the model's target, else a usual class column."""
+    for name in (model.target, *TRUTH_COLUMNS):
+        label = _matching(file, name, lambda h, n: feature_name(h) == n)
+        if label is not None and label not in columns:
+            return label
+    return None
+
+
+def read_column_inputs(file: CsvFile, model: Model) -> Inputs:
+    """Return the rows of a CSV for a model of original columns (SPEC 14), encoded and filled.
+
+    A text cell must be one of its column's categories (its exact stripped text); a missing cell
+    is filled as in training, or an error naming its line and column when the model fills none.
+    """
+    from iris_nn.data.categorical import one_hot
+
+    layout = model.layout
+    found: dict[str, int] = {}
+    for column in layout.columns:
+        k = _matching(file, column, names_match)
+        if k is None:
+            shown = ", ".join(repr(h) for h in file.header)
+            raise BadInputError(
+                f"{file.where} has no {column} column (columns: {shown}); "
+                f"{_expects(layout.columns)}"
+            )
+        found[column] = k
+    text = [c for c in layout.columns if c in layout.categories]
+    numeric = [found[c] for c in layout.columns if c not in layout.categories]
+
+    def category(column: str) -> LabelCode:
+        values = layout.categories[column]
+        index = {v: i for i, v in enumerate(values)}
+
+        def code(cell: str) -> int:
+            if cell not in index:
+                raise BadInputError(
+                    f"{file.where}: column {file.header[found[column]]!r}: {cell!r} was not seen "
+                    f"in training; allowed: {', '.join(values)}"
+                )
+            return index[cell]
+
+        return code
+
+    label = truth_column(file, model, list(found.values()))
+    code = class_codes(model.classes, model.dataset, model.target)
+    missing = "impute" if model.fill else "error"
+    read = file.read(
+        numeric, label, code, missing, "", [category(c) for c in text], [found[c] for c in text]
+    )
+    if not len(read.X):
+        raise BadInputError(f"{file.where} has a header but no rows")
+    assert read.codes is not None
+    parts, n = [], 0
+    for column in layout.columns:
+        if column in layout.categories:
+            j = text.index(column)
+            parts.append(one_hot(read.codes[:, j], len(layout.categories[column])))
+        else:
+            parts.append(read.X[:, [n]])
+            n += 1
+    X = np.hstack(parts)  # (n, n_features)
+    fill_missing(X, model, file.where)
+    return Inputs(X, read.labels)
 
 
 def read_csv_file(path: str, model: Model, stdin: BinaryIO | TextIO | None = None) -> Inputs:

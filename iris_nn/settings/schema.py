@@ -68,6 +68,12 @@ def _missing_policies() -> tuple[str, ...]:
     return tuple(MISSING_POLICIES)
 
 
+def _categorical_policies() -> tuple[str, ...]:
+    from iris_nn.data.csv_dataset import CATEGORICAL_POLICIES
+
+    return CATEGORICAL_POLICIES
+
+
 def _is_name(v: str) -> bool:
     return bool(NAME_PATTERN.fullmatch(v)) and len(v) <= 100
 
@@ -120,7 +126,10 @@ SCHEMA: tuple[Setting, ...] = (
             "label, target or y, else the last column"), TEXT, "CSV only: the class column",
             flag="--target", metavar="COLUMN"),
     Setting("data.missing", "str", "error", Options(_missing_policies), CHOICE,
-            "CSV only: a row with a missing cell is an error, or is dropped"),
+            "CSV only: a row with a missing cell is an error, is dropped, or is filled from the "
+            "training rows"),
+    Setting("data.categorical", "str", "onehot", Options(_categorical_policies), CHOICE,
+            "CSV only: a text input column becomes one 0/1 input per value, or is an error"),
     Setting("data.sha256", "str", None, SHA256, HIDDEN,
             "CSV only: the file's SHA-256; a changed file is refused"),
     Setting("data.exclude", "list[str]", (), Rule(_distinct, "a list of distinct columns of the "

@@ -19,6 +19,7 @@ import numpy as np
 from iris_nn.core.errors import BadInputError, CannotUseError
 from iris_nn.core.functional import ACTIVATIONS, Array
 from iris_nn.core.network import Network
+from iris_nn.data.categorical import Fill, Layout, layout_of, read_fill
 from iris_nn.data.datasets import DATASETS, DEFAULT_DATASET, DatasetInfo
 from iris_nn.data.limits import LIMITS, TooLargeError, read_npz
 from iris_nn.data.scaler import Scaler
@@ -45,6 +46,21 @@ class Model:
     def features(self) -> list[str]:
         """Return the input feature names, in the network's order."""
         return list(self.meta["features"])
+
+    @property
+    def layout(self) -> Layout:
+        """Return its original input columns and their encoded inputs (SPEC 14)."""
+        return layout_of(self.meta, self.features)
+
+    @property
+    def has_columns(self) -> bool:
+        """Return whether its inputs are encoded from original columns (text ones, or filled)."""
+        return bool(self.meta.get("columns"))
+
+    @property
+    def fill(self) -> Fill:
+        """Return the value each column's missing cells take ({} when the model does not impute)."""
+        return read_fill(self.meta)
 
     @property
     def classes(self) -> list[str]:

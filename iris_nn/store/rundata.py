@@ -71,10 +71,13 @@ def run_dataset(run_dir: str | Path, model: Model) -> DatasetInfo:
         warnings.simplefilter("ignore", IrisNNWarning)  # said once, when the run was trained
         return read_csv_dataset(
             parse_header(raw, repr(str(path)), path, digest),
-            model.features,
+            model.meta.get("columns") or model.features,
             options["data.target"],
             options["data.missing"],
             options["data.exclude"],
+            # the model's own text columns and values; none in an old model: text is an error
+            "onehot" if model.meta.get("categories") else "error",
+            model.meta.get("categories") or {},
         )
 
 
