@@ -58,3 +58,12 @@ def trained_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("trained") / "outputs"
     ok("train", "--out", out, "--epochs", "300", "--no-plots", "-q", "--name", "small")
     return out / "small"
+
+
+@pytest.fixture(scope="session")
+def library_run(tmp_path_factory):
+    """Return one small run trained and saved by ``iris_nn.train`` (figures and report drawn), for
+    every test that only reads a saved library run: drawing a run's figures takes seconds."""
+    import iris_nn
+
+    return iris_nn.train(epochs=20, hidden=[8], out=tmp_path_factory.mktemp("library"), name="lib")

@@ -21,10 +21,10 @@ def test_import_iris_nn_loads_neither_sklearn_nor_matplotlib():
     )
 
 
-def test_train_then_load_gives_the_probabilities_of_predict(tmp_path):
+def test_train_then_load_gives_the_probabilities_of_predict(library_run):
     import json
 
-    r = iris_nn.train(epochs=50, hidden=[8], out=tmp_path)
+    r = library_run
     assert 0 <= r.metrics["test"]["accuracy"] <= 1
     assert r.figure("loss") is not None
     got = iris_nn.load(r.path).model.predict_proba(
@@ -144,11 +144,11 @@ def test_explain_equals_predict_explain_json(trained_run):
         model.explain([[6.3, 3.3, 6.0, 2.5]])
 
 
-def test_repr_html_shows_the_summary_table_and_the_loss_figure(tmp_path):
+def test_repr_html_shows_the_summary_table_and_the_loss_figure(library_run, tmp_path):
     import base64
     import re
 
-    saved = iris_nn.train(epochs=20, out=tmp_path, name="shown")
+    saved = library_run
     memory = iris_nn.train(epochs=20, out=tmp_path, save=False)
     report = (saved.path / "report.html").read_text()
     for r in (saved, memory):

@@ -14,7 +14,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from PIL import Image
-from textcheck import drawn_texts, text_problems
+from textcheck import text_problems, texts_drawn
 
 from iris_nn.settings.config import ConfigError, load
 from iris_nn.settings.schema import PLOT_STYLES
@@ -27,11 +27,36 @@ from iris_nn.views.style import png_bytes
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """Return a default run (60 epochs) and the lesson's run, drawn in paper style."""
+    """Return a default run (60 epochs) and the lesson's run, without figures (the tests draw
+    them in the style they check)."""
     out = tmp_path_factory.mktemp("styles")
     default = ok("train", "--out", out, "--name", "default", "--epochs", "60", "-q", "--no-plots")
-    lesson = ok("train", "-c", "configs/lesson.toml", "--out", out, "--name", "lesson", "-q")
+    lesson = ok("train", "-c", "configs/lesson.toml", "--out", out, "--name", "lesson", "-q",
+                "--no-plots")  # fmt: skip
     return {"default": default.strip(), "lesson": lesson.strip()}
+
+
+@pytest.fixture(scope="module")
+def rendered(trained):
+    """Return a function giving, for a run and a style, every figure restyled as the report does,
+    each rendered once as a PNG: ``(spec, figure, its PNG's size, the texts the PNG drew)``.
+    A figure at 1920 px takes a second to render: the size and text tests share the renderings."""
+    done = {}
+
+    def get(run, style):
+        if (run, style) not in done:
+            view = load_view(trained[run], style=style)
+            figures = []
+            for spec in FIGURES:
+                fig = pr.present(spec.draw(view), pr.get_style(style), spec.fit)
+                with texts_drawn(fig) as texts:
+                    png = png_bytes(fig)
+                with Image.open(io.BytesIO(png)) as im:
+                    figures.append((spec, fig, im.size, texts))
+            done[run, style] = figures
+        return done[run, style]
+
+    return get
 
 
 def test_contrast_ratios_by_hand():
@@ -51,32 +76,24 @@ def test_the_styles_are_the_configs_names_and_a_bad_one_is_refused():
         assert tomllib.load(f)["plots"]["style"] == "paper"
 
 
-def drawn(run_dir, style):
-    """Yield (spec, figure) for every figure of the run, restyled as the report does."""
-    view = load_view(run_dir, style=style)
-    for spec in FIGURES:
-        yield spec, pr.present(spec.draw(view), pr.get_style(style), spec.fit)
-
-
 @pytest.mark.parametrize("style", ["talk", "dark"])
 @pytest.mark.parametrize("run", ["default", "lesson"])
-def test_every_figure_is_1920_pixels_wide_with_text_of_14_pt_or_more(trained, run, style):
+def test_every_figure_is_1920_pixels_wide_with_text_of_14_pt_or_more(rendered, run, style):
     smallest = {}
-    for spec, fig in drawn(trained[run], style):
-        with Image.open(io.BytesIO(png_bytes(fig))) as im:
-            assert im.size[0] == 1920, spec.name
-        sizes = [t.get_fontsize() for t in drawn_texts(fig)]
-        smallest[spec.name] = min(sizes)
-        assert text_problems(fig) == [], spec.name
+    for spec, fig, size, texts in rendered(run, style):
+        assert size[0] == 1920, spec.name
+        smallest[spec.name] = min(t.get_fontsize() for t in texts)
+        assert text_problems(fig, texts) == [], spec.name
     # node_surfaces.png is scaled in proportion (its layout is not yet drawn for a room)
     scaled = {s.name for s in FIGURES if s.fit == "scale"}
     assert all(smallest[name] >= 14 for name in smallest if name not in scaled), smallest
     assert all(smallest[name] >= 7 * 1920 / 1500 for name in scaled), smallest
 
 
-def colours_against_ground(fig, ground):
-    """Return (text colours, line and marker colours) drawn on ``fig``, blended over ``ground``."""
-    texts = [pr.over(t.get_color(), ground) for t in drawn_texts(fig)]
+def colours_against_ground(fig, drawn, ground):
+    """Return (text colours, line and marker colours) drawn on ``fig``, blended over ``ground``
+    (``drawn``: the texts its rendering drew)."""
+    texts = [pr.over(t.get_color(), ground) for t in drawn]
     marks = []
     grid = {id(g) for ax in fig.axes for g in ax.xaxis.get_gridlines() + ax.yaxis.get_gridlines()}
     for line in fig.findobj(Line2D):
@@ -109,11 +126,11 @@ def colours_against_ground(fig, ground):
 
 
 @pytest.mark.parametrize("run", ["default", "lesson"])
-def test_dark_text_and_marks_stand_out_from_the_ground(trained, run):
+def test_dark_text_and_marks_stand_out_from_the_ground(rendered, run):
     ground = pr.STYLES["dark"].background
-    for spec, fig in drawn(trained[run], "dark"):
+    for spec, fig, _, drawn in rendered(run, "dark"):
         assert pr.contrast(fig.get_facecolor(), ground) == pytest.approx(1.0)
-        texts, marks = colours_against_ground(fig, ground)
+        texts, marks = colours_against_ground(fig, drawn, ground)
         low_text = sorted({c for c in texts if pr.contrast(c, ground) < 4.5})
         low_marks = sorted({c for c in marks if pr.contrast(c, ground) < 3.0})
         assert texts and marks and low_text == [] and low_marks == [], spec.name

@@ -184,6 +184,7 @@ def pictures_shown() -> set[str]:
     return shown
 
 
+@pytest.mark.slow  # trains the default run three times and draws every figure and the GIF
 def test_make_figures_makes_every_picture_the_readme_shows(tmp_path):
     """``docs/make_figures.py`` remakes each ``docs/`` picture the README and the pages of ``docs/``
     show, at the committed picture's size (pixels differ between machines; names and sizes do not).

@@ -40,7 +40,10 @@ def _replace(path: Path, contents: bytes) -> None:
     os.replace(spare, path)
 
 
-@pytest.fixture(params=["after the read", "before numpy parses"])
+SWAP_POINTS = ("after the read", "before numpy parses")
+
+
+@pytest.fixture(params=SWAP_POINTS)
 def swap(request, monkeypatch):
     """Return a function that arms a swap of ``path`` to the replacement at the fixed point."""
 
@@ -97,7 +100,20 @@ def test_train_learns_from_the_bytes_it_hashed(out, data, swap):
     np.testing.assert_array_equal(swapped.net.theta, plain.net.theta)
 
 
-@pytest.mark.parametrize("command", ["evaluate", "plot", "animate"])
+@pytest.mark.parametrize(
+    ("swap", "command"),
+    [
+        *((when, "evaluate") for when in SWAP_POINTS),
+        # plot and animate read the rows as the figures do (figures.run_rows), whichever the swap
+        # point: the everyday run swaps at one point; drawing every figure twice more is slow
+        *(
+            pytest.param(when, command, marks=[pytest.mark.slow] if when != SWAP_POINTS[0] else [])
+            for command in ("plot", "animate")
+            for when in SWAP_POINTS
+        ),
+    ],
+    indirect=["swap"],
+)
 def test_a_run_scores_and_draws_the_bytes_it_hashed(out, data, swap, command, monkeypatch):
     run_dir = _train(out, data, "run")
     expected = ok("evaluate", run_dir, "--format", "json")

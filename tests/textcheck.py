@@ -7,6 +7,8 @@ count and nothing is estimated.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from unittest import mock
 
 import numpy as np
@@ -18,26 +20,46 @@ MIN_POINTS = 7.0
 SLACK = 1.0  # pixels: anti-aliasing and rounding, not overlap
 
 
-def drawn_texts(fig: Figure) -> list[Text]:
-    """Return the non-empty texts that drawing ``fig`` puts on the canvas."""
+@contextmanager
+def texts_drawn(fig: Figure) -> Iterator[list[Text]]:
+    """Yield a list that fills with the non-empty texts drawn inside the block: draw ``fig`` once
+    there (``fig.canvas.draw()``, or save it as a PNG) and both the picture and its texts are had
+    from one rendering."""
     if not isinstance(fig.canvas, FigureCanvasAgg):
-        FigureCanvasAgg(fig)  # a bare Figure has no renderer until a canvas is attached
+        # a bare Figure has no renderer until a canvas is attached; with one, savefig to PNG draws
+        # on it, so its renderer measures the texts as the file has them
+        FigureCanvasAgg(fig)
     drawn: list[Text] = []
-    draw = Text.draw
+    draw, draw_figure = Text.draw, Figure.draw
 
     def watch(self, renderer):
         if self.get_visible() and self.get_text().strip():
             drawn.append(self)
         return draw(self, renderer)
 
-    with mock.patch.object(Text, "draw", watch):
+    def start(self, renderer):  # savefig may lay the figure out in a first pass: keep the last
+        if self is fig:
+            drawn.clear()
+        return draw_figure(self, renderer)
+
+    with mock.patch.object(Text, "draw", watch), mock.patch.object(Figure, "draw", start):
+        yield drawn
+
+
+def drawn_texts(fig: Figure) -> list[Text]:
+    """Return the non-empty texts that drawing ``fig`` puts on the canvas."""
+    with texts_drawn(fig) as drawn:
         fig.canvas.draw()
     return drawn
 
 
-def text_problems(fig: Figure) -> list[str]:
-    """Return what is wrong with the text of ``fig``: too small, outside, or overlapping."""
-    texts = drawn_texts(fig)
+def text_problems(fig: Figure, texts: list[Text] | None = None) -> list[str]:
+    """Return what is wrong with the text of ``fig``: too small, outside, or overlapping.
+
+    ``texts``: those ``drawn_texts`` or ``texts_drawn`` found in the figure's last drawing (its
+    renderer measures them); without them the figure is drawn again."""
+    if texts is None:
+        texts = drawn_texts(fig)
     renderer = fig.canvas.get_renderer()
     width, height = fig.canvas.get_width_height()
     problems = []
