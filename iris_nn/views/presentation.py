@@ -199,7 +199,7 @@ def font_size(points: float, style: PlotStyle) -> float:
     return style.min_font + max(points - 7.0, 0.0) * style.font_growth
 
 
-FITS = ("relayout", "native", "scale")  # how a figure takes a style: see ``present``
+FITS = ("relayout", "native")  # how a figure takes a style: see ``present``
 
 
 def present(fig: Figure, style: PlotStyle, fit: str = "relayout") -> Figure:
@@ -209,11 +209,8 @@ def present(fig: Figure, style: PlotStyle, fit: str = "relayout") -> Figure:
 
     - ``relayout`` (a figure laid out by matplotlib): a third taller than in proportion, its text
       grown (``font_size``), lines and markers thicker; constrained layout makes room.
-    - ``native``: the figure was drawn for the style already; only its size (and the dark
-      ground's colours) change.
-    - ``scale``: a figure placing every piece itself in inches, not yet drawn for the style:
-      text, lines and markers grow in proportion with the canvas, so nothing collides, but its
-      smallest text may stay under ``min_font``.
+    - ``native``: the figure was drawn for the style already (it places every piece itself, in
+      inches); only its size (and the dark ground's colours) change.
     """
     if style.name == "paper":
         return fig
@@ -221,13 +218,6 @@ def present(fig: Figure, style: PlotStyle, fit: str = "relayout") -> Figure:
         w, h = fig.get_size_inches()
         scale = style.width_px / DPI / w
         fig.set_size_inches(w * scale, h * scale * (4 / 3 if fit == "relayout" else 1.0))
-        if fit == "scale":
-            for text in _texts(fig):
-                text.set_fontsize(float(text.get_fontsize()) * scale)
-            for line in fig.findobj(Line2D):
-                assert isinstance(line, Line2D)
-                line.set_linewidth(line.get_linewidth() * scale)
-                line.set_markersize(line.get_markersize() * scale)
     if fit == "relayout":
         ticks: set[int] = set()
         for ax in fig.axes:
