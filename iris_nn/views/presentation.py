@@ -263,7 +263,8 @@ def present(fig: Figure, style: PlotStyle, fit: str = "relayout") -> Figure:
 def _untangle(fig: Figure) -> None:
     """Make room for grown text where constrained layout cannot: an axes title wider than its
     axes is wrapped to it, class names crowding under narrow panels are turned upright, and a legend
-    that sits on a tick label moves to the right-hand side."""
+    that sits on a tick label moves to the right-hand side, or under the figure when it sits on
+    one wherever it goes."""
     # the figure's own canvas when it has one: the animation blits on it, and a new canvas would
     # take the figure from it (its frames would then show only the still parts)
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
@@ -302,7 +303,22 @@ def _untangle(fig: Figure) -> None:
                 ):
                     break
                 legend.set_loc(place)
-                fig.canvas.draw()  # the legend is placed when drawn
+                canvas.draw()  # the legend is placed when drawn
+            if legend is not None and any(
+                legend.get_window_extent(renderer).overlaps(b) for b in ticks
+            ):  # as wide as its axes, it sits on a tick label anywhere: under the figure instead
+                texts = legend.get_texts()
+                pairs = [
+                    (h, t.get_text()) for h, t in zip(legend.legend_handles, texts, strict=True)
+                ]
+                legend.remove()
+                fig.legend(
+                    [h for h, _ in pairs if h is not None],
+                    [name for h, name in pairs if h is not None],
+                    loc="outside lower center",
+                    fontsize=texts[0].get_fontsize(),
+                    frameon=False,
+                )
 
 
 def _scale_ticks(ax: Axes, style: PlotStyle) -> set[int]:
