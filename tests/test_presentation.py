@@ -27,10 +27,10 @@ from iris_nn.views.style import png_bytes
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """Return a default run (60 epochs) and the lesson's run, without figures (the tests draw
-    them in the style they check)."""
+    """Return the default run (3000 epochs, as the README shows it) and the lesson's run, without
+    figures (the tests draw them in the style they check)."""
     out = tmp_path_factory.mktemp("styles")
-    default = ok("train", "--out", out, "--name", "default", "--epochs", "60", "-q", "--no-plots")
+    default = ok("train", "--out", out, "--name", "default", "-q", "--no-plots")
     lesson = ok("train", "-c", "configs/lesson.toml", "--out", out, "--name", "lesson", "-q",
                 "--no-plots")  # fmt: skip
     return {"default": default.strip(), "lesson": lesson.strip()}
@@ -76,6 +76,24 @@ def test_the_styles_are_the_configs_names_and_a_bad_one_is_refused():
         assert tomllib.load(f)["plots"]["style"] == "paper"
 
 
+def legends_on_tick_labels(fig):
+    """Return the tick labels that an axes' legend (its lines and markers too) sits on."""
+    renderer = fig.canvas.get_renderer()
+    found = []
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None:
+            continue
+        box = legend.get_window_extent(renderer)
+        labels = ax.get_yticklabels() + ax.get_yticklabels(minor=True) + ax.get_xticklabels()
+        found += [
+            t.get_text()
+            for t in labels
+            if t.get_text() and t.get_window_extent(renderer).overlaps(box)
+        ]
+    return found
+
+
 @pytest.mark.parametrize("style", ["talk", "dark"])
 @pytest.mark.parametrize("run", ["default", "lesson"])
 def test_every_figure_is_1920_pixels_wide_with_text_of_14_pt_or_more(rendered, run, style):
@@ -84,16 +102,21 @@ def test_every_figure_is_1920_pixels_wide_with_text_of_14_pt_or_more(rendered, r
         assert size[0] == 1920, spec.name
         smallest[spec.name] = min(t.get_fontsize() for t in texts)
         assert text_problems(fig, texts) == [], spec.name
-    # node_surfaces.png is scaled in proportion (its layout is not yet drawn for a room)
-    scaled = {s.name for s in FIGURES if s.fit == "scale"}
-    assert all(smallest[name] >= 14 for name in smallest if name not in scaled), smallest
-    assert all(smallest[name] >= 7 * 1920 / 1500 for name in scaled), smallest
+        assert legends_on_tick_labels(fig) == [], spec.name
+    # every figure, node_surfaces.png too (laid out for the room: 3 panels a line, not scaled)
+    assert len(smallest) == len(FIGURES) and min(smallest.values()) >= 14, smallest
 
 
 def colours_against_ground(fig, drawn, ground):
     """Return (text colours, line and marker colours) drawn on ``fig``, blended over ``ground``
-    (``drawn``: the texts its rendering drew)."""
-    texts = [pr.over(t.get_color(), ground) for t in drawn]
+    (``drawn``: the texts its rendering drew); a text's colour comes with what it is written on
+    (a light cell of a matrix, or ``ground``)."""
+    dark = pr.STYLES["dark"]
+    texts = [
+        (pr.over(t.get_color(), under), under)
+        for t in drawn
+        for under in [pr.text_ground(t, dark) if ground == dark.background else ground]
+    ]
     marks = []
     grid = {id(g) for ax in fig.axes for g in ax.xaxis.get_gridlines() + ax.yaxis.get_gridlines()}
     for line in fig.findobj(Line2D):
@@ -131,7 +154,7 @@ def test_dark_text_and_marks_stand_out_from_the_ground(rendered, run):
     for spec, fig, _, drawn in rendered(run, "dark"):
         assert pr.contrast(fig.get_facecolor(), ground) == pytest.approx(1.0)
         texts, marks = colours_against_ground(fig, drawn, ground)
-        low_text = sorted({c for c in texts if pr.contrast(c, ground) < 4.5})
+        low_text = sorted({(c, under) for c, under in texts if pr.contrast(c, under) < 4.5})
         low_marks = sorted({c for c in marks if pr.contrast(c, ground) < 3.0})
         assert texts and marks and low_text == [] and low_marks == [], spec.name
 
@@ -141,6 +164,12 @@ def test_the_animation_is_at_least_1280_pixels_wide(trained, style):
     view = load_view(trained["lesson"], style=style)
     with Image.open(render_animation(trained["lesson"], view=view)) as gif:
         assert gif.size[0] >= 1280
+        gif.seek(0)
+        frame = gif.convert("RGB")
+    # the moving parts (the regions, the bars, the heading) are on the frame, not only the still
+    # ones: the ground covers about 3/4 of it (it covered 95% when they were drawn elsewhere)
+    ground = max(frame.getcolors(frame.size[0] * frame.size[1]))[0]
+    assert ground / (frame.size[0] * frame.size[1]) < 0.85
 
 
 def test_the_reports_base_font_and_colours():

@@ -36,6 +36,7 @@ from iris_nn.settings.config import Config
 
 STATIC = {  # the page's files: name -> media type
     "page.css": "text/css",
+    "room.css": "text/css",
     "main.js": "text/javascript",
     "connection.js": "text/javascript",
     "controls.js": "text/javascript",

@@ -153,7 +153,9 @@ class Session:
             config = apply(self.config, {key: value})
             old, self.config = self.config, config
             try:
-                if key in VIEW_KEYS:  # training goes on untouched: only what is drawn
+                if key == "plots.style":  # how the page looks (room.css): nothing to compute
+                    pass
+                elif key in VIEW_KEYS:  # training goes on untouched: only what is drawn
                     check_plots(config, self.data)
                     self.plane, self.plane_for = Plane(config, self.data), config.plots.plane
                     if key == "plots.row":

@@ -73,7 +73,7 @@ class FigureSpec:
     how_to_read: str
     draw: Callable[[RunView], Figure]
     fit: str = "relayout"  # how it takes plots.style (presentation.present): laid out by
-    # matplotlib again, "native" (draw lays it out for the style), or "scale" (in proportion)
+    # matplotlib again, or "native" (draw lays it out for the style)
 
     def reading(self, info: DatasetInfo) -> str:
         """Return ``how_to_read`` in the words of the data set ``info``."""
@@ -223,7 +223,7 @@ FIGURES: tuple[FigureSpec, ...] = (
         "SoftMax probability, which add up to 1 at every point; the dots are the training "
         "{nouns}.",
         node_surfaces.node_surfaces_figure,
-        fit="scale",
+        fit="native",
     ),
 )
 FIGURE_NAMES = tuple(f.name for f in FIGURES)

@@ -12,7 +12,9 @@ the title give the panel's value.
 
 All panels are drawn on one canvas measured in inches (one axes over the whole figure): twenty
 axes with their own ticks would cost several times the drawing itself, so the few ticks needed
-(left column and bottom row of each group) are drawn by hand.
+(left column and bottom row of each group) are drawn by hand. For a room (``plots.style`` talk or
+dark) the canvas is laid out again, not scaled: 1920 pixels wide, text of the style's sizes, three
+panels to a line and at most six hidden units, every distance grown with the text (``Look``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from iris_nn.core.functional import Array, softmax
 from iris_nn.store.model_file import Model
 from iris_nn.views.influence import plane_features
 from iris_nn.views.network_layout import unit_name
+from iris_nn.views.presentation import PlotStyle, font_size, get_style
 from iris_nn.views.run_view import RunView
 from iris_nn.views.style import DPI, sample_rows, sampled_note, sweep_range, title
 
@@ -53,6 +56,28 @@ ROWS = (
     ("raw", "Raw outputs: each class's score, before SoftMax", "raw output", "RdBu"),
     ("softmax", "SoftMax probabilities: at every point they add up to 1", "probability", "viridis"),
 )
+
+
+@dataclass(frozen=True)
+class Look:
+    """The figure's text sizes (points) and room for one ``plots.style``; ``k`` grows every
+    distance set by the text (paper: 1)."""
+
+    pt: float = PT  # panel titles, ticks and labels
+    caption: float = 9.0  # each row's caption
+    k: float = 1.0  # distances between and round the panels, times this
+    line: float = 1.0  # line widths times this
+    page: float | None = None  # inches wide, exactly; None: the panels' own width
+    columns: int = 0  # panels to a line at most; 0: paper's 4 hidden units or 5 classes
+    units: int = MAX_UNITS  # first-layer units drawn
+
+    @classmethod
+    def of(cls, style: PlotStyle | None) -> Look:
+        """Return the look of ``style`` (paper's when None or paper)."""
+        if style is None or style.width_px is None:
+            return cls()
+        pt = font_size(PT, style)
+        return cls(pt, font_size(9.0, style), pt / PT, 2.0, style.width_px / DPI, 3, 6)
 
 
 @dataclass(frozen=True)
@@ -103,11 +128,13 @@ def raw_units(model: Model, W: Array, b: Array) -> tuple[Array, Array]:
     return W_raw, b - center @ W_raw
 
 
-def surfaces(model: Model, Xg: Array, shape: tuple[int, int]) -> tuple[list[Panel], int]:
+def surfaces(
+    model: Model, Xg: Array, shape: tuple[int, int], units: int = MAX_UNITS
+) -> tuple[list[Panel], int]:
     """Return the panels over the grid rows ``Xg`` (raw measurements) and how many classes.
 
     One pass through the network gives every panel: the activations of the first hidden layer's
-    (at most 8) units with the largest outgoing weights, then each class's raw output and SoftMax
+    (at most 8, or ``units``) units with the largest outgoing weights, then each class's raw output and SoftMax
     probability (the first 10 classes).
     """
     net, features, classes = model.net, model.features, model.classes
@@ -118,7 +145,7 @@ def surfaces(model: Model, Xg: Array, shape: tuple[int, int]) -> tuple[list[Pane
     if n_hidden:
         W1, b1 = raw_units(model, net.W(1), net.b(1))
         strength = np.abs(net.W(2)).sum(axis=1)  # (hidden_1,): each unit's outgoing weights
-        for u in np.sort(np.argsort(-strength, kind="stable")[:MAX_UNITS]):
+        for u in np.sort(np.argsort(-strength, kind="stable")[:units]):
             inside = formula(W1[:, u], features, float(b1[u]), True, net.W(1)[:, u])
             heading = f"{unit_name(1, int(u), n_hidden)}{NBSP}={NBSP}{net.activation}({inside})"
             panels.append(Panel(activations[1][:, u].reshape(shape), heading, "hidden"))
@@ -145,13 +172,13 @@ def _limits(panels: Sequence[Panel], row: str) -> tuple[float, float]:
     return (-span, span) if span > 0 else (-1.0, 1.0)
 
 
-def _wrap(text: str, inches: float) -> str:
+def _wrap(text: str, inches: float, pt: float = PT) -> str:
     """Return ``text`` broken between terms to fit ``inches`` at the panel font size.
 
     Widths are measured in the font; a term too long for a line on its own (an input such as
     ``od280_od315_of_diluted_wines``) breaks after an underscore.
     """
-    font = FontProperties(size=PT)
+    font = FontProperties(size=pt)
 
     def fits(line: str) -> bool:
         shown = line.replace(NBSP, " ")
@@ -189,12 +216,15 @@ class Box:
     h: float
 
 
-def _axis_ticks(ax: Axes, box: Box, lo: float, hi: float, vertical: bool, name: str) -> None:
+def _axis_ticks(
+    ax: Axes, box: Box, lo: float, hi: float, vertical: bool, name: str, look: Look
+) -> None:
     """Draw hand-made ticks and an axis label along the left (vertical) or bottom of ``box``.
 
     A vertical label stands clear of the widest tick label (``1600`` is wider than ``4``).
     """
-    font = FontProperties(size=PT)
+    pt, k, lw = look.pt, look.k, 0.6 * look.line
+    font = FontProperties(size=pt)
     widest = max(
         TextToPath().get_text_width_height_descent(f"{t:g}", font, False)[0] / 72
         for t in _ticks(lo, hi)
@@ -203,27 +233,27 @@ def _axis_ticks(ax: Axes, box: Box, lo: float, hi: float, vertical: bool, name: 
         f = (t - lo) / (hi - lo)
         if vertical:
             y = box.y + f * box.h
-            ax.plot([box.x - 0.04, box.x], [y, y], color="black", lw=0.6)
-            ax.text(box.x - 0.06, y, f"{t:g}", ha="right", va="center", fontsize=PT)
+            ax.plot([box.x - 0.04 * k, box.x], [y, y], color="black", lw=lw)
+            ax.text(box.x - 0.06 * k, y, f"{t:g}", ha="right", va="center", fontsize=pt)
         else:
             x = box.x + f * box.w
-            ax.plot([x, x], [box.y - 0.04, box.y], color="black", lw=0.6)
-            ax.text(x, box.y - 0.06, f"{t:g}", ha="center", va="top", fontsize=PT)
+            ax.plot([x, x], [box.y - 0.04 * k, box.y], color="black", lw=lw)
+            ax.text(x, box.y - 0.06 * k, f"{t:g}", ha="center", va="top", fontsize=pt)
     if vertical:
         ax.text(
-            box.x - max(0.36, 0.06 + widest + 0.1),
+            box.x - max(0.36 * k, (0.06 + 0.1) * k + widest),
             box.y + box.h / 2,
             name,
             ha="center",
             va="center",
-            fontsize=PT,
+            fontsize=pt,
             rotation=90,
         )
     else:
-        ax.text(box.x + box.w / 2, box.y - 0.22, name, ha="center", va="top", fontsize=PT)
+        ax.text(box.x + box.w / 2, box.y - 0.22 * k, name, ha="center", va="top", fontsize=pt)
 
 
-def _colour_bar(ax: Axes, box: Box, cmap: Colormap, lo: float, hi: float) -> None:
+def _colour_bar(ax: Axes, box: Box, cmap: Colormap, lo: float, hi: float, look: Look) -> None:
     """Draw a vertical colour bar from ``lo`` to ``hi`` in ``box``, with a few labelled values."""
     gradient = np.linspace(lo, hi, 256)[:, None]
     ax.imshow(
@@ -235,11 +265,12 @@ def _colour_bar(ax: Axes, box: Box, cmap: Colormap, lo: float, hi: float) -> Non
         norm=Normalize(lo, hi),
         interpolation="bilinear",
     )
-    ax.add_patch(Rectangle((box.x, box.y), box.w, box.h, fill=False, lw=0.6))
+    k, lw = look.k, 0.6 * look.line
+    ax.add_patch(Rectangle((box.x, box.y), box.w, box.h, fill=False, lw=lw))
     for t in _ticks(lo, hi):
         y = box.y + (t - lo) / (hi - lo) * box.h
-        ax.plot([box.x + box.w, box.x + box.w + 0.04], [y, y], color="black", lw=0.6)
-        ax.text(box.x + box.w + 0.06, y, f"{t:g}", ha="left", va="center", fontsize=PT)
+        ax.plot([box.x + box.w, box.x + box.w + 0.04 * k], [y, y], color="black", lw=lw)
+        ax.text(box.x + box.w + 0.06 * k, y, f"{t:g}", ha="left", va="center", fontsize=look.pt)
 
 
 def node_surfaces_figure(view: RunView, plane: tuple[int, int] | None = None) -> Figure:
@@ -248,8 +279,10 @@ def node_surfaces_figure(view: RunView, plane: tuple[int, int] | None = None) ->
     The surfaces span ``plane``, the inputs on the x and y axes (by default the decision-regions
     plane), with the other inputs at their training median; a one-input model draws curves along
     its input instead. The training rows are drawn on top (at most ``MAX_SCATTER``: a sample that
-    keeps each class's share).
+    keeps each class's share). The layout is the view's ``plots.style``'s (``Look``).
     """
+    look = Look.of(get_style(view.style))
+    pt, k = look.pt, look.k
     model, X, y, train = view.run.model, view.X, view.y, view.run.split.train
     median, run_name, label, noun = view.training.median, view.name, view.info.label, view.info.noun
     features = model.features
@@ -266,12 +299,12 @@ def node_surfaces_figure(view: RunView, plane: tuple[int, int] | None = None) ->
     Xg[:, i] = np.tile(gx, len(gy))
     if not flat:
         Xg[:, j] = np.repeat(gy, len(gx))
-    panels, n_classes = surfaces(model, Xg, (len(gy), len(gx)))
+    panels, n_classes = surfaces(model, Xg, (len(gy), len(gx)), look.units)
 
     # ------------------------------------------------------------------ the canvas, in inches
     rows = [r for r in ROWS if any(p.row == r[0] for p in panels)]
     n_hidden = sum(p.row == "hidden" for p in panels)
-    n_cols = max(min(n_hidden, 4), min(n_classes, 5))
+    n_cols = max(min(n_hidden, look.columns or 4), min(n_classes, look.columns or 5))
     lines = [
         (name, [p for p in panels if p.row == name][k : k + n_cols])
         for name, *_ in rows
@@ -280,23 +313,27 @@ def node_surfaces_figure(view: RunView, plane: tuple[int, int] | None = None) ->
     # x ticks go under the lowest panel of each column only: every panel shares the plane
     lowest = [max(n for n, (_, ps) in enumerate(lines) if len(ps) > c) for c in range(n_cols)]
     ticked = [n in lowest for n in range(len(lines))]
-    gap, left, right, top, bottom = 0.3, 0.75, 1.05, 0.8, 0.4
-    w = float(np.clip(10.6 / n_cols - 0.3, MIN_SIDE, MAX_SIDE))
+    gap, left, right, top, bottom = 0.3 * k, 0.75 * k, 1.05 * k, 0.8 * k, 0.4 * k
+    space = 0.3 * k  # between panels
+    if look.page is None:
+        w = float(np.clip(10.6 / n_cols - 0.3, MIN_SIDE, MAX_SIDE))
+    else:  # exactly the page's width: a room's figure is laid out at its size, not scaled
+        w = (look.page - left - right) / n_cols - space
     while True:  # as wide as the page allows, then narrower until it is short enough
         h = w * (0.4 if flat else 0.8)
-        heads = {id(p): _wrap(p.heading, w + 0.1) for p in panels}
+        heads = {id(p): _wrap(p.heading, w + 0.1 * k, pt) for p in panels}
         line_h = [
             h
-            + (0.5 if ticked[n] else 0.1)
-            + 0.05
-            + 0.13 * max(heads[id(p)].count("\n") + 1 for p in ps)
+            + (0.5 * k if ticked[n] else 0.1 * k)
+            + 0.05 * k
+            + 0.13 * k * max(heads[id(p)].count("\n") + 1 for p in ps)
             for n, (_, ps) in enumerate(lines)
         ]
         height = top + sum(line_h) + gap * len(rows) + bottom
-        if height <= MAX_HEIGHT[len(lines) > 4] or w <= MIN_SIDE:
+        if look.page is not None or height <= MAX_HEIGHT[len(lines) > 4] or w <= MIN_SIDE:
             break
         w = max(w - 0.1, MIN_SIDE)
-    width = left + n_cols * (w + 0.3) + right
+    width = left + n_cols * (w + space) + right
     fig = Figure(figsize=(width, height), dpi=DPI)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, width)
@@ -320,21 +357,39 @@ def node_surfaces_figure(view: RunView, plane: tuple[int, int] | None = None) ->
                 else " (white = 0)"
             )
         cursor -= gap
-        ax.text(left, cursor + 0.02, caption, ha="left", va="bottom", fontsize=9, fontweight="bold")
+        ax.text(
+            left,
+            cursor + 0.02 * k,
+            caption,
+            ha="left",
+            va="bottom",
+            fontsize=look.caption,
+            fontweight="bold",
+        )
         boxes = []
         for n, (line_row, line) in enumerate(lines):
             if line_row != name:
                 continue
-            y_box = cursor - line_h[n] + (0.5 if ticked[n] else 0.1)
+            y_box = cursor - line_h[n] + (0.5 * k if ticked[n] else 0.1 * k)
             for c, p in enumerate(line):
-                box = Box(left + c * (w + 0.3), y_box, w, h)
+                box = Box(left + c * (w + space), y_box, w, h)
                 boxes.append(box)
                 u = box.x + (train_x - x0) / (x1 - x0) * w  # the training rows on this panel
                 if flat:
                     curve = box.y + (p.values[0] - lo) / (hi - lo) * h
-                    ax.plot(box.x + (gx - x0) / (x1 - x0) * w, curve, color="#333333", lw=1.4)
                     ax.plot(
-                        u, np.full(len(u), box.y + 0.03), "|", color="#555555", alpha=0.35, ms=4
+                        box.x + (gx - x0) / (x1 - x0) * w,
+                        curve,
+                        color="#333333",
+                        lw=1.4 * look.line,
+                    )
+                    ax.plot(
+                        u,
+                        np.full(len(u), box.y + 0.03 * k),
+                        "|",
+                        color="#555555",
+                        alpha=0.35,
+                        ms=4 * k,
                     )
                 else:
                     extent = (box.x, box.x + w, box.y, box.y + h)
@@ -348,28 +403,33 @@ def node_surfaces_figure(view: RunView, plane: tuple[int, int] | None = None) ->
                         norm=Normalize(lo, hi),
                     )
                     dots.append(np.column_stack([u, box.y + (train_y - y0) / (y1 - y0) * h]))
-                ax.add_patch(Rectangle((box.x, box.y), w, h, fill=False, lw=0.6, zorder=3))
-                ax.text(box.x, box.y + h + 0.05, heads[id(p)], ha="left", va="bottom", fontsize=PT)
+                ax.add_patch(
+                    Rectangle((box.x, box.y), w, h, fill=False, lw=0.6 * look.line, zorder=3)
+                )
+                ax.text(
+                    box.x, box.y + h + 0.05 * k, heads[id(p)], ha="left", va="bottom", fontsize=pt
+                )
                 if c == 0:
                     if flat:
-                        _axis_ticks(ax, box, lo, hi, True, value)
+                        _axis_ticks(ax, box, lo, hi, True, value, look)
                     else:
-                        _axis_ticks(ax, box, y0, y1, True, label(features[j]))
+                        _axis_ticks(ax, box, y0, y1, True, label(features[j]), look)
                 if ticked[n] and lowest[c] == n:
-                    _axis_ticks(ax, box, x0, x1, False, label(features[i]))
+                    _axis_ticks(ax, box, x0, x1, False, label(features[i]), look)
             cursor -= line_h[n]
         if not flat:
             low, high = min(b.y for b in boxes), max(b.y for b in boxes) + h
-            _colour_bar(ax, Box(width - right + 0.2, low, 0.12, high - low), cmap, lo, hi)
+            bar = Box(width - right + 0.2 * k, low, 0.12 * k, high - low)
+            _colour_bar(ax, bar, cmap, lo, hi, look)
     if dots:
         xy = np.concatenate(dots)
         ax.scatter(
             xy[:, 0],
             xy[:, 1],
-            s=4,
+            s=4 * k * k,
             c="white",
             edgecolors="black",
-            linewidths=0.3,
+            linewidths=0.3 * look.line,
             alpha=0.6,
             zorder=2,
         )
@@ -390,9 +450,13 @@ def node_surfaces_figure(view: RunView, plane: tuple[int, int] | None = None) ->
         )
     if n_classes < len(model.classes):
         notes.append(f"The first {n_classes} of {len(model.classes)} classes.")
-    key = _wrap(" ".join(notes).replace(" ", NBSP).replace(f".{NBSP}", ". "), width - left - 0.2)
-    ax.text(left, 0.12, key, ha="left", va="bottom", fontsize=PT, color="#333333")
+    key = _wrap(
+        " ".join(notes).replace(" ", NBSP).replace(f".{NBSP}", ". "), width - left - 0.2, pt
+    )
+    ax.text(left, 0.12 * k, key, ha="left", va="bottom", fontsize=pt, color="#333333")
     others = " (other inputs at their training median)" if len(features) > 2 else ""
     where = "along the input" if flat else f"over the plane{others}"
     title(fig, f"What each unit computes {where}", run_name)
+    if look.page is not None:  # the title grows with the text
+        fig.suptitle(fig.get_suptitle(), fontsize=11.0 * k)
     return fig

@@ -114,6 +114,26 @@ def _ground(artist: Artist, style: PlotStyle) -> str:
     return style.background
 
 
+def text_ground(text: Text, style: PlotStyle) -> str:
+    """Return the colour behind ``text``: the image cell it is written on (a confusion matrix's
+    count), else its axes' face or the page (``_ground``)."""
+    ax = text.axes
+    if ax is not None and text.get_transform() == ax.transData:
+        x, y = text.get_position()
+        for image in ax.get_images():
+            A = image.get_array()
+            if A is None or np.ndim(A) != 2:
+                continue
+            left, right, bottom, top = image.get_extent()
+            fx, fy = (x - left) / (right - left), (y - bottom) / (top - bottom)
+            if 0 <= fx < 1 and 0 <= fy < 1:
+                rows, cols = np.shape(A)
+                row = int((fy if image.origin == "lower" else 1 - fy) * rows)
+                cell = image.to_rgba(A[min(row, rows - 1), int(fx * cols)])
+                return over(cell, _ground(text, style))
+    return _ground(text, style)
+
+
 def _recolour(fig: Figure, style: PlotStyle) -> None:
     """Bring the figure onto the dark ground: pale faces darken, every text and mark is lifted."""
     fig.patch.set_facecolor(style.background)
@@ -129,8 +149,12 @@ def _recolour(fig: Figure, style: PlotStyle) -> None:
     for text in _texts(fig):
         r, g, b, _ = to_rgba(text.get_color())
         neutral = max(r, g, b) - min(r, g, b) < 0.1  # black or grey text: the page's own
-        colour = style.foreground if neutral else text.get_color()
-        text.set_color(lifted(colour, _ground(text, style), 4.5))
+        ground = text_ground(text, style)
+        if neutral:  # the page's light text, or dark where it is written on a light cell
+            light = contrast(style.foreground, ground) >= contrast(style.background, ground)
+            text.set_color(style.foreground if light else style.background)
+        else:
+            text.set_color(lifted(text.get_color(), ground, 4.5))
         box = text.get_bbox_patch()
         if box is not None and luminance(box.get_facecolor()) > 0.5:
             box.set_facecolor(style.background)
@@ -199,7 +223,7 @@ def font_size(points: float, style: PlotStyle) -> float:
     return style.min_font + max(points - 7.0, 0.0) * style.font_growth
 
 
-FITS = ("relayout", "native", "scale")  # how a figure takes a style: see ``present``
+FITS = ("relayout", "native")  # how a figure takes a style: see ``present``
 
 
 def present(fig: Figure, style: PlotStyle, fit: str = "relayout") -> Figure:
@@ -209,11 +233,8 @@ def present(fig: Figure, style: PlotStyle, fit: str = "relayout") -> Figure:
 
     - ``relayout`` (a figure laid out by matplotlib): a third taller than in proportion, its text
       grown (``font_size``), lines and markers thicker; constrained layout makes room.
-    - ``native``: the figure was drawn for the style already; only its size (and the dark
-      ground's colours) change.
-    - ``scale``: a figure placing every piece itself in inches, not yet drawn for the style:
-      text, lines and markers grow in proportion with the canvas, so nothing collides, but its
-      smallest text may stay under ``min_font``.
+    - ``native``: the figure was drawn for the style already (it places every piece itself, in
+      inches); only its size (and the dark ground's colours) change.
     """
     if style.name == "paper":
         return fig
@@ -221,13 +242,6 @@ def present(fig: Figure, style: PlotStyle, fit: str = "relayout") -> Figure:
         w, h = fig.get_size_inches()
         scale = style.width_px / DPI / w
         fig.set_size_inches(w * scale, h * scale * (4 / 3 if fit == "relayout" else 1.0))
-        if fit == "scale":
-            for text in _texts(fig):
-                text.set_fontsize(float(text.get_fontsize()) * scale)
-            for line in fig.findobj(Line2D):
-                assert isinstance(line, Line2D)
-                line.set_linewidth(line.get_linewidth() * scale)
-                line.set_markersize(line.get_markersize() * scale)
     if fit == "relayout":
         ticks: set[int] = set()
         for ax in fig.axes:
@@ -249,10 +263,14 @@ def present(fig: Figure, style: PlotStyle, fit: str = "relayout") -> Figure:
 def _untangle(fig: Figure) -> None:
     """Make room for grown text where constrained layout cannot: an axes title wider than its
     axes is wrapped to it, class names crowding under narrow panels are turned upright, and a legend
-    that sits on a tick label moves to the right-hand side."""
+    that sits on a tick label moves to the right-hand side, or under the figure when it sits on
+    one wherever it goes."""
+    # the figure's own canvas when it has one: the animation blits on it, and a new canvas would
+    # take the figure from it (its frames would then show only the still parts)
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     for _ in range(2):  # the layout moves once the text changes: look again
-        FigureCanvasAgg(fig).draw()
-        renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+        canvas.draw()
+        renderer = canvas.get_renderer()
         for ax in fig.axes:
             width = ax.get_window_extent(renderer).width
             for heading in (ax.title, ax._left_title, ax._right_title):  # type: ignore[attr-defined]
@@ -285,7 +303,22 @@ def _untangle(fig: Figure) -> None:
                 ):
                     break
                 legend.set_loc(place)
-                fig.canvas.draw()  # the legend is placed when drawn
+                canvas.draw()  # the legend is placed when drawn
+            if legend is not None and any(
+                legend.get_window_extent(renderer).overlaps(b) for b in ticks
+            ):  # as wide as its axes, it sits on a tick label anywhere: under the figure instead
+                texts = legend.get_texts()
+                pairs = [
+                    (h, t.get_text()) for h, t in zip(legend.legend_handles, texts, strict=True)
+                ]
+                legend.remove()
+                fig.legend(
+                    [h for h, _ in pairs if h is not None],
+                    [name for h, name in pairs if h is not None],
+                    loc="outside lower center",
+                    fontsize=texts[0].get_fontsize(),
+                    frameon=False,
+                )
 
 
 def _scale_ticks(ax: Axes, style: PlotStyle) -> set[int]:

@@ -38,6 +38,7 @@ function onControls(message) {
 
 function onState(state) {
   current = state;
+  document.documentElement.dataset.style = state.settings["plots.style"] || "paper"; // room.css
   if (!linked) {
     linked = true;
     const order = [...fields.keys()];
