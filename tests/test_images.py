@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import error, run
+from conftest import error, ok, run
 from digits28 import write_digits28
 
 import iris_nn
@@ -147,3 +147,46 @@ def test_images_shows_the_wrong_test_digits_first_framed_with_their_true_class(d
         else:
             assert "true" not in ax.get_title()
     assert f"{len(wrong)} wrong" in fig.texts[0].get_text()
+
+
+# ----------------------------------------------------------------------------- shade pictures
+
+
+def shade_oracle(x, shape):
+    """Return the picture as the SPEC says: blank for the row's smallest value, @ its largest."""
+    shades = " .:-=+*#%@"
+    low, high = min(x), max(x)
+    lines = []
+    for i in range(shape[0]):
+        cells = x[i * shape[1] : (i + 1) * shape[1]]
+        lines.append("".join(2 * shades[round((v - low) / (high - low) * 9)] for v in cells))
+    return lines
+
+
+@pytest.mark.parametrize("which", ["digits", "table28"])
+def test_predict_explain_and_backprop_draw_the_input_in_shades(request, which, tmp_path):
+    path = request.getfixturevalue(which)
+    view = load_view(path)
+    row = int(view.run.split.test[0])
+    x = [float(v) for v in view.X[row]]
+    model = view.run.model
+    given = tmp_path / "row.csv"
+    given.write_text(",".join(model.features) + "\n" + ",".join(f"{v:g}" for v in x) + "\n")
+    picture = [f"    |{line}|" for line in shade_oracle(x, view.image_shape)]
+    height, width = view.image_shape
+    heading = (
+        f"  the picture ({height} x {width} pixels; blank = its smallest value, @ = its largest)"
+    )
+    explained = ok("predict", "-m", path, "--explain", "-i", given).splitlines()
+    at = explained.index(heading)
+    assert explained[at + 1 : at + 1 + height] == picture
+    assert explained[at + 1 + height].startswith("  inputs")
+    label = model.classes[view.y[row]]
+    stepped = ok("backprop", "-m", path, "--label", label, *[f"{v:g}" for v in x]).splitlines()
+    at = stepped.index(heading)
+    assert stepped[at + 1 : at + 1 + height] == picture
+
+
+def test_a_table_that_is_no_picture_draws_none(trained_run):
+    text = ok("predict", "-m", trained_run, "--explain", "5.1", "3.5", "1.4", "0.2")
+    assert "pixels;" not in text and "|" not in text

@@ -100,7 +100,9 @@ def test_train_without_plots_draws_nothing(tmp_path):
 def test_each_figure_function_returns_a_figure(runs):
     view = load_view(runs["default"])
     drawn = [spec.draw(view) for spec in figures_for(view)]
-    for spec, fig in zip(figures_for(view), drawn, strict=True):  # what train saved: byte for byte, 150 dpi
+    for spec, fig in zip(
+        figures_for(view), drawn, strict=True
+    ):  # what train saved: byte for byte, 150 dpi
         saved = runs["default"] / "plots" / spec.name
         assert style.png_bytes(fig) == saved.read_bytes(), spec.name
         pixels = np.array(check_png(saved))

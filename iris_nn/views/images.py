@@ -9,8 +9,6 @@ pixel pushes its ``z`` up, the opposite colour where it pushes it down. ``W1`` i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
@@ -26,7 +24,6 @@ COLUMNS = 8
 INK = "gray_r"  # light background, dark ink: digits look as written
 WEIGHTS = "RdBu"  # diverging: red negative, white 0, blue positive (the network figure's colours)
 WRONG_COLOUR = "#D55E00"  # Okabe-Ito's vermilion: the frame of a wrong prediction
-SHADES = " .:-=+*#%@"  # from blank to full ink: predict --explain's and backprop's pictures
 
 
 def unit_order(model: Model) -> NDArray[np.intp]:
@@ -168,23 +165,3 @@ def unit_weights_figure(model: Model, shape: tuple[int, int], name: str) -> Figu
         heading = "What each class looks for: its output's weights as an image"
     fig.suptitle(f"{heading}\n{name}", fontsize=10)
     return fig
-
-
-def shade_lines(x: Sequence[float], shape: tuple[int, int]) -> list[str]:
-    """Return the input row ``x`` as ``H`` lines of shade characters, two per pixel.
-
-    The shades run from the row's smallest value (blank) to its largest (``@``), so that the
-    picture reads the same whatever the pixels' units.
-    """
-    pixels = np.asarray(x, dtype=np.float64).reshape(shape)
-    finite = pixels[np.isfinite(pixels)]
-    low = float(finite.min()) if finite.size else 0.0
-    span = float(finite.max()) - low if finite.size else 0.0
-    top = len(SHADES) - 1
-    if span > 0:
-        with np.errstate(invalid="ignore"):
-            levels = np.rint((pixels - low) / span * top)
-    else:
-        levels = np.zeros(shape)
-    levels = np.where(np.isfinite(levels), levels, 0).astype(int)
-    return ["".join(SHADES[v] * 2 for v in line) for line in np.clip(levels, 0, top)]
