@@ -190,3 +190,67 @@ def test_predict_explain_and_backprop_draw_the_input_in_shades(request, which, t
 def test_a_table_that_is_no_picture_draws_none(trained_run):
     text = ok("predict", "-m", trained_run, "--explain", "5.1", "3.5", "1.4", "0.2")
     assert "pixels;" not in text and "|" not in text
+
+
+# ----------------------------------------------------------------------------- the playground
+
+DIGITS_PAGE = {"data.dataset": "digits", "model.hidden": [12], "train.epochs": 20}
+
+
+def page_client(tmp_path, settings):
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarning)
+    testclient = pytest.importorskip("starlette.testclient")
+    from iris_nn.server.app import Serving, create_app
+    from iris_nn.settings.config import Config, apply
+
+    serving = Serving(apply(Config(), settings), tmp_path / "runs", "127.0.0.1", 8000)
+    client = testclient.TestClient(create_app(serving), base_url="http://127.0.0.1:8000")
+    return client.websocket_connect("ws://127.0.0.1:8000/ws")
+
+
+def answer(ws, n, **message):
+    ws.send_json({**message, "id": n})
+    while (reply := ws.receive_json())["answered"] != n:
+        pass
+    return reply["state"]
+
+
+def test_a_drawing_is_the_input_the_page_follows_computed_by_the_engine(tmp_path):
+    from iris_nn.experiments.experiment import build
+    from iris_nn.settings.config import Config, apply
+
+    data, net, _ = build(apply(Config(), DIGITS_PAGE))
+    with page_client(tmp_path, DIGITS_PAGE) as ws:
+        assert ws.receive_json()["type"] == "controls"
+        state = ws.receive_json()["state"]
+        image = state["image"]
+        assert image["shape"] == [8, 8] and (image["low"], image["high"]) == (0.0, 16.0)
+        order = np.argsort(-np.abs(net.W(2)).sum(axis=1), kind="stable")
+        assert image["units"] == [int(u) + 1 for u in order]
+        for u, weights in zip(order, image["unit_weights"], strict=True):
+            assert weights == net.W(1)[:, u].tolist()  # the unit's weights, row by row
+        pixels = [0.0] * 64
+        for k in (3, 4, 11, 12, 19, 27, 35, 43, 51, 59):  # a stroke down the middle: a "1"
+            pixels[k] = 16.0
+        selected = answer(ws, 2, type="draw", pixels=pixels)["selected"]
+        P = net.predict_proba(data.scaler(np.array([pixels])))[0]
+        np.testing.assert_allclose(selected["probabilities"], P, rtol=0, atol=1e-15)
+        assert selected["row"] is None and selected["drawn"] is True
+        assert list(selected["inputs"].values()) == pixels
+        assert selected["prediction"] == data.classes[int(P.argmax())]
+        for bad, why in (
+            ([0.0] * 63, "a list of 64 numbers"),
+            ([17.0] * 64, "grey levels 0 .. 16"),
+        ):
+            assert why in answer(ws, 3, type="draw", pixels=bad)["error"]["message"]
+        assert answer(ws, 4, type="select", row=5)["selected"]["row"] == 5  # a row again
+
+
+def test_a_table_has_no_drawing_grid(tmp_path):
+    with page_client(tmp_path, {"train.epochs": 5}) as ws:
+        ws.receive_json()
+        assert ws.receive_json()["state"]["image"] is None
+        message = answer(ws, 2, type="draw", pixels=[0, 0, 0, 0])["error"]["message"]
+        assert message == "draw is for image data; data set 'iris' is no picture"
