@@ -254,3 +254,29 @@ def test_a_table_has_no_drawing_grid(tmp_path):
         assert ws.receive_json()["state"]["image"] is None
         message = answer(ws, 2, type="draw", pixels=[0, 0, 0, 0])["error"]["message"]
         assert message == "draw is for image data; data set 'iris' is no picture"
+
+
+# ----------------------------------------------------------------------------- the animation
+
+
+def test_the_animation_shows_the_unit_weights_and_test_predictions_changing(out):
+    from iris_nn.store.rundir import read_snapshots
+    from iris_nn.views.animation import draw_frames, frame_indices
+    from iris_nn.views.image_animation import UNITS_SHOWN, mosaic, unit_mosaic
+
+    ok("train", "--data", "digits", "--hidden", "8", "--epochs", "30", "--animate", "-q",
+       "--out", out / "animated", "--name", "a")  # fmt: skip
+    path = out / "animated" / "a"
+    view = load_view(path)
+    epochs, frames = draw_frames(view)
+    snapshot_epochs, _ = read_snapshots(path, len(view.run.model.net.theta))
+    assert epochs == snapshot_epochs[frame_indices(snapshot_epochs)].tolist()
+    assert len(frames) == len(epochs) > 2 and frames[0].size == frames[-1].size
+    assert frames[0].tobytes() != frames[-1].tobytes()
+    net, units = view.run.model.net, images.unit_order(view.run.model)[:UNITS_SHOWN]
+    tiles = unit_mosaic(net, units, (8, 8))  # the last frame's: the trained weights
+    assert np.array_equal(tiles[:8, :8], net.W(1)[:, units[0]].reshape(8, 8))
+    assert np.array_equal(tiles[:8, 9:17], net.W(1)[:, units[1]].reshape(8, 8))
+    assert np.isnan(tiles[8]).all() and np.isnan(tiles[:, 8]).all()  # a blank line between
+    assert mosaic(np.ones((5, 2, 3))).shape == (5, 15)  # 2 lines of 4 columns
+    assert (path / "plots" / "training.gif").is_file()
