@@ -119,7 +119,7 @@ def test_train_writes_every_figure_and_the_report(drawn):
 def test_the_report_speaks_of_the_data_sets_rows(drawn):
     digits = (drawn["digits"] / "report.html").read_text()
     assert "A neural network trained on the digits data: a forward pass" in digits
-    assert "training images of each digit" in digits and "flower" not in digits
+    assert "one test image as the network reads it" in digits and "flower" not in digits
     assert "species" not in digits and "(cm)" not in digits
     blobs = (drawn["blobs"] / "report.html").read_text()
     assert "Per kind, on the test rows" in blobs and "flower" not in blobs
