@@ -104,7 +104,10 @@ def test_every_figure_is_1920_pixels_wide_with_text_of_14_pt_or_more(rendered, r
         assert text_problems(fig, texts) == [], spec.name
         assert legends_on_tick_labels(fig) == [], spec.name
     # every figure, node_surfaces.png too (laid out for the room: 3 panels a line, not scaled)
-    assert len(smallest) == len([f for f in FIGURES if f.data != "images"]) and min(smallest.values()) >= 14, smallest
+    assert (
+        len(smallest) == len([f for f in FIGURES if f.data != "images"])
+        and min(smallest.values()) >= 14
+    ), smallest
 
 
 def colours_against_ground(fig, drawn, ground):
