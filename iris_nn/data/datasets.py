@@ -39,6 +39,7 @@ class DatasetInfo:
     columns: tuple[str, ...] = ()
     categories: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # column -> values
     impute: bool = False  # data.missing = "impute": missing cells are NaN until filled
+    image_shape: tuple[int, ...] = ()  # (H, W) when each row is an image, its pixels row by row
 
     @property
     def layout(self) -> Layout:
@@ -126,6 +127,7 @@ def bundled(
     target: str,
     noun: str,
     plane: tuple[str, ...] = (),
+    image_shape: tuple[int, ...] = (),
 ) -> DatasetInfo:
     """Return the entry of one of scikit-learn's tables; ``columns`` are its own headings."""
     return DatasetInfo(
@@ -137,6 +139,7 @@ def bundled(
         target=target,
         noun=noun,
         plane=plane,
+        image_shape=image_shape,
     )
 
 
@@ -203,9 +206,33 @@ DATASETS: dict[str, DatasetInfo] = {
         tuple(str(d) for d in range(10)),
         target="digit",
         noun="image",
+        image_shape=(8, 8),
     ),
 }
 DEFAULT_DATASET = "iris"
+
+
+def image_shape(
+    info: DatasetInfo, features: Sequence[str], declared: Sequence[int] = ()
+) -> tuple[int, ...]:
+    """Return ``(H, W)`` when the inputs ``features`` are an image's pixels row by row, else ``()``.
+
+    ``declared`` is ``data.image_shape``: ``[]`` takes the data set's own (digits: 8 x 8), which
+    holds only while every pixel is an input, in order (a feature subset turns it off). A declared
+    shape must have as many pixels as there are inputs, else BadInputError saying both numbers.
+    """
+    if declared:
+        height, width = (int(n) for n in declared)
+        if height * width != len(features):
+            raise BadInputError(
+                f"data.image_shape = [{height}, {width}] is {height * width} pixels, but data set "
+                f"{info.name!r} gives {len(features)} inputs; allowed: [H, W] with H x W = "
+                f"{len(features)}, or [] for none"
+            )
+        return height, width
+    if info.image_shape and tuple(features) == info.features:
+        return info.image_shape
+    return ()
 
 
 def is_csv(dataset: str) -> bool:

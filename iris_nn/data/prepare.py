@@ -11,7 +11,7 @@ import numpy as np
 from iris_nn.core.errors import IrisNNNote
 from iris_nn.core.functional import Array
 from iris_nn.data.categorical import Fill, apply_fill, counts_text, fit_fill
-from iris_nn.data.datasets import DatasetInfo, Labels, get_dataset, is_csv
+from iris_nn.data.datasets import DatasetInfo, Labels, get_dataset, image_shape, is_csv
 from iris_nn.data.scaler import Scaler
 from iris_nn.data.split import Split, split_rows
 
@@ -48,6 +48,7 @@ class Dataset:
     scaler: Scaler
     fill: Fill = field(default_factory=dict)  # column -> the value its missing cells took
     imputed: dict[str, int] = field(default_factory=dict)  # column -> cells filled
+    image_shape: tuple[int, ...] = ()  # (H, W) when the inputs are an image's pixels (SPEC 16)
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -68,9 +69,14 @@ def prepare(
     val_size: float,
     scaling: str,
     seed: int,
+    shape: Sequence[int] = (),
 ) -> Dataset:
-    """Return the data set ``info`` with ``features`` (all when empty), split from ``seed``."""
+    """Return the data set ``info`` with ``features`` (all when empty), split from ``seed``.
+
+    ``shape`` is ``data.image_shape``, checked against the number of inputs (``image_shape``).
+    """
     names = info.inputs(features) or info.features
+    pixels = image_shape(info, names, shape)  # checked before the rows are read
     X, y = info.rows(names)
     split = split_rows(y, test_size, val_size, seed, info.classes)
     layout = info.layout
@@ -94,4 +100,4 @@ def prepare(
     if info.categories:  # 0/1 inputs are not scaled
         mask = layout.categorical_mask()
         scaler = Scaler(np.where(mask, 0.0, scaler.center), np.where(mask, 1.0, scaler.scale))
-    return Dataset(info, X, y, names, split, scaler, fill, imputed)
+    return Dataset(info, X, y, names, split, scaler, fill, imputed, pixels)

@@ -97,7 +97,9 @@ def build_data(config: Config) -> Dataset:
     info = open_dataset(d.dataset, d.features, d.target, d.missing, d.exclude, d.categorical)
     if d.sha256 is not None and info.sha256 != d.sha256:
         raise CannotUseError(changed_file("data.dataset", d.dataset, "data.sha256", info.sha256))
-    data = prepare(info, d.features, d.test_size, d.val_size, d.scaling, int_seed(split_seq))
+    data = prepare(
+        info, d.features, d.test_size, d.val_size, d.scaling, int_seed(split_seq), d.image_shape
+    )
     check_plots(config, data)
     return data
 
@@ -231,6 +233,7 @@ def run_model(config: Config, result: RunResult, created: str) -> Model:
         dataset=data.info.name,
         target=data.info.target,
         sha256=data.info.sha256,
+        image_shape=data.image_shape,
     )
     meta.update(data_layout_meta(data))
     return Model(result.net, data.scaler, meta)

@@ -61,6 +61,7 @@ class Prediction:
     target: str = "species"  # the name of the class column, for headings
     noun: str = "flower"  # what one row is, for text
     units: tuple[str, ...] = ()  # one per feature; "" when it has none
+    image_shape: tuple[int, int] | None = None  # (H, W) when the inputs are pixels (SPEC 16)
 
     @property
     def hidden(self) -> tuple[LayerStep, ...]:
@@ -108,6 +109,7 @@ def predict(model: Model, inputs: Inputs) -> Prediction:
         model.target,
         model.noun,
         tuple(model.unit(f) for f in model.features),
+        model.image_shape,
     )
 
 

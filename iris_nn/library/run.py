@@ -127,13 +127,19 @@ class Run:
         """Return the names of the figures ``figure`` draws."""
         from iris_nn.views.figures import FIGURES
 
-        return [spec.name.removesuffix(".png") for spec in FIGURES]
+        pictures = self.model.stored.image_shape is not None
+        return [
+            spec.name.removesuffix(".png")
+            for spec in FIGURES
+            if spec.data == "any" or (spec.data == "images") == pictures
+        ]
 
     def figure(self, name: str) -> Any:
         """Return the registered figure ``name`` (``"loss"``, ``"network"``, ...), drawn."""
         from iris_nn.views.figures import FIGURES, load_view
 
-        specs = {spec.name.removesuffix(".png"): spec for spec in FIGURES}
+        drawn = set(self.figures())
+        specs = {n: s for s in FIGURES if (n := s.name.removesuffix(".png")) in drawn}
         if name not in specs:
             raise BadInputError(f"figure {name!r} is not allowed; allowed: {', '.join(specs)}")
         if self.path is None:

@@ -49,6 +49,7 @@ STATIC = {  # the page's files: name -> media type
     "explain.js": "text/javascript",
     "stepview.js": "text/javascript",
     "upload.js": "text/javascript",
+    "pictures.js": "text/javascript",
 }
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
@@ -156,6 +157,8 @@ async def websocket_session(websocket: WebSocket, serving: Serving, slots: Slots
     - ``{"type": "speed", "epochs": 10}``: epochs per update while playing (0 = full speed).
     - ``{"type": "reset"}``: stop, and start again from the current seeds.
     - ``{"type": "select", "row": 12}``: the data row whose forward pass ``selected`` shows.
+    - ``{"type": "draw", "pixels": [...]}``: on image data, the drawing grid's grey levels (row by
+      row, within the data's range) become the input ``selected`` shows (``row`` null).
     - ``{"type": "weight", "name": "W1", "i": 0, "j": 2, "value": 0.5}`` (no ``j`` for a bias
       ``b1``): set one parameter; the weights become the new start.
     - ``{"type": "save", "name": "my-run"}`` (name optional): write a run directory into
@@ -181,7 +184,9 @@ async def websocket_session(websocket: WebSocket, serving: Serving, slots: Slots
     entry per epoch from 0), ``selected`` (``{row, inputs, raw_outputs, probabilities,
     prediction, true_class}`` or null), ``error`` (null, or ``{key, message}`` about the message
     answered), ``playing``, ``stop_reason``, ``speed``, ``rows``, ``classes``, ``features``, ``plane``
-    (the regions' grid of probabilities and the rows drawn on it, ``views.Plane``) (plus
+    (the regions' grid of probabilities and the rows drawn on it, ``views.Plane``), ``image``
+    (null, or on image data the grid's shape and grey levels and the unit-weights view,
+    ``pictures.image_view``) (plus
     ``saved`` after a save); ``selected`` also holds ``true_class`` and ``explain``, the row as
     ``predict --explain --format json`` prints it; ``notes`` (the reader's warnings), ``upload``
     (``{name, dataset}`` of the uploaded CSV, or null) and ``step`` (see ``backprop``). Closing
@@ -283,6 +288,8 @@ async def answer(session: Session, text: str) -> tuple[Any, dict[str, Any]]:
             await asyncio.to_thread(session.reset)
         elif kind == "select":
             await asyncio.to_thread(session.select, message.get("row"))
+        elif kind == "draw":
+            await asyncio.to_thread(session.draw, message.get("pixels"))
         elif kind == "weight":
             args = (message.get("name"), message.get("i"), message.get("j"), message.get("value"))
             await asyncio.to_thread(session.set_weight, *args)
@@ -305,7 +312,7 @@ async def answer(session: Session, text: str) -> tuple[Any, dict[str, Any]]:
         else:
             raise BadInputError(
                 f"unknown message type {kind!r}; allowed: state, set, play, pause, step, speed, "
-                "reset, select, weight, save, backprop, apply, upload"
+                "reset, select, draw, weight, save, backprop, apply, upload"
             )
     except (BadInputError, CannotUseError) as e:
         session.error = {"key": key, "message": str(e)}

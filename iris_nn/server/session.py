@@ -37,6 +37,7 @@ from iris_nn.experiments.experiment import (
     tracked_rows,
     train_run,
 )
+from iris_nn.server.pictures import drawn_forward, drawn_pixels, image_view
 from iris_nn.server.views import Plane, explain, one_step
 from iris_nn.settings.config import Config, apply, to_flat, to_toml, train_settings
 from iris_nn.store import rundir
@@ -109,6 +110,7 @@ class Session:
         self.slots, self.notify = slots, notify
         self.lock = threading.RLock()
         self.selected: int | None = None
+        self.drawn: np.ndarray | None = None  # (1, n_features): the pixels drawn on an image grid
         self.error: dict[str, Any] | None = None
         self.speed = 0  # epochs per update; 0 = full speed
         self.playing = False
@@ -142,6 +144,8 @@ class Session:
         trainer = Trainer(net, parts, train_settings(self.config), rng)
         if data is not None or self.config.plots.plane != self.plane_for:
             self.plane, self.plane_for = Plane(self.config, d), self.config.plots.plane
+        if data is not None:  # new data: a drawing of the old grid means nothing
+            self.drawn = None
         self.data, self.net, self.start, self.trainer = d, net, net.theta.copy(), trainer
 
     # --- messages -------------------------------------------------------------------------------
@@ -215,7 +219,12 @@ class Session:
         if self.data.y[row] < 0:
             raise BadInputError(f"row = {row} was dropped for a missing cell")
         with self.lock:
-            self.selected = row
+            self.selected, self.drawn = row, None
+
+    def draw(self, pixels: Any) -> None:
+        """Make the drawing ``pixels`` (grey levels, row by row) the input the page follows."""
+        with self.lock:
+            self.drawn = drawn_pixels(self.data, pixels)
 
     def set_weight(self, name: Any, i: Any, j: Any, value: Any) -> None:
         """Set ``W<l>[i, j]`` or ``b<l>[i]`` to ``value``; the weights become the new start."""
@@ -405,6 +414,7 @@ class Session:
                     "notes": self.notes,
                     "upload": self._uploaded(),
                     "step": self._step(),
+                    "image": image_view(self.data, self.net),
                 }
             )
             # the plane's numbers are finite already (Plane.state): its 10,000 probabilities skip
@@ -414,6 +424,8 @@ class Session:
 
     def _selected(self) -> dict[str, Any] | None:
         """Return the selected row's forward pass: inputs, raw outputs, SoftMax, ArgMax."""
+        if self.drawn is not None:
+            return drawn_forward(self.data, self.net, self.drawn)
         row = self.selected
         if row is None:
             return None

@@ -90,6 +90,10 @@ def _widths(v: list[int]) -> bool:
     return len(v) <= 8 and all(1 <= w <= 4096 for w in v)
 
 
+def _image_shape(v: list[int]) -> bool:
+    return len(v) == 0 or (len(v) == 2 and all(1 <= n <= 4096 for n in v))
+
+
 def _distinct(v: Any) -> bool:
     return len(v) == len(set(v))
 
@@ -136,6 +140,9 @@ SCHEMA: tuple[Setting, ...] = (
             "CSV"), LIST, "CSV only: columns that are not features"),
     Setting("data.features", "list[str]", (), Rule(_distinct, "a list of distinct feature names "
             "of the data set; [] = all"), LIST, "inputs, in this order; [] = all"),
+    Setting("data.image_shape", "list[int]", (), Rule(_image_shape, "[] or [H, W], each 1 .. 4096, "
+            "with H x W = the number of inputs"), LIST,
+            "the inputs are an image's pixels row by row: [H, W]; [] = the data set's own"),
     Setting("data.test_size", "float", 0.2, Interval(False, 0, 1, "neither"),
             Control("slider", 0.05, 0.5), "fraction of all rows held out for the test, stratified"),
     Setting("data.val_size", "float", 0.0, Interval(False, 0, 1, "left"),

@@ -95,6 +95,15 @@ class Model:
         return info.unit(feature) if info else ""
 
     @property
+    def image_shape(self) -> tuple[int, int] | None:
+        """Return ``(H, W)`` when the inputs are an image's pixels row by row (SPEC 16), else None."""
+        shape = self.meta.get("image_shape")
+        if not shape:
+            return None
+        height, width = shape
+        return int(height), int(width)
+
+    @property
     def temperature(self) -> float:
         """Return the SoftMax temperature (logits are divided by it); 1 when absent."""
         return float(self.meta.get("temperature", 1.0))
@@ -272,6 +281,16 @@ def meta_problem(meta: dict[str, Any]) -> str | None:
     for key in ("created", "version", "scaling", "dataset", "target", "dataset_sha256"):
         if key in meta and not isinstance(meta[key], str):
             return f"meta {key} {meta[key]!r} is not a string"
+    shape = meta.get("image_shape", [])
+    features = meta.get("features")
+    if shape != [] and not (
+        isinstance(shape, list)
+        and len(shape) == 2
+        and all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in shape)
+        and isinstance(features, list)
+        and shape[0] * shape[1] == len(features)
+    ):
+        return f"meta image_shape {shape!r} is not [H, W] with H x W = the number of features"
     return None
 
 
@@ -287,12 +306,14 @@ def model_meta(
     dataset: str,
     target: str,
     sha256: str = "",
+    image_shape: tuple[int, ...] = (),
 ) -> dict[str, Any]:
     """Return the ``meta`` record of a model file (``temperature`` is never written: it is 1).
 
     Without hidden layers ``activation`` is stored as null: there is nothing to apply it to.
     ``sha256`` is a CSV data set's hash (``dataset_sha256``), so that commands that read the data
-    again can tell when the file has changed.
+    again can tell when the file has changed. ``image_shape`` is ``[H, W]`` when the inputs are
+    an image's pixels row by row (SPEC 16); absent otherwise.
     """
     meta = {
         "format": MODEL_FORMAT,
@@ -308,6 +329,8 @@ def model_meta(
     }
     if sha256:
         meta["dataset_sha256"] = sha256
+    if image_shape:
+        meta["image_shape"] = list(image_shape)
     return meta
 
 

@@ -2,7 +2,8 @@
 
 One frame per chosen snapshot epoch (at most 60, spread evenly on a log scale, as training changes
 fastest at the start): the decision regions with the rows, the tracked rows' SoftMax bars, and the
-loss curve up to that epoch. One figure is drawn once and only its artists change from frame to
+loss curve up to that epoch (on image data, ``image_animation``'s unit weights and test images
+instead of the regions and bars). One figure is drawn once and only its artists change from frame to
 frame (the image, the bar heights, the curve, the title), so a frame costs one canvas draw.
 """
 
@@ -63,6 +64,10 @@ def draw_frames(view: RunView) -> tuple[list[int], list[Image.Image]]:
     model, split = view.run.model, view.run.split
     epochs, theta = read_snapshots(view.run.path, len(model.net.theta))
     chosen = frame_indices(epochs)
+    if view.image_shape is not None:  # pictures: unit weights and test images, not regions
+        from iris_nn.views.image_animation import draw_image_frames
+
+        return draw_image_frames(view, chosen, FRAME_DPI)
     classes, X, y = model.classes, view.X, view.y
     n_classes = len(classes)
     history = view.run.history

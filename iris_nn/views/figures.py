@@ -20,7 +20,7 @@ from iris_nn.data.datasets import DatasetInfo, Labels
 from iris_nn.store.model_file import load_model
 from iris_nn.store.rundata import check_rows_kept, run_rows
 from iris_nn.store.rundir import SPLIT_FILE, RunError, read_config, read_run
-from iris_nn.views import network_diagram, node_surfaces, outputs, regions, training
+from iris_nn.views import images, network_diagram, node_surfaces, outputs, regions, training
 from iris_nn.views.presentation import get_style
 from iris_nn.views.run_view import RunView
 
@@ -74,6 +74,12 @@ class FigureSpec:
     draw: Callable[[RunView], Figure]
     fit: str = "relayout"  # how it takes plots.style (presentation.present): laid out by
     # matplotlib again, or "native" (draw lays it out for the style)
+    data: str = "any"  # any | tables (sweeps of one or two inputs: not for pixels) | images
+
+    def applies(self, view: RunView) -> bool:
+        """Return whether the run draws this figure (SPEC 16: pictures for image data)."""
+        pictures = view.image_shape is not None
+        return self.data == "any" or (self.data == "images") == pictures
 
     def reading(self, info: DatasetInfo) -> str:
         """Return ``how_to_read`` in the words of the data set ``info``."""
@@ -115,6 +121,22 @@ def _network(v: RunView) -> Figure:
     truth = model.classes[v.y[row]]
     style = get_style(v.style)
     return network_diagram.network_figure(model, v.X[row], row, truth, v.name, v.info.noun, style)
+
+
+def _shape(v: RunView) -> tuple[int, int]:
+    shape = v.image_shape
+    if shape is None:
+        raise RunError(f"the run {v.name!r} is not image data: it has no pictures to draw")
+    return shape
+
+
+def _images(v: RunView) -> Figure:
+    nouns = v.info.nouns if v.info.noun != "row" else "images"  # a CSV's rows are pictures here
+    return images.images_figure(v.run.model, _shape(v), v.X, v.y, v.run.split.test, v.name, nouns)
+
+
+def _unit_weights(v: RunView) -> Figure:
+    return images.unit_weights_figure(v.run.model, _shape(v), v.name)
 
 
 def _evolution(v: RunView) -> Figure:
@@ -162,6 +184,7 @@ FIGURES: tuple[FigureSpec, ...] = (
         "{target} ArgMax picks, and the ticks below are the training {nouns} of each {target}. "
         "With more than eight inputs, the eight that move the probabilities most get a panel.",
         outputs.probability_curves_figure,
+        data="tables",
     ),
     FigureSpec(
         "decision_regions.png",
@@ -173,6 +196,7 @@ FIGURES: tuple[FigureSpec, ...] = (
         "more than two inputs the plane is a slice (the others at their training median), so a "
         "{noun} can sit on another colour and still be predicted right.",
         regions.decision_regions_figure,
+        data="tables",
     ),
     FigureSpec(
         "confusion_matrix.png",
@@ -224,6 +248,39 @@ FIGURES: tuple[FigureSpec, ...] = (
         "{nouns}.",
         node_surfaces.node_surfaces_figure,
         fit="native",
+        data="tables",
+    ),
+    FigureSpec(
+        "images.png",
+        "Test images and what the network said",
+        "Each picture is one test {noun} as the network reads it, pixel by pixel; under it the "
+        "{target} ArgMax picked and its SoftMax probability. The wrong ones come first, framed, "
+        "with their true {target} under the guess: look at them to see whether the network "
+        "was careless or the writing really is ambiguous.",
+        _images,
+        data="images",
+    ),
+    FigureSpec(
+        "unit_weights.png",
+        "What each hidden unit looks for",
+        "Each picture is one first-layer unit's incoming weights, one per pixel, laid out as the "
+        "image: blue pixels push the unit's z up where the {noun} has more ink, red ones push it "
+        "down, white ones do not matter. A unit responds most to a {noun} whose ink sits on its "
+        "blue and avoids its red; the bias b is added after. Units with the largest outgoing "
+        "weights (the ones the outputs listen to most) come first.",
+        _unit_weights,
+        data="images",
     ),
 )
 FIGURE_NAMES = tuple(f.name for f in FIGURES)
+PICTURES_NOTE = (
+    "The inputs are the pixels of an image, so the figures that sweep one input or a plane of two "
+    "with the others held at their median (probability curves, decision regions, what each unit "
+    "computes) are left out: every point of them would be a picture of no {noun} at all. The "
+    "test {nouns} with their predictions and the units' weights drawn as images take their place."
+)
+
+
+def figures_for(view: RunView) -> tuple[FigureSpec, ...]:
+    """Return the figures the run ``view`` draws, in the registry's order."""
+    return tuple(f for f in FIGURES if f.applies(view))

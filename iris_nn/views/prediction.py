@@ -14,6 +14,7 @@ from iris_nn.core.functional import Array, argmax_one_hot
 from iris_nn.inference.metrics import confusion_counts
 from iris_nn.inference.predict import Prediction, row_objects, truth_key
 from iris_nn.store.jsontext import json_safe
+from iris_nn.views.shades import shade_lines
 from iris_nn.views.tables import aligned, confusion_lines
 
 
@@ -188,6 +189,17 @@ def _layer_lines(pred: Prediction, n: int, names: Sequence[str]) -> list[str]:
     return lines
 
 
+def _picture(pred: Prediction, n: int) -> list[str]:
+    """Return row ``n`` drawn as its H x W picture in shade characters, when it is an image."""
+    if pred.image_shape is None:
+        return []
+    height, width = pred.image_shape
+    return [
+        f"  the picture ({height} x {width} pixels; blank = its smallest value, @ = its largest)",
+        *(f"    |{line}|" for line in shade_lines(pred.X[n], pred.image_shape)),
+    ]
+
+
 def explain(pred: Prediction) -> str:
     """Return each row walked through the lesson's steps, from its inputs to the ArgMax one-hot.
 
@@ -227,6 +239,7 @@ def explain(pred: Prediction) -> str:
         lines += [
             "",
             f"{pred.noun} {n + 1}",
+            *_picture(pred, n),
             *_named_lines(inputs, features, pred.X[n], "g"),
             *_named_lines("scaled inputs", features, pred.X_scaled[n], ".4g"),
             *_layer_lines(pred, n, classes),

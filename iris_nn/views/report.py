@@ -20,7 +20,7 @@ import numpy as np
 from iris_nn.core.network import describe
 from iris_nn.data.datasets import DatasetInfo, get_dataset
 from iris_nn.store.rundir import PLOTS_DIR, REPORT_FILE, SNAPSHOTS_FILE, RunFiles, write_atomic
-from iris_nn.views.figures import FIGURES, RunView, load_view
+from iris_nn.views.figures import FIGURES, PICTURES_NOTE, RunView, figures_for, load_view
 from iris_nn.views.presentation import get_style, present
 from iris_nn.views.style import png_bytes, vector_bytes
 
@@ -54,7 +54,7 @@ def render_run(
     out.mkdir(exist_ok=True)
     written, images = [], {}
     style = get_style(view.style)
-    for spec in FIGURES:  # one at a time: a figure's memory is freed before the next is drawn
+    for spec in figures_for(view):  # one at a time: a figure's memory is freed before the next
         fig = present(spec.draw(view), style, spec.fit)
         png = png_bytes(fig)
         write_atomic(out / spec.name, png)
@@ -309,6 +309,10 @@ def report_html(
             f'<img src="data:image/png;base64,{data}" alt="{_e(f.title)}">'
             f"<figcaption>{_e(f.reading(info))}</figcaption></figure>"
         )
+    pictures = ""
+    if "images.png" in images:  # image data: say why the sweeps are not there (SPEC 16)
+        words = {"noun": info.noun, "nouns": info.nouns}
+        pictures = f"<p>{_e(PICTURES_NOTE.format(**words))}</p>\n"
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -320,7 +324,7 @@ def report_html(
         f"descent; ArgMax picks the {_e(info.target.replace('_', ' '))}.</p>\n"
         f"<h2>Summary</h2>\n{summary_table(run, info)}\n"
         f"<h2>Metrics</h2>\n{_metrics(run, info)}\n"
-        f"<h2>Plots</h2>\n{''.join(figures)}\n"
+        f"<h2>Plots</h2>\n{pictures}{''.join(figures)}\n"
         f"{motion}"
         "<h2>Config</h2>\n<p>The resolved config, saved as the run's <code>config.toml</code>: "
         "<code>iris-nn train -c RUN/config.toml</code> reproduces identical weights.</p>\n"

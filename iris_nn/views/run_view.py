@@ -32,6 +32,11 @@ class RunView:
     row: int | None = None  # the example row, when given instead of the config's plots.row
     style: str = "paper"  # plots.style: the run's own, or plot --style's
 
+    @property
+    def image_shape(self) -> tuple[int, int] | None:
+        """Return ``(H, W)`` when the model's inputs are an image's pixels (SPEC 16), else None."""
+        return self.run.model.image_shape
+
     @cached_property
     def training(self) -> influence.Spread:
         """Return the training rows' medians and percentiles: one exact pass for every figure."""

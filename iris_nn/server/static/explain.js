@@ -23,9 +23,14 @@ export function drawExplain(root, state) {
   }
   const e = selected.explain;
   const table = element("table", { id: "explain-table" });
-  table.append(element("caption", {}, `row ${selected.row}: true class ${selected.true_class}`));
-  table.append(line("inputs", pairs(e.inputs)));
-  table.append(line("scaled inputs", pairs(e.scaled_inputs)));
+  table.append(element("caption", {}, selected.drawn ? "your drawing"
+    : `row ${selected.row}: true class ${selected.true_class}`));
+  if (state.image) { // pixels: the picture is the grid; hundreds of numbers would hide the rest
+    table.append(line("inputs", `${state.image.shape.join(" x ")} pixels, as drawn`));
+  } else {
+    table.append(line("inputs", pairs(e.inputs)));
+    table.append(line("scaled inputs", pairs(e.scaled_inputs)));
+  }
   for (const layer of e.layers) {
     const units = layer.z.length <= MAX_UNITS
       ? layer.z.map((z, u) => `z${u + 1} ${z.toFixed(3)} → ${layer.a[u].toFixed(3)}`).join(", ")
@@ -36,6 +41,6 @@ export function drawExplain(root, state) {
   const sum = Object.values(e.probabilities).reduce((a, b) => a + b, 0);
   table.append(line("SoftMax", `${pairs(e.probabilities)} (sum ${sum.toFixed(3)})`));
   table.append(line("ArgMax", `[${e.argmax.join(", ")}] → ${e.prediction}`,
-    e.prediction === selected.true_class ? "right" : "wrong"));
+    selected.drawn ? "" : e.prediction === selected.true_class ? "right" : "wrong"));
   root.replaceChildren(table);
 }

@@ -5,6 +5,7 @@ import { connect } from "./connection.js";
 import { buildControls, buildPlane, buildSpeed, showPlane, showSettings } from "./controls.js";
 import { drawCurves } from "./curves.js";
 import { drawExplain } from "./explain.js";
+import { buildDrawing, drawPictures, whereCell } from "./pictures.js";
 import { readLink, writeLink } from "./link.js";
 import { buildEditor, drawNetwork } from "./network.js";
 import { drawRegions, legend, rowAt, whereRow } from "./regions.js";
@@ -25,6 +26,7 @@ const send = (message) => connection.send(message);
 const plane = buildPlane($("plane"), send);
 const edit = buildEditor($("weight-editor"), (name, i, j, value) => irisnn.setWeight(name, i, j, value));
 buildSpeed($("speed"), send);
+const drawing = buildDrawing($("drawing"), $("clear"), send);
 
 function settled() {
   return current !== null && connection.answeredAll() && !current.playing;
@@ -79,6 +81,7 @@ function redraw() {
     $("saved").hidden = false;
     $("saved").textContent = `saved to ${state.saved}`;
   }
+  drawPictures(drawing, $("plane-view"), $("drawing-view"), $("unit-weights"), $("drawn-prediction"), state);
   showPlane(plane, state);
   drawRegions($("regions"), state);
   legend($("legend"), state);
@@ -136,6 +139,8 @@ const irisnn = {
   // the selected row's step of backprop as iris-nn backprop --format json prints it, or null
   step: () => (current && current.step) || null,
   drawn: 0, // views drawn so far: a benchmark waits for the drawing after an answer
+  // where a stroke paints cell (i, j) of the drawing grid on image data (page coordinates)
+  cell: (i, j) => whereCell(drawing, i, j),
   setWeight: (name, i, j, value) =>
     send(value === undefined ? { type: "weight", name, i, value: j } : { type: "weight", name, i, j, value }),
 };

@@ -5,7 +5,8 @@ import { classColour, element } from "./draw.js";
 export function drawSoftmax(root, state) {
   const selected = state.selected;
   if (!selected) {
-    root.replaceChildren(element("p", { class: "hint" }, "click a row in the plane to see its SoftMax"));
+    const how = state.image ? "draw on the grid" : "click a row in the plane";
+    root.replaceChildren(element("p", { class: "hint" }, `${how} to see its SoftMax`));
     return;
   }
   const rows = state.classes.map((name, k) => {
