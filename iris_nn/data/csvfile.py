@@ -504,9 +504,10 @@ class _Reader:
         """Return the numpy record of one row: a field for every column, in the file's order.
 
         The numeric columns, then the text columns' codes (float64, from ``_Codes``), lie side by
-        side from offset 0, so they are one (n, n_read) block; then the class cell, ``label_width`` bytes of it (coded by
-        ``_label_codes``) or, when 0, its code as a float64 from ``_Codes``; every other column is
-        read as one character, in C (it is only checked to be there).
+        side from offset 0, so they are one (n, n_read) block; then the class cell,
+        ``label_width`` bytes of it (coded by ``_label_codes``) or, when 0, its code as a float64
+        from ``_Codes``; every other column is read as one character, in C (it is only checked to
+        be there).
         """
         other = "S1" if self.file.ascii else "U1"
         fields: dict[int, tuple[str, str, int]] = {}
