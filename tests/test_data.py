@@ -1,6 +1,7 @@
 """Data: the bundled Iris, stratified splits, scalers fitted on training rows only."""
 
 import io
+import sys
 import zipfile
 
 import numpy as np
@@ -214,6 +215,54 @@ def test_a_compressed_member_that_expands_past_the_limit_is_refused(tmp_path, mo
     assert path.stat().st_size < 1000
     with pytest.raises(limits.TooLargeError, match="larger than 8 KB, the limit for a model file"):
         limits.read_npz(path, "model file")
+
+
+def _savez(tmp_path):
+    arrays = {
+        "W1": np.arange(12.0).reshape(3, 4),
+        "b1": np.array([1, 2, 3], dtype=np.int32),
+        "F": np.asfortranarray(np.arange(6.0).reshape(2, 3)),
+        "meta": np.array('{"format": "iris-nn/1", "classes": ["a"]}'),
+    }
+    path = tmp_path / "model.npz"
+    np.savez(path, **arrays)
+    return path, arrays
+
+
+def test_npz_files_as_numpy_writes_them_are_read_without_the_zip_module(tmp_path, monkeypatch):
+    path, arrays = _savez(tmp_path)
+    monkeypatch.setitem(sys.modules, "zipfile", None)  # importing it now fails
+    got = limits.read_npz(path, "model file")
+    assert got.keys() == arrays.keys()
+    for name, a in arrays.items():
+        np.testing.assert_array_equal(got[name], a)
+        assert got[name].dtype == a.dtype
+    assert limits.read_npz(path, "model file", ["meta"]).keys() == {"meta"}
+    monkeypatch.setitem(limits.LIMITS, "model file", 64)
+    with pytest.raises(limits.TooLargeError):
+        limits.read_npz(path, "model file")
+
+
+def test_a_damaged_stored_npz_is_judged_by_the_zip_module(tmp_path):
+    path, _ = _savez(tmp_path)
+    raw = bytearray(path.read_bytes())
+    at = raw.index(b"\x93NUMPY") + 200  # a byte of the first member's numbers
+    raw[at] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with pytest.raises(zipfile.BadZipFile, match="CRC"):
+        limits.read_npz(path, "model file")
+    path.write_bytes(bytes(raw[: len(raw) // 2]))  # cut short
+    with pytest.raises(zipfile.BadZipFile):
+        limits.read_npz(path, "model file")
+    stored = tmp_path / "s.npz"  # stored, declaring more than it holds: checked as before
+    head = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        head, {"descr": "<f8", "fortran_order": False, "shape": (10**12,)}
+    )
+    with zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("W1.npy", head.getvalue() + b"\0" * 64)
+    with pytest.raises(ValueError, match="declares more data than it holds"):
+        limits.read_npz(stored, "model file")
 
 
 @pytest.mark.parametrize("seed", [0, 1, 7, 123456789])

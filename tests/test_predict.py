@@ -424,6 +424,28 @@ def test_predict_imports_neither_sklearn_nor_matplotlib(trained_run):
     assert result.stdout.strip().splitlines()[-2:] == ["HEAVY []", "UNUSED []"]
 
 
+def test_predict_with_a_model_reads_it_without_the_zip_module_or_the_run_directories(trained_run):
+    # a model file numpy wrote is read by limits.read_npz itself; the runs' machinery (listing,
+    # locking, the run files' CSV) is for finding the newest run, which -m names
+    code = (
+        "import sys\n"
+        "from iris_nn.cli import main\n"
+        "sys.argv = ['iris-nn', 'predict', '-m', sys.argv[1], '5.1', '3.5', '1.4', '0.2']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as e:\n"
+        "    assert e.code in (0, None), e.code\n"
+        "unused = ('zipfile', 'csv', 'hashlib', 'iris_nn.store.outdir', 'iris_nn.store.rundir')\n"
+        "print('UNUSED', [m for m in unused if m in sys.modules])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(trained_run)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "setosa" in result.stdout
+    assert result.stdout.strip().splitlines()[-1] == "UNUSED []"
+
+
 # ----------------------------------------------------------------------------- hostile input files
 
 

@@ -167,9 +167,13 @@ class NumbersCommand(click.Command):
 def load_run_model(model_path: str | None, out: str) -> tuple[Any, Path]:
     """Return the model at ``model_path`` (else the newest completed run in ``out``); exit 1."""
     from iris_nn.store.model_file import load_model
-    from iris_nn.store.outdir import newest_run
 
-    path = Path(model_path) if model_path else newest_run(out, warn)
+    if model_path:
+        path = Path(model_path)
+    else:  # the run directory's machinery only when a run must be found: predict starts fast
+        from iris_nn.store.outdir import newest_run
+
+        path = newest_run(out, warn)
     return load_model(path), path
 
 

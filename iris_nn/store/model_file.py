@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -165,11 +164,13 @@ def load_model(path: str | Path) -> Model:
         arrays = read_npz(p, "model file")
     except TooLargeError as e:
         raise _bad(p, str(e.strerror)) from None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as e:
+    except Exception as e:  # zipfile and zlib raise a zoo of errors on corrupt data
+        import zipfile  # loaded already when read_npz needed it
+
+        if not isinstance(e, (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError)):
+            raise _bad(p, f"corrupt ({type(e).__name__})") from None
         why = "it holds a pickled object" if "pickle" in str(e) else "not a valid .npz file"
         raise _bad(p, why) from None
-    except Exception as e:  # zipfile and zlib raise a zoo of errors on corrupt data
-        raise _bad(p, f"corrupt ({type(e).__name__})") from None
     if "meta" not in arrays:
         raise _bad(p, "no 'meta' entry")
     meta = parse_meta(arrays.pop("meta"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import textwrap
@@ -43,6 +42,8 @@ def to_csv(pred: Prediction) -> str:
     is already a column (a target ``prediction``, or ``p_a`` beside a class ``a``).
     """
     out = io.StringIO()
+    import csv  # only here: a table or JSON starts without it
+
     writer = csv.writer(out, lineterminator="\n")
     header = ["prediction", *(f"p_{c}" for c in pred.classes)]
     names = [pred.classes[i] for i in pred.predicted]
