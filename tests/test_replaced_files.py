@@ -16,7 +16,7 @@ import pytest
 from conftest import ok
 from sklearn.datasets import load_iris
 
-from iris_nn.data import csvfile, csvopen
+from iris_nn.data import csvnumpy, csvopen
 from iris_nn.store import model_file
 
 
@@ -62,13 +62,13 @@ def swap(request, monkeypatch):
             for module in _users_of_parse_header():
                 monkeypatch.setattr(module, "parse_header", parse_header)
         else:
-            real_parse_rows = csvfile._parse
+            real_parse_rows = csvnumpy.parse
 
             def parse_rows(*args, **kwargs):
                 swap_now()
                 return real_parse_rows(*args, **kwargs)
 
-            monkeypatch.setattr(csvfile, "_parse", parse_rows)
+            monkeypatch.setattr(csvnumpy, "parse", parse_rows)
 
     return arm
 

@@ -8,28 +8,27 @@ when, stripped, it is empty or one of ``MISSING``. Every error is a BadInputErro
 file's line (1-based, the header is line 1), the column and the text, and reading stops at the first
 bad cell.
 
-Two readers give the same result, both from the bytes read once and hashed (``CsvFile.raw``; a
-file replaced meanwhile is never parsed). The fast one hands an unquoted file to numpy's C parser
-(the one ``numpy.loadtxt`` uses, fed those bytes a chunk at a time; one record per row; class
-labels are looked up in a dict, in C but for each new label) after a byte scan for the one thing
-that parser accepts beyond our grammar (a ``.`` without a digit on both sides: ``.5``, ``5.``),
-and then checks the cells it read as not finite (``nan``, ``inf``). Anything it cannot settle
-(quotes, missing cells, a bad cell) goes to the plain reader: Python's ``csv`` module and one cell
-at a time, which names the first bad cell exactly. The fast reader takes 1.0 to 1.15 times what
-``numpy.loadtxt`` alone takes (``benchmarks/bench_csv.py``); its errors come from the plain
-reader's checks, so both readers say the same.
+Two readers give the same result, both from the bytes read once and hashed (``CsvFile.raw``; a file
+replaced meanwhile is never parsed). The fast one hands an unquoted file to numpy's C parser (the
+one ``numpy.loadtxt`` uses, fed those bytes a chunk at a time; one record per row; class labels are
+looked up in a dict, in C but for each new label) after a byte scan for the one thing that parser
+accepts beyond our grammar (a ``.`` without a digit on both sides: ``.5``, ``5.``), and then checks
+the cells it read as not finite (``nan``, ``inf``); its numpy half (the records, the parse, the
+byte scans) is ``csvnumpy``. Anything it cannot settle (quotes, missing cells, a bad cell) goes to
+the plain reader: Python's ``csv`` module and one cell at a time, which names the first bad cell
+exactly. The fast reader takes 1.0 to 1.15 times what ``numpy.loadtxt`` alone takes
+(``benchmarks/bench_csv.py``); its errors come from the plain reader's checks, so both readers say
+the same.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import importlib
 import io
 import math
 import re
 import threading
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -40,6 +39,7 @@ from numpy.typing import NDArray
 
 from iris_nn.core.errors import BadInputError
 from iris_nn.core.functional import Array
+from iris_nn.data import csvnumpy
 from iris_nn.data.values import NUMBER, NUMBER_HELP, feature_name, unit_of
 
 MISSING = frozenset(("", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "?"))
@@ -48,6 +48,11 @@ MISSING_POLICIES = ("error", "drop", "impute")
 # A label converter turns a stripped class cell (never a missing one) into a class code; it raises
 # BadInputError (without a line: the reader adds it) for a label it refuses.
 LabelCode = Callable[[str], int]
+
+
+def _or_missing(code: LabelCode) -> LabelCode:
+    """Return ``code`` that also takes a missing cell, as -1."""
+    return lambda cell: -1 if cell in MISSING else code(cell)
 
 
 class NotANumberError(BadInputError):
@@ -59,14 +64,6 @@ class NotANumberError(BadInputError):
 
     def __reduce__(self) -> tuple[type, tuple[str, int]]:
         return type(self), (str(self), self.column)
-
-
-_DIGIT = np.zeros(256, dtype=bool)
-_DIGIT[ord("0") : ord("9") + 1] = True
-_CHUNK = 1 << 20  # bytes per step of the byte scans: big enough to be fast, small enough for cache
-_LABEL_BYTES = 64  # class cells kept as bytes at most this long; longer ones are coded in Python
-_SNIFF_ROWS = 100  # rows whose class cells set the width kept
-_FEW_LABELS = 16  # distinct class cells found by comparing all rows with each; more are sorted
 
 
 LONE_CR = (
@@ -361,27 +358,34 @@ class _Reader:
         """Return the first ``max_rows`` data rows (all when None) read by numpy.
 
         Raise the exact error of the first bad row, or return None when only the plain reader can
-        tell (or drop rows). ``label_width`` is how the class cells are read (``_record``); None
-        picks it from the first rows.
+        tell (or drop rows). ``label_width`` is how the class cells are read
+        (``csvnumpy.record_dtype``); None picks it from the first rows.
         """
         label = self.label
         if max_rows == 0:
             return self._empty()
-        width = self._label_width() if label_width is None else label_width
+        file = self.file
+        width = label_width
+        if width is None:
+            width = csvnumpy.label_width(file.raw, file.delimiter, label, file.ascii)
+        read = self.numeric + self.text
+        parsed = list(dict.fromkeys(read))  # a column asked for twice is read once
         converters: dict[int | str, Callable[[str], float]] = {
-            k: _Codes(text_code).__getitem__
+            k: csvnumpy.Codes(_or_missing(text_code)).__getitem__
             for k, text_code in zip(self.text, self.text_codes, strict=True)
         }
         if label is not None and not width:
-            converters[label] = _Codes(self.code).__getitem__  # C lookups but for new labels
+            # C lookups but for new labels
+            converters[label] = csvnumpy.Codes(_or_missing(self.code)).__getitem__
         try:
-            A = _parse(
+            A = csvnumpy.parse(  # through the module: a test hooks it
                 # the bytes hashed, never the path again: a file replaced since it was read must
                 # not be parsed
-                self.file.raw,
-                self.file.delimiter,
-                "latin1" if self.file.ascii else "utf-8",  # latin1: a plain copy
-                self._record(width),  # numpy checks every row has all the fields
+                file.raw,
+                file.delimiter,
+                "latin1" if file.ascii else "utf-8",  # latin1: a plain copy
+                # numpy checks every row has all the fields
+                csvnumpy.record_dtype(self.n_columns, read, label, width, file.ascii),
                 converters or None,
                 max_rows,
             )
@@ -402,14 +406,16 @@ class _Reader:
             return self._empty()
         # the numeric columns, then the text columns' codes, are one block at the start of each
         # record: a view, no copy
-        read = self.numeric + self.text
-        parsed = list(dict.fromkeys(read))  # a column asked for twice is read once
         X = np.ndarray((n, len(parsed)), np.float64, A, 0, (A.itemsize, 8))  # (n, n_read)
         if len(parsed) < len(read):
             X = X[:, [parsed.index(k) for k in read]]
         labels = None
         if label is not None:
-            labels = self._label_codes(A, width) if width else A["label"].astype(np.intp)
+            labels = (
+                csvnumpy.label_codes(A, width, 8 * len(parsed), _or_missing(self.code))
+                if width
+                else A["label"].astype(np.intp)
+            )
             if labels is None:  # a long class cell, or one refused: a Python call per row
                 return self._load(max_rows, 0)
         # nan, inf (numpy reads them) or a missing label: one sum over all of X first (not finite
@@ -428,108 +434,6 @@ class _Reader:
                     self._check_row(int(np.argmax(bad)))
                 return None  # rows to drop: the plain reader decides which and why
         return Columns(X, labels, np.arange(n, dtype=np.intp), n, ())
-
-    def _label_width(self) -> int:
-        """Return how many bytes of each class cell to keep, or 0 to code them in Python instead.
-
-        Room for the longest class cell of the first rows and a few bytes, in whole 8-byte words
-        (a longer cell later costs a second parse); 0 when bytes would not tell the cells apart
-        exactly (a file not ASCII, or with a NUL byte, which numpy drops from the end of a cell) or
-        the cells are longer than ``_LABEL_BYTES``.
-        """
-        raw = self.file.raw
-        if self.label is None or not self.file.ascii or b"\0" in raw:
-            return 0
-        longest = 0
-        start = raw.find(b"\n") + 1  # the first data row (a header of one line, as loadtxt skips)
-        for _ in range(_SNIFF_ROWS):
-            end = raw.find(b"\n", start)
-            cells = raw[start : end if end >= 0 else len(raw)].split(self.file.delimiter.encode())
-            if self.label < len(cells):
-                longest = max(longest, len(cells[self.label].rstrip(b"\r")))
-            if end < 0:
-                break
-            start = end + 1
-        width = -(-(longest + 4) // 8) * 8  # a few bytes to spare: 8 up to 4 bytes, 16 up to 12
-        return width if width <= _LABEL_BYTES else 0
-
-    def _label_codes(self, A: NDArray[np.void], width: int) -> NDArray[np.intp] | None:
-        """Return each row's class code from the bytes of its class cell (-1 for a missing one).
-
-        Rows are sorted into their distinct cells in C, 8 bytes at a time: one comparison of all
-        rows per class cell while there are few, else one sort. ``code`` is called once per
-        distinct cell, in the order the cells first appear, as the plain reader calls it. None
-        when a cell may have been cut at ``width`` bytes, or ``code`` refuses one.
-        """
-        n = len(A)
-        at = 8 * len(dict.fromkeys(self.numeric + self.text))  # the class cell's offset
-        if np.ndarray((n,), np.uint8, A, at + width - 1, (A.itemsize,)).any():
-            return None  # a cell that fills its width may be longer
-        # each 8 bytes of the cells as one contiguous column: compared faster than in the records
-        words = np.ndarray((width // 8, n), np.uint64, A, at, (8, A.itemsize)).copy()  # (w, n)
-        which: NDArray[np.integer] = np.zeros(n, dtype=np.uint8)  # (n,) the row's distinct cell
-        seen = np.zeros(n, dtype=bool)  # (n,) rows whose cell has been found
-        firsts: list[int] = []  # the first row of each distinct cell
-        row = 0
-        while len(firsts) < _FEW_LABELS:
-            same = words[0] == words[0, row]
-            for i in range(1, width // 8):
-                same &= words[i] == words[i, row]
-            seen |= same
-            if firsts:  # adding is cheaper than writing where
-                which += same.view(np.uint8) * np.uint8(len(firsts))
-            firsts.append(row)
-            rest = ~seen[row + 1 :]
-            if not rest.any():
-                break
-            row += 1 + int(np.argmax(rest))
-        else:  # many distinct cells: one sort of them all
-            cells = np.ascontiguousarray(words.T).view(f"V{width}").ravel()
-            _, first, inverse = np.unique(cells, return_index=True, return_inverse=True)
-            order = np.argsort(first)
-            rank = np.empty_like(order)
-            rank[order] = np.arange(len(order))
-            which, firsts = rank[inverse.ravel()], first[order].tolist()
-        texts = A["label"]
-        codes = np.empty(len(firsts), dtype=np.intp)
-        for j, first_row in enumerate(firsts):
-            cell = texts[first_row].decode("ascii").strip()
-            try:
-                codes[j] = -1 if cell in MISSING else self.code(cell)
-            except BadInputError:
-                return None  # the plain reader says where
-        return codes[which]
-
-    def _record(self, label_width: int) -> np.dtype:
-        """Return the numpy record of one row: a field for every column, in the file's order.
-
-        The numeric columns, then the text columns' codes (float64, from ``_Codes``), lie side by
-        side from offset 0, so they are one (n, n_read) block; then the class cell,
-        ``label_width`` bytes of it (coded by ``_label_codes``) or, when 0, its code as a float64
-        from ``_Codes``; every other column is read as one character, in C (it is only checked to
-        be there).
-        """
-        other = "S1" if self.file.ascii else "U1"
-        fields: dict[int, tuple[str, str, int]] = {}
-        for k in self.numeric + self.text:
-            fields.setdefault(k, (f"x{len(fields)}", "f8", 8 * len(fields)))
-        offset = 8 * len(fields)
-        if self.label is not None:
-            fields[self.label] = ("label", f"S{label_width}" if label_width else "f8", offset)
-            offset += label_width or 8
-        for k in range(self.n_columns):
-            if k not in fields:
-                fields[k] = (f"c{k}", other, offset)
-                offset += 1 if other == "S1" else 4
-        names, formats, offsets = zip(*(fields[k] for k in range(self.n_columns)), strict=True)
-        return np.dtype(
-            {
-                "names": list(names),
-                "formats": list(formats),
-                "offsets": list(offsets),
-                "itemsize": -(-offset // 8) * 8,  # whole words: the float64 block stays aligned
-            }
-        )
 
     def _empty(self) -> Columns:
         labels = np.empty(0, dtype=np.intp) if self.label is not None else None
@@ -565,115 +469,14 @@ class _Reader:
         columns may hold dots anywhere, so each line with a suspicious dot is checked exactly.
         """
         raw = self.file.raw
-        b = np.frombuffer(raw, dtype=np.uint8)
-        n = len(b)
         checked = -1
-        # the same few buffers for every chunk: a new array each time costs a fresh process
-        # page faults on every chunk (a third of the scan's time)
-        shifted = np.empty(_CHUNK + 2, dtype=np.uint8)
-        digit = np.empty(_CHUNK + 2, dtype=bool)
-        dot = np.empty(_CHUNK, dtype=bool)
-        flanked = np.empty(_CHUNK, dtype=bool)
-        for start in range(1, n, _CHUNK):
-            block = b[start - 1 : min(start + _CHUNK + 1, n)]  # one byte of context each side
-            m = len(block) - 2  # the bytes looked at
-            np.subtract(block, 48, out=shifted[: m + 2])  # uint8 wraps: '0'..'9' stay below 10
-            np.less(shifted[: m + 2], 10, out=digit[: m + 2])
-            np.equal(block[1:-1], 46, out=dot[:m])
-            np.logical_and(digit[:m], digit[2 : m + 2], out=flanked[:m])
-            bad = np.greater(dot[:m], flanked[:m], out=dot[:m])  # a dot, not between digits
-            at = np.flatnonzero(bad) + start
-            if start + _CHUNK >= n and raw.endswith(b"."):  # the last byte has no right neighbour
-                at = np.append(at, n - 1)
-            for position in at:
-                offset = raw.rfind(b"\n", 0, int(position)) + 1
-                if offset == 0 or offset <= checked:
-                    continue  # the header, or a line already checked
-                checked = offset
-                try:
-                    self._check_record(*self._record_at(offset))
-                except BadInputError as e:
-                    return int(np.searchsorted(self._line_starts(), offset)), e
+        for position in csvnumpy.loose_dots(raw):
+            offset = raw.rfind(b"\n", 0, position) + 1
+            if offset == 0 or offset <= checked:
+                continue  # the header, or a line already checked
+            checked = offset
+            try:
+                self._check_record(*self._record_at(offset))
+            except BadInputError as e:
+                return int(np.searchsorted(self._line_starts(), offset)), e
         return None
-
-
-def _parse(
-    raw: bytes,
-    delimiter: str,
-    encoding: str,
-    dtype: np.dtype,
-    converters: dict[int | str, Callable[[str], float]] | None,
-    max_rows: int | None,
-) -> NDArray[np.void]:
-    """Return the rows of ``raw`` after its header line as ``dtype`` records, parsed by numpy.
-
-    ``numpy.loadtxt`` hands its C reader a file it opens by name a megabyte at a time, but any
-    other source a line at a time, one Python object per line (+5 to 10% on a file of 4 columns).
-    The bytes in memory go to that reader as a file, as loadtxt passes the files it opens; with a
-    numpy that has no such reader, through ``loadtxt`` a line at a time.
-    """
-    if _C_READER is not None:
-        text = io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, newline="")
-        try:
-            return _C_READER(
-                text,
-                delimiter=delimiter,
-                comment=None,
-                quote='"',
-                imaginary_unit="j",
-                usecols=None,
-                skiplines=1,
-                max_rows=-1 if max_rows is None else max_rows,
-                converters=converters,
-                dtype=dtype,
-                encoding=encoding,
-                filelike=True,
-                byte_converters=False,
-            )
-        except TypeError:
-            pass  # another numpy's reader, called otherwise: loadtxt knows how
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "input contained no data"
-        return np.loadtxt(
-            io.BytesIO(raw),  # a buffer over the bytes, not a text copy: +33% time
-            delimiter=delimiter,
-            skiprows=1,
-            comments=None,
-            encoding=encoding,
-            converters=converters,
-            ndmin=1,
-            max_rows=max_rows,
-            dtype=dtype,
-        )
-
-
-def _c_reader() -> Callable[..., NDArray[np.void]] | None:
-    """Return numpy's C reader of text files, as ``numpy.loadtxt`` calls it, if numpy has one."""
-    for module in ("numpy._core._multiarray_umath", "numpy.core._multiarray_umath"):  # 2, 1
-        try:
-            reader: Callable[..., NDArray[np.void]] = importlib.import_module(
-                module
-            )._load_from_filelike
-            return reader
-        except (ImportError, AttributeError):
-            continue
-    return None
-
-
-_C_READER = _c_reader()
-
-
-class _Codes(dict[str, float]):
-    """The class code of each raw label cell, worked out once per distinct cell.
-
-    numpy calls ``__getitem__`` once per row; for a label seen before that is a lookup in C.
-    """
-
-    def __init__(self, code: LabelCode):
-        super().__init__()
-        self.code = code
-
-    def __missing__(self, cell: str) -> float:
-        stripped = cell.strip()
-        value = self[cell] = -1.0 if stripped in MISSING else float(self.code(stripped))
-        return value

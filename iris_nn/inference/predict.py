@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -248,25 +248,9 @@ def parse_texts(tokens: Sequence[str], columns: Sequence[str]) -> dict[str, str]
     if not tokens:
         raise BadInputError(f"no values given; {_expects(columns)}")
     if not all("=" in t for t in tokens):
-        if len(tokens) != len(columns):
-            raise BadInputError(
-                f"got {len(tokens)} value{'s' * (len(tokens) != 1)} ({' '.join(tokens)}); "
-                f"{_expects(columns)}, in this order"
-            )
+        _check_count(tokens, columns)
         return dict(zip(columns, tokens, strict=True))
-    texts: dict[str, str] = {}
-    for token in tokens:
-        name, _, text = token.partition("=")
-        found = [c for c in columns if names_match(name, c)]
-        if len(found) != 1:
-            raise BadInputError(f"unknown column {name!r} in {token!r}; {_expects(columns)}")
-        if found[0] in texts:
-            raise BadInputError(f"column {found[0]!r} given twice; give each column once")
-        texts[found[0]] = text
-    missing = [c for c in columns if c not in texts]
-    if missing:
-        raise BadInputError(f"no value for {', '.join(missing)}; {_expects(columns)}")
-    return texts
+    return _pairs(tokens, columns, "column", lambda text, column: text)
 
 
 def parse_values(tokens: Sequence[str], features: Sequence[str]) -> Inputs:
@@ -284,27 +268,47 @@ def parse_values(tokens: Sequence[str], features: Sequence[str]) -> Inputs:
             f"use one form for all values; {_expects(features)}"
         )
     if not named:
-        if len(tokens) != len(features):
-            raise BadInputError(
-                f"got {len(tokens)} value{'s' * (len(tokens) != 1)} ({' '.join(tokens)}); "
-                f"{_expects(features)}, in this order"
-            )
+        _check_count(tokens, features)
         row = [parse_number(t, f) for t, f in zip(tokens, features, strict=True)]
         return Inputs(np.array([row], dtype=np.float64))
-    values: dict[str, float] = {}
+    values = _pairs(tokens, features, "feature", parse_number)
+    return Inputs(np.array([[values[f] for f in features]], dtype=np.float64))
+
+
+def _check_count(tokens: Sequence[str], names: Sequence[str]) -> None:
+    """Raise unless there is one token per name (values given in order)."""
+    if len(tokens) != len(names):
+        raise BadInputError(
+            f"got {len(tokens)} value{'s' * (len(tokens) != 1)} ({' '.join(tokens)}); "
+            f"{_expects(names)}, in this order"
+        )
+
+
+_Value = TypeVar("_Value")
+
+
+def _pairs(
+    tokens: Sequence[str], names: Sequence[str], what: str, read: Callable[[str, str], _Value]
+) -> dict[str, _Value]:
+    """Return each name's value from ``name=value`` tokens, ``read(text, name)``.
+
+    A token's name matches one of ``names`` as CSV headings do; ``what`` is what messages call
+    them ("column", "feature"). Every name needs one token.
+    """
+    values: dict[str, _Value] = {}
     for token in tokens:
-        name, _, text = token.partition("=")
-        found = [f for f in features if names_match(name, f)]
+        given, _, text = token.partition("=")
+        found = [name for name in names if names_match(given, name)]
         if len(found) != 1:
-            raise BadInputError(f"unknown feature {name!r} in {token!r}; {_expects(features)}")
+            raise BadInputError(f"unknown {what} {given!r} in {token!r}; {_expects(names)}")
         key = found[0]
         if key in values:
-            raise BadInputError(f"feature {key!r} given twice; give each feature once")
-        values[key] = parse_number(text, key)
-    missing = [f for f in features if f not in values]
+            raise BadInputError(f"{what} {key!r} given twice; give each {what} once")
+        values[key] = read(text, key)
+    missing = [name for name in names if name not in values]
     if missing:
-        raise BadInputError(f"no value for {', '.join(missing)}; {_expects(features)}")
-    return Inputs(np.array([[values[f] for f in features]], dtype=np.float64))
+        raise BadInputError(f"no value for {', '.join(missing)}; {_expects(names)}")
+    return values
 
 
 # ----------------------------------------------------------------------------- CSV

@@ -10,11 +10,16 @@ frame (the image, the bar heights, the curve, the title), so a frame costs one c
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
 from numpy.typing import NDArray
 from PIL import Image
 
@@ -54,6 +59,71 @@ def frame_indices(epochs: NDArray[np.int64], max_frames: int = MAX_FRAMES) -> ND
     targets = np.geomspace(epochs[0] + 1, epochs[-1] + 1, max_frames) - 1
     nearest = np.abs(epochs[None, :] - targets[:, None]).argmin(axis=1)
     return np.unique(np.concatenate(([0], nearest, [len(epochs) - 1])))
+
+
+class LossSoFar:
+    """The loss panel: the curves so far on a symmetric-log epoch axis, full range from the start.
+
+    Each curve is drawn faint in full once; ``show_upto`` draws it bold up to an epoch.
+    """
+
+    def __init__(self, ax: Axes, history: Mapping[str, Array]):
+        self.epochs = np.asarray(history["epoch"])  # (n_rows,) epoch 0 included
+        self.lines: list[tuple[Line2D, Array]] = []
+        for column, colour, label in (
+            ("train_loss", TRAIN_COLOUR, "training rows"),
+            ("test_loss", TEST_COLOUR, "test rows (display only)"),
+        ):
+            values = np.asarray(history[column])
+            if np.all(np.isnan(values)):
+                continue
+            ax.plot(self.epochs, values, color=colour, lw=0.8, alpha=0.2)
+            (line,) = ax.plot([], [], color=colour, lw=1.6, label=label)
+            self.lines.append((line, values))
+        ax.set_xscale("symlog", linthresh=1)
+        if all(np.nanmin(values) > 0 for _, values in self.lines):  # a loss of 0 has no log
+            log_y_axis(ax)
+        ax.set_xlim(0, max(1, int(self.epochs[-1])))
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("cross-entropy")
+        ax.legend(fontsize=8, loc="lower left")
+        ax.set_title("loss so far", fontsize=9)
+
+    def show_upto(self, epoch: int) -> None:
+        """Draw each curve bold up to ``epoch``."""
+        upto = self.epochs <= epoch
+        for line, values in self.lines:
+            line.set_data(self.epochs[upto], values[upto])
+
+
+def styled_heading(fig: Figure, view: RunView) -> Text:
+    """Return the figure's (empty) heading, after styling the figure for ``view.style``."""
+    heading = fig.suptitle("", fontsize=11)
+    style = get_style(view.style)
+    if style.name != "paper":  # a room's frames: larger text, and at least 1280 pixels wide
+        present(fig, style)
+        fig.set_dpi(style.gif_width_px / fig.get_size_inches()[0])
+    return heading
+
+
+class Blit:
+    """Blitting: the still parts are drawn once; each frame restores them and draws what moves."""
+
+    def __init__(self, fig: Figure, canvas: FigureCanvasAgg, moving: Sequence[Artist]):
+        self.fig, self.canvas, self.moving = fig, canvas, moving
+        for artist in moving:
+            artist.set_animated(True)
+        canvas.draw()
+        fig.set_layout_engine("none")  # laid out once: every frame keeps the same axes in place
+        self.background = canvas.copy_from_bbox(fig.bbox)
+
+    def frame(self) -> Image.Image:
+        """Return the figure as it stands now (RGB), drawing only what moves."""
+        self.canvas.restore_region(self.background)
+        for artist in self.moving:
+            self.fig.draw_artist(artist)
+        frame = Image.frombuffer("RGBA", self.canvas.get_width_height(), self.canvas.buffer_rgba())
+        return frame.convert("RGB")
 
 
 def draw_frames(view: RunView) -> tuple[list[int], list[Image.Image]]:
@@ -145,28 +215,9 @@ def draw_frames(view: RunView) -> tuple[list[int], list[Image.Image]]:
     ax_bars.set_ylabel("SoftMax probability")
     ax_bars.set_title(f"followed training {view.info.noun}s", fontsize=9)
 
-    # The loss so far on a symmetric-log epoch axis (epoch 0 included), full range from the start.
-    epoch_axis = np.asarray(history["epoch"])
-    loss_lines = []
-    for column, colour, label in (
-        ("train_loss", TRAIN_COLOUR, "training rows"),
-        ("test_loss", TEST_COLOUR, "test rows (display only)"),
-    ):
-        values = np.asarray(history[column])
-        if np.all(np.isnan(values)):
-            continue
-        ax_loss.plot(epoch_axis, values, color=colour, lw=0.8, alpha=0.2)
-        (line,) = ax_loss.plot([], [], color=colour, lw=1.6, label=label)
-        loss_lines.append((line, values))
+    loss = LossSoFar(ax_loss, history)
     (now,) = ax_loss.plot([], [], "o", color=TRAIN_COLOUR, ms=4)
-    ax_loss.set_xscale("symlog", linthresh=1)
-    if all(np.nanmin(values) > 0 for _, values in loss_lines):  # a loss of exactly 0 has no log
-        log_y_axis(ax_loss)
-    ax_loss.set_xlim(0, max(1, int(epoch_axis[-1])))
-    ax_loss.set_xlabel("epoch")
-    ax_loss.set_ylabel("cross-entropy")
-    ax_loss.legend(fontsize=8, loc="lower left")
-    ax_loss.set_title("loss so far", fontsize=9)
+    epoch_axis = loss.epochs
 
     fig.legend(
         handles=class_handles(classes, "patch"),
@@ -175,21 +226,10 @@ def draw_frames(view: RunView) -> tuple[list[int], list[Image.Image]]:
         fontsize=8,
         frameon=False,
     )
-    heading = fig.suptitle("", fontsize=11)
-    style = get_style(view.style)
-    if style.name != "paper":  # a room's frames: larger text, and at least 1280 pixels wide
-        present(fig, style)
-        fig.set_dpi(style.gif_width_px / fig.get_size_inches()[0])
-
-    # Blitting: the still parts are drawn once; each frame restores them and draws what moves.
-    moving = [image, *flowers, *ax_regions.spines.values(), *(b for g in bars for b in g)]
-    moving += [line for line, _ in loss_lines] + [now, heading]
-    for artist in moving:
-        artist.set_animated(True)
+    heading = styled_heading(fig, view)
     heading.set_text(f"Training, epoch {int(epochs[-1])} of {int(epochs[-1])}\n{view.name}")
-    canvas.draw()
-    fig.set_layout_engine("none")  # laid out once: every frame keeps the same axes in place
-    background = canvas.copy_from_bbox(fig.bbox)
+    moving = [image, *flowers, *ax_regions.spines.values(), *(b for g in bars for b in g)]
+    blit = Blit(fig, canvas, [*moving, *(line for line, _ in loss.lines), now, heading])
     frames, frame_epochs = [], []
     for index in chosen:
         epoch = int(epochs[index])
@@ -199,18 +239,12 @@ def draw_frames(view: RunView) -> tuple[list[int], list[Image.Image]]:
         for k, group in enumerate(bars):
             for bar, p in zip(group, softmax(net.forward(row_inputs))[:, k], strict=True):
                 bar.set_height(p)
-        upto = epoch_axis <= epoch
-        for line, values in loss_lines:
-            line.set_data(epoch_axis[upto], values[upto])
+        loss.show_upto(epoch)
         at = np.searchsorted(epoch_axis, epoch)
         if at < len(epoch_axis):
             now.set_data([epoch], [history["train_loss"][at]])
         heading.set_text(f"Training, epoch {epoch} of {int(epochs[-1])}\n{view.name}")
-        canvas.restore_region(background)
-        for artist in moving:
-            fig.draw_artist(artist)
-        frames.append(Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()))
-        frames[-1] = frames[-1].convert("RGB")
+        frames.append(blit.frame())
         frame_epochs.append(epoch)
     return frame_epochs, frames
 

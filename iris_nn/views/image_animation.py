@@ -16,10 +16,9 @@ from PIL import Image
 from iris_nn.core.functional import Array, softmax
 from iris_nn.core.network import Network
 from iris_nn.store.rundir import read_snapshots
+from iris_nn.views.animation import Blit, LossSoFar, styled_heading
 from iris_nn.views.figures import RunView
 from iris_nn.views.images import INK, WEIGHTS, WRONG_COLOUR, unit_order
-from iris_nn.views.presentation import get_style, present
-from iris_nn.views.style import TEST_COLOUR, TRAIN_COLOUR, log_y_axis
 
 UNITS_SHOWN = 16  # a 4 x 4 mosaic of unit images
 TESTS_SHOWN = 12  # a 3 x 4 mosaic of test images
@@ -86,38 +85,11 @@ def draw_image_frames(
             )
         )
 
-    epoch_axis = np.asarray(history["epoch"])
-    loss_lines = []
-    for column, colour, label in (
-        ("train_loss", TRAIN_COLOUR, "training rows"),
-        ("test_loss", TEST_COLOUR, "test rows (display only)"),
-    ):
-        values = np.asarray(history[column])
-        if np.all(np.isnan(values)):
-            continue
-        ax_loss.plot(epoch_axis, values, color=colour, lw=0.8, alpha=0.2)
-        (line,) = ax_loss.plot([], [], color=colour, lw=1.6, label=label)
-        loss_lines.append((line, values))
-    ax_loss.set_xscale("symlog", linthresh=1)
-    if all(np.nanmin(values) > 0 for _, values in loss_lines):
-        log_y_axis(ax_loss)
-    ax_loss.set_xlim(0, max(1, int(epoch_axis[-1])))
-    ax_loss.set_xlabel("epoch")
-    ax_loss.set_ylabel("cross-entropy")
-    ax_loss.legend(fontsize=8, loc="lower left")
-    ax_loss.set_title("loss so far", fontsize=9)
-    heading = fig.suptitle("", fontsize=11)
-    style = get_style(view.style)
-    if style.name != "paper":
-        present(fig, style)
-        fig.set_dpi(style.gif_width_px / fig.get_size_inches()[0])
-
-    moving = [weights, units_title, *labels, heading, *(line for line, _ in loss_lines)]
-    for artist in moving:
-        artist.set_animated(True)
-    canvas.draw()
-    fig.set_layout_engine("none")  # laid out once: every frame keeps the same axes in place
-    background = canvas.copy_from_bbox(fig.bbox)
+    loss = LossSoFar(ax_loss, history)
+    heading = styled_heading(fig, view)
+    blit = Blit(
+        fig, canvas, [weights, units_title, *labels, heading, *(line for line, _ in loss.lines)]
+    )
     frames, frame_epochs = [], []
     for index in chosen:
         epoch = int(epochs[index])
@@ -136,14 +108,8 @@ def draw_image_frames(
             guess = int(p.argmax())
             label.set_text(f"{classes[guess]} {p[guess]:.2f}")
             label.set_color("black" if guess == truth else WRONG_COLOUR)
-        upto = epoch_axis <= epoch
-        for line, values in loss_lines:
-            line.set_data(epoch_axis[upto], values[upto])
+        loss.show_upto(epoch)
         heading.set_text(f"Training, epoch {epoch} of {int(epochs[-1])}\n{view.name}")
-        canvas.restore_region(background)
-        for artist in moving:
-            fig.draw_artist(artist)
-        frame = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
-        frames.append(frame.convert("RGB"))
+        frames.append(blit.frame())
         frame_epochs.append(epoch)
     return frame_epochs, frames
