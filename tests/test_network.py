@@ -195,6 +195,32 @@ def test_probabilities_and_one_mini_batch_step_equal_sklearn_at_wide_shapes(n_in
         np.testing.assert_allclose(net.b(i), clf.intercepts_[i - 1], rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("k", [3, 50])  # the max row by row, and in one reduction
+@pytest.mark.parametrize("margin", [30.0, 800.0])
+def test_the_max_over_the_classes_counts_the_first_class(k, margin):
+    # Class 0's logit tops every other by ``margin`` and each row's true class is the runner-up.
+    # SoftMax is the same whatever is subtracted, so only these rows tell a max that skips class
+    # 0 apart: at 30 the runner-up looks like the max (each row counted right), at 800 exp(D)
+    # overflows (probabilities NaN, the loss infinite).
+    from scipy.special import logsumexp
+    from scipy.special import softmax as scipy_softmax
+
+    rng = np.random.default_rng(11)
+    net = _net([64], "relu", seed=12, n_in=20, k=k)
+    X = rng.normal(size=(50, 20))
+    Z = net.forward(X)
+    net.b(2)[0] += Z[:, 1:].max() - Z[:, 0].min() + margin  # now every row's class 0 leads
+    Z = net.forward(X)
+    y = 1 + Z[:, 1:].argmax(axis=1)  # the runner-up
+    assert (Z[:, 0] - Z[np.arange(50), y]).min() >= margin
+    batch = Batch(net, X, y, track=range(50))
+    batch.forward()
+    loss, accuracy = batch.loss_accuracy()
+    assert accuracy == 0.0
+    assert loss == pytest.approx(np.mean(logsumexp(Z, axis=1) - Z[np.arange(50), y]), rel=1e-12)
+    np.testing.assert_allclose(batch.probabilities(), scipy_softmax(Z, axis=1), rtol=0, atol=1e-12)
+
+
 def test_state_dict_round_trip_and_layout():
     net = _net([8, 4], "tanh")
     params = net.state_dict()

@@ -479,3 +479,40 @@ def test_float32_mini_batches_train_as_float64_does_and_unknown_dtypes_are_refus
         )
     with pytest.raises(BadInputError, match="dtype.*float16.*one of float64, float32"):
         IrisNNClassifier(**common, dtype="float16").fit(X, y)
+
+
+def test_float32_training_at_784_inputs_stays_within_spec_18s_tolerances():
+    # SPEC 18's wide shape in float32, mini-batches of adam: the rows stay float64 and each chunk
+    # or mini-batch is converted as it is copied in. The float32 metrics and probabilities of a
+    # state stay within 1e-5 of a float64 pass over the same weights, from start to end.
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(700, 784))
+    y = np.argmax(X @ rng.normal(size=(784, 10)), axis=1)
+    net = Network.initialised([784, 64, 10], "relu", rng)
+    start = net.theta.copy()
+    parts = Parts(X[:600], y[:600], X[600:], y[600:])
+    settings = train.TrainSettings("adam", 0.001, 2, 32, 0.9, False, 0.0, False, 5, 0.0, "float32")
+    trainer = train.Trainer(net, parts, settings, np.random.default_rng(4))
+    while trainer.stop_reason() is None:
+        trainer.step()
+    h = trainer.finish("epochs")
+    work = trainer.work
+    assert work.theta.dtype == np.float32 and net.theta.dtype == np.float64
+    np.testing.assert_array_equal(net.theta, work.theta)  # the float32 weights, held in float64
+    assert np.abs(net.theta - start).max() > 1e-3  # it trained
+    net0 = Network(net.sizes, "relu", start)
+    loss0 = cross_entropy(net0.forward(X[:600]), y[:600])
+    assert h.columns["train_loss"][0] == pytest.approx(loss0, abs=1e-5)  # row 0: an exact pass
+    for e, theta in ((0, start), (2, net.theta)):
+        ref = Network(net.sizes, "relu", theta)
+        val_loss = cross_entropy(ref.forward(X[600:]), y[600:])
+        assert h.columns["val_loss"][e] == pytest.approx(val_loss, abs=1e-5)
+        assert h.columns["val_loss"][e] != val_loss  # float32 did run: not bit-equal
+    rows = np.random.default_rng(5).permutation(600)[:32]
+    batch = Batch(work, X[:32], y[:32], track=range(32))  # float64 rows into float32 buffers
+    batch.load(X, y[rows], rows)
+    batch.forward()
+    batch.softmax()
+    P = net.predict_proba(X[rows])
+    np.testing.assert_allclose(batch.probabilities(), P, rtol=0, atol=1e-5)
+    assert np.abs(batch.probabilities() - P).max() > 0

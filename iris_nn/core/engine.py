@@ -303,10 +303,11 @@ class Batch:
             dot(AT_aug, dZT.T, grad_Wb)  # (n_in + 1, n_out): dW and db at once
             dZT = times_slope(dot(W, dZT, dAT), dAT)  # (n_in, N)
         dot(self.AT_aug[0], dZT.T, self.grad_layers[0])
-        if not np.isfinite(self.grad).all():
+        if self.n < self.N and not np.isfinite(self.grad).all():
             # A val or test row's activation overflowed to inf (a finite 1e308 input) and its
             # zero delta made 0 * inf = NaN: sum over the fitted columns only. Only then, since
             # BLAS may add a shorter sum in another order (the last bit of a normal gradient).
+            # A batch of fitted rows alone (every mini-batch) has no such columns: no check.
             self._fitted_products(delta)
         if l2:
             self.grad += np.multiply(self._l2_scale(l2), self.net.theta, out=self._l2_term)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -156,20 +156,21 @@ class Trainer:
             )
         self.net, self.parts, self.settings = net, parts, settings
         self.step_rows = n % batch_size or batch_size  # the fewest rows one update averages over
-        # In another precision than the network's, a copy of it in that precision trains on a
-        # copy of the rows in it, and each epoch's weights are copied back into ``net``.
+        # In another precision than the network's, a copy of it in that precision trains, and
+        # each epoch's weights are copied back into ``net``. The rows stay as they are: each
+        # mini-batch or chunk is converted as it is copied into the engine's buffers (a float32
+        # copy of every row first cost a tenth of a float32 fit on a million rows).
         dtype = DTYPES[settings.dtype]
         self.work = net if net.theta.dtype == dtype else working_copy(net, dtype)
-        work_parts = parts if self.work is net else parts_as(parts, dtype)
         opt = make_optimizer(settings.optimizer, self.work.theta, settings.lr, settings.momentum,
                              settings.nesterov)  # fmt: skip
         self.optimizer = opt
         chunk = net.chunk_rows()
         self.runner: OneBatchEpochs | ChunkedEpochs
         if full_batch and parts.rows <= chunk:
-            self.runner = OneBatchEpochs(self.work, work_parts, opt.step, settings.l2)
+            self.runner = OneBatchEpochs(self.work, parts, opt.step, settings.l2)
         else:
-            self.runner = ChunkedEpochs(self.work, work_parts, opt.step, settings.l2, batch_size,
+            self.runner = ChunkedEpochs(self.work, parts, opt.step, settings.l2, batch_size,
                                         chunk, rng)  # fmt: skip
         # metrics[e]: losses and accuracies of train, val and test, and which tracked rows are
         # right (Batch.metrics' layout); grown when stepping past settings.epochs
@@ -373,16 +374,6 @@ def fit(
 def working_copy(net: Network, dtype: type[np.floating]) -> Network:
     """Return a copy of ``net`` whose parameters are in ``dtype``."""
     return Network(net.sizes, net.activation, net.theta.astype(dtype))
-
-
-def parts_as(parts: Parts, dtype: type[np.floating]) -> Parts:
-    """Return ``parts`` with their rows in ``dtype`` (copies; the classes and tracked rows shared)."""
-    return replace(
-        parts,
-        X=parts.X.astype(dtype),
-        X_val=None if parts.X_val is None else parts.X_val.astype(dtype),
-        X_test=None if parts.X_test is None else parts.X_test.astype(dtype),
-    )
 
 
 def _tracked(epoch: int, track: Tracked, P: Array) -> list[tuple[int, int, Array]]:

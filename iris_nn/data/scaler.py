@@ -32,6 +32,8 @@ class Scaler:
         A constant column gets scale 1, so it maps to 0 instead of dividing by zero.
         """
         n_features = X.shape[1]
+        if scaling == "none":  # no pass over X: on a million rows its max and min cost 0.1 s
+            return cls(np.zeros(n_features), np.ones(n_features))
         # Any finite value is allowed (up to about 1.8e308), but the sums below overflow past
         # about 1e154: a column that large is fitted on X / m (m its largest magnitude, so every
         # value is in [-1, 1]) and its centre and scale multiplied back. Other columns take the
@@ -50,14 +52,11 @@ class Scaler:
             scale = np.sqrt(squares / len(X))
         elif scaling == "minmax":
             center, scale = X.min(axis=0), X.max(axis=0) - X.min(axis=0)
-        elif scaling == "none":
-            center, scale = np.zeros(n_features), np.ones(n_features)
         else:
             raise BadInputError(f"unknown scaling {scaling!r}; allowed: {', '.join(SCALINGS)}")
-        if scaling != "none":
-            # a range wider than the largest float (-1.7e308 .. 1.7e308) is held as that float:
-            # the column then scales into [0, 2) instead of [0, 1]
-            center, scale = center * m, np.minimum(scale, np.finfo(np.float64).max / m) * m
+        # a range wider than the largest float (-1.7e308 .. 1.7e308) is held as that float:
+        # the column then scales into [0, 2) instead of [0, 1]
+        center, scale = center * m, np.minimum(scale, np.finfo(np.float64).max / m) * m
         scale = np.where(scale > 0, scale, 1.0)
         return cls(center.astype(np.float64), scale.astype(np.float64))
 
