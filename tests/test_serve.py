@@ -45,30 +45,40 @@ def connect(c, path="/ws", **kw):
 
 
 class Page:
-    """One page's socket: send a message, get its answer (skipping training updates)."""
+    """One page's socket: send a message, get its answer (skipping training updates).
+
+    As the page does, it appends each state's new history entries to the ones it holds.
+    """
 
     def __init__(self, ws):
-        self.ws, self.next_id = ws, 1
+        self.ws, self.next_id, self.state = ws, 1, None
         self.controls = ws.receive_json()
         assert self.controls["type"] == "controls"
-        self.state = ws.receive_json()["state"]
+        self.receive()
+
+    def receive(self):
+        reply = self.ws.receive_json()
+        assert reply["type"] == "state"
+        state, start = reply["state"], reply["state"]["history_from"]
+        if start > 0:
+            assert state["generation"] == self.state["generation"]
+            held = self.state["history"]
+            assert all(len(v) >= start for v in held.values())
+            state["history"] = {k: held[k][:start] + v for k, v in state["history"].items()}
+        self.state = state
+        return reply
 
     def send(self, **message):
         self.next_id += 1
         self.ws.send_json({**message, "id": self.next_id})
-        while True:
-            reply = self.ws.receive_json()
-            assert reply["type"] == "state"
-            if reply["answered"] == self.next_id:
-                self.state = reply["state"]
-                return self.state
+        while self.receive()["answered"] != self.next_id:
+            pass
+        return self.state
 
     def until_stopped(self):
-        state = self.state
-        while state["playing"]:
-            state = self.ws.receive_json()["state"]
-        self.state = state
-        return state
+        while self.state["playing"]:
+            self.receive()
+        return self.state
 
 
 def weights(state):
@@ -488,20 +498,40 @@ def test_the_plane_is_the_engines_probabilities_and_predictions(tmp_path):
         page = Page(ws)
         state = page.send(type="step", epochs=20)
     plane = state["plane"]
-    P = np.array(plane["probabilities"])  # (grid**2, n_classes)
+    P = np.array(plane["probabilities_e4"]) / 10_000  # (grid**2, n_classes)
     assert P.shape == (plane["grid"] ** 2, 3)
-    np.testing.assert_allclose(P.sum(axis=1), 1, atol=3e-4)  # rounded to 4 decimals
     assert plane["features"] == ["petal_length", "petal_width"]  # Iris's own pair
     data, _, _ = build(apply(Config(), SMALL))
     assert sorted(plane["rows"]) == list(range(len(data.y)))
-    # each row's prediction is the engine's on all its inputs: the network from the state's weights
     from iris_nn.core.network import Network
 
     net = Network([4, 5, 3], Config().model.activation)
     for k, v in weights(state).items():
         (net.W if k[0] == "W" else net.b)(int(k[1:]))[...] = v
+    # each row's prediction is the engine's on all its inputs: the network from the state's weights
     expected = net.predict_proba(data.scaler(data.X[plane["rows"]].copy())).argmax(axis=1)
     assert plane["predicted"] == expected.tolist()
+    # the grid: the engine's SoftMax at each point, the other inputs at their training median
+    median = np.median(data.X[data.split.train], axis=0)
+    gx = np.linspace(*plane["x"], plane["grid"])
+    gy = np.linspace(*plane["y"], plane["grid"])
+    grid = np.tile(median, (plane["grid"] ** 2, 1))
+    grid[:, 2], grid[:, 3] = np.tile(gx, plane["grid"]), np.repeat(gy, plane["grid"])
+    np.testing.assert_allclose(P, net.predict_proba(data.scaler(grid)), atol=0.5e-4 + 1e-12)
+
+
+def test_a_long_history_is_sent_as_it_grows(tmp_path):
+    with connect(client(tmp_path)) as ws:
+        page = Page(ws)
+        page.send(type="step", epochs=30)
+        ws.send_json({"type": "step", "epochs": 5, "id": 99})
+        reply = ws.receive_json()["state"]
+        assert reply["history_from"] == 31 and len(reply["history"]["train_loss"]) == 5
+        # a fresh trainer (an edited setting) begins a new history: sent whole
+        ws.send_json({"type": "set", "key": "train.lr", "value": 0.2, "id": 100})
+        fresh = ws.receive_json()["state"]
+        assert fresh["generation"] > reply["generation"]
+        assert fresh["history_from"] == 0 and len(fresh["history"]["train_loss"]) == 1
 
 
 def test_the_plane_changes_without_touching_training(tmp_path):

@@ -119,6 +119,7 @@ class Session:
         self.showing_step = False  # the selected row's step of backprop is in the state
         self.notes: list[str] = []  # the reader's warnings about the data set last read
         self.upload: Path | None = None  # the CSV uploaded from the page, in its own directory
+        self.generation = 0  # counts trainers begun: a page holds history of one generation
         self._build()
         self.selected = config.plots.row  # the lesson's flower, when the config names one
 
@@ -147,6 +148,7 @@ class Session:
         if data is not None:  # new data: a drawing of the old grid means nothing
             self.drawn = None
         self.data, self.net, self.start, self.trainer = d, net, net.theta.copy(), trainer
+        self.generation += 1
 
     # --- messages -------------------------------------------------------------------------------
 
@@ -392,17 +394,27 @@ class Session:
 
     # --- what the page shows ----------------------------------------------------------------------
 
-    def state(self) -> dict[str, Any]:
-        """Return the state as ``window.irisnn.state()`` holds it (plain JSON values)."""
+    def state(self, held: tuple[int, int] | None = None) -> dict[str, Any]:
+        """Return the state as ``window.irisnn.state()`` holds it (plain JSON values).
+
+        ``held`` = (generation, entries) of the history a page already holds: when it is this
+        trainer's, ``history`` has only the entries from ``history_from`` on (a page appends
+        them), so an update late in a long run sends a few epochs, not all of them again.
+        """
         with self.lock:
             columns = self.trainer.columns()
-            flat = to_flat_settings(self.config)
+            length = self.trainer.epoch + 1
+            start = 0
+            if held is not None and held[0] == self.generation and 0 <= held[1] <= length:
+                start = held[1]
             state = json_safe(
                 {
                     "epoch": self.trainer.epoch,
-                    "settings": flat,
+                    "settings": to_flat_settings(self.config),
                     "weights": self.net.state_dict(),
-                    "history": {k: v for k, v in columns.items() if k != "epoch"},
+                    "history": {k: v[start:] for k, v in columns.items() if k != "epoch"},
+                    "history_from": start,
+                    "generation": self.generation,
                     "selected": self._selected(),
                     "error": self.error,
                     "playing": self.playing,
@@ -417,8 +429,7 @@ class Session:
                     "image": image_view(self.data, self.net),
                 }
             )
-            # the plane's numbers are finite already (Plane.state): its 10,000 probabilities skip
-            # json_safe's walk, 4/5 of the state's time
+            # the plane's numbers are plain already (Plane.state): they skip json_safe's walk
             state["plane"] = self.plane.state(self.net)
             return state
 

@@ -39,6 +39,13 @@ function onControls(message) {
 }
 
 function onState(state) {
+  // the server sends the history's new entries only: those from history_from on
+  if (state.history_from > 0 && current !== null) {
+    const held = current.history;
+    for (const key of Object.keys(state.history)) {
+      state.history[key] = held[key].slice(0, state.history_from).concat(state.history[key]);
+    }
+  }
   current = state;
   document.documentElement.dataset.style = state.settings["plots.style"] || "paper"; // room.css
   if (!linked) {
@@ -54,7 +61,6 @@ function onState(state) {
     drawn = false;
     requestAnimationFrame(redraw);
   }
-  if (settled()) waiting.splice(0).forEach((resolve) => resolve(irisnn.state()));
 }
 
 function onClose(text) {
@@ -95,6 +101,8 @@ function redraw() {
   $("apply").disabled = !state.step || Boolean(state.step.error);
   drawStep($("step-view"), state);
   irisnn.drawn += 1;
+  // ready() resolves once the answer is drawn: a script then sees the page as the learner does
+  if (settled()) waiting.splice(0).forEach((resolve) => resolve(irisnn.state()));
 }
 
 $("play").addEventListener("click", () => send({ type: current && current.playing ? "pause" : "play" }));
@@ -128,7 +136,7 @@ const irisnn = {
       settled: settled(),
     };
   },
-  ready: () => new Promise((resolve) => (settled() ? resolve(irisnn.state()) : waiting.push(resolve))),
+  ready: () => new Promise((resolve) => (settled() && drawn ? resolve(irisnn.state()) : waiting.push(resolve))),
   select: (row) => send({ type: "select", row }),
   // where a click selects row ``row`` (page coordinates), for tests that click as a learner does
   where(row) {
