@@ -610,11 +610,9 @@ def upload(page, name, data, pieces=3):
     step = max(1, -(-len(data) // pieces))
     for at in range(0, len(data), step):
         page.ws.send_bytes(data[at : at + step])
-    while True:
-        reply = page.ws.receive_json()
-        if reply["answered"] == page.next_id:
-            page.state = reply["state"]
-            return page.state
+    while page.receive()["answered"] != page.next_id:
+        pass
+    return page.state
 
 
 def test_an_uploaded_csv_trains_and_is_saved_into_the_run(tmp_path):
@@ -669,3 +667,43 @@ def test_a_bad_upload_gets_the_readers_message_and_nothing_changes(tmp_path):
         state = upload(page, "ids.csv", f"id,label\n{rows}".encode())
         assert state["error"] is None and "looks like a row id" in state["notes"][0]
         assert page.send(type="step")["epoch"] == 1  # the page keeps working
+
+
+def test_pages_reading_at_once_keep_their_own_warnings(tmp_path, monkeypatch):
+    from iris_nn.server import session as session_module
+    from iris_nn.server.session import Session, Slots
+
+    ids = tmp_path / "ids.csv"  # its reader warns: a column that looks like a row id
+    ids.write_text("id,label\n" + "".join(f"{i},{i % 2}\n" for i in range(1, 21)))
+    # the worst order: the iris page starts its read while the CSV page is inside its own
+    csv_reading, iris_reading, csv_done = threading.Event(), threading.Event(), threading.Event()
+    real_build = session_module.build
+
+    def build(config):
+        if config.data.dataset == "iris":
+            iris_reading.set()
+            csv_done.wait(timeout=5)
+            return real_build(config)
+        csv_reading.set()
+        iris_reading.wait(timeout=0.5)  # never set while the CSV page's read holds the lock
+        try:
+            return real_build(config)
+        finally:
+            csv_done.set()
+
+    monkeypatch.setattr(session_module, "build", build)
+    notes: dict[str, list[str]] = {}
+
+    def read(dataset):
+        if dataset == "iris":
+            csv_reading.wait(timeout=5)
+        config = apply(Config(), {"data.dataset": dataset, "model.hidden": [3]})
+        notes[dataset] = Session(config, tmp_path, Slots(), lambda: None).notes
+
+    threads = [threading.Thread(target=read, args=(d,)) for d in (str(ids), "iris")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert notes["iris"] == []
+    assert len(notes[str(ids)]) == 1 and "looks like a row id" in notes[str(ids)][0]

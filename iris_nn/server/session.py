@@ -66,6 +66,9 @@ CONTINUE_KEYS = frozenset(
 )
 VIEW_KEYS = frozenset({"plots.plane", "plots.row"})  # what the page draws: training is untouched
 MAX_UPLOAD = 100 * 1024 * 1024  # bytes of a CSV uploaded from the page
+# warnings.catch_warnings swaps the process's filters and hook: pages read their data one at a
+# time, so one page's reader warnings never land in (or vanish from) another's notes
+READING = threading.Lock()
 # A new table starts from the defaults of what named the old one's columns and weights.
 NEW_DATA_KEYS = ("data.sha256", "data.features", "data.target", "data.exclude", "model.init",
                  "model.init_sha256", "plots.row", "plots.plane")  # fmt: skip
@@ -128,7 +131,7 @@ class Session:
 
         The reader's warnings (dropped rows, a column that looks like a row id) become ``notes``.
         """
-        with warnings.catch_warnings(record=True) as caught:
+        with READING, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", IrisNNWarning)
             data, net, _ = build(self.config)
         self._restart(net, data)
@@ -453,11 +456,17 @@ class Session:
             "explain": explain(self.data, self.net, row),
         }
 
-    def _uploaded(self) -> dict[str, str] | None:
-        """Return the uploaded CSV's name and its ``data.dataset`` value, or None."""
+    def _uploaded(self) -> dict[str, Any] | None:
+        """Return the uploaded CSV's name, its ``data.dataset`` value and what a link leaves out.
+
+        A link cannot carry the file, and its place here is gone when the page closes: while
+        the page trains on it, the link leaves out ``data.dataset`` and the settings that name
+        the table's columns or weights (``NEW_DATA_KEYS``), so it opens on the start data.
+        """
         if self.upload is None:
             return None
-        return {"name": self.upload.name, "dataset": str(self.upload)}
+        return {"name": self.upload.name, "dataset": str(self.upload),
+                "unlinked": ["data.dataset", *NEW_DATA_KEYS]}  # fmt: skip
 
     def _step(self) -> dict[str, Any] | None:
         """Return the selected row's step as ``backprop --format json`` prints it, when shown."""

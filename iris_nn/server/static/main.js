@@ -55,12 +55,17 @@ function onState(state) {
     pairs.sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]));
     for (const [key, value] of pairs) send({ type: "set", key, value });
   } else if (start) {
-    writeLink(state.settings, start);
+    writeLink(state.settings, start, onUpload(state) ? state.upload.unlinked : []);
   }
   if (drawn) {
     drawn = false;
     requestAnimationFrame(redraw);
   }
+}
+
+// the page trains on a CSV uploaded from it (not on a data set a link can name)
+function onUpload(state) {
+  return state.upload !== null && state.settings["data.dataset"] === state.upload.dataset;
 }
 
 function onClose(text) {
@@ -78,7 +83,7 @@ function redraw() {
   $("play").textContent = state.playing ? "pause" : "play";
   $("play").classList.toggle("on", state.playing);
   if (document.activeElement !== $("speed")) $("speed").value = String(state.speed);
-  if (upload) showUpload(upload, fields, state);
+  if (upload) showUpload(upload, fields, state, onUpload(state) ? start["data.dataset"] : null);
   showSettings(fields, state);
   const general = state.error && !fields.has(state.error.key) && state.error.key !== "data.upload";
   $("error").hidden = !general;
@@ -93,6 +98,7 @@ function redraw() {
   legend($("legend"), state);
   drawCurves($("loss"), $("accuracy"), state);
   drawNetwork($("network"), state, edit);
+  edit.show(state.weights);
   drawSoftmax($("softmax"), state);
   drawExplain($("explain"), state);
   $("backprop").disabled = false;
@@ -107,7 +113,10 @@ function redraw() {
 
 $("play").addEventListener("click", () => send({ type: current && current.playing ? "pause" : "play" }));
 $("step").addEventListener("click", () => send({ type: "step" }));
-$("reset").addEventListener("click", () => send({ type: "reset" }));
+$("reset").addEventListener("click", () => {
+  edit.clear();
+  send({ type: "reset" });
+});
 $("save").addEventListener("click", () => send({ type: "save" }));
 $("backprop").addEventListener("click", () => send({ type: "backprop", show: !(current && current.step) }));
 $("apply").addEventListener("click", () => send({ type: "apply" }));
