@@ -48,7 +48,9 @@ export function drawNetwork(root, state, edit) {
   const columns = sizes.length + 2; // + SoftMax, ArgMax
   const width = root.clientWidth || 600;
   const rows = Math.max(...shown.map((s) => s.length));
-  const height = Math.max(step ? 320 : 200, Math.min(560, 40 + rows * (step ? 60 : 38))); // room for the gradients
+  // with a step shown each unit carries its bias above and its delta below: 56 px a unit keeps a
+  // delta clear of the next unit's bias, even in a column of 12 (the default's 16 hidden units)
+  const height = step ? Math.max(320, 50 + rows * 56) : Math.max(200, Math.min(560, 40 + rows * 38));
   // the layers spread over the width; SoftMax and ArgMax sit in two narrow columns on the right,
   // after room for the class names
   const left = 104, tail = 150;
