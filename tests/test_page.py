@@ -264,6 +264,14 @@ def test_set_weight_moves_the_outputs_without_training(serve, page):
     page.fill("#weight-value", "2.5")
     page.press("#weight-value", "Enter")
     assert ready(page)["weights"]["W1"][0][0] == 2.5
+    assert page.text_content('label[for="weight-value"]') == "W1[0, 0] ="
+    page.click("#step")  # training moves the weight: the editor shows where it is now
+    moved = ready(page)["weights"]["W1"][0][0]
+    assert moved != 2.5 and float(page.input_value("#weight-value")) == moved
+    page.click("#reset")  # new weights: the editor no longer shows the old one
+    ready(page)
+    assert page.text_content('label[for="weight-value"]').startswith("click a weight")
+    assert page.input_value("#weight-value") == "" and page.is_disabled("#weight-value")
 
 
 ACTIVATIONS = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0)}
@@ -376,6 +384,18 @@ def test_an_uploaded_csv_trains_and_saves(serve, page, tmp_path):
     state = ready(page)
     assert state["error"] is None and state["weights"]["W1"] and len(state["weights"]["W1"]) == 2
     assert "shapes.csv (uploaded)" in page.text_content('[name="data.dataset"]')
+    # the link cannot carry the file: it leaves out where the file is, and says so
+    page.fill('[name="train.lr"]', "0.02")
+    page.press('[name="train.lr"]', "Enter")
+    ready(page)
+    link = page.url
+    assert "data.dataset" not in link and "shapes" not in link and "train.lr=0.02" in link
+    assert "opens on iris" in page.text_content("#upload-link")
+    other = page.context.new_page()
+    opened = open_page(other, link)
+    assert opened["error"] is None and opened["settings"]["data.dataset"] == "iris"
+    assert opened["settings"]["train.lr"] == 0.02
+    other.close()
     for _ in range(3):
         page.click("#step")
     assert ready(page)["epoch"] == 3
@@ -404,3 +424,19 @@ def test_a_bad_upload_shows_the_readers_message(serve, page, tmp_path):
     assert "'one.csv': the class column 'b' holds one class only" in message.text_content()
     assert not page.is_visible("#error")  # beside the upload control, not at the top
     assert state["settings"]["data.dataset"] == "iris"
+
+
+def test_the_step_on_the_default_network_keeps_its_numbers_apart(serve, page):
+    # 16 hidden units, 12 of them drawn: each unit's bias and delta must not cover another's
+    open_page(page, serve().url)
+    page.evaluate("window.irisnn.select(60)")
+    ready(page)
+    page.click("#backprop")
+    assert ready(page) and page.locator("#network .delta").count() == 12 + 3
+    boxes = page.evaluate("""() => [...document.querySelectorAll('#network .bias, #network .delta')]
+        .map((t) => { const b = t.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height]; })""")
+    assert len(boxes) == 2 * (12 + 3)
+    for k, a in enumerate(boxes):
+        for b in boxes[k + 1 :]:
+            apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+            assert apart, (a, b)

@@ -45,30 +45,40 @@ def connect(c, path="/ws", **kw):
 
 
 class Page:
-    """One page's socket: send a message, get its answer (skipping training updates)."""
+    """One page's socket: send a message, get its answer (skipping training updates).
+
+    As the page does, it appends each state's new history entries to the ones it holds.
+    """
 
     def __init__(self, ws):
-        self.ws, self.next_id = ws, 1
+        self.ws, self.next_id, self.state = ws, 1, None
         self.controls = ws.receive_json()
         assert self.controls["type"] == "controls"
-        self.state = ws.receive_json()["state"]
+        self.receive()
+
+    def receive(self):
+        reply = self.ws.receive_json()
+        assert reply["type"] == "state"
+        state, start = reply["state"], reply["state"]["history_from"]
+        if start > 0:
+            assert state["generation"] == self.state["generation"]
+            held = self.state["history"]
+            assert all(len(v) >= start for v in held.values())
+            state["history"] = {k: held[k][:start] + v for k, v in state["history"].items()}
+        self.state = state
+        return reply
 
     def send(self, **message):
         self.next_id += 1
         self.ws.send_json({**message, "id": self.next_id})
-        while True:
-            reply = self.ws.receive_json()
-            assert reply["type"] == "state"
-            if reply["answered"] == self.next_id:
-                self.state = reply["state"]
-                return self.state
+        while self.receive()["answered"] != self.next_id:
+            pass
+        return self.state
 
     def until_stopped(self):
-        state = self.state
-        while state["playing"]:
-            state = self.ws.receive_json()["state"]
-        self.state = state
-        return state
+        while self.state["playing"]:
+            self.receive()
+        return self.state
 
 
 def weights(state):
@@ -488,20 +498,40 @@ def test_the_plane_is_the_engines_probabilities_and_predictions(tmp_path):
         page = Page(ws)
         state = page.send(type="step", epochs=20)
     plane = state["plane"]
-    P = np.array(plane["probabilities"])  # (grid**2, n_classes)
+    P = np.array(plane["probabilities_e4"]) / 10_000  # (grid**2, n_classes)
     assert P.shape == (plane["grid"] ** 2, 3)
-    np.testing.assert_allclose(P.sum(axis=1), 1, atol=3e-4)  # rounded to 4 decimals
     assert plane["features"] == ["petal_length", "petal_width"]  # Iris's own pair
     data, _, _ = build(apply(Config(), SMALL))
     assert sorted(plane["rows"]) == list(range(len(data.y)))
-    # each row's prediction is the engine's on all its inputs: the network from the state's weights
     from iris_nn.core.network import Network
 
     net = Network([4, 5, 3], Config().model.activation)
     for k, v in weights(state).items():
         (net.W if k[0] == "W" else net.b)(int(k[1:]))[...] = v
+    # each row's prediction is the engine's on all its inputs: the network from the state's weights
     expected = net.predict_proba(data.scaler(data.X[plane["rows"]].copy())).argmax(axis=1)
     assert plane["predicted"] == expected.tolist()
+    # the grid: the engine's SoftMax at each point, the other inputs at their training median
+    median = np.median(data.X[data.split.train], axis=0)
+    gx = np.linspace(*plane["x"], plane["grid"])
+    gy = np.linspace(*plane["y"], plane["grid"])
+    grid = np.tile(median, (plane["grid"] ** 2, 1))
+    grid[:, 2], grid[:, 3] = np.tile(gx, plane["grid"]), np.repeat(gy, plane["grid"])
+    np.testing.assert_allclose(P, net.predict_proba(data.scaler(grid)), atol=0.5e-4 + 1e-12)
+
+
+def test_a_long_history_is_sent_as_it_grows(tmp_path):
+    with connect(client(tmp_path)) as ws:
+        page = Page(ws)
+        page.send(type="step", epochs=30)
+        ws.send_json({"type": "step", "epochs": 5, "id": 99})
+        reply = ws.receive_json()["state"]
+        assert reply["history_from"] == 31 and len(reply["history"]["train_loss"]) == 5
+        # a fresh trainer (an edited setting) begins a new history: sent whole
+        ws.send_json({"type": "set", "key": "train.lr", "value": 0.2, "id": 100})
+        fresh = ws.receive_json()["state"]
+        assert fresh["generation"] > reply["generation"]
+        assert fresh["history_from"] == 0 and len(fresh["history"]["train_loss"]) == 1
 
 
 def test_the_plane_changes_without_touching_training(tmp_path):
@@ -580,11 +610,9 @@ def upload(page, name, data, pieces=3):
     step = max(1, -(-len(data) // pieces))
     for at in range(0, len(data), step):
         page.ws.send_bytes(data[at : at + step])
-    while True:
-        reply = page.ws.receive_json()
-        if reply["answered"] == page.next_id:
-            page.state = reply["state"]
-            return page.state
+    while page.receive()["answered"] != page.next_id:
+        pass
+    return page.state
 
 
 def test_an_uploaded_csv_trains_and_is_saved_into_the_run(tmp_path):
@@ -639,3 +667,43 @@ def test_a_bad_upload_gets_the_readers_message_and_nothing_changes(tmp_path):
         state = upload(page, "ids.csv", f"id,label\n{rows}".encode())
         assert state["error"] is None and "looks like a row id" in state["notes"][0]
         assert page.send(type="step")["epoch"] == 1  # the page keeps working
+
+
+def test_pages_reading_at_once_keep_their_own_warnings(tmp_path, monkeypatch):
+    from iris_nn.server import session as session_module
+    from iris_nn.server.session import Session, Slots
+
+    ids = tmp_path / "ids.csv"  # its reader warns: a column that looks like a row id
+    ids.write_text("id,label\n" + "".join(f"{i},{i % 2}\n" for i in range(1, 21)))
+    # the worst order: the iris page starts its read while the CSV page is inside its own
+    csv_reading, iris_reading, csv_done = threading.Event(), threading.Event(), threading.Event()
+    real_build = session_module.build
+
+    def build(config):
+        if config.data.dataset == "iris":
+            iris_reading.set()
+            csv_done.wait(timeout=5)
+            return real_build(config)
+        csv_reading.set()
+        iris_reading.wait(timeout=0.5)  # never set while the CSV page's read holds the lock
+        try:
+            return real_build(config)
+        finally:
+            csv_done.set()
+
+    monkeypatch.setattr(session_module, "build", build)
+    notes: dict[str, list[str]] = {}
+
+    def read(dataset):
+        if dataset == "iris":
+            csv_reading.wait(timeout=5)
+        config = apply(Config(), {"data.dataset": dataset, "model.hidden": [3]})
+        notes[dataset] = Session(config, tmp_path, Slots(), lambda: None).notes
+
+    threads = [threading.Thread(target=read, args=(d,)) for d in (str(ids), "iris")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert notes["iris"] == []
+    assert len(notes[str(ids)]) == 1 and "looks like a row id" in notes[str(ids)][0]

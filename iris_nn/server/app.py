@@ -189,8 +189,11 @@ async def websocket_session(websocket: WebSocket, serving: Serving, slots: Slots
     ``pictures.image_view``) (plus
     ``saved`` after a save); ``selected`` also holds ``true_class`` and ``explain``, the row as
     ``predict --explain --format json`` prints it; ``notes`` (the reader's warnings), ``upload``
-    (``{name, dataset}`` of the uploaded CSV, or null) and ``step`` (see ``backprop``). Closing
-    the socket stops this page's training.
+    (``{name, dataset}`` of the uploaded CSV, or null) and ``step`` (see ``backprop``). The
+    history is sent as it grows: ``history`` holds the entries from ``history_from`` on (0: all
+    of them; more: the page appends them to the ones it holds, of the same ``generation``), and
+    the plane's SoftMax comes in ten-thousandths (``probabilities_e4``). Closing the socket
+    stops this page's training.
     """
     await websocket.accept()
     loop = asyncio.get_running_loop()
@@ -207,14 +210,19 @@ async def websocket_session(websocket: WebSocket, serving: Serving, slots: Slots
         await websocket.close(code=1011)
         return
     sending = asyncio.Lock()
+    held: tuple[int, int] | None = None  # (generation, entries) of the history the page holds
 
     async def send(answered: Any = None, extra: dict[str, Any] | None = None) -> None:
-        state = await asyncio.to_thread(session.state)  # waits for a chunk of epochs to end
-        state.update(extra or {})
-        text = json.dumps({"type": "state", "answered": answered, "state": state},
-                          allow_nan=False)  # fmt: skip
-        async with sending:
+        nonlocal held
+        async with sending:  # one at a time, so each state's history follows what the page holds
+            # waits for a chunk of epochs to end
+            state = await asyncio.to_thread(session.state, held)
+            state.update(extra or {})
+            text = json.dumps({"type": "state", "answered": answered, "state": state},
+                              allow_nan=False)  # fmt: skip
             await websocket.send_text(text)
+            entries = state["history_from"] + len(state["history"]["train_loss"])
+            held = (state["generation"], entries)
 
     async def updates() -> None:
         """Send the state after training moved it, at most once per UPDATE_S."""

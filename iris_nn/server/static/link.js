@@ -17,9 +17,11 @@ export function readLink() {
   return pairs;
 }
 
-export function writeLink(settings, start) {
+// ``unlinked``: keys left out (an uploaded file's place: a link cannot carry the file)
+export function writeLink(settings, start, unlinked = []) {
   const parts = [];
   for (const [key, value] of Object.entries(settings)) {
+    if (unlinked.includes(key)) continue;
     if (JSON.stringify(value) !== JSON.stringify(start[key])) {
       parts.push(`${key}=${encodeURIComponent(JSON.stringify(value))}`);
     }

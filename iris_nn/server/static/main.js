@@ -39,6 +39,13 @@ function onControls(message) {
 }
 
 function onState(state) {
+  // the server sends the history's new entries only: those from history_from on
+  if (state.history_from > 0 && current !== null) {
+    const held = current.history;
+    for (const key of Object.keys(state.history)) {
+      state.history[key] = held[key].slice(0, state.history_from).concat(state.history[key]);
+    }
+  }
   current = state;
   document.documentElement.dataset.style = state.settings["plots.style"] || "paper"; // room.css
   if (!linked) {
@@ -48,13 +55,17 @@ function onState(state) {
     pairs.sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]));
     for (const [key, value] of pairs) send({ type: "set", key, value });
   } else if (start) {
-    writeLink(state.settings, start);
+    writeLink(state.settings, start, onUpload(state) ? state.upload.unlinked : []);
   }
   if (drawn) {
     drawn = false;
     requestAnimationFrame(redraw);
   }
-  if (settled()) waiting.splice(0).forEach((resolve) => resolve(irisnn.state()));
+}
+
+// the page trains on a CSV uploaded from it (not on a data set a link can name)
+function onUpload(state) {
+  return state.upload !== null && state.settings["data.dataset"] === state.upload.dataset;
 }
 
 function onClose(text) {
@@ -72,7 +83,7 @@ function redraw() {
   $("play").textContent = state.playing ? "pause" : "play";
   $("play").classList.toggle("on", state.playing);
   if (document.activeElement !== $("speed")) $("speed").value = String(state.speed);
-  if (upload) showUpload(upload, fields, state);
+  if (upload) showUpload(upload, fields, state, onUpload(state) ? start["data.dataset"] : null);
   showSettings(fields, state);
   const general = state.error && !fields.has(state.error.key) && state.error.key !== "data.upload";
   $("error").hidden = !general;
@@ -87,6 +98,7 @@ function redraw() {
   legend($("legend"), state);
   drawCurves($("loss"), $("accuracy"), state);
   drawNetwork($("network"), state, edit);
+  edit.show(state.weights);
   drawSoftmax($("softmax"), state);
   drawExplain($("explain"), state);
   $("backprop").disabled = false;
@@ -95,11 +107,16 @@ function redraw() {
   $("apply").disabled = !state.step || Boolean(state.step.error);
   drawStep($("step-view"), state);
   irisnn.drawn += 1;
+  // ready() resolves once the answer is drawn: a script then sees the page as the learner does
+  if (settled()) waiting.splice(0).forEach((resolve) => resolve(irisnn.state()));
 }
 
 $("play").addEventListener("click", () => send({ type: current && current.playing ? "pause" : "play" }));
 $("step").addEventListener("click", () => send({ type: "step" }));
-$("reset").addEventListener("click", () => send({ type: "reset" }));
+$("reset").addEventListener("click", () => {
+  edit.clear();
+  send({ type: "reset" });
+});
 $("save").addEventListener("click", () => send({ type: "save" }));
 $("backprop").addEventListener("click", () => send({ type: "backprop", show: !(current && current.step) }));
 $("apply").addEventListener("click", () => send({ type: "apply" }));
@@ -128,7 +145,7 @@ const irisnn = {
       settled: settled(),
     };
   },
-  ready: () => new Promise((resolve) => (settled() ? resolve(irisnn.state()) : waiting.push(resolve))),
+  ready: () => new Promise((resolve) => (settled() && drawn ? resolve(irisnn.state()) : waiting.push(resolve))),
   select: (row) => send({ type: "select", row }),
   // where a click selects row ``row`` (page coordinates), for tests that click as a learner does
   where(row) {

@@ -48,7 +48,9 @@ export function drawNetwork(root, state, edit) {
   const columns = sizes.length + 2; // + SoftMax, ArgMax
   const width = root.clientWidth || 600;
   const rows = Math.max(...shown.map((s) => s.length));
-  const height = Math.max(step ? 320 : 200, Math.min(560, 40 + rows * (step ? 60 : 38))); // room for the gradients
+  // with a step shown each unit carries its bias above and its delta below: 56 px a unit keeps a
+  // delta clear of the next unit's bias, even in a column of 12 (the default's 16 hidden units)
+  const height = step ? Math.max(320, 50 + rows * 56) : Math.max(200, Math.min(560, 40 + rows * 38));
   // the layers spread over the width; SoftMax and ArgMax sit in two narrow columns on the right,
   // after room for the class names
   const left = 104, tail = 150;
@@ -75,7 +77,7 @@ export function drawNetwork(root, state, edit) {
       });
       const title = `W${l}[${i}, ${j}] = ${w.toFixed(4)}`;
       line.append(svg("title", {}, grad ? `${title}, dL/dw = ${grad[i][j].toFixed(4)}, new ${step.layers[l - 1].W.new[i][j].toFixed(4)}` : title));
-      line.addEventListener("click", () => edit(`W${l}`, i, j, w));
+      line.addEventListener("click", () => edit.open(`W${l}`, i, j, w));
       picture.append(line);
       if (labelled) {
         // on the edge, a third of the way back from its head: the labels of one unit's edges part
@@ -100,7 +102,7 @@ export function drawNetwork(root, state, edit) {
         group.append(svg("text", { x, y: y + 4, "text-anchor": "middle", class: "glyph" }, glyph));
         const bias = svg("text", { x: x + 3, y: y - 14, class: "bias" }, `b ${b.toFixed(2)}`);
         bias.append(svg("title", {}, `b${l}[${unit}] = ${b.toFixed(4)} (click to edit)`));
-        group.addEventListener("click", () => edit(`b${l}`, unit, undefined, b));
+        group.addEventListener("click", () => edit.open(`b${l}`, unit, undefined, b));
         group.append(bias);
         if (step) {
           const delta = step.layers[l - 1].delta[0][unit];
@@ -183,13 +185,33 @@ export function buildEditor(root, setWeight) {
   handle.addEventListener("pointerup", end);
   handle.addEventListener("pointercancel", end);
   root.replaceChildren(label, field, handle);
-  return (name, i, j, value) => {
-    target = { name, i, j };
-    label.textContent = j === undefined ? `${name}[${i}] =` : `${name}[${i}, ${j}] =`;
-    field.disabled = false;
-    handle.setAttribute("aria-disabled", "false");
-    field.value = String(value);
-    field.focus();
-    field.select();
+  const prompt = label.textContent;
+  const clear = () => {
+    target = drag = null;
+    label.textContent = prompt;
+    field.value = "";
+    field.disabled = true;
+    handle.setAttribute("aria-disabled", "true");
+  };
+  return {
+    open(name, i, j, value) {
+      target = { name, i, j };
+      label.textContent = j === undefined ? `${name}[${i}] =` : `${name}[${i}, ${j}] =`;
+      field.disabled = false;
+      handle.setAttribute("aria-disabled", "false");
+      field.value = String(value);
+      field.focus();
+      field.select();
+    },
+    clear, // a reset: the weight shown is gone
+    // the weight's value as the state has it now (training moves it), unless it is being edited;
+    // a weight the network no longer has (a new shape) closes the editor
+    show(weights) {
+      if (!target) return;
+      const values = weights[target.name];
+      const value = values && (target.j === undefined ? values[target.i] : values[target.i]?.[target.j]);
+      if (typeof value !== "number") clear();
+      else if (!drag && document.activeElement !== field) field.value = String(value);
+    },
   };
 }

@@ -42,10 +42,10 @@ export function drawRegions(canvas, state) {
   image.height = n;
   const pixels = image.getContext("2d").createImageData(n, n);
   const colours = state.classes.map((_, c) => rgb(classColour(c)));
-  plane.probabilities.forEach((p, index) => {
+  plane.probabilities_e4.forEach((p, index) => { // ten-thousandths
     let best = 0;
     for (let c = 1; c < p.length; c++) if (p[c] > p[best]) best = c;
-    const confidence = (p[best] - 1 / k) / (1 - 1 / k || 1);
+    const confidence = (p[best] / 10000 - 1 / k) / (1 - 1 / k || 1);
     const strength = 0.08 + 0.42 * confidence;
     const row = n - 1 - Math.floor(index / n); // grid row 0 is the lowest y: the image's bottom
     const at = 4 * (row * n + (index % n));

@@ -15,9 +15,10 @@ export function buildUpload(fields, connection) {
   input.title = "a CSV file of at most 100 MB: a header row, then one row per example";
   const message = element("p", { class: "message", role: "alert", "data-key": "data.upload" });
   const notes = element("p", { class: "notes", id: "upload-notes" });
+  const link = element("p", { class: "notes", id: "upload-link" });
   let local = null; // a refusal made here, before anything was sent
-  message.hidden = notes.hidden = true;
-  row.append(label, input, message, notes);
+  message.hidden = notes.hidden = link.hidden = true;
+  row.append(label, input, message, notes, link);
   (dataset ? dataset.field.closest(".setting") : null)?.after(row);
   input.addEventListener("change", async () => {
     const file = input.files[0];
@@ -35,10 +36,11 @@ export function buildUpload(fields, connection) {
     connection.send({ type: "upload", name: file.name, size: bytes.byteLength });
     for (let at = 0; at < bytes.byteLength; at += PIECE) connection.sendBytes(bytes.slice(at, at + PIECE));
   });
-  return { message, notes, local: () => local };
+  return { message, notes, link, local: () => local };
 }
 
-export function showUpload(upload, fields, state) {
+// ``linkOpens``: the data set a copied link opens on, while the page trains on an uploaded file
+export function showUpload(upload, fields, state, linkOpens) {
   const dataset = fields.get("data.dataset");
   if (dataset && state.upload) {
     const select = dataset.field;
@@ -57,4 +59,8 @@ export function showUpload(upload, fields, state) {
   }
   upload.notes.hidden = state.notes.length === 0;
   upload.notes.textContent = state.notes.map((note) => `Warning: ${note}`).join("\n");
+  upload.link.hidden = !linkOpens;
+  upload.link.textContent = linkOpens
+    ? `The link leaves out the uploaded file (a link cannot carry a file): it opens on ${linkOpens}.`
+    : "";
 }
