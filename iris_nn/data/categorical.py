@@ -76,6 +76,34 @@ class Layout:
             return (column,)
         return tuple(category_name(column, v) for v in values)
 
+    def subset(self, features: Sequence[str]) -> Layout:
+        """Return the layout of the encoded inputs ``features`` (in their order): whole columns.
+
+        Raise BadInputError when ``features`` holds some of a text column's inputs but not all,
+        or not in the column's order: they are one column (SPEC 14's ``data.features`` names
+        original columns).
+        """
+        if tuple(features) == self.features:
+            return self
+        owner = {name: column for column in self.columns for name in self.inputs(column)}
+        columns: list[str] = []
+        for name in features:
+            column = owner.get(name, name)
+            if not columns or columns[-1] != column:
+                columns.append(column)
+        layout = Layout(tuple(columns), {c: v for c, v in self.categories.items() if c in columns})
+        if layout.features != tuple(features):
+            partial = next(c for c in layout.categories if c in columns)
+            for column in layout.categories:
+                if layout.inputs(column) != tuple(f for f in features if owner.get(f) == column):
+                    partial = column
+                    break
+            raise BadInputError(
+                f"data.features names some of the text column {partial!r}'s values; allowed: "
+                f'the whole column, "{partial}" (its values are one input each together)'
+            )
+        return layout
+
     def blocks(self) -> list[tuple[str, slice]]:
         """Return each original column with the slice of its encoded inputs."""
         out, start = [], 0
