@@ -80,8 +80,8 @@ class Layout:
         """Return the layout of the encoded inputs ``features`` (in their order): whole columns.
 
         Raise BadInputError when ``features`` holds some of a text column's inputs but not all,
-        or not in the column's order: they are one column (SPEC 14's ``data.features`` names
-        original columns).
+        or not in the column's order (the CSV reader refuses such names first: SPEC 14's
+        ``data.features`` names original columns).
         """
         if tuple(features) == self.features:
             return self
@@ -93,14 +93,9 @@ class Layout:
                 columns.append(column)
         layout = Layout(tuple(columns), {c: v for c, v in self.categories.items() if c in columns})
         if layout.features != tuple(features):
-            partial = next(c for c in layout.categories if c in columns)
-            for column in layout.categories:
-                if layout.inputs(column) != tuple(f for f in features if owner.get(f) == column):
-                    partial = column
-                    break
             raise BadInputError(
-                f"data.features names some of the text column {partial!r}'s values; allowed: "
-                f'the whole column, "{partial}" (its values are one input each together)'
+                f"inputs {list(features)} hold some of a text column's values, or not in their "
+                "order; allowed: whole columns (data.features names original columns)"
             )
         return layout
 
