@@ -169,6 +169,33 @@ def fit_fill(X: Array, layout: Layout) -> Fill:
     return fill
 
 
+def hold_most_frequent(point: Array, X: Array, layout: Layout) -> Array:
+    """Set each text column's inputs of ``point`` (n_features,) to its most frequent value in
+    the rows ``X`` (ties: the first in sorted order, as its fill value); return ``point``.
+
+    The point the figures and the page hold the other inputs at: a median per 0/1 input alone
+    could be a row of no value, or of two.
+    """
+    for column, s in layout.blocks():
+        if column in layout.categories:
+            counts = np.nansum(X[:, s], axis=0)  # (n_values,)
+            point[s] = 0.0
+            point[s.start + int(np.argmax(counts))] = 1.0
+    return point
+
+
+def decode(x: Array, layout: Layout) -> dict[str, float | str]:
+    """Return one encoded row ``x`` (n_features,) as its original columns: text for a text
+    column (the value whose input is 1), the number for a numeric one."""
+    out: dict[str, float | str] = {}
+    for column, s in layout.blocks():
+        if column in layout.categories:
+            out[column] = layout.categories[column][int(np.argmax(x[s]))]
+        else:
+            out[column] = float(x[s.start])
+    return out
+
+
 def apply_fill(X: Array, layout: Layout, fill: Mapping[str, float | str]) -> dict[str, int]:
     """Fill the missing cells of the encoded rows ``X`` in place; return the count per column."""
     counts: dict[str, int] = {}

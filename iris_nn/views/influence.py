@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from iris_nn.core.functional import Array
-from iris_nn.data.categorical import Layout
+from iris_nn.data.categorical import Layout, hold_most_frequent
 from iris_nn.store.model_file import Model
 from iris_nn.views.style import probabilities
 
@@ -59,10 +59,10 @@ def spread(
         block = np.take(X[:, columns], index, axis=0)  # (n_rows, width)
         low[columns], high[columns] = np.percentile(block, [2, 98], axis=0)
         median[columns] = np.median(block, axis=0, overwrite_input=True)
-    for s in categorical_blocks(layout):
-        counts = np.nansum(np.take(X[:, s], index, axis=0), axis=0)  # (n_values,)
-        median[s], low[s], high[s] = 0.0, 0.0, 1.0
-        median[s.start + int(np.argmax(counts))] = 1.0
+    if layout is not None and layout.categories:
+        hold_most_frequent(median, np.take(X, index, axis=0), layout)
+        for s in categorical_blocks(layout):
+            low[s], high[s] = 0.0, 1.0
     return Spread(median, low, high)
 
 
