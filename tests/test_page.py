@@ -404,3 +404,21 @@ def test_a_bad_upload_shows_the_readers_message(serve, page, tmp_path):
     assert "'one.csv': the class column 'b' holds one class only" in message.text_content()
     assert not page.is_visible("#error")  # beside the upload control, not at the top
     assert state["settings"]["data.dataset"] == "iris"
+
+
+def test_a_table_with_text_columns_plane_and_clicked_row(serve, page):
+    penguins = Path(__file__).resolve().parent.parent / "examples" / "penguins_made_up.csv"
+    server = serve("--data", str(penguins), "--set", "data.missing=impute", "--epochs", "20")
+    state = open_page(page, server.url)
+    assert state["error"] is None
+    numeric = ["bill_length_mm", "flipper_length_mm", "body_mass_g"]
+    for select in ("#plane-x", "#plane-y"):  # a column=value input is never a plane axis
+        options = page.eval_on_selector(select, "s => Array.from(s.options, o => o.value)")
+        assert options == numeric
+    lines = penguins.read_text().splitlines()
+    row = next(i for i, line in enumerate(lines[1:]) if ",Dream," in line and ",NA" not in line)
+    page.evaluate(f"window.irisnn.select({row})")
+    ready(page)
+    table = page.text_content("#explain-table")
+    assert "columns" in table and "island Dream" in table  # the text value, then its encoding
+    assert "island=Dream 1.000" in table and "island=Biscoe 0.000" in table
