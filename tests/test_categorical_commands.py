@@ -156,3 +156,24 @@ def test_a_subset_of_the_columns_is_filled_and_encoded(gaps, tmp_path):
     assert "data.features = 'island=Dream'" in line.stderr  # original columns only
     with pytest.raises(BadInputError, match="some of a text column's values"):
         run_.model.stored.layout.subset(["sex=male", "bill"])
+
+
+def test_prepare_fills_a_subset_of_a_tables_columns(gaps):
+    """``prepare`` given fewer columns than the table was read with (the library's own use)."""
+    from iris_nn.data.csv_dataset import read_csv_dataset
+    from iris_nn.data.prepare import prepare
+
+    path, raw = gaps
+    info = read_csv_dataset(path, missing="impute")  # every column
+    data = prepare(info, ["sex", "bill"], 0.3, 0.0, "standard", 5)
+    assert data.features == ("sex=female", "sex=male", "bill")
+    assert data.layout.columns == ("sex", "bill")
+    train = data.split.train
+    np.testing.assert_array_equal(data.X, expected_rows(raw, train, (3, 1)))
+    assert data.fill == {
+        "sex": SimpleImputer(strategy="most_frequent").fit(raw[train, 3:4]).statistics_[0],
+        "bill": SimpleImputer(strategy="median").fit(raw[train, 1:2].astype(float)).statistics_[0],
+    }
+    np.testing.assert_array_equal(data.scaler.center[:2], 0.0)
+    np.testing.assert_array_equal(data.scaler.scale[:2], 1.0)
+    np.testing.assert_allclose(data.scaler.center[2], data.X[train, 2].mean())
