@@ -440,3 +440,21 @@ def test_the_step_on_the_default_network_keeps_its_numbers_apart(serve, page):
         for b in boxes[k + 1 :]:
             apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
             assert apart, (a, b)
+
+
+def test_a_table_with_text_columns_plane_and_clicked_row(serve, page):
+    penguins = Path(__file__).resolve().parent.parent / "examples" / "penguins_made_up.csv"
+    server = serve("--data", str(penguins), "--set", "data.missing=impute", "--epochs", "20")
+    state = open_page(page, server.url)
+    assert state["error"] is None
+    numeric = ["bill_length_mm", "flipper_length_mm", "body_mass_g"]
+    for select in ("#plane-x", "#plane-y"):  # a column=value input is never a plane axis
+        options = page.eval_on_selector(select, "s => Array.from(s.options, o => o.value)")
+        assert options == numeric
+    lines = penguins.read_text().splitlines()
+    row = next(i for i, line in enumerate(lines[1:]) if ",Dream," in line and ",NA" not in line)
+    page.evaluate(f"window.irisnn.select({row})")
+    ready(page)
+    table = page.text_content("#explain-table")
+    assert "columns" in table and "island Dream" in table  # the text value, then its encoding
+    assert "island=Dream 1.000" in table and "island=Biscoe 0.000" in table

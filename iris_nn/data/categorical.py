@@ -76,6 +76,29 @@ class Layout:
             return (column,)
         return tuple(category_name(column, v) for v in values)
 
+    def subset(self, features: Sequence[str]) -> Layout:
+        """Return the layout of the encoded inputs ``features`` (in their order): whole columns.
+
+        Raise BadInputError when ``features`` holds some of a text column's inputs but not all,
+        or not in the column's order (the CSV reader refuses such names first: SPEC 14's
+        ``data.features`` names original columns).
+        """
+        if tuple(features) == self.features:
+            return self
+        owner = {name: column for column in self.columns for name in self.inputs(column)}
+        columns: list[str] = []
+        for name in features:
+            column = owner.get(name, name)
+            if not columns or columns[-1] != column:
+                columns.append(column)
+        layout = Layout(tuple(columns), {c: v for c, v in self.categories.items() if c in columns})
+        if layout.features != tuple(features):
+            raise BadInputError(
+                f"inputs {list(features)} hold some of a text column's values, or not in their "
+                "order; allowed: whole columns (data.features names original columns)"
+            )
+        return layout
+
     def blocks(self) -> list[tuple[str, slice]]:
         """Return each original column with the slice of its encoded inputs."""
         out, start = [], 0
@@ -144,6 +167,33 @@ def fit_fill(X: Array, layout: Layout) -> Fill:
         else:
             fill[column] = float(np.median(block[present, 0]))
     return fill
+
+
+def hold_most_frequent(point: Array, X: Array, layout: Layout) -> Array:
+    """Set each text column's inputs of ``point`` (n_features,) to its most frequent value in
+    the rows ``X`` (ties: the first in sorted order, as its fill value); return ``point``.
+
+    The point the figures and the page hold the other inputs at: a median per 0/1 input alone
+    could be a row of no value, or of two.
+    """
+    for column, s in layout.blocks():
+        if column in layout.categories:
+            counts = np.nansum(X[:, s], axis=0)  # (n_values,)
+            point[s] = 0.0
+            point[s.start + int(np.argmax(counts))] = 1.0
+    return point
+
+
+def decode(x: Array, layout: Layout) -> dict[str, float | str]:
+    """Return one encoded row ``x`` (n_features,) as its original columns: text for a text
+    column (the value whose input is 1), the number for a numeric one."""
+    out: dict[str, float | str] = {}
+    for column, s in layout.blocks():
+        if column in layout.categories:
+            out[column] = layout.categories[column][int(np.argmax(x[s]))]
+        else:
+            out[column] = float(x[s.start])
+    return out
 
 
 def apply_fill(X: Array, layout: Layout, fill: Mapping[str, float | str]) -> dict[str, int]:

@@ -10,7 +10,7 @@ import numpy as np
 
 from iris_nn.core.errors import IrisNNNote
 from iris_nn.core.functional import Array
-from iris_nn.data.categorical import Fill, apply_fill, counts_text, fit_fill
+from iris_nn.data.categorical import Fill, Layout, apply_fill, counts_text, fit_fill
 from iris_nn.data.datasets import DatasetInfo, Labels, get_dataset, image_shape, is_csv
 from iris_nn.data.scaler import Scaler
 from iris_nn.data.split import Split, split_rows
@@ -51,6 +51,16 @@ class Dataset:
     image_shape: tuple[int, ...] = ()  # (H, W) when the inputs are an image's pixels (SPEC 16)
 
     @property
+    def layout(self) -> Layout:
+        """Return the original columns of ``features`` and their encoded inputs."""
+        return self.info.layout.subset(self.features)
+
+    @property
+    def numeric(self) -> list[bool]:
+        """Return, per input, whether it is a number (not a ``column=value`` 0/1 input)."""
+        return [not c for c in self.layout.categorical_mask().tolist()]
+
+    @property
     def classes(self) -> tuple[str, ...]:
         """Return the class names, in class-index order."""
         return self.info.classes
@@ -79,10 +89,10 @@ def prepare(
     pixels = image_shape(info, names, shape)  # checked before the rows are read
     X, y = info.rows(names)
     split = split_rows(y, test_size, val_size, seed, info.classes)
-    layout = info.layout
+    layout = info.layout.subset(names)  # the chosen columns, whichever of the table's they are
     fill: Fill = {}
     imputed: dict[str, int] = {}
-    if info.impute and names == info.features:
+    if info.impute:
         X = X.copy()  # the data set's own rows stay as read: each split fills its own
         fill = fit_fill(X[split.train], layout)
         kept = y >= 0  # rows dropped for a missing class stay NaN, in no part of the split
@@ -96,8 +106,5 @@ def prepare(
                 IrisNNNote,
                 stacklevel=2,
             )
-    scaler = Scaler.fit(X[split.train], scaling)
-    if info.categories:  # 0/1 inputs are not scaled
-        mask = layout.categorical_mask()
-        scaler = Scaler(np.where(mask, 0.0, scaler.center), np.where(mask, 1.0, scaler.scale))
+    scaler = Scaler.fit(X[split.train], scaling, layout.categorical_mask())  # 0/1 stay 0/1
     return Dataset(info, X, y, names, split, scaler, fill, imputed, pixels)

@@ -26,11 +26,22 @@ class Scaler:
     scale: Array
 
     @classmethod
-    def fit(cls, X: Array, scaling: str) -> Scaler:
+    def fit(cls, X: Array, scaling: str, unscaled: Array | None = None) -> Scaler:
         """Return the scaler of the rows ``X`` (n_samples, n_features) for ``scaling``.
 
-        A constant column gets scale 1, so it maps to 0 instead of dividing by zero.
+        A constant column gets scale 1, so it maps to 0 instead of dividing by zero. The inputs
+        ``unscaled`` marks (n_features,) bool, a table's ``column=value`` 0/1 inputs, stay as
+        they are (centre 0, scale 1): ``train`` and the estimator both fit this way.
         """
+        scaler = cls._fit(X, scaling)
+        if unscaled is None or not np.any(unscaled):
+            return scaler
+        unscaled = np.asarray(unscaled, dtype=bool)
+        return cls(np.where(unscaled, 0.0, scaler.center), np.where(unscaled, 1.0, scaler.scale))
+
+    @classmethod
+    def _fit(cls, X: Array, scaling: str) -> Scaler:
+        """Return the scaler of every input of ``X`` for ``scaling``."""
         n_features = X.shape[1]
         if scaling == "none":  # no pass over X: on a million rows its max and min cost 0.1 s
             return cls(np.zeros(n_features), np.ones(n_features))

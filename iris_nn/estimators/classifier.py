@@ -156,8 +156,12 @@ class IrisNNClassifier(ClassifierMixin, BaseEstimator):
         train, val = stratified_split(rows, y, n_val, seed)
         return np.sort(train), np.sort(val)
 
-    def fit(self, X: Any, y: Any) -> IrisNNClassifier:
-        """Train a fresh network on ``X`` (n_samples, n_features) and labels ``y``; return self."""
+    def fit(self, X: Any, y: Any, unscaled: Any = None) -> IrisNNClassifier:
+        """Train a fresh network on ``X`` (n_samples, n_features) and labels ``y``; return self.
+
+        ``unscaled`` (n_features,) bool, when given, marks inputs the scaler leaves as they are:
+        a table's ``column=value`` 0/1 inputs, as ``train`` leaves them (``cv`` passes them).
+        """
         config = self._checked_params()
         d, t = config.data, config.train
         X, y = validate_data(self, X, y, dtype=np.float64)
@@ -173,7 +177,12 @@ class IrisNNClassifier(ClassifierMixin, BaseEstimator):
         everything = len(train) == len(y)
         X_train, X_val = X if everything else X[train], X[val]
         y_train, y_val = y_index if everything else y_index[train], y_index[val]
-        self.scaler_ = Scaler.fit(X_train, d.scaling)
+        if unscaled is not None and np.shape(unscaled) != (X.shape[1],):
+            raise BadInputError(
+                f"unscaled has shape {np.shape(unscaled)}; allowed: one bool per input, "
+                f"({X.shape[1]},)"
+            )
+        self.scaler_ = Scaler.fit(X_train, d.scaling, unscaled)
         self.center_, self.scale_ = self.scaler_.center, self.scaler_.scale
         if d.scaling != "none":
             X_train = self.scaler_(X_train, out=None if everything else X_train)

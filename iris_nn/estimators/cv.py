@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from iris_nn.core.errors import BadInputError
+from iris_nn.core.functional import Array
 from iris_nn.core.optim import FULL_BATCH
 from iris_nn.data.categorical import Layout, apply_fill, fit_fill
 from iris_nn.data.prepare import open_dataset
@@ -49,12 +50,22 @@ def make_folds(y: NDArray[np.intp], n_splits: int, n_repeats: int, seed: int) ->
     return [(np.asarray(a, np.intp), np.asarray(b, np.intp)) for a, b in rskf.split(y, y)]
 
 
-def scaler(scaling: str) -> Any:
-    """Return the scikit-learn step that scales as ``data.scaling`` says."""
+def scaler(scaling: str, unscaled: Array | None = None) -> Any:
+    """Return the scikit-learn step that scales as ``data.scaling`` says.
+
+    The inputs ``unscaled`` marks (a table's ``column=value`` 0/1 inputs) pass through as the
+    network's own scaler leaves them.
+    """
+    from sklearn.compose import ColumnTransformer
     from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
     steps = {"standard": StandardScaler, "minmax": MinMaxScaler}
-    return steps[scaling]() if scaling in steps else "passthrough"
+    if scaling not in steps:
+        return "passthrough"
+    if unscaled is None or not np.any(unscaled):
+        return steps[scaling]()
+    scaled = np.flatnonzero(~np.asarray(unscaled, dtype=bool))
+    return ColumnTransformer([("scale", steps[scaling](), scaled)], remainder="passthrough")
 
 
 def mlp_classifier(config: Config, n_train: int, n_val: int, seed: int) -> Any:
@@ -92,7 +103,12 @@ def mlp_classifier(config: Config, n_train: int, n_val: int, seed: int) -> Any:
 
 
 def baselines(
-    config: Config, n_train: int, n_val: int, seed: int, models: Sequence[str] = MODEL_NAMES
+    config: Config,
+    n_train: int,
+    n_val: int,
+    seed: int,
+    models: Sequence[str] = MODEL_NAMES,
+    unscaled: Array | None = None,
 ) -> dict[str, Any]:
     """Return the scikit-learn baselines of one fold, each in a pipeline with the config's scaling.
 
@@ -113,7 +129,7 @@ def baselines(
     }
     built = {name: make() for name, make in makers.items() if name in models}
     return {
-        name: make_pipeline(scaler(config.data.scaling), model)
+        name: make_pipeline(scaler(config.data.scaling, unscaled), model)
         for name, model in built.items()
         if model is not None
     }
@@ -148,8 +164,12 @@ def run_fold(
     test: NDArray[np.intp],
     fold_seed: np.random.SeedSequence,
     models: Sequence[str] = MODEL_NAMES,
+    unscaled: Array | None = None,
 ) -> dict[str, tuple[float, float, float]]:
-    """Return ``{model: (accuracy, log loss, fit seconds)}`` of each of ``models`` on one fold."""
+    """Return ``{model: (accuracy, log loss, fit seconds)}`` of each of ``models`` on one fold.
+
+    ``unscaled`` marks the ``column=value`` inputs every model's scaler leaves as they are.
+    """
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.metrics import log_loss
 
@@ -163,7 +183,7 @@ def run_fold(
     )
     candidates = {
         "iris_nn": net,
-        **baselines(config, len(train), n_val, int_seed(sk_seq), models),
+        **baselines(config, len(train), n_val, int_seed(sk_seq), models, unscaled),
     }
     labels = np.unique(y)
     out: dict[str, tuple[float, float, float]] = {}
@@ -178,7 +198,10 @@ def run_fold(
             # LDA on constant or collinear inputs (digits' blank pixels) still fits; say nothing
             warnings.filterwarnings("ignore", "Variables are collinear", UserWarning)
             try:
-                model.fit(X[train], y[train])
+                if name == "iris_nn":
+                    model.fit(X[train], y[train], unscaled=unscaled)
+                else:
+                    model.fit(X[train], y[train])
             except ValidationRowsError as e:
                 # the estimator was given val_size as a share of this fold, not the user's
                 raise BadInputError(
@@ -201,7 +224,8 @@ def _fold_task(
     if np.isnan(X).any():  # data.missing = "impute": each fold fills from its own training rows
         X = X.copy()
         apply_fill(X, layout, fit_fill(X[fold[0]], layout))
-    return run_fold(config, X, y, *fold)
+    train, test, seed, models = fold
+    return run_fold(config, X, y, train, test, seed, models, layout.categorical_mask())
 
 
 @dataclass
@@ -291,7 +315,9 @@ def cross_validate(
         raise BadInputError(f"unknown models {unknown}; allowed: {', '.join(MODEL_NAMES)}")
     d = config.data
     info = open_dataset(d.dataset, d.features, d.target, d.missing, d.exclude, d.categorical)
-    X, y = info.rows(d.features)
+    names = info.inputs(d.features) or info.features  # text columns named: all their inputs
+    layout = info.layout.subset(names)
+    X, y = info.rows(names)
     kept = y >= 0  # rows a CSV dropped for a missing cell take no part
     X, y = X[kept], y[kept]
     counts = np.bincount(y, minlength=len(info.classes)).tolist()
@@ -309,7 +335,7 @@ def cross_validate(
     check_fold_sizes(config, y, min(len(train) for train, _ in splits), folds)
     fold_seeds = np.random.SeedSequence(config.seed).spawn(len(splits))
     tasks = [(tr, te, s, tuple(models)) for (tr, te), s in zip(splits, fold_seeds, strict=True)]
-    results = run_tasks(_fold_task, tasks, jobs, progress, shared=(config, X, y, info.layout))
+    results = run_tasks(_fold_task, tasks, jobs, progress, shared=(config, X, y, layout))
     scores = {
         name: {metric: np.array([r[name][k] for r in results]) for k, metric in enumerate(METRICS)}
         for name in MODEL_NAMES

@@ -146,11 +146,19 @@ def check_plots(config: Config, data: Dataset) -> None:
         raise ConfigError(
             f"plots.row = {row}: that row was dropped for a missing cell; allowed: a kept row"
         )
+    numeric = [f for f, n in zip(data.features, data.numeric, strict=True) if n]
     unknown = [f for f in plane if f not in data.features]
     if unknown:
         raise ConfigError(
             f"plots.plane = {list(plane)}: {unknown} not among the inputs; allowed: two of "
-            + ", ".join(data.features)
+            + ", ".join(numeric)
+        )
+    text = [f for f in plane if f not in numeric]
+    if text:  # a column=value input is 0 or 1: a plane would sweep it as a number
+        raise ConfigError(
+            f"plots.plane = {list(plane)}: {text} {'is' if len(text) == 1 else 'are'} a text "
+            "column's value, not a number to sweep; allowed: two of the numeric inputs "
+            + (", ".join(numeric) or "(the data set has none)")
         )
 
 
@@ -241,12 +249,12 @@ def run_model(config: Config, result: RunResult, created: str) -> Model:
 
 def data_layout_meta(data: Dataset) -> dict[str, Any]:
     """Return the meta fields of a table with text columns or filled cells (SPEC 14); {} else."""
-    info = data.info
-    if not info.categories and not data.fill:
+    layout = data.layout
+    if not layout.categories and not data.fill:
         return {}  # every input its own numeric column, nothing filled: as models always were
     return {
-        "columns": list(info.layout.columns),
-        "categories": {c: list(v) for c, v in info.categories.items()},
+        "columns": list(layout.columns),
+        "categories": {c: list(v) for c, v in layout.categories.items()},
         "fill": dict(data.fill),
     }
 

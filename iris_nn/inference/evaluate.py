@@ -28,12 +28,7 @@ def held_out_rows(model: Model, run_dir: Path) -> Inputs:
     _, X, y = run_rows(run_dir, model)
     index = rundir.read_split(run_dir, len(y)).test
     check_rows_kept(index, y, run_dir / rundir.SPLIT_FILE)
-    X = X[index]  # a copy: filled in place
-    if model.fill:
-        from iris_nn.data.categorical import apply_fill
-
-        apply_fill(X, model.layout, model.fill)  # as training filled them
-    return Inputs(X, y[index])
+    return Inputs(X[index], y[index])  # filled as training filled them (run_rows)
 
 
 def evaluate(model: Model, inputs: Inputs, own_rows: bool = False) -> dict[str, Any]:

@@ -201,28 +201,42 @@ def parse_model_values(tokens: Sequence[str], model: Model) -> Inputs:
     """
     if not model.has_columns:
         return parse_values(tokens, model.features)
+    columns = list(model.layout.columns)
+    texts = parse_texts(tokens, columns)
+    X = np.array([encode_cells([texts[c] for c in columns], model)])  # (1, n_features)
+    fill_missing(X, model, "the values")
+    return Inputs(X)
+
+
+def encode_cells(cells: Sequence[object], model: Model) -> list[float]:
+    """Return the encoded inputs of one row of ``model``'s original columns (NaN where missing).
+
+    A cell is text (a category's exact stripped text, a number, or a missing value such as
+    ``NA``), a number, or None / NaN (missing). A missing cell is an error unless the model
+    fills them.
+    """
     from iris_nn.data.csvfile import MISSING
 
     layout, fill = model.layout, model.fill
-    columns = list(layout.columns)
-    texts = parse_texts(tokens, columns)
     row: list[float] = []
-    for column in columns:
-        text = texts[column].strip()
-        if text in MISSING:
+    for column, cell in zip(layout.columns, cells, strict=True):
+        text = cell.strip() if isinstance(cell, str) else None
+        if cell is None or text in MISSING or (isinstance(cell, float) and np.isnan(cell)):
             if column not in fill:
                 raise BadInputError(
-                    f"{column} = {texts[column]!r} is missing and this model fills no missing "
+                    f"{column} = {cell!r} is missing and this model fills no missing "
                     'cells (it was not trained with data.missing = "impute"); give a value'
                 )
             row.extend([np.nan] * len(layout.inputs(column)))
         elif column in layout.categories:
-            row.extend(layout.encode_cell(column, text))
-        else:
+            row.extend(layout.encode_cell(column, str(cell).strip()))
+        elif text is not None:
             row.append(parse_number(text, column))
-    X = np.array([row], dtype=np.float64)  # (1, n_features)
-    fill_missing(X, model, "the values")
-    return Inputs(X)
+        elif isinstance(cell, int | float | np.number) and not isinstance(cell, bool):
+            row.append(float(cell))
+        else:
+            raise BadInputError(f"{column} = {cell!r} is not a number")
+    return row
 
 
 def fill_missing(X: Array, model: Model, where: str) -> None:

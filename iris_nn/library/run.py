@@ -42,9 +42,17 @@ class Model:
     def __init__(self, stored: StoredModel, train: tuple[float, float] | None = None):
         self.stored, self.train = stored, train
         self.features, self.classes = stored.features, stored.classes
+        self.columns = list(stored.layout.columns)  # the original input columns (SPEC 14)
 
     def _rows(self, X: Any) -> Array:
-        """Return ``X`` (a 2-D array, or a list of dicts by column name) as (n, n_features)."""
+        """Return ``X`` (a 2-D array, or a list of dicts by column name) as (n, n_features).
+
+        A model of a table with text columns or filled cells (SPEC 14) takes rows of its
+        original columns (``self.columns``: text as a category's text, None or NaN missing,
+        filled as in training), or an array of its encoded inputs (``self.features``).
+        """
+        if self.stored.has_columns and not _numbers(X, len(self.features)):
+            return self._column_rows(X)
         if isinstance(X, Sequence) and X and isinstance(X[0], Mapping):
             missing = [f for f in self.features if f not in X[0]]
             if missing:
@@ -57,6 +65,32 @@ class Model:
                 + ", ".join(self.features)
             )
         return X
+
+    def _column_rows(self, X: Any) -> Array:
+        """Return rows of the original columns (sequences, or dicts by column) encoded, filled."""
+        from iris_nn.inference.predict import encode_cells, fill_missing
+
+        columns = self.columns
+        if isinstance(X, np.ndarray):
+            X = X.tolist()
+        if not isinstance(X, Sequence) or isinstance(X, str):
+            raise BadInputError(f"X: allowed: rows of {', '.join(columns)}")
+        rows = []
+        for row in X:
+            if isinstance(row, Mapping):
+                missing = [c for c in columns if c not in row]
+                if missing:
+                    raise BadInputError(f"X: {missing} missing; allowed: dicts of {columns}")
+                row = [row[c] for c in columns]
+            if not isinstance(row, Sequence) or isinstance(row, str) or len(row) != len(columns):
+                raise BadInputError(
+                    f"X: a row of {np.shape(row)} values; allowed: {len(columns)} values of "
+                    + ", ".join(columns)
+                )
+            rows.append(encode_cells(row, self.stored))
+        out = np.array(rows, dtype=np.float64).reshape(len(rows), len(self.features))
+        fill_missing(out, self.stored, "X")
+        return out
 
     def _row(self, x: Any) -> Array:
         """Return one row ``x`` (values in feature order, or a dict by column name) as (1, n)."""
@@ -99,6 +133,16 @@ class Model:
         run_lr, l2 = self.train or (0.0, 0.0)
         lr = check_value("train.lr", run_lr if lr is None else lr)
         return backprop(self.stored, self._row(x), [label], lr, l2)
+
+
+def _numbers(X: Any, n_features: int) -> bool:
+    """Return whether ``X`` is an array of numbers, ``n_features`` wide (encoded inputs)."""
+    return (
+        isinstance(X, np.ndarray)
+        and X.dtype.kind in "fiu"
+        and X.ndim == 2
+        and X.shape[1] == n_features
+    )
 
 
 def _tracked(history: History) -> tuple[Any, Any, Array]:

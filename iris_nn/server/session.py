@@ -28,6 +28,7 @@ import numpy as np
 from iris_nn.core.errors import BadInputError, CannotUseError, DivergenceError, IrisNNWarning
 from iris_nn.core.network import Network
 from iris_nn.core.train import Parts, Trainer
+from iris_nn.data.categorical import decode
 from iris_nn.data.datasets import DATASETS
 from iris_nn.data.prepare import Dataset
 from iris_nn.experiments.experiment import (
@@ -446,8 +447,11 @@ class Session:
         x = np.asarray(self.data.X[row : row + 1], dtype=np.float64)  # (1, n_features)
         scaled = self.data.scaler(x.copy())
         Z, P = self.net.forward(scaled), self.net.predict_proba(scaled)  # (1, n_classes) each
+        layout = self.data.layout
         return {
             "row": row,
+            # a table with text columns: the row's own values beside their encoding (SPEC 14)
+            "columns": decode(x[0], layout) if layout.categories else None,
             "inputs": dict(zip(self.data.features, x[0].tolist(), strict=True)),
             "raw_outputs": Z[0].tolist(),
             "probabilities": P[0].tolist(),

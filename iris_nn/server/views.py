@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from iris_nn.core.network import Network
+from iris_nn.data.categorical import hold_most_frequent
 from iris_nn.data.datasets import DATASETS
 from iris_nn.data.prepare import Dataset
 from iris_nn.inference.backprop import Step, step
@@ -70,13 +71,16 @@ def model_of(data: Dataset, net: Network) -> Model:
 def plane_columns(config: Config, data: Dataset) -> tuple[int, int]:
     """Return the plane's two columns: ``plots.plane``, else the data set's pair, else the first two.
 
-    One input gives a plane of that input against itself (a line, drawn as a band).
+    Numeric inputs only: one gives a plane of that input against itself (a line, drawn as a band).
     """
     features = list(data.features)
+    numeric = [f for f, n in zip(features, data.numeric, strict=True) if n]
     for pair in (config.plots.plane, data.info.plane):
-        if len(pair) == 2 and all(f in features for f in pair):
+        if len(pair) == 2 and all(f in numeric for f in pair):
             return features.index(pair[0]), features.index(pair[1])
-    return (0, 1) if len(features) > 1 else (0, 0)
+    # a column=value input is never swept as a number (SPEC 14): the first two numeric inputs
+    first = [features.index(f) for f in numeric[:2]] or [0]
+    return first[0], first[-1]
 
 
 class Plane:
@@ -88,6 +92,7 @@ class Plane:
         X = np.asarray(data.X, dtype=np.float64)
         train = np.asarray(data.split.train)
         median = np.median(X[train], axis=0)  # (n_features,)
+        hold_most_frequent(median, X[train], data.layout)  # a text column: its commonest value
         ranges = []
         for c in (i, j):
             lo, hi = float(X[kept, c].min()), float(X[kept, c].max())
@@ -110,6 +115,7 @@ class Plane:
         self.points = np.vstack([grid_scaled, shown])  # one engine pass for the grid and the rows
         self.fixed = {
             "features": [data.features[i], data.features[j]],
+            "inputs": [f for f, n in zip(data.features, data.numeric, strict=True) if n],
             "x": list(ranges[0]),
             "y": list(ranges[1]),
             "grid": GRID,

@@ -82,9 +82,21 @@ def run_dataset(run_dir: str | Path, model: Model) -> DatasetInfo:
 
 
 def run_rows(run_dir: str | Path, model: Model) -> tuple[DatasetInfo, Array, Labels]:
-    """Return the run's data set and its rows: ``X`` in the model's feature order, ``y``."""
+    """Return the run's data set and its rows: ``X`` in the model's feature order, ``y``.
+
+    A model that fills missing cells (SPEC 14) has them filled as training filled them (rows
+    dropped for a missing class stay NaN): the figures and ``evaluate`` see the rows it saw.
+    """
     info = run_dataset(run_dir, model)
     X, y = info.rows(model.features)
+    if model.fill:
+        from iris_nn.data.categorical import apply_fill
+
+        kept = y >= 0
+        rows = X[kept]  # a copy, filled and put back: the data set's own rows stay as read
+        apply_fill(rows, model.layout, model.fill)
+        X = X.copy()
+        X[kept] = rows
     return info, X, y
 
 

@@ -27,7 +27,6 @@ from iris_nn.core.functional import Array, softmax
 from iris_nn.core.network import Network
 from iris_nn.store.rundir import PLOTS_DIR, read_snapshots, write_atomic
 from iris_nn.views.figures import RunView, load_view
-from iris_nn.views.influence import plane_features
 from iris_nn.views.presentation import get_style, present
 from iris_nn.views.regions import shaded_regions
 from iris_nn.views.style import (
@@ -147,8 +146,8 @@ def draw_frames(view: RunView) -> tuple[list[int], list[Image.Image]]:
     ax_regions, ax_bars, ax_loss = fig.subplots(1, 3, width_ratios=[1.15, 1.0, 1.0])
 
     # The plane: the decision-regions figure's pair of features, the others at the median.
-    one_feature = len(model.features) == 1
-    i, j = (0, 0) if one_feature else plane_features(model.features, view.ranking, view.info.plane)
+    i, j = view.plane()  # numeric inputs only; (k, k): a strip along the one there is
+    one_feature = i == j
     kept = np.concatenate([split.train, split.val, split.test])  # a CSV's dropped rows are NaN
     (x0, x1) = sweep_range(X[kept, i], 0.05)
     (y0, y1) = (-0.6, n_classes - 0.4) if one_feature else sweep_range(X[kept, j], 0.05)

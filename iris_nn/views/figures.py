@@ -182,7 +182,9 @@ FIGURES: tuple[FigureSpec, ...] = (
         "Move along one input with the others held at their training median: the curves are "
         "the SoftMax probabilities (they add up to 1 at every point), the shade behind is the "
         "{target} ArgMax picks, and the ticks below are the training {nouns} of each {target}. "
-        "With more than eight inputs, the eight that move the probabilities most get a panel.",
+        "With more than eight inputs, the eight that move the probabilities most get a panel. "
+        "A text column is never swept: its panel's bars are the probabilities at each of its "
+        "values, and elsewhere it holds its most frequent value.",
         outputs.probability_curves_figure,
         data="tables",
     ),

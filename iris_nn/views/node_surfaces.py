@@ -34,7 +34,6 @@ from matplotlib.ticker import MaxNLocator
 
 from iris_nn.core.functional import Array, softmax
 from iris_nn.store.model_file import Model
-from iris_nn.views.influence import plane_features
 from iris_nn.views.network_layout import unit_name
 from iris_nn.views.presentation import PlotStyle, font_size, get_style
 from iris_nn.views.run_view import RunView
@@ -287,10 +286,9 @@ def node_surfaces_figure(view: RunView, plane: tuple[int, int] | None = None) ->
     median, run_name, label, noun = view.training.median, view.name, view.info.label, view.info.noun
     features = model.features
     if plane is None:
-        one = len(features) == 1
-        plane = (0, 0) if one else plane_features(features, view.ranking, view.info.plane)
+        plane = view.plane()  # numeric inputs only: a column=value input is never swept
     i, j = plane
-    flat = len(features) == 1  # curves along the one input, not surfaces
+    flat = i == j  # curves along the one input, not surfaces
     kept = np.isfinite(X).all(axis=1)  # rows a CSV dropped for a missing cell are NaN
     (x0, x1) = sweep_range(X[kept, i], 0.05)
     (y0, y1) = (0.0, 1.0) if flat else sweep_range(X[kept, j], 0.05)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -18,6 +19,7 @@ from matplotlib.patches import Patch
 from numpy.typing import NDArray
 
 from iris_nn.core.functional import Array, argmax_one_hot, softmax
+from iris_nn.data.categorical import Layout
 from iris_nn.data.datasets import DatasetInfo
 from iris_nn.store.model_file import Model
 from iris_nn.views import style
@@ -56,12 +58,43 @@ def _winner_image(P: Array, alpha: float) -> Array:
     return image
 
 
-def panel_features(n_features: int, ranking: Sequence[int]) -> list[int]:
-    """Return the feature columns that get a panel: all (in order) up to eight, else the eight
-    most influential (most first)."""
-    if n_features <= MAX_FEATURE_PANELS:
-        return list(range(n_features))
-    return list(ranking[:MAX_FEATURE_PANELS])
+def panel_columns(layout: Layout, ranking: Sequence[int]) -> list[tuple[str, slice]]:
+    """Return the original columns that get a panel, each with its encoded inputs' slice.
+
+    A text column is one panel (its bars), never one per ``column=value`` input: all columns (in
+    order) up to eight, else the eight whose inputs move the probabilities most (most first).
+    """
+    blocks = layout.blocks()
+    if len(blocks) <= MAX_FEATURE_PANELS:
+        return blocks
+    place = {j: n for n, j in enumerate(ranking)}
+    by_influence = sorted(blocks, key=lambda b: min(place[j] for j in range(b[1].start, b[1].stop)))
+    return by_influence[:MAX_FEATURE_PANELS]
+
+
+def _short(text: str, most: int = 14) -> str:
+    """Return ``text`` cut to ``most`` characters (an ellipsis when cut), for a tick label."""
+    return text if len(text) <= most else text[: most - 1] + "\u2026"
+
+
+def _bars(
+    ax: Axes, P: Array, values: Sequence[str], curves: Sequence[int], others: Sequence[int]
+) -> None:
+    """Draw one text column's panel: per value, its classes' probabilities stacked to 1."""
+    x = np.arange(len(values))
+    bottom = np.zeros(len(values))
+    stacks = [(class_colour(k), P[:, k]) for k in curves]
+    if others:
+        stacks.append((OTHERS_COLOUR, P[:, list(others)].sum(axis=1)))
+    for colour, heights in stacks:
+        ax.bar(x, heights, bottom=bottom, width=0.8, color=colour, edgecolor="white", lw=0.3)
+        bottom += heights
+    size = 8 if len(values) <= 12 else 7
+    ax.set_xticks(x, [_short(v) for v in values], fontsize=size)
+    if len(values) > 4 or max(len(v) for v in values) > 6:
+        ax.tick_params(axis="x", labelrotation=90)
+    ax.set_xlim(-0.6, len(values) - 0.4)
+    ax.set_ylim(0.0, 1.03)
 
 
 def _grid_shape(n: int) -> tuple[int, int]:
@@ -83,18 +116,25 @@ def probability_curves_figure(view: RunView) -> Figure:
     _, nouns, target = _words(info, model)
     label = info.label
     train = split.train
-    shown = panel_features(len(features), ranking)
+    layout = view.layout
+    shown = panel_columns(layout, ranking)
     rows, cols = _grid_shape(len(shown))
-    sweeps = []
-    for j in shown:
+    sweeps: list[tuple[str, int, Array | None, Array]] = []
+    for column, block in shown:
+        j = block.start
+        if column in layout.categories:  # never swept: the probabilities at each of its values
+            Xs = np.tile(median, (block.stop - j, 1))  # (n_values, n_features)
+            Xs[:, block] = np.eye(block.stop - j)
+            sweeps.append((column, j, None, probabilities(model, Xs)))
+            continue
         lo, hi = sweep_range(X[:, j][train])
-        grid = np.linspace(lo, hi, SWEEP_POINTS)
+        along = np.linspace(lo, hi, SWEEP_POINTS)
         Xs = np.tile(median, (SWEEP_POINTS, 1))  # (points, n_features)
-        Xs[:, j] = grid
-        sweeps.append((j, grid, probabilities(model, Xs)))  # P: (points, n_classes)
+        Xs[:, j] = along
+        sweeps.append((column, j, along, probabilities(model, Xs)))  # P: (points, n_classes)
     n_classes = len(classes)
     if n_classes > MAX_CLASSES_SHOWN:
-        peak = np.max([P.max(axis=0) for _, _, P in sweeps], axis=0)
+        peak = np.max([P.max(axis=0) for *_, P in sweeps], axis=0)
         curves = sorted(np.argsort(-peak, kind="stable")[:MAX_CLASSES_SHOWN].tolist())
     else:
         curves = list(range(n_classes))
@@ -107,11 +147,21 @@ def probability_curves_figure(view: RunView) -> Figure:
     labels += ["shade: ArgMax winner", f"training {nouns}"]
     columns = legend_columns(labels, width)
     legend_rows = -(-len(labels) // columns)
-    fig = new_figure(width, 3.1 * rows + 0.8 + 0.2 * legend_rows)
+    bars = any(g is None for _, _, g, _ in sweeps)  # rotated value names need room below
+    fig = new_figure(width, (3.9 if bars else 3.1) * rows + 0.8 + 0.2 * legend_rows)
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
     for ax in axes[len(shown) :]:
         ax.set_visible(False)
-    for n, (ax, (j, grid, P)) in enumerate(zip(axes, sweeps, strict=False)):
+    for n, (ax, (column, j, swept, P)) in enumerate(zip(axes, sweeps, strict=False)):
+        if n % cols == 0:
+            ax.set_ylabel("SoftMax probability")
+        if swept is None:
+            _bars(ax, P, layout.categories[column], curves, others)
+            ax.set_xlabel(column.replace("_", " "), fontsize=9 if cols > 3 else 10)
+            ax.tick_params(axis="y", labelsize=8 if cols > 3 else 9)
+            ax.grid(True, axis="y", alpha=0.3, lw=0.5)
+            continue
+        grid = swept
         lo, hi = grid[0], grid[-1]
         ax.imshow(
             _winner_image(P, 0.16),
@@ -134,8 +184,6 @@ def probability_curves_figure(view: RunView) -> Figure:
         ax.axhline(0, color="#444444", lw=0.6)
         ax.set_xlabel(label(features[j]), fontsize=9 if cols > 3 else 10)
         ax.tick_params(labelsize=8 if cols > 3 else 9)
-        if n % cols == 0:
-            ax.set_ylabel("SoftMax probability")
         ax.grid(True, axis="y", alpha=0.3, lw=0.5)
     handles: list[Line2D | Patch] = [
         Line2D([], [], color=class_colour(k), lw=2, label=classes[k]) for k in curves
@@ -155,7 +203,7 @@ def probability_curves_figure(view: RunView) -> Figure:
         fontsize=8,
         frameon=False,
     )
-    n = len(features)
+    n = len(layout.columns)
     what = "SoftMax probability along each input"
     if n > MAX_FEATURE_PANELS:
         what = (
@@ -166,6 +214,11 @@ def probability_curves_figure(view: RunView) -> Figure:
         others_text = "the other feature at its" if n == 2 else "the other features at their"
         what += f" ({others_text} training median)"
     notes = [style.sampled_note(len(marked), len(train), f"training {nouns}")]
+    if bars:
+        notes.append(
+            "A text column's bars: the probabilities at each of its values (stacked to 1); "
+            "held elsewhere at its most frequent value"
+        )
     if others:
         notes.append(f"{n_classes} {target} classes: the {len(curves)} most probable drawn")
     what += "".join(f"\n{note}" for note in notes if note)

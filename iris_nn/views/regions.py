@@ -26,7 +26,6 @@ from numpy.typing import NDArray
 from iris_nn.core.functional import Array
 from iris_nn.data.datasets import Labels
 from iris_nn.data.split import Split
-from iris_nn.views.influence import plane_features
 from iris_nn.views.run_view import RunView
 from iris_nn.views.style import (
     MAX_SCATTER,
@@ -212,7 +211,7 @@ def decision_regions_figure(view: RunView) -> Figure:
     row per true class.
     """
     model, X, y, split, info = view.run.model, view.X, view.y, view.run.split, view.info
-    median, ranking, run_name = view.training.median, view.ranking, view.name
+    median, run_name = view.training.median, view.name
     features, classes = model.features, model.classes
     n_classes = len(classes)
     label, noun, nouns = info.label, info.noun, info.nouns
@@ -220,17 +219,20 @@ def decision_regions_figure(view: RunView) -> Figure:
     drawn = shown_rows(split, y)
     n_drawn = sum(len(r) for r in drawn.values())
     n_total = len(split.train) + len(split.val) + len(split.test)
+    i, j = view.plane()  # numeric inputs only; (k, k): a strip along the one there is
+    one = i == j
     slice_ring = len(features) > 2  # until too many rows would need a ring
-    width = 8.0 if len(features) == 1 else 7.6
+    width = 8.0 if one else 7.6
     labels = [*classes, *(PART_NAMES[p] for p in drawn), "wrong", "right, off the slice"]
     columns = legend_columns(labels, width)
     legend_rows = -(-len(labels) // columns)
     notes = []
-    if len(features) == 1:
+    if one:
         fig = new_figure(width, 2.6 + 0.22 * n_classes + 0.25 * legend_rows)
         ax = fig.subplots()
-        lo, hi = sweep_range(X[np.concatenate(list(drawn.values())), 0])
-        grid = np.linspace(lo, hi, 4 * GRID_POINTS)[:, None]
+        lo, hi = sweep_range(X[np.concatenate(list(drawn.values())), i])
+        grid = np.tile(median, (4 * GRID_POINTS, 1))  # (points, n_features)
+        grid[:, i] = np.linspace(lo, hi, 4 * GRID_POINTS)
         image = shaded_regions(probabilities(model, grid), (1, len(grid)))
         ax.imshow(
             image, extent=(lo, hi, -0.6, n_classes - 0.4), aspect="auto", interpolation="nearest"
@@ -238,17 +240,18 @@ def decision_regions_figure(view: RunView) -> Figure:
         lift = np.random.default_rng(0).uniform(-0.22, 0.22, len(y))  # fixed: redraws match
         for part, rows in drawn.items():
             predicted = probabilities(model, X[rows]).argmax(axis=1)
-            _rows(ax, X[rows, 0], y[rows] + lift[rows], y[rows], predicted, part)
+            _rows(ax, X[rows, i], y[rows] + lift[rows], y[rows], predicted, part)
         ax.set_xlim(lo, hi)
         ax.set_ylim(-0.6, n_classes - 0.4)
         ax.set_yticks(range(n_classes), classes, fontsize=8 if n_classes <= 12 else 7)
         ax.set_ylabel(f"true {target}")
-        ax.set_xlabel(label(features[0]))
-        what = f"ArgMax {target} along the only input"
+        ax.set_xlabel(label(features[i]))
+        what = f"ArgMax {target} along " + (
+            "the only input" if len(features) == 1 else f"{features[i]}, the only numeric input"
+        )
     else:
         fig = new_figure(width, 6.0 + 0.25 * (legend_rows - 1))
         ax = fig.subplots()
-        i, j = plane_features(features, ranking, info.plane)
         every = np.concatenate(list(drawn.values()))
         x_range, y_range = sweep_range(X[every, i], 0.05), sweep_range(X[every, j], 0.05)
         _, _, Xg = plane_grid(median, i, j, x_range, y_range)
@@ -290,7 +293,9 @@ def decision_regions_figure(view: RunView) -> Figure:
             how_many = f"{off_slice:,} of the {n_drawn:,} drawn do"
             notes.append(
                 f"The background is a slice: the other {others} input{'s' * (others != 1)} "
-                "held at their training median. A marker is the network's own prediction from "
+                "held at their training median"
+                + (" (a text column at its most frequent value)" if view.layout.categories else "")
+                + ". A marker is the network's own prediction from "
                 f"all of {article(noun)} {noun}'s inputs, so {article(noun)} {noun} can sit on "
                 "another colour and still be right"
                 + (f" (grey ring): {how_many}." if slice_ring else f": {how_many}.")

@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from iris_nn.core.functional import Array
+from iris_nn.data.categorical import Layout
 from iris_nn.data.datasets import DatasetInfo, Labels
 from iris_nn.store.rundir import RunError, RunFiles, read_config
 from iris_nn.views import influence
@@ -40,7 +41,7 @@ class RunView:
     @cached_property
     def training(self) -> influence.Spread:
         """Return the training rows' medians and percentiles: one exact pass for every figure."""
-        return influence.spread(self.X, self.run.split.train)
+        return influence.spread(self.X, self.run.split.train, self.layout)
 
     @cached_property
     def example_rows(self) -> list[int]:
@@ -65,4 +66,21 @@ class RunView:
     @cached_property
     def ranking(self) -> list[int]:
         """Return the feature columns from the most influential (``influence.ranked``)."""
-        return influence.ranked(self.run.model, self.training)
+        return influence.ranked(self.run.model, self.training, self.layout)
+
+    @cached_property
+    def layout(self) -> Layout:
+        """Return the model's original columns and the encoded inputs made of them."""
+        return self.run.model.layout
+
+    @cached_property
+    def numeric(self) -> list[bool]:
+        """Return, per encoded input, whether it is a number (a plane or a sweep may use it)."""
+        return influence.numeric_inputs(self.layout, len(self.run.model.features))
+
+    def plane(self) -> tuple[int, int]:
+        """Return the decision plane's two inputs: ``(k, k)`` when there is one input to sweep."""
+        features = self.run.model.features
+        if len(features) == 1:
+            return 0, 0
+        return influence.plane_features(features, self.ranking, self.info.plane, self.numeric)

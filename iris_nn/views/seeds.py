@@ -18,7 +18,7 @@ from iris_nn.core.functional import Array, softmax
 from iris_nn.experiments.seeds import SeedsStudy
 from iris_nn.store.model_file import Model
 from iris_nn.store.rundir import PLOTS_DIR, REPORT_FILE, write_atomic
-from iris_nn.views.influence import plane_features, ranked, spread
+from iris_nn.views.influence import numeric_inputs, plane_features, ranked, spread
 from iris_nn.views.regions import shaded_regions
 from iris_nn.views.style import (
     TRAIN_COLOUR,
@@ -86,12 +86,18 @@ def format_table(result: SeedsStudy) -> str:
     return "\n".join(lines)
 
 
-def _regions(result: SeedsStudy, i: int, j: int, extent: tuple[float, ...]) -> list[Array]:
-    """Return the shaded decision-region image of each of the first 12 networks."""
+def _regions(
+    result: SeedsStudy, i: int, j: int, extent: tuple[float, ...], base: Array
+) -> list[Array]:
+    """Return the shaded decision-region image of each of the first 12 networks.
+
+    ``base`` (n_features,) holds the other inputs: the training median, a text column's most
+    frequent value.
+    """
     data = result.data
     x0, x1, y0, y1 = extent
     GX, GY = np.meshgrid(np.linspace(x0, x1, GRID), np.linspace(y0, y1, GRID))
-    Xg = np.tile(np.median(data.X[data.split.train], axis=0), (GX.size, 1))  # (points, features)
+    Xg = np.tile(base, (GX.size, 1))  # (points, features)
     Xg[:, i], Xg[:, j] = GX.ravel(), GY.ravel()
     inputs = data.scaler(Xg)
     return [
@@ -161,14 +167,17 @@ def seeds_figure(result: SeedsStudy, name: str) -> Figure:
         # the decision-regions figure's plane: the data set's pair, else the features that move
         # network 0's probabilities most
         first = Model(result.networks[0].network(), data.scaler, {"features": list(data.features)})
-        ranking = ranked(first, spread(data.X, data.split.train))
-        i, j = plane_features(list(data.features), ranking, data.info.plane)
+        layout = data.layout
+        training = spread(data.X, data.split.train, layout)
+        ranking = ranked(first, training, layout)
+        numeric = numeric_inputs(layout, len(data.features))
+        i, j = plane_features(list(data.features), ranking, data.info.plane, numeric)
         shown = np.concatenate([data.split.train, data.split.val, data.split.test])  # not NaN
         (x0, x1), (y0, y1) = (
             sweep_range(data.X[shown, i], 0.05),
             sweep_range(data.X[shown, j], 0.05),
         )
-        images = _regions(result, i, j, (x0, x1, y0, y1))
+        images = _regions(result, i, j, (x0, x1, y0, y1), training.median)
         panels = bottom.subplots(region_rows, region_cols, squeeze=False).ravel()
         train = data.split.train
         for ax, image, n in zip(panels, images, result.networks, strict=False):

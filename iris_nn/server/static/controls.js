@@ -117,7 +117,7 @@ export function showSettings(fields, state) {
   }
 }
 
-// The plane's two inputs as two choices of the features, writing plots.plane.
+// The plane's two inputs as two choices of the numeric inputs, writing plots.plane.
 export function buildPlane(root, send) {
   const x = element("select", { id: "plane-x", "aria-label": "plane x input" });
   const y = element("select", { id: "plane-y", "aria-label": "plane y input" });
@@ -129,10 +129,11 @@ export function buildPlane(root, send) {
 }
 
 export function showPlane(plane, state) {
+  const inputs = state.plane.inputs; // numeric inputs only: a column=value input is never swept
   for (const [select, name] of [[plane.x, state.plane.features[0]], [plane.y, state.plane.features[1]]]) {
     const names = Array.from(select.options, (o) => o.value);
-    if (names.join() !== state.features.join()) {
-      select.replaceChildren(...state.features.map((f) => element("option", { value: f }, f)));
+    if (names.join() !== inputs.join()) {
+      select.replaceChildren(...inputs.map((f) => element("option", { value: f }, f)));
     }
     if (document.activeElement !== select) select.value = name;
   }

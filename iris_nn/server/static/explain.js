@@ -27,6 +27,12 @@ export function drawExplain(root, state) {
     : `row ${selected.row}: true class ${selected.true_class}`));
   if (state.image) { // pixels: the picture is the grid; hundreds of numbers would hide the rest
     table.append(line("inputs", `${state.image.shape.join(" x ")} pixels, as drawn`));
+  } else if (selected.columns) { // text columns: the row's values, then their encoding
+    const values = Object.entries(selected.columns)
+      .map(([k, v]) => `${k} ${typeof v === "string" ? v : Number(v).toFixed(3)}`).join(", ");
+    table.append(line("columns", values));
+    table.append(line("encoded inputs", pairs(e.inputs)));
+    table.append(line("scaled inputs", pairs(e.scaled_inputs)));
   } else {
     table.append(line("inputs", pairs(e.inputs)));
     table.append(line("scaled inputs", pairs(e.scaled_inputs)));
