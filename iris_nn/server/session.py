@@ -38,8 +38,10 @@ from iris_nn.experiments.experiment import (
     tracked_rows,
     train_run,
 )
+from iris_nn.server import edits, upload
 from iris_nn.server.pictures import drawn_forward, drawn_pixels, image_view
-from iris_nn.server.views import Plane, explain, one_step
+from iris_nn.server.upload import MAX_UPLOAD as MAX_UPLOAD
+from iris_nn.server.views import Plane, explain
 from iris_nn.settings.config import Config, apply, to_flat, to_toml, train_settings
 from iris_nn.store import rundir
 from iris_nn.store.jsontext import json_safe
@@ -66,13 +68,9 @@ CONTINUE_KEYS = frozenset(
     }
 )
 VIEW_KEYS = frozenset({"plots.plane", "plots.row"})  # what the page draws: training is untouched
-MAX_UPLOAD = 100 * 1024 * 1024  # bytes of a CSV uploaded from the page
 # warnings.catch_warnings swaps the process's filters and hook: pages read their data one at a
 # time, so one page's reader warnings never land in (or vanish from) another's notes
 READING = threading.Lock()
-# A new table starts from the defaults of what named the old one's columns and weights.
-NEW_DATA_KEYS = ("data.sha256", "data.features", "data.target", "data.exclude", "model.init",
-                 "model.init_sha256", "plots.row", "plots.plane")  # fmt: skip
 
 
 class Slots:
@@ -235,34 +233,8 @@ class Session:
     def set_weight(self, name: Any, i: Any, j: Any, value: Any) -> None:
         """Set ``W<l>[i, j]`` or ``b<l>[i]`` to ``value``; the weights become the new start."""
         with self.lock:
-            net = self.net
-            layers = net.n_layers
-            if not isinstance(name, str) or len(name) < 2 or name[0] not in "Wb":
-                raise BadInputError(
-                    f"weight {name!r} is not allowed; allowed: W1..W{layers}, b1..b{layers}"
-                )
-            layer = int(name[1:]) if name[1:].isdigit() else 0
-            if not 1 <= layer <= layers:
-                raise BadInputError(
-                    f"weight {name!r} is not allowed; allowed: W1..W{layers}, b1..b{layers}"
-                )
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, (int, float))
-                or not np.isfinite(value)
-            ):
-                raise BadInputError(
-                    f"{name} value {value!r} is not allowed; allowed: a finite number"
-                )
-            array = net.W(layer) if name[0] == "W" else net.b(layer)
-            index = (i, j) if name[0] == "W" else (i,)
-            if any(isinstance(k, bool) or not isinstance(k, int) for k in index) or not all(
-                0 <= k < size for k, size in zip(index, array.shape, strict=True)
-            ):
-                shape = " x ".join(str(s) for s in array.shape)
-                raise BadInputError(f"{name} index {list(index)} is outside its shape {shape}")
-            array[index] = float(value)
-            self._restart(net)
+            edits.set_weight(self.net, name, i, j, value)
+            self._restart(self.net)
 
     def show_step(self, show: Any) -> None:
         """Show the selected row's step of backprop in the state (or stop showing it)."""
@@ -274,12 +246,7 @@ class Session:
     def apply_step(self) -> None:
         """Take the selected row's step: its new weights become the new start, as an edit's do."""
         with self.lock:
-            if self.selected is None:
-                raise BadInputError("no row is selected; click a row (select) to take its step")
-            s = one_step(self.data, self.net, self.selected, *self._lr_l2())
-            for i, layer in enumerate(s.layers, 1):
-                self.net.W(i)[...] = layer.W_new
-                self.net.b(i)[...] = layer.b_new
+            edits.take_step(self.data, self.net, self.selected, *self._lr_l2())
             self._restart(self.net)
 
     def use_upload(self, name: Any, file: Path) -> None:
@@ -290,36 +257,21 @@ class Session:
         network is built again from the seeds. A file the reader refuses leaves the session as it
         was (BadInputError with the reader's message).
         """
-        if not isinstance(name, str) or not name.lower().endswith(".csv"):
-            raise BadInputError(f"the file {name!r} is not allowed; allowed: a .csv file")
-        safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in Path(name).name)
-        directory = Path(tempfile.mkdtemp(prefix="iris-nn-upload-"))
-        path = directory / safe
-        shutil.move(file, path)
-        defaults = to_flat(Config())
+        path = upload.place(name, file)
         with self.lock:
             old_config, old_upload = self.config, self.upload
             try:
-                self.config = apply(
-                    self.config,
-                    {"data.dataset": str(path), **{k: defaults[k] for k in NEW_DATA_KEYS}},
-                )
+                self.config = apply(self.config, upload.new_data(path))
                 self._build()
-            except (BadInputError, CannotUseError) as e:
+            except Exception as e:
                 self.config = old_config
-                shutil.rmtree(directory, ignore_errors=True)
-                # the reader names the file: by the name the learner gave it, not where it was put
-                said = str(e).replace(repr(str(path)), repr(name)).replace(str(path), name)
-                raise (BadInputError if isinstance(e, BadInputError) else CannotUseError)(
-                    said
-                ) from None
-            except Exception:
-                self.config = old_config
-                shutil.rmtree(directory, ignore_errors=True)
+                upload.discard(path)
+                if isinstance(e, (BadInputError, CannotUseError)):
+                    raise upload.renamed(e, path, name) from None
                 raise
             self.upload, self.selected = path, None
         if old_upload is not None:
-            shutil.rmtree(old_upload.parent, ignore_errors=True)
+            upload.discard(old_upload)
 
     def play(self) -> None:
         """Train in a thread of its own until paused, done, or the page goes."""
@@ -357,7 +309,7 @@ class Session:
         if self.thread is None or not self.thread.is_alive():
             self.slots.give_back(id(self))
         if self.upload is not None:  # the rows are in memory; a saved run has its own copy
-            shutil.rmtree(self.upload.parent, ignore_errors=True)
+            upload.discard(self.upload)
 
     def _train(self) -> None:
         """The training thread: chunks of epochs, the state offered after each."""
@@ -428,7 +380,7 @@ class Session:
                     "classes": list(self.data.classes),
                     "features": list(self.data.features),
                     "notes": self.notes,
-                    "upload": self._uploaded(),
+                    "upload": upload.described(self.upload),
                     "step": self._step(),
                     "image": image_view(self.data, self.net),
                 }
@@ -460,26 +412,11 @@ class Session:
             "explain": explain(self.data, self.net, row),
         }
 
-    def _uploaded(self) -> dict[str, Any] | None:
-        """Return the uploaded CSV's name, its ``data.dataset`` value and what a link leaves out.
-
-        A link cannot carry the file, and its place here is gone when the page closes: while
-        the page trains on it, the link leaves out ``data.dataset`` and the settings that name
-        the table's columns or weights (``NEW_DATA_KEYS``), so it opens on the start data.
-        """
-        if self.upload is None:
-            return None
-        return {"name": self.upload.name, "dataset": str(self.upload),
-                "unlinked": ["data.dataset", *NEW_DATA_KEYS]}  # fmt: skip
-
     def _step(self) -> dict[str, Any] | None:
         """Return the selected row's step as ``backprop --format json`` prints it, when shown."""
         if not self.showing_step or self.selected is None:
             return None
-        try:
-            return one_step(self.data, self.net, self.selected, *self._lr_l2()).to_dict()
-        except (BadInputError, CannotUseError) as e:
-            return {"error": str(e)}
+        return edits.step_view(self.data, self.net, self.selected, *self._lr_l2())
 
     def _lr_l2(self) -> tuple[float, float]:
         """Return the learning rate and L2 strength a step of backprop takes."""
@@ -498,7 +435,7 @@ class Session:
         if name is not None:
             check_name(name)
         with self.lock:
-            config, epochs, upload = self.config, self.trainer.epoch, self.upload
+            config, epochs, uploaded = self.config, self.trainer.epoch, self.upload
             start = Network(self.net.sizes, self.net.activation, self.start.copy())
         with tempfile.TemporaryDirectory(prefix="iris-nn-save-") as tmp:
             start_file = Path(tmp) / "start.npz"
@@ -515,8 +452,8 @@ class Session:
                     staged,
                     model=dataclasses.replace(staged.model, init=str(out / run_name / "start.npz")),
                 )
-                if upload is not None and staged.data.dataset == str(upload):
-                    shutil.copyfile(upload, directory / "data.csv")
+                if uploaded is not None and staged.data.dataset == str(uploaded):
+                    shutil.copyfile(uploaded, directory / "data.csv")
                     final = dataclasses.replace(final, data=dataclasses.replace(
                         final.data, dataset=str(out / run_name / "data.csv"),
                         sha256=data.info.sha256))  # fmt: skip
