@@ -61,6 +61,16 @@ def trained_run(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def drawn_run(tmp_path_factory):
+    """Return the run directory of one default run of 30 epochs named ``r``, trained by the CLI with
+    every figure and the report drawn, for every test that only reads a drawn run (drawing takes
+    seconds). A test that changes the run works on a copy."""
+    out = tmp_path_factory.mktemp("drawn") / "outputs"
+    ok("train", "--out", out, "--name", "r", "--epochs", "30", "-q")
+    return out / "r"
+
+
+@pytest.fixture(scope="session")
 def library_run(tmp_path_factory):
     """Return one small run trained and saved by ``iris_nn.train`` (figures and report drawn), for
     every test that only reads a saved library run: drawing a run's figures takes seconds."""

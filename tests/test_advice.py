@@ -26,6 +26,7 @@ def dup_csv(path, n=60):
     return path, second
 
 
+@pytest.mark.slow  # trains twice and draws every figure: seconds
 def test_leaving_one_duplicate_out_as_advised_gives_a_run_that_works_everywhere(tmp_path):
     data, second = dup_csv(tmp_path / "dup.csv")
     out = tmp_path / "o"
@@ -116,6 +117,7 @@ def test_a_cv_message_names_the_val_size_the_user_set(tmp_path):
     assert "val_size = 0.4" not in message
 
 
+@pytest.mark.slow  # two trainings with every figure drawn: seconds
 def test_a_run_saved_under_the_next_free_name_is_titled_with_it(tmp_path):
     """Issue 24.9: the report of a run saved as same-2 was titled 'same'."""
     out = tmp_path / "o"

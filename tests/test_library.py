@@ -70,7 +70,14 @@ def test_a_run_kept_in_memory_is_saved_later_as_the_cli_writes_it(tmp_path):
     np.testing.assert_array_equal(iris_nn.load(path).model.predict_proba([FLOWER]), proba)
 
 
-def test_saving_twice_or_drawing_in_memory_says_what_to_do(tmp_path):
+@pytest.fixture
+def no_figures(monkeypatch):
+    """Save runs without drawing their figures and report, for tests that read neither (drawing
+    takes seconds; test_a_run_kept_in_memory_is_saved_later_as_the_cli_writes_it checks it)."""
+    monkeypatch.setattr("iris_nn.library.run._draw", lambda directory, name, data: None)
+
+
+def test_saving_twice_or_drawing_in_memory_says_what_to_do(tmp_path, no_figures):
     r = iris_nn.train(epochs=2, out=tmp_path, save=False)
     with pytest.raises(iris_nn.BadInputError, match=r"in memory only: save it first"):
         r.figure("loss")
@@ -91,6 +98,9 @@ def test_progress_shows_the_epochs_on_stderr_as_the_cli_does(tmp_path, capfd):
 @pytest.mark.parametrize("save", [True, False])
 def test_ctrl_c_saves_the_run_as_interrupted_then_raises(tmp_path, monkeypatch, save):
     import _thread
+
+    if not save:  # the run saved later is an ordinary save: its figures are checked elsewhere
+        monkeypatch.setattr("iris_nn.library.run._draw", lambda directory, name, data: None)
 
     from iris_nn.views.progress import EpochProgress
 

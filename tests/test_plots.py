@@ -54,13 +54,12 @@ def train(out: Path, name: str, *args: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """Return one trained run per model of MODELS; only the default one has its plots drawn."""
+def runs(tmp_path_factory, drawn_run):
+    """Return one trained run per model of MODELS; only the default one (the shared drawn run of
+    conftest, 30 epochs as ``train`` here) has its plots drawn."""
     out = tmp_path_factory.mktemp("outputs")
-    return {
-        name: train(out, name, *args, *([] if name == "default" else ["--no-plots"]))
-        for name, args in MODELS.items()
-    }
+    trained = {name: train(out, name, *args, "--no-plots") for name, args in MODELS.items() if args}
+    return {"default": drawn_run, **trained}
 
 
 def check_png(path: Path) -> tuple[int, int]:

@@ -94,7 +94,9 @@ def legends_on_tick_labels(fig):
     return found
 
 
-@pytest.mark.parametrize("style", ["talk", "dark"])
+# dark is talk's layout on a dark ground: the everyday run renders dark (the contrast tests need
+# it too), talk's own renderings (seconds each at 1920 px) run with the slow tests
+@pytest.mark.parametrize("style", [pytest.param("talk", marks=pytest.mark.slow), "dark"])
 @pytest.mark.parametrize("run", ["default", "lesson"])
 def test_every_figure_is_1920_pixels_wide_with_text_of_14_pt_or_more(rendered, run, style):
     smallest = {}
@@ -188,6 +190,7 @@ def test_the_reports_base_font_and_colours():
     assert re.search(r"body \{ font: 15px", page_style("paper"))
 
 
+@pytest.mark.slow  # draws every figure twice, once at 1920 px: seconds
 def test_plot_style_redraws_once_and_the_config_keeps_its_own(trained, tmp_path):
     import shutil
 

@@ -157,6 +157,7 @@ def test_readme_example(outputs, index, command):
     assert normalise(outputs[index]) == normalise(expected), command
 
 
+@pytest.mark.slow  # trains and draws the README's runs, as the examples above do
 def test_the_python_section_runs_as_doctests(tmp_path, monkeypatch):
     """The README's "Python" section: its `>>>` examples run in order in a scratch checkout."""
     import doctest

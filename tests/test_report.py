@@ -56,12 +56,10 @@ def parse(path: Path) -> Page:
     return page
 
 
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("outputs")
-    result = run("train", "--out", out, "--name", "r", "--epochs", "30", "-q")
-    assert result.exit_code == 0, result.output
-    return Path(result.stdout.strip())
+@pytest.fixture
+def run_dir(drawn_run):
+    """Return the shared drawn run (conftest), which these tests only read or copy."""
+    return drawn_run
 
 
 def test_report_is_valid_and_self_contained(run_dir):
@@ -93,7 +91,9 @@ def test_embedded_strings_are_escaped(run_dir, tmp_path):
 
 
 @pytest.mark.slow
-def test_plot_redraws_the_same_files(run_dir):
+def test_plot_redraws_the_same_files(drawn_run, tmp_path):
+    run_dir = tmp_path / drawn_run.name  # a copy: the shared run stays as train drew it
+    shutil.copytree(drawn_run, run_dir)
     before = {p.name: p.read_bytes() for p in (run_dir / "plots").iterdir()}
     report = (run_dir / "report.html").read_bytes()
     for p in (run_dir / "plots").iterdir():
