@@ -77,6 +77,7 @@ def works_everywhere(tmp_path, data, name):
             assert result.stderr == "", result.stderr
 
 
+@pytest.mark.slow  # a dozen commands in subprocesses
 def test_a_value_past_1e154_gives_a_run_that_works_everywhere(tmp_path):
     """Issue 24.2: 1e200 overflowed the scaler's squares, the column became zeros, and the run
     that `runs` listed as completed failed in predict, evaluate, plot and animate."""

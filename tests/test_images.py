@@ -49,6 +49,10 @@ def table28(out, csv28):
     ).path
 
 
+# the 28 x 28 run (training and drawing 784 inputs) with the slow tests; digits' 8 x 8 everyday
+TABLE28 = pytest.param("table28", marks=pytest.mark.slow)
+
+
 # ----------------------------------------------------------------------------- data.image_shape
 
 
@@ -91,7 +95,7 @@ def test_an_image_shape_that_is_not_the_number_of_inputs_is_one_clear_error(csv2
 # ----------------------------------------------------------------------------- the figures
 
 
-@pytest.mark.parametrize("which", ["digits", "table28"])
+@pytest.mark.parametrize("which", ["digits", TABLE28])
 def test_pictures_replace_the_sweeps_and_the_report_says_why(request, which):
     path = request.getfixturevalue(which)
     drawn = {p.name for p in (path / "plots").iterdir()}
@@ -104,7 +108,7 @@ def test_pictures_replace_the_sweeps_and_the_report_says_why(request, which):
     assert note in page
 
 
-@pytest.mark.parametrize("which", ["digits", "table28"])
+@pytest.mark.parametrize("which", ["digits", TABLE28])
 def test_the_unit_images_are_the_first_layers_weights_reshaped(request, which):
     view = load_view(request.getfixturevalue(which))
     model, shape = view.run.model, view.image_shape
@@ -163,7 +167,7 @@ def shade_oracle(x, shape):
     return lines
 
 
-@pytest.mark.parametrize("which", ["digits", "table28"])
+@pytest.mark.parametrize("which", ["digits", TABLE28])
 def test_predict_explain_and_backprop_draw_the_input_in_shades(request, which, tmp_path):
     path = request.getfixturevalue(which)
     view = load_view(path)
@@ -259,6 +263,7 @@ def test_a_table_has_no_drawing_grid(tmp_path):
 # ----------------------------------------------------------------------------- the animation
 
 
+@pytest.mark.slow  # renders every frame of an image run
 def test_the_animation_shows_the_unit_weights_and_test_predictions_changing(out):
     from iris_nn.store.rundir import read_snapshots
     from iris_nn.views.animation import draw_frames, frame_indices

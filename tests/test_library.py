@@ -43,6 +43,7 @@ def files_under(path):
     return sorted(str(p.relative_to(path)) for p in path.rglob("*"))
 
 
+@pytest.mark.slow  # the CLI and the library each train and draw a run
 def test_a_run_kept_in_memory_is_saved_later_as_the_cli_writes_it(tmp_path):
     import json
     import tomllib

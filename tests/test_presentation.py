@@ -94,10 +94,13 @@ def legends_on_tick_labels(fig):
     return found
 
 
-# dark is talk's layout on a dark ground: the everyday run renders dark (the contrast tests need
-# it too), talk's own renderings (seconds each at 1920 px) run with the slow tests
+# dark is talk's layout on a dark ground: the everyday run renders the lesson's run in dark (the
+# contrast tests need it too); the other renderings (seconds each at 1920 px) run with the slow tests
+SLOW_DEFAULT = pytest.param("default", marks=pytest.mark.slow)
+
+
 @pytest.mark.parametrize("style", [pytest.param("talk", marks=pytest.mark.slow), "dark"])
-@pytest.mark.parametrize("run", ["default", "lesson"])
+@pytest.mark.parametrize("run", [SLOW_DEFAULT, "lesson"])
 def test_every_figure_is_1920_pixels_wide_with_text_of_14_pt_or_more(rendered, run, style):
     smallest = {}
     for spec, fig, size, texts in rendered(run, style):
@@ -153,7 +156,7 @@ def colours_against_ground(fig, drawn, ground):
     return texts, marks
 
 
-@pytest.mark.parametrize("run", ["default", "lesson"])
+@pytest.mark.parametrize("run", [SLOW_DEFAULT, "lesson"])
 def test_dark_text_and_marks_stand_out_from_the_ground(rendered, run):
     ground = pr.STYLES["dark"].background
     for spec, fig, _, drawn in rendered(run, "dark"):
