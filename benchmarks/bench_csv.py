@@ -11,6 +11,7 @@ is printed beside the numbers: on a busy machine they mean little. Usage:
 
     python benchmarks/bench_csv.py              # every shape, 5 rounds
     python benchmarks/bench_csv.py --rounds 9   # more rounds
+    python benchmarks/bench_csv.py --only 1 2   # the table's first two files
     python benchmarks/bench_csv.py --quick      # every shape at 1/50 of its rows, 1 round: a smoke run
 """
 
@@ -107,9 +108,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1/50 of the rows, 1 round")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument(
+        "--only", type=int, nargs="+", metavar="N", help="the files to read (from 1, in order)"
+    )
+    parser.add_argument(
         "--read", nargs=3, metavar=("READER", "PATH", "COLUMNS"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
+    if args.only and not set(args.only) <= set(range(1, len(SHAPES) + 1)):
+        parser.error(f"--only takes file numbers 1 to {len(SHAPES)}")
     if args.read:
         print(read_once(args.read[0], args.read[1], int(args.read[2])))
         return
@@ -118,7 +124,9 @@ def main() -> None:
     print(f"{'file':<42} {'iris-nn':>8} {'loadtxt':>8} {'ratio':>6}  load average")
     worst = 0.0
     with tempfile.TemporaryDirectory() as tmp:
-        for shape in SHAPES:
+        for number, shape in enumerate(SHAPES, start=1):
+            if args.only and number not in args.only:
+                continue
             if args.quick:
                 shape = shape._replace(rows=max(shape.rows // 50, 100))
             path = Path(tmp) / "data.csv"

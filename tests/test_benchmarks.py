@@ -82,6 +82,17 @@ def test_bench_csv_ratios_follow_from_its_times():
 
 
 @pytest.mark.slow
+def test_bench_csv_only_reads_the_files_named_and_refuses_others():
+    script = str(BENCHMARKS / "bench_csv.py")
+    done = subprocess.run([sys.executable, script, "--quick", "--only", "2", "8"],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    files = re.findall(r"^([\d,]+ x \d+) .*\d\.\d\dx", done.stdout, re.MULTILINE)
+    assert done.returncode == 0 and files == ["8,000 x 4", "100 x 784"], done.stdout
+    bad = subprocess.run([sys.executable, script, "--only", "10"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "--only takes file numbers 1 to 9" in bad.stderr
+
+
+@pytest.mark.slow
 def test_bench_serve_prints_spec_15s_figures():
     import os
 

@@ -116,7 +116,7 @@ def test_most_frequent_ties_take_the_first_in_sorted_order(tmp_path):
 
 def test_a_text_cell_past_the_head_of_the_file_makes_a_text_column(tmp_path):
     rows = [[f"{i % 7}", f"{i * 0.5:g}", "ab"[i % 2]] for i in range(12000)]
-    rows[11000][0] = "seven"  # past the 64 KiB the reader looks at first
+    rows[11000][0] = "seven"  # past the head of the file the reader looks at first
     path = write(tmp_path / "t.csv", rows, header=["code", "x", "species"])
     info = read_csv_dataset(path)
     assert info.categories == {"code": ("0", "1", "2", "3", "4", "5", "6", "seven")}

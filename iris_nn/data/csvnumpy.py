@@ -94,10 +94,10 @@ def label_codes(
     have been cut at ``width`` bytes, or ``code`` refuses one (raises BadInputError).
     """
     n = len(A)
-    if np.ndarray((n,), np.uint8, A, at + width - 1, (A.itemsize,)).any():
-        return None  # a cell that fills its width may be longer
     # each 8 bytes of the cells as one contiguous column: compared faster than in the records
     words = np.ndarray((width // 8, n), np.uint64, A, at, (8, A.itemsize)).copy()  # (w, n)
+    if words[-1].view(np.uint8)[7::8].any():  # the cells' last bytes, in the contiguous copy
+        return None  # a cell that fills its width may be longer
     which: NDArray[np.integer] = np.zeros(n, dtype=np.uint8)  # (n,) the row's distinct cell
     seen = np.zeros(n, dtype=bool)  # (n,) rows whose cell has been found
     firsts: list[int] = []  # the first row of each distinct cell
@@ -219,6 +219,8 @@ def loose_dots(raw: bytes) -> Iterator[int]:
     numpy reads numbers such as ``.5`` and ``5.``, the tool does not; the caller checks the lines
     these dots stand in. A megabyte at a time, so a caller that stops early scans no further.
     """
+    if b"." not in raw:
+        return  # a file of integers: a byte search, not a scan (a fiftieth of its read)
     b = np.frombuffer(raw, dtype=np.uint8)
     n = len(b)
     # the same few buffers for every chunk: a new array each time costs a fresh process
