@@ -431,6 +431,12 @@ def test_float32_probabilities_stay_within_1e_5_of_float64(sizes, activation):
     P = batch.probabilities()
     np.testing.assert_allclose(P, net.predict_proba(X[:40]), rtol=0, atol=1e-5)
     assert np.abs(P - net.predict_proba(X[:40])).max() > 0  # float32 did run: not bit-equal
+    # the loss and accuracy: worked out per row in float32, their means summed in float64
+    P64 = net.predict_proba(X)
+    M = batch.metrics()
+    assert M.dtype == np.float64
+    assert abs(M[0, 0] - np.mean(-np.log(P64[np.arange(len(y)), y]))) < 1e-5
+    assert M[1, 0] == np.mean(P64.argmax(axis=1) == y)
 
 
 def _default_run(**changes):

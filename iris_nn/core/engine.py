@@ -176,7 +176,10 @@ class Batch:
         self.ET_fit = self.ET[:, :n]
         self.one_and_n = np.array([[1.0] * k, [self.divisor] * k], self.dtype)  # (2, k)
         self.C = np.empty((2, N))  # per sample: cross-entropy, 1.0 if ArgMax is right
-        self.ce, self.correct = self.C  # views kept: unpacking an array every epoch costs
+        # worked out in the working precision (a float32 ufunc writing float64 goes through
+        # numpy's casting buffers: a third of a float32 mini-batch's metrics), summed in float64
+        self.C_work = self.C if self.dtype == np.float64 else np.empty((2, N), self.dtype)
+        self.ce, self.correct = self.C_work  # views kept: unpacking an array every epoch costs
         self.z_true = np.empty(N, self.dtype)  # z_true - m of each sample
         # Each sample's max gives one zero of D = Z - m, and a tie more: without ties, D has
         # exactly (k - 1) N nonzero entries (a NaN counts as nonzero, as it is no maximum).
@@ -246,11 +249,11 @@ class Batch:
         # product carries into every column of row 0, the tracked rows' too (never NaN from
         # finite logits): argmax then answers instead.
         np.heaviside(z_true, 1.0, correct)
-        M = np.dot(self.C, self.weights, out)  # (2, 4)
+        M = self._means(out)
         tracked_ce = M.item(0, 3)
         if np.count_nonzero(DT) != self.nonzero_without_ties or tracked_ce != tracked_ce:
             np.equal(DT.argmax(axis=0, out=self.pred), self.target // self.N, correct)
-            M = np.dot(self.C, self.weights, out)
+            M = self._means(out)
             if M.item(0, 3) != M.item(0, 3):
                 # A NaN cross-entropy (a test row's logits overflowed: a finite 1e308 input)
                 # times a zero weight is NaN in every part's mean: each part sums its own.
@@ -259,6 +262,12 @@ class Batch:
                         M[:, j] = self.C[:, part] @ self.weights[part, j]
                 M[:, 3] = self.C[:, self.track] @ self.weights[self.track, 3]
         return M
+
+    def _means(self, out: Array | None) -> Array:
+        """Return the parts' means (2, 4) of the per-sample cross-entropy and rightness, in float64."""
+        if self.C_work is not self.C:
+            np.copyto(self.C, self.C_work)
+        return np.dot(self.C, self.weights, out)
 
     def loss_accuracy(self) -> tuple[float, float]:
         """Return the mean cross-entropy and ArgMax accuracy of the fitted rows (after forward)."""
