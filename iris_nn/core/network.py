@@ -31,7 +31,9 @@ from iris_nn.core.functional import (
 # training in float32 runs a float32 copy of the network and copies its weights back.
 DTYPES: dict[str, type[np.floating]] = {"float64": np.float64, "float32": np.float32}
 CHUNK_PRODUCT = 2**19  # multiply-adds of a chunk's largest product, in passes over many rows
-MIN_CHUNK_ROWS = 128  # but rows enough that a layer of millions of weights is read rarely
+# but rows enough that a wide layer is read rarely: an exact pass over 40,000 rows of 784-64-10
+# took 0.089 s in chunks of 128 rows, 0.076 s in chunks of 512 (and 20-64-3's 390 as fast as 512)
+MIN_CHUNK_ROWS = 512
 
 
 def describe(sizes: Sequence[int], activation: str | None) -> str:
