@@ -27,6 +27,7 @@ from iris_nn.core.network import Network
 from iris_nn.core.train import History, Parts, fit
 from iris_nn.data.scaler import Scaler
 from iris_nn.data.split import int_seed, seeds, stratified_split
+from iris_nn.parallel.blas import training_threads
 from iris_nn.settings.config import Config, ConfigError, check_value, to_flat, train_settings
 from iris_nn.settings.schema import SCHEMA, Setting
 
@@ -194,9 +195,10 @@ class IrisNNClassifier(ClassifierMixin, BaseEstimator):
             train_settings(config), batch_size=min(t.batch_size, len(train))
         )
         parts = Parts(X_train, y_train, X_val, y_val)
-        self.history_: History = fit(
-            self.network_, parts, settings, np.random.default_rng(shuffle_seq)
-        )
+        with training_threads(self.network_, settings, len(train)):
+            self.history_: History = fit(
+                self.network_, parts, settings, np.random.default_rng(shuffle_seq)
+            )
         return self
 
     def _scaled(self, X: Any) -> Array:

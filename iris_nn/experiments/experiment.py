@@ -20,6 +20,7 @@ from iris_nn.core.train import Control, History, Parts, Progress, Tracked, fit
 from iris_nn.data.prepare import Dataset, open_dataset, prepare
 from iris_nn.data.split import int_seed, seeds
 from iris_nn.inference.metrics import classification_metrics
+from iris_nn.parallel.blas import training_threads
 from iris_nn.settings.config import Config, ConfigError, apply, to_toml, train_settings
 from iris_nn.store import rundir
 from iris_nn.store.init_weights import init_file_bytes, read_init_weights
@@ -214,16 +215,18 @@ def train_network(
     parts = {part: data.scaled(part) for part in ("train", "val", "test")}
     (X, y), (X_val, y_val), (X_test, y_test) = parts.values()
     track = tracked_rows(data)
+    settings = train_settings(config)
     started = time.perf_counter()
-    history = fit(
-        net,
-        Parts(X, y, X_val, y_val, X_test, y_test, track),
-        train_settings(config),
-        shuffle_rng,
-        control=control,
-        progress=progress,
-        max_snapshots=rundir.snapshot_capacity(len(net.theta)) if snapshots else 0,
-    )
+    with training_threads(net, settings, len(X)):
+        history = fit(
+            net,
+            Parts(X, y, X_val, y_val, X_test, y_test, track),
+            settings,
+            shuffle_rng,
+            control=control,
+            progress=progress,
+            max_snapshots=rundir.snapshot_capacity(len(net.theta)) if snapshots else 0,
+        )
     return Trained(data, net, history, parts, track, time.perf_counter() - started)
 
 
