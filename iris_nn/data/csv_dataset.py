@@ -27,8 +27,9 @@ from iris_nn.data.values import NUMBER, feature_name
 TARGET_NAMES = ("species", "class", "label", "target", "y")
 MAX_CLASSES = 50
 CATEGORICAL_POLICIES = ("onehot", "error")
-GUESS_BYTES = 1 << 16  # the head of the file that tells most text columns before the read,
-GUESS_ROWS = 256  # at most these rows of it (checking 64 KiB of a narrow file cost 6% of its read)
+# The head of the file that tells most text columns before the read: at most GUESS_BYTES, and at
+# most GUESS_ROWS rows of it (checking 64 KiB of a narrow file cost 6% of its read)
+GUESS_BYTES, GUESS_ROWS = 1 << 16, 256
 
 
 def _columns(file: CsvFile) -> str:

@@ -11,7 +11,6 @@ inputs: 6.4 million a batch of 128 rows) gain from the second core, and small on
 from __future__ import annotations
 
 import contextlib
-from contextlib import AbstractContextManager
 
 from iris_nn.core.network import Network
 from iris_nn.core.optim import FULL_BATCH
@@ -31,7 +30,7 @@ def largest_product(net: Network, settings: TrainSettings, n_rows: int) -> int:
 
 def training_threads(
     net: Network, settings: TrainSettings, n_rows: int
-) -> AbstractContextManager[object]:
+) -> contextlib.AbstractContextManager[object]:
     """Return a context that keeps BLAS to one thread while training ``net`` on ``n_rows`` rows
     with ``settings`` makes mid-sized products only (a context that does nothing otherwise).
 
