@@ -442,6 +442,47 @@ def test_the_step_on_the_default_network_keeps_its_numbers_apart(serve, page):
             assert apart, (a, b)
 
 
+BOXES = """(selector) => [...document.querySelectorAll(selector)].map((t) => {
+    const b = t.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height]; })"""
+
+
+def overlaps(boxes, others):
+    return [(a, b) for a in boxes for b in others
+            if a is not b and not (a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1])]  # fmt: skip
+
+
+@pytest.mark.parametrize("args", [("-c", str(LESSON)), ("--hidden", "8")], ids=["lesson", "4-8-3"])
+def test_the_steps_numbers_sit_on_their_edges_clear_of_everything_else(serve, page, args):
+    # the lesson's hidden units fan out to three outputs: at one fraction of the way along every
+    # edge, two of its six gradients sat on one spot
+    open_page(page, serve(*args).url)
+    page.evaluate("window.irisnn.select(60)")
+    ready(page)
+    page.click("#backprop")
+    ready(page)
+    labels = page.evaluate(BOXES, "#network text.grad")
+    drawn = page.evaluate(BOXES, "#network text:not(.grad):not(:empty), #network circle")
+    assert overlaps(labels, labels) == [] and overlaps(labels, drawn) == []
+    if args[0] == "-c":
+        assert len(labels) == 2 * 2 + 2 * 3  # the lesson's every gradient, at 1280 px
+    else:
+        assert len(labels) >= (4 * 8 + 8 * 3) * 3 // 4  # crowded: the most that fit
+    # each number's middle lies on its own edge (within its height of the line)
+    for (
+        name,
+        i,
+        j,
+        x,
+        y,
+    ) in page.evaluate("""() => [...document.querySelectorAll('#network text.grad')]
+            .map((t) => { const b = t.getBBox();
+                return [t.dataset.name, t.dataset.i, t.dataset.j, b.x + b.width / 2, b.y + b.height / 2]; })"""):
+        line = page.locator(f'#network line.edge[data-name="{name}"][data-i="{i}"][data-j="{j}"]')
+        x1, y1, x2, y2 = (float(line.get_attribute(a)) for a in ("x1", "y1", "x2", "y2"))
+        distance = abs((x2 - x1) * (y1 - y) - (x1 - x) * (y2 - y1)) / np.hypot(x2 - x1, y2 - y1)
+        assert distance < 14 and min(x1, x2) < x < max(x1, x2), (name, i, j)
+
+
 def test_a_table_with_text_columns_plane_and_clicked_row(serve, page):
     penguins = Path(__file__).resolve().parent.parent / "examples" / "penguins_made_up.csv"
     server = serve("--data", str(penguins), "--set", "data.missing=impute", "--epochs", "20")

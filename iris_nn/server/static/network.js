@@ -3,7 +3,7 @@
 // than 12 units shows the 12 with the largest weights and says how many are left out. A click on
 // an edge or a unit (its bias) opens the weight's editor. With one step of backprop shown, the edges
 // are its gradients instead (colour by sign, width by size, the number on the edge when both layers
-// have at most 8 units) and each unit has its delta beside it.
+// have at most 8 units and it finds a free spot there) and each unit has its delta beside it.
 
 import { NEGATIVE, POSITIVE, element } from "./draw.js";
 
@@ -52,8 +52,8 @@ export function drawNetwork(root, state, edit) {
   // delta clear of the next unit's bias, even in a column of 12 (the default's 16 hidden units)
   const height = step ? Math.max(320, 50 + rows * 56) : Math.max(200, Math.min(560, 40 + rows * 38));
   // the layers spread over the width; SoftMax and ArgMax sit in two narrow columns on the right,
-  // after room for the class names
-  const left = 104, tail = 150;
+  // after room for the longest class name (about 7 px a character): the rest goes to the edges
+  const left = 104, tail = Math.max(60, 45 + 7 * Math.max(...state.classes.map((c) => c.length)));
   const colX = (c) => c < columns - 2
     ? left + (c * (width - left - tail - 90)) / Math.max(1, columns - 3)
     : width - (c === columns - 2 ? 90 : 30);
@@ -62,6 +62,7 @@ export function drawNetwork(root, state, edit) {
     return 30 + ((k + 0.5) * (height - 50)) / n;
   };
   const picture = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "the network" });
+  const labels = []; // the gradients' numbers, placed on their edges once everything else is drawn
   for (let l = 1; l <= layers; l++) {
     const W = weights[`W${l}`];
     const grad = step ? step.layers[l - 1].W.grad : null;
@@ -80,11 +81,11 @@ export function drawNetwork(root, state, edit) {
       line.addEventListener("click", () => edit.open(`W${l}`, i, j, w));
       picture.append(line);
       if (labelled) {
-        // on the edge, a third of the way back from its head: the labels of one unit's edges part
-        const t = 0.62;
-        const x = colX(l - 1) + t * (colX(l) - colX(l - 1)), y = unitY(l - 1, a) + t * (unitY(l, b) - unitY(l - 1, a));
-        picture.append(svg("text", { x, y: y - 2, "text-anchor": "middle", class: "grad", "data-name": `W${l}`, "data-i": i, "data-j": j },
-          grad[i][j].toFixed(3)));
+        labels.push({
+          from: [colX(l - 1), unitY(l - 1, a)], to: [colX(l), unitY(l, b)],
+          text: svg("text", { "text-anchor": "middle", class: "grad", "data-name": `W${l}`, "data-i": i, "data-j": j },
+            grad[i][j].toFixed(3)),
+        });
       }
     }));
   }
@@ -136,6 +137,62 @@ export function drawNetwork(root, state, edit) {
     });
   }
   root.replaceChildren(picture);
+  placeLabels(picture, labels);
+}
+
+// Along its edge, the first of these fractions of the way from the tail, just above the edge or
+// else just below it, at which a number covers no other number, unit or text: where a layer's edges
+// cross (the lesson's hidden units fan out to three outputs), the same fraction for every edge
+// would stack two numbers on one spot.
+const ALONG = [0.62, 0.5, 0.74, 0.4, 0.84, 0.3, 0.9, 0.2, 0.56, 0.68, 0.45, 0.79, 0.35, 0.25];
+const SPOTS = ALONG.flatMap((t) => [[t, -2], [t, 10]]); // (fraction, baseline below the edge)
+
+// Put each label on its edge where it covers nothing drawn (the picture is on the page, so texts
+// can be measured) and no other label: the labels go in as listed, those with the fewest free spots
+// first, or in reverse, whichever places the most. A label with no free spot is left out: its edge's
+// tooltip and the step's table below still give the number.
+function placeLabels(picture, labels) {
+  const position = ({ from, to }, [t, dy]) => [from[0] + t * (to[0] - from[0]), from[1] + t * (to[1] - from[1]) + dy];
+  const put = (label, spot) => {
+    const [x, y] = position(label, spot);
+    label.text.setAttribute("x", x);
+    label.text.setAttribute("y", y);
+    picture.append(label.text);
+  };
+  if (!picture.getBoundingClientRect().width) { // not laid out (a hidden panel): nothing to measure
+    labels.forEach((label) => put(label, SPOTS[0]));
+    return;
+  }
+  const box = (el) => { const b = el.getBBox(); return [b.x - 1, b.y - 1, b.x + b.width + 1, b.y + b.height + 1]; };
+  const apart = (p, q) => p[2] <= q[0] || q[2] <= p[0] || p[3] <= q[1] || q[3] <= p[1];
+  const drawn = [...picture.querySelectorAll("circle, text")].map(box);
+  // each label's spots that cover nothing drawn, with its box there (measured once, then moved)
+  const free = labels.map((label) => {
+    put(label, SPOTS[0]);
+    const first = box(label.text), [x0, y0] = position(label, SPOTS[0]);
+    label.text.remove();
+    return SPOTS.map((spot) => {
+      const [x, y] = position(label, spot);
+      return { spot, box: [first[0] + x - x0, first[1] + y - y0, first[2] + x - x0, first[3] + y - y0] };
+    }).filter((s) => drawn.every((other) => apart(s.box, other)));
+  });
+  const arrange = (order) => {
+    const taken = [], chosen = new Map();
+    for (const k of order) {
+      const spot = free[k].find((s) => taken.every((other) => apart(s.box, other)));
+      if (spot) { chosen.set(k, spot.spot); taken.push(spot.box); }
+    }
+    return chosen;
+  };
+  const keys = [...labels.keys()];
+  const orders = [keys, [...keys].sort((a, b) => free[a].length - free[b].length), [...keys].reverse()];
+  let best = new Map();
+  for (const order of orders) {
+    const chosen = arrange(order);
+    if (chosen.size > best.size) best = chosen;
+    if (best.size === labels.length) break;
+  }
+  for (const [k, spot] of best) put(labels[k], spot);
 }
 
 // The weight editor under the diagram: a number field (Enter sets the value through the server) and a
