@@ -51,6 +51,11 @@ class TrainSettings:
     min_delta: float
     dtype: str = "float64"  # the engine's working precision, a key of network.DTYPES
 
+    @property
+    def full_batch(self) -> bool:
+        """Return whether every update uses every training row (a full-batch optimiser, or 0)."""
+        return self.optimizer in FULL_BATCH or self.batch_size == 0
+
 
 @dataclass
 class Control:
@@ -148,7 +153,7 @@ class Trainer:
     ):
         parts = parts.present()
         n = len(parts.X)
-        full_batch = settings.optimizer in FULL_BATCH or settings.batch_size == 0
+        full_batch = settings.full_batch
         batch_size = n if full_batch else settings.batch_size
         if batch_size > n:
             raise BadInputError(

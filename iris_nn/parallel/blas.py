@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 
 from iris_nn.core.network import Network
-from iris_nn.core.optim import FULL_BATCH
 from iris_nn.core.train import TrainSettings
 
 SPLIT_FROM = 262_144  # multiply-adds from which OpenBLAS splits a product over the cores
@@ -23,7 +22,7 @@ ONE_THREAD_BELOW = 4_000_000  # multiply-adds from which two cores beat one (784
 def largest_product(net: Network, settings: TrainSettings, n_rows: int) -> int:
     """Return the multiply-adds of the largest product training ``net`` on ``n_rows`` rows makes:
     a mini-batch's, or with full batches a chunk's (all the rows when they fit one)."""
-    full = settings.optimizer in FULL_BATCH or not 0 < settings.batch_size < n_rows
+    full = settings.full_batch or settings.batch_size >= n_rows
     rows = min(n_rows, net.chunk_rows()) if full else settings.batch_size
     return rows * max(Wb.size for Wb in net.layers)
 
